@@ -1,0 +1,111 @@
+// Finding the wikilink-lsp binary. No `vscode` import here, so this module can
+// be unit-tested under plain Node (see src/test/).
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const SERVER_NAME = 'wikilink-lsp';
+
+export interface ResolveInput {
+  /** The `wikilink.server.path` setting ('' when unset). */
+  configured: string;
+  /** First workspace folder (for `${workspaceFolder}` and relative paths). */
+  workspaceFolder?: string;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  home: string;
+}
+
+export type Resolution =
+  | { kind: 'found'; path: string; source: 'setting' | 'PATH' | 'cargo' }
+  /** The setting names a file that does not exist or is not executable. */
+  | { kind: 'bad-setting'; path: string }
+  /** Nothing set and nothing found; `searched` lists the directories looked in. */
+  | { kind: 'not-found'; searched: string[] };
+
+export type IsExecutable = (file: string) => boolean;
+
+export function isExecutable(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) {
+      return false;
+    }
+    if (process.platform !== 'win32') {
+      fs.accessSync(file, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Expands `~`, `${workspaceFolder}` and `${userHome}`; relative paths are taken from the workspace folder. */
+export function expandPath(p: string, input: Pick<ResolveInput, 'workspaceFolder' | 'home'>): string {
+  let out = p.trim();
+  if (out === '~' || out.startsWith('~/') || out.startsWith('~\\')) {
+    out = input.home + out.slice(1);
+  }
+  out = out.replace(/\$\{userHome\}/g, input.home);
+  if (input.workspaceFolder !== undefined) {
+    out = out.replace(/\$\{workspaceFolder\}/g, input.workspaceFolder);
+    if (!path.isAbsolute(out)) {
+      out = path.join(input.workspaceFolder, out);
+    }
+  }
+  return out;
+}
+
+function pathDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+  // On Windows the variable is usually spelled `Path`.
+  const key = Object.keys(env).find((k) => (platform === 'win32' ? k.toUpperCase() === 'PATH' : k === 'PATH'));
+  const raw = key ? env[key] ?? '' : '';
+  const sep = platform === 'win32' ? ';' : ':';
+  return raw
+    .split(sep)
+    .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
+    .filter((d) => d.length > 0);
+}
+
+function candidates(dir: string, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
+  const join = platform === 'win32' ? path.win32.join : path.posix.join;
+  if (platform !== 'win32') {
+    return [join(dir, SERVER_NAME)];
+  }
+  const exts = (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter((e) => e.length > 0);
+  return [join(dir, SERVER_NAME), ...exts.map((e) => join(dir, SERVER_NAME + e.toLowerCase()))];
+}
+
+/** Looks for `wikilink-lsp` in the PATH directories, in order. */
+export function findOnPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, isExec: IsExecutable = isExecutable): string | undefined {
+  for (const dir of pathDirs(env, platform)) {
+    for (const file of candidates(dir, platform, env)) {
+      if (isExec(file)) {
+        return file;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The setting `wikilink.server.path` wins; else `wikilink-lsp` on PATH; else
+ * `~/.cargo/bin/wikilink-lsp` (where `cargo install` puts it, and which a VS Code
+ * started from a desktop launcher often does not have on its PATH).
+ */
+export function resolveServer(input: ResolveInput, isExec: IsExecutable = isExecutable): Resolution {
+  if (input.configured.trim() !== '') {
+    const p = expandPath(input.configured, input);
+    return isExec(p) ? { kind: 'found', path: p, source: 'setting' } : { kind: 'bad-setting', path: p };
+  }
+  const onPath = findOnPath(input.env, input.platform, isExec);
+  if (onPath) {
+    return { kind: 'found', path: onPath, source: 'PATH' };
+  }
+  const cargoHome = input.env.CARGO_HOME && input.env.CARGO_HOME !== '' ? input.env.CARGO_HOME : path.join(input.home, '.cargo');
+  const cargoBin = path.join(cargoHome, 'bin');
+  for (const file of candidates(cargoBin, input.platform, input.env)) {
+    if (isExec(file)) {
+      return { kind: 'found', path: file, source: 'cargo' };
+    }
+  }
+  return { kind: 'not-found', searched: [...pathDirs(input.env, input.platform), cargoBin] };
+}

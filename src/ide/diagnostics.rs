@@ -1,0 +1,391 @@
+//! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
+//! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
+
+use std::collections::HashMap;
+
+use crate::slug::{self, Resolution, SubTarget, Via};
+use crate::syntax::Link;
+use crate::text::{FileId, TextRange};
+use crate::workspace::{Note, Workspace};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+
+    /// Parses a severity name as written in settings; `Ok(None)` is `"off"`.
+    pub fn parse(name: &str) -> Result<Option<Severity>, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "error" => Ok(Some(Severity::Error)),
+            "warning" | "warn" => Ok(Some(Severity::Warning)),
+            "information" | "info" => Ok(Some(Severity::Information)),
+            "hint" => Ok(Some(Severity::Hint)),
+            "off" | "none" | "ignore" => Ok(None),
+            other => Err(format!(
+                "unknown severity `{other}` (use error, warning, information, hint or off)"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiagnosticCode {
+    InvalidFrontmatter,
+    DuplicateId,
+    BrokenLink,
+    BrokenHeading,
+    BrokenBlock,
+    NonCanonicalLink,
+    MissingKbPrefix,
+    AmbiguousLink,
+    UnknownKb,
+    BrokenReference,
+}
+
+impl DiagnosticCode {
+    pub const ALL: [DiagnosticCode; 10] = [
+        DiagnosticCode::InvalidFrontmatter,
+        DiagnosticCode::DuplicateId,
+        DiagnosticCode::BrokenLink,
+        DiagnosticCode::BrokenHeading,
+        DiagnosticCode::BrokenBlock,
+        DiagnosticCode::NonCanonicalLink,
+        DiagnosticCode::MissingKbPrefix,
+        DiagnosticCode::AmbiguousLink,
+        DiagnosticCode::UnknownKb,
+        DiagnosticCode::BrokenReference,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticCode::InvalidFrontmatter => "invalid-frontmatter",
+            DiagnosticCode::DuplicateId => "duplicate-id",
+            DiagnosticCode::BrokenLink => "broken-link",
+            DiagnosticCode::BrokenHeading => "broken-heading",
+            DiagnosticCode::BrokenBlock => "broken-block",
+            DiagnosticCode::NonCanonicalLink => "non-canonical-link",
+            DiagnosticCode::MissingKbPrefix => "missing-kb-prefix",
+            DiagnosticCode::AmbiguousLink => "ambiguous-link",
+            DiagnosticCode::UnknownKb => "unknown-kb",
+            DiagnosticCode::BrokenReference => "broken-reference",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<DiagnosticCode> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
+    pub fn default_severity(self) -> Severity {
+        match self {
+            DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
+            DiagnosticCode::NonCanonicalLink => Severity::Information,
+            _ => Severity::Warning,
+        }
+    }
+}
+
+/// Another place a diagnostic is about (the other note with the same id, a candidate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub file: FileId,
+    pub range: TextRange,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub range: TextRange,
+    pub severity: Severity,
+    pub code: DiagnosticCode,
+    pub message: String,
+    /// The link target or referenced id as written, where there is one.
+    pub target: Option<String>,
+    pub related: Vec<Related>,
+}
+
+/// Severity per code: absent means the default, `None` means the code is off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiagnosticsConfig {
+    pub severity: HashMap<DiagnosticCode, Option<Severity>>,
+}
+
+impl DiagnosticsConfig {
+    fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
+        match self.severity.get(&code) {
+            Some(overridden) => *overridden,
+            None => Some(code.default_severity()),
+        }
+    }
+}
+
+/// Every problem in note `file`, in source order.
+pub fn diagnostics(workspace: &Workspace, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+    let Some(note) = workspace.note(file) else {
+        return Vec::new();
+    };
+    let mut out = Collector {
+        config,
+        diagnostics: Vec::new(),
+    };
+    for error in &note.parsed.errors {
+        out.push(DiagnosticCode::InvalidFrontmatter, error.range, error.message.clone(), None, Vec::new());
+    }
+    duplicate_id(workspace, file, note, &mut out);
+    for link in &note.parsed.links {
+        link_problems(workspace, file, note, link, &mut out);
+    }
+    reference_problems(workspace, file, note, &mut out);
+    let mut diagnostics = out.diagnostics;
+    diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
+    diagnostics
+}
+
+struct Collector<'a> {
+    config: &'a DiagnosticsConfig,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Collector<'_> {
+    fn push(
+        &mut self,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: String,
+        target: Option<&str>,
+        related: Vec<Related>,
+    ) {
+        if let Some(severity) = self.config.severity_of(code) {
+            self.diagnostics.push(Diagnostic {
+                range,
+                severity,
+                code,
+                message,
+                target: target.map(str::to_owned),
+                related,
+            });
+        }
+    }
+}
+
+fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let others: Vec<FileId> = workspace
+        .notes_by_id(&slug::fold(&note.id))
+        .iter()
+        .copied()
+        .filter(|&f| f != file)
+        .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == note.kb && n.id == note.id))
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let range = id_range(note);
+    let paths: Vec<String> = others.iter().map(|&f| display_path(workspace, f)).collect();
+    let related = others
+        .iter()
+        .map(|&f| Related {
+            file: f,
+            range: workspace.note(f).map_or_else(TextRange::default, id_range),
+            message: format!("`{}` is also the id of this note", note.id),
+        })
+        .collect();
+    out.push(
+        DiagnosticCode::DuplicateId,
+        range,
+        format!(
+            "duplicate id `{}` in KB `{}`: also used by {}",
+            note.id,
+            workspace.kb(note.kb).name,
+            paths.join(", ")
+        ),
+        Some(&note.id),
+        related,
+    );
+}
+
+/// The range that stands for a note's identity: its `id:` value, else the start of the file.
+pub fn id_range(note: &Note) -> TextRange {
+    note.parsed
+        .frontmatter
+        .as_ref()
+        .and_then(|fm| fm.id.as_ref())
+        .map_or(TextRange::empty(0), |id| id.range)
+}
+
+fn display_path(workspace: &Workspace, file: FileId) -> String {
+    let Some(note) = workspace.note(file) else {
+        return String::new();
+    };
+    let root = workspace.root_of(&note.path);
+    let relative = root.and_then(|r| note.path.strip_prefix(r).ok()).unwrap_or(&note.path);
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, out: &mut Collector<'_>) {
+    let target = &*link.target.text;
+    let kb_name = &workspace.kb(note.kb).name;
+    let written = match &link.kb {
+        Some(kb) => format!("{}:{target}", kb.text),
+        None => target.to_owned(),
+    };
+    let resolution = slug::resolve_link(workspace, file, link);
+    let candidates_related = |candidates: &[FileId], why: &str| -> Vec<Related> {
+        candidates
+            .iter()
+            .map(|&f| Related {
+                file: f,
+                range: TextRange::empty(0),
+                message: why.to_owned(),
+            })
+            .collect()
+    };
+    match &resolution {
+        Resolution::Broken => {
+            let kb_of_link = link
+                .kb
+                .as_ref()
+                .and_then(|kb| workspace.kb_by_name(&kb.text))
+                .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
+            let message = if slug::clean_target(target).is_none() {
+                format!("`{target}` points outside the knowledge base")
+            } else {
+                format!("no note `{target}` in KB `{kb_of_link}`")
+            };
+            out.push(DiagnosticCode::BrokenLink, link.range, message, Some(&written), Vec::new());
+        }
+        Resolution::UnknownKb { kb } => {
+            let known: Vec<String> = workspace
+                .visible_kbs()
+                .into_iter()
+                .map(|k| workspace.kb_link_prefix(k).to_owned())
+                .collect();
+            let range = link.kb.as_ref().map_or(link.range, |kb| kb.range);
+            out.push(
+                DiagnosticCode::UnknownKb,
+                range,
+                format!("no KB named `{kb}` (known: {})", known.join(", ")),
+                Some(&written),
+                Vec::new(),
+            );
+        }
+        Resolution::MissingKbPrefix { candidates } => {
+            let fixes: Vec<String> = candidates
+                .iter()
+                .filter_map(|&f| workspace.note(f))
+                .map(|n| format!("`[[{}:{}]]`", workspace.kb_link_prefix(n.kb), n.id))
+                .collect();
+            let message = format!(
+                "`{target}` is not in KB `{kb_name}` but in {}: write {}",
+                if fixes.len() == 1 { "another KB" } else { "other KBs" },
+                fixes.join(" or ")
+            );
+            out.push(
+                DiagnosticCode::MissingKbPrefix,
+                link.range,
+                message,
+                Some(&written),
+                candidates_related(candidates, "a note this link may mean"),
+            );
+        }
+        Resolution::Ambiguous { candidates } => {
+            let paths: Vec<String> = candidates.iter().map(|&f| display_path(workspace, f)).collect();
+            out.push(
+                DiagnosticCode::AmbiguousLink,
+                link.range,
+                format!("`{written}` matches {} notes: {}", candidates.len(), paths.join(", ")),
+                Some(&written),
+                candidates_related(candidates, "a note this link may mean"),
+            );
+        }
+        Resolution::Found { file: found, via: Via::Name } => {
+            if let Some(found_note) = workspace.note(*found) {
+                let canonical = canonical_target(workspace, note, found_note);
+                out.push(
+                    DiagnosticCode::NonCanonicalLink,
+                    link.range,
+                    format!("`{written}` is a title or alias: link by id as `[[{canonical}]]`"),
+                    Some(&written),
+                    Vec::new(),
+                );
+            }
+        }
+        Resolution::Found { .. } | Resolution::SameNote => {}
+    }
+    let Some(target_file) = resolution.file(file) else {
+        return;
+    };
+    let Some(target_note) = workspace.note(target_file) else {
+        return;
+    };
+    match slug::resolve_subtarget(target_note, link) {
+        SubTarget::MissingHeading => {
+            let heading = link.heading.as_ref().expect("missing heading implies a heading part");
+            out.push(
+                DiagnosticCode::BrokenHeading,
+                heading.range,
+                format!("no heading `{}` in `{}`", heading.text, target_note.id),
+                Some(&written),
+                Vec::new(),
+            );
+        }
+        SubTarget::MissingBlock => {
+            let block = link.block.as_ref().expect("missing block implies a block part");
+            out.push(
+                DiagnosticCode::BrokenBlock,
+                block.range,
+                format!("no block `^{}` in `{}`", block.text, target_note.id),
+                Some(&written),
+                Vec::new(),
+            );
+        }
+        SubTarget::None | SubTarget::Heading(_) | SubTarget::Block(_) => {}
+    }
+}
+
+/// How a link in `from` should name `target`: `id`, or `kb:id` across KBs.
+pub fn canonical_target(workspace: &Workspace, from: &Note, target: &Note) -> String {
+    if from.kb == target.kb {
+        target.id.to_string()
+    } else {
+        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id)
+    }
+}
+
+fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let Some(fm) = &note.parsed.frontmatter else {
+        return;
+    };
+    for field in &fm.fields {
+        if !workspace.is_reference_field(note.kb, &field.name) {
+            continue;
+        }
+        for value in &field.values {
+            if slug::resolve_reference(workspace, file, value).is_some() {
+                continue;
+            }
+            let (kb, id) = slug::split_reference(value);
+            let kb_name = kb
+                .and_then(|k| workspace.kb_by_name(k))
+                .map_or_else(|| kb.unwrap_or(&workspace.kb(note.kb).name).to_owned(), |k| workspace.kb(k).name.clone());
+            out.push(
+                DiagnosticCode::BrokenReference,
+                value.range,
+                format!("field `{}`: no note with id `{id}` in KB `{kb_name}`", field.name),
+                Some(&value.text),
+                Vec::new(),
+            );
+        }
+    }
+}

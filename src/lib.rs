@@ -1,0 +1,21 @@
+//! wikilink-lsp: a language server and checker for linked markdown knowledge bases.
+//!
+//! The crate is a pure core plus two thin shells. Reading order:
+//! - [`text`] and [`line_index`]: byte ranges, and their conversion to line/column positions;
+//! - [`syntax`]: one note's text to facts (frontmatter, links, headings, block ids);
+//! - [`workspace`]: knowledge bases and every note's facts, updated one file at a time;
+//! - [`slug`]: the one definition of which note a link means;
+//! - [`ide`]: one module per feature, plain functions over the workspace;
+//! - [`vfs`]: the only code that reads the disk (walking roots, reading notes);
+//! - [`check`]: the `wikilink-lsp check` report;
+//! - [`lsp`]: the language server, converting between LSP and the core.
+
+pub mod text;
+pub mod line_index;
+pub mod syntax;
+pub mod workspace;
+pub mod slug;
+pub mod ide;
+pub mod vfs;
+pub mod check;
+pub mod lsp;

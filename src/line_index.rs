@@ -1,0 +1,259 @@
+//! Byte offsets to line/column positions and back, in UTF-8 or UTF-16 columns.
+//!
+//! The line-ending rule is the LSP one: a line ends at `\n`, `\r\n` or a lone `\r`, and nothing
+//! else (no U+2028, no form feed). The index keeps line starts plus, for lines that contain
+//! non-ASCII characters, where those characters sit, so conversions never need the text itself.
+//! Out-of-range input is clamped: a line past the end maps to the end of the text, a column past
+//! the end of a line maps to the end of that line, and a column inside a character (a UTF-16
+//! position between the two halves of a surrogate pair) snaps to the character's start.
+
+use std::collections::HashMap;
+
+/// How columns are counted at the edge.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PositionEncoding {
+    Utf8,
+    Utf16,
+}
+
+/// A zero-based line and column, with the column counted in some [`PositionEncoding`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A non-ASCII character on a line: its byte column and UTF-8 length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct WideChar {
+    byte_col: u32,
+    len_utf8: u32,
+}
+
+impl WideChar {
+    fn len_utf16(self) -> u32 {
+        if self.len_utf8 == 4 { 2 } else { 1 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LineIndex {
+    /// Byte offset where each line starts; the first is always 0.
+    line_starts: Vec<u32>,
+    /// Lines whose break is the two bytes `\r\n` (sorted); all other breaks are one byte.
+    crlf_lines: Vec<u32>,
+    text_len: u32,
+    /// Non-ASCII characters, only for lines that have any.
+    wide_chars: HashMap<u32, Vec<WideChar>>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut index = LineIndex {
+            line_starts: vec![0],
+            crlf_lines: Vec::new(),
+            text_len: crate::text::to_u32(bytes.len()),
+            wide_chars: HashMap::new(),
+        };
+        let mut line_start = 0usize;
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' || b == b'\r' {
+                let line = (index.line_starts.len() - 1) as u32;
+                let next = if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    index.crlf_lines.push(line);
+                    i + 2
+                } else {
+                    i + 1
+                };
+                index.line_starts.push(next as u32);
+                line_start = next;
+                i = next;
+            } else if b >= 0x80 {
+                let len = utf8_len(b);
+                let line = (index.line_starts.len() - 1) as u32;
+                index.wide_chars.entry(line).or_default().push(WideChar {
+                    byte_col: (i - line_start) as u32,
+                    len_utf8: len as u32,
+                });
+                i += len;
+            } else {
+                i += 1;
+            }
+        }
+        index
+    }
+
+    pub fn line_count(&self) -> u32 {
+        self.line_starts.len() as u32
+    }
+
+    pub fn text_len(&self) -> u32 {
+        self.text_len
+    }
+
+    /// The byte offset where `line` starts (clamped to the last line).
+    pub fn line_start(&self, line: u32) -> u32 {
+        let line = (line as usize).min(self.line_starts.len() - 1);
+        self.line_starts[line]
+    }
+
+    /// The byte offset where `line`'s content ends, before its line break (clamped).
+    pub fn line_end(&self, line: u32) -> u32 {
+        let line = line.min(self.line_count() - 1);
+        match self.line_starts.get(line as usize + 1) {
+            Some(&next) if self.crlf_lines.binary_search(&line).is_ok() => next - 2,
+            Some(&next) => next - 1,
+            None => self.text_len,
+        }
+    }
+
+    /// The zero-based line that contains `offset` (clamped to the text).
+    pub fn line_of(&self, offset: u32) -> u32 {
+        let offset = offset.min(self.text_len);
+        (self.line_starts.partition_point(|&start| start <= offset) - 1) as u32
+    }
+
+    /// Converts a byte offset to a line and column in `encoding`. An offset inside a line break
+    /// maps to the end of that line's content.
+    pub fn line_col(&self, offset: u32, encoding: PositionEncoding) -> LineCol {
+        let offset = offset.min(self.text_len);
+        let line = self.line_of(offset);
+        let byte_col = offset.min(self.line_end(line)) - self.line_start(line);
+        let col = match encoding {
+            PositionEncoding::Utf8 => byte_col,
+            PositionEncoding::Utf16 => self.byte_col_to_utf16(line, byte_col),
+        };
+        LineCol { line, col }
+    }
+
+    /// Converts a line and column in `encoding` to a byte offset, clamping out-of-range input.
+    pub fn offset(&self, pos: LineCol, encoding: PositionEncoding) -> u32 {
+        if pos.line >= self.line_count() {
+            return self.text_len;
+        }
+        let start = self.line_start(pos.line);
+        let max_col = self.line_end(pos.line) - start;
+        let byte_col = match encoding {
+            PositionEncoding::Utf8 => self.snap_to_char_start(pos.line, pos.col.min(max_col)),
+            PositionEncoding::Utf16 => self.utf16_col_to_byte(pos.line, pos.col).min(max_col),
+        };
+        start + byte_col
+    }
+
+    fn chars_of(&self, line: u32) -> &[WideChar] {
+        self.wide_chars.get(&line).map_or(&[], Vec::as_slice)
+    }
+
+    fn byte_col_to_utf16(&self, line: u32, byte_col: u32) -> u32 {
+        let mut col = byte_col;
+        for c in self.chars_of(line) {
+            if c.byte_col >= byte_col {
+                break;
+            }
+            col = col - c.len_utf8 + c.len_utf16();
+        }
+        col
+    }
+
+    fn utf16_col_to_byte(&self, line: u32, utf16_col: u32) -> u32 {
+        // Walk the wide characters in order, keeping both coordinates of the character start.
+        let mut shift = 0; // Bytes minus UTF-16 units so far.
+        for c in self.chars_of(line) {
+            let c_utf16 = c.byte_col - shift;
+            if utf16_col <= c_utf16 {
+                break;
+            }
+            if utf16_col < c_utf16 + c.len_utf16() {
+                // Inside a surrogate pair: snap to the character's start.
+                return c.byte_col;
+            }
+            shift += c.len_utf8 - c.len_utf16();
+        }
+        utf16_col + shift
+    }
+
+    fn snap_to_char_start(&self, line: u32, byte_col: u32) -> u32 {
+        for c in self.chars_of(line) {
+            if byte_col > c.byte_col && byte_col < c.byte_col + c.len_utf8 {
+                return c.byte_col;
+            }
+        }
+        byte_col
+    }
+}
+
+fn utf8_len(first_byte: u8) -> usize {
+    match first_byte {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PositionEncoding::{Utf8, Utf16};
+
+    /// Renders every character boundary of `text` as `offset=line:col8/col16`.
+    fn table(text: &str) -> String {
+        let index = LineIndex::new(text);
+        let mut out = Vec::new();
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        offsets.push(text.len());
+        for offset in offsets {
+            let offset = offset as u32;
+            let p8 = index.line_col(offset, Utf8);
+            let p16 = index.line_col(offset, Utf16);
+            out.push(format!("{offset}={}:{}/{}", p8.line, p8.col, p16.col));
+            // Round trips where the offset is not inside a line break.
+            if offset <= index.line_end(p8.line) {
+                assert_eq!(index.offset(p8, Utf8), offset, "utf8 round trip at {offset}");
+                assert_eq!(index.offset(p16, Utf16), offset, "utf16 round trip at {offset}");
+            }
+        }
+        out.join(" ")
+    }
+
+    #[test]
+    fn ascii_and_line_breaks() {
+        expect_test::expect!["0=0:0/0 1=0:1/1 2=1:0/0 3=1:1/1 4=1:1/1 5=2:0/0 6=2:1/1 7=3:0/0 8=3:1/1"]
+            .assert_eq(&table("a\nb\r\nc\rd"));
+    }
+
+    #[test]
+    fn wide_characters() {
+        expect_test::expect!["0=0:0/0 1=0:1/1 3=0:3/2 6=0:6/3 10=0:10/5 11=0:11/6 12=1:0/0 13=1:1/1 14=1:2/2 15=1:3/3"]
+            .assert_eq(&table("aé中😀b\n[[\u{0}"));
+    }
+
+    #[test]
+    fn emoji_link_column() {
+        let text = "a😀 [[b]]";
+        let index = LineIndex::new(text);
+        let link = text.find("[[").unwrap() as u32;
+        assert_eq!(index.line_col(link, Utf16), LineCol { line: 0, col: 4 });
+        assert_eq!(index.line_col(link, Utf8), LineCol { line: 0, col: 6 });
+    }
+
+    #[test]
+    fn clamping() {
+        let text = "ab😀\r\ncd";
+        let index = LineIndex::new(text);
+        // Column past the end of a CRLF line stops before the `\r`.
+        assert_eq!(index.offset(LineCol { line: 0, col: 99 }, Utf16), 6);
+        // Line past the end clamps to the end of the text.
+        assert_eq!(index.offset(LineCol { line: 9, col: 0 }, Utf8), 10);
+        // Inside a surrogate pair or a UTF-8 sequence snaps to the character start.
+        assert_eq!(index.offset(LineCol { line: 0, col: 3 }, Utf16), 2);
+        assert_eq!(index.offset(LineCol { line: 0, col: 4 }, Utf8), 2);
+        // An empty last line exists.
+        let index = LineIndex::new("a\n");
+        assert_eq!(index.line_count(), 2);
+        assert_eq!(index.offset(LineCol { line: 1, col: 5 }, Utf8), 2);
+    }
+}

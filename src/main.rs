@@ -1,0 +1,128 @@
+//! Command-line entry: `wikilink-lsp` (serve LSP over stdio) and `wikilink-lsp check`.
+//! Parses arguments and hands over; no logic lives here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use wikilink_lsp::check::{self, CheckOptions, OutputFormat};
+use wikilink_lsp::ide::{DiagnosticCode, DiagnosticsConfig, Severity};
+use wikilink_lsp::vfs::LoadOptions;
+use wikilink_lsp::workspace::IndexConfig;
+
+/// A language server and checker for linked markdown knowledge bases (wiki-links, Pyrite KBs,
+/// Obsidian vaults).
+#[derive(Parser)]
+#[command(name = "wikilink-lsp", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Speak LSP over stdin/stdout (the default; accepted for clients that pass it).
+    #[arg(long, global = true, hide = true)]
+    stdio: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Language Server Protocol over stdin/stdout (the default).
+    Serve,
+    /// Check every note under PATHs and report broken links and other problems.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Workspace roots to check.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Fail (exit 1) on problems of this severity or worse.
+    #[arg(long, value_enum, default_value_t = Deny::Errors)]
+    deny: Deny,
+    /// Gitignore-style glob of files or folders not to check (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// A frontmatter field whose values are note ids, in every KB (repeatable).
+    #[arg(long, value_name = "FIELD")]
+    reference_field: Vec<String>,
+    /// Change a code's severity, as CODE=LEVEL (error, warning, information, hint, off).
+    #[arg(long, value_name = "CODE=LEVEL")]
+    severity: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Deny {
+    Errors,
+    Warnings,
+    Information,
+    Hints,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None | Some(Command::Serve) => {
+            wikilink_lsp::lsp::init_logging();
+            match wikilink_lsp::lsp::serve_stdio() {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    tracing::error!("server failed: {error}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some(Command::Check(args)) => run_check(args),
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn run_check(args: CheckArgs) -> ExitCode {
+    let mut diagnostics = DiagnosticsConfig::default();
+    for spec in &args.severity {
+        let parsed = spec.split_once('=').ok_or_else(|| format!("`{spec}`: expected CODE=LEVEL")).and_then(
+            |(code, level)| {
+                let code = DiagnosticCode::parse(code).ok_or_else(|| format!("unknown diagnostic code `{code}`"))?;
+                Ok((code, Severity::parse(level)?))
+            },
+        );
+        match parsed {
+            Ok((code, severity)) => {
+                diagnostics.severity.insert(code, severity);
+            }
+            Err(message) => {
+                eprintln!("error: --severity {message}");
+                return ExitCode::from(check::EXIT_USAGE as u8);
+            }
+        }
+    }
+    let options = CheckOptions {
+        roots: args.paths,
+        format: match args.format {
+            Format::Text => OutputFormat::Text,
+            Format::Json => OutputFormat::Json,
+        },
+        deny: match args.deny {
+            Deny::Errors => Severity::Error,
+            Deny::Warnings => Severity::Warning,
+            Deny::Information => Severity::Information,
+            Deny::Hints => Severity::Hint,
+        },
+        load: LoadOptions {
+            exclude: args.exclude,
+            index: IndexConfig {
+                reference_fields: args.reference_field,
+            },
+        },
+        diagnostics,
+    };
+    let code = check::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    ExitCode::from(code as u8)
+}

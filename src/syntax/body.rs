@@ -1,0 +1,334 @@
+//! The note body: wiki-links, headings, block ids and the summary paragraph.
+//!
+//! Block structure comes from pulldown-cmark's offset iterator, which knows CommonMark's rules for
+//! fenced and indented code, code spans of any backtick count and HTML. From it we take the
+//! regions where `[[` means nothing (code, HTML comments), the headings and the paragraphs; the
+//! links themselves are found by a byte scan for `[[` outside those regions, since CommonMark has
+//! no wiki-links and would split them across events.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::link::parse_link_inner;
+use super::{BlockId, Heading, Link, SUMMARY_MAX_CHARS};
+use crate::text::TextRange;
+
+pub(super) struct Body {
+    pub links: Vec<Link>,
+    pub headings: Vec<Heading>,
+    pub block_ids: Vec<BlockId>,
+    pub summary: String,
+}
+
+/// Parses `text[body_start..]`; all ranges returned are offsets into `text`.
+pub(super) fn parse(text: &str, body_start: usize) -> Body {
+    let body = &text[body_start..];
+    let structure = scan_structure(body);
+    let mut links = find_links(body, &structure.excluded);
+    let mut block_ids = find_block_ids(body, &structure.excluded);
+    let mut headings = structure.headings;
+    for link in &mut links {
+        shift_link(link, body_start);
+    }
+    for block in &mut block_ids {
+        block.range = block.range.shifted(body_start);
+        block.line_range = block.line_range.shifted(body_start);
+    }
+    for heading in &mut headings {
+        heading.range = heading.range.shifted(body_start);
+        heading.text_range = heading.text_range.shifted(body_start);
+        heading.first_paragraph = heading.first_paragraph.map(|r| r.shifted(body_start));
+    }
+    let summary = structure
+        .first_paragraph
+        .map(|range| plain_text(&body[range]))
+        .unwrap_or_default();
+    Body {
+        links,
+        headings,
+        block_ids,
+        summary,
+    }
+}
+
+struct Structure {
+    /// Sorted, non-overlapping byte ranges (in the body) where links are not recognised.
+    excluded: Vec<Range<usize>>,
+    headings: Vec<Heading>,
+    first_paragraph: Option<Range<usize>>,
+}
+
+fn scan_structure(body: &str) -> Structure {
+    let mut excluded: Vec<Range<usize>> = Vec::new();
+    let mut headings = Vec::new();
+    let mut first_paragraph = None;
+    let mut heading: Option<(HeadingLevel, Range<usize>, String)> = None;
+    let mut paragraph_start = None;
+    // Index of the heading whose section has not yet had its first paragraph.
+    let mut open_section: Option<usize> = None;
+    let mut html_block: Option<usize> = None;
+    let mut code_block: Option<usize> = None;
+    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => code_block = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                excluded.push(code_block.take().unwrap_or(range.start)..range.end);
+            }
+            Event::Code(code) => {
+                if let Some((_, _, text)) = heading.as_mut() {
+                    text.push_str(&code);
+                }
+                excluded.push(range);
+            }
+            Event::InlineHtml(html) if html.starts_with("<!--") => excluded.push(range),
+            Event::Start(Tag::HtmlBlock) => html_block = Some(range.start),
+            Event::End(TagEnd::HtmlBlock) => {
+                let start = html_block.take().unwrap_or(range.start);
+                excluded.extend(html_comments(body, start..range.end));
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level, range, String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, range, text)) = heading.take() {
+                    let text_range = heading_text_range(body, range.clone());
+                    headings.push(Heading {
+                        level: level as u8,
+                        text: text.trim().into(),
+                        range: TextRange::new(range.start, range.end),
+                        text_range,
+                        first_paragraph: None,
+                    });
+                    open_section = Some(headings.len() - 1);
+                }
+            }
+            Event::Text(t) if heading.is_some() => {
+                if let Some((_, _, text)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Paragraph) => paragraph_start = Some(range.start),
+            Event::End(TagEnd::Paragraph) => {
+                let start = paragraph_start.take().unwrap_or(range.start);
+                let paragraph = start..trim_end_offset(body, range.end);
+                if first_paragraph.is_none() {
+                    first_paragraph = Some(paragraph.clone());
+                }
+                if let Some(index) = open_section.take() {
+                    headings[index].first_paragraph = Some(TextRange::new(paragraph.start, paragraph.end));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Html comments of a block are found after the block's code spans; keep the list sorted.
+    excluded.sort_by_key(|r| r.start);
+    Structure {
+        excluded,
+        headings,
+        first_paragraph,
+    }
+}
+
+fn trim_end_offset(body: &str, end: usize) -> usize {
+    body[..end].trim_end().len()
+}
+
+/// The words of a heading, without `#` markers, closing `#`s or a setext underline.
+fn heading_text_range(body: &str, range: Range<usize>) -> TextRange {
+    let source = &body[range.clone()];
+    let first_line_len = source.find(['\n', '\r']).unwrap_or(source.len());
+    let line = &source[..first_line_len];
+    let trimmed_start = line.len() - line.trim_start().len();
+    let mut start = trimmed_start;
+    let mut end = line.trim_end().len();
+    if line[start..].starts_with('#') {
+        start += line[start..].bytes().take_while(|&b| b == b'#').count();
+        start += line[start..].len() - line[start..].trim_start().len();
+        // A closing sequence of `#`s preceded by a space is not part of the text.
+        let content = &line[start..end.max(start)];
+        let without_closing = content.trim_end_matches('#');
+        if without_closing.len() < content.len()
+            && (without_closing.is_empty() || without_closing.ends_with([' ', '\t']))
+        {
+            end = start + without_closing.trim_end().len();
+        }
+    }
+    let end = end.max(start);
+    TextRange::new(range.start + start, range.start + end)
+}
+
+fn html_comments(body: &str, block: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = block.start;
+    while let Some(open) = body[pos..block.end].find("<!--") {
+        let start = pos + open;
+        let end = body[start + 4..block.end]
+            .find("-->")
+            .map_or(block.end, |close| start + 4 + close + 3);
+        out.push(start..end);
+        pos = end;
+    }
+    out
+}
+
+fn in_excluded(excluded: &[Range<usize>], range: Range<usize>) -> bool {
+    // The first excluded region that ends after `range.start` is the only one that can overlap.
+    let index = excluded.partition_point(|r| r.end <= range.start);
+    excluded.get(index).is_some_and(|r| r.start < range.end)
+}
+
+fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
+    let bytes = body.as_bytes();
+    let mut links = Vec::new();
+    let mut pos = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[pos..], b"[[") {
+        let open = pos + found;
+        pos = open + 2;
+        // `\[[` is an escaped bracket, not a link.
+        let backslashes = bytes[..open].iter().rev().take_while(|&&b| b == b'\\').count();
+        if backslashes % 2 == 1 {
+            continue;
+        }
+        let inner_start = open + 2;
+        let Some(inner_len) = find_link_end(&bytes[inner_start..]) else {
+            continue;
+        };
+        let inner_end = inner_start + inner_len;
+        let close_end = inner_end + 2;
+        let inner = &body[inner_start..inner_end];
+        if inner.trim().is_empty() {
+            pos = close_end;
+            continue;
+        }
+        let is_embed = open > 0 && bytes[open - 1] == b'!' && !escaped(bytes, open - 1);
+        let start = if is_embed { open - 1 } else { open };
+        if in_excluded(excluded, start..close_end) {
+            continue;
+        }
+        let parts = parse_link_inner(inner, inner_start);
+        links.push(Link {
+            range: TextRange::new(start, close_end),
+            is_embed,
+            in_frontmatter: false,
+            kb: parts.kb,
+            target: parts.target,
+            heading: parts.heading,
+            block: parts.block,
+            display: parts.display,
+        });
+        pos = close_end;
+    }
+    links
+}
+
+fn escaped(bytes: &[u8], at: usize) -> bool {
+    bytes[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+}
+
+/// Length of a link's inside: up to the first `]]` on the same line, unless another `[[` comes
+/// first (then this `[[` opens nothing).
+fn find_link_end(rest: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < rest.len() {
+        match rest[i] {
+            b'\n' | b'\r' => return None,
+            b']' if rest[i + 1] == b']' => return Some(i),
+            b'[' if rest[i + 1] == b'[' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn shift_link(link: &mut Link, delta: usize) {
+    link.range = link.range.shifted(delta);
+    for part in [
+        Some(&mut link.target),
+        link.kb.as_mut(),
+        link.heading.as_mut(),
+        link.block.as_mut(),
+        link.display.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        part.range = part.range.shifted(delta);
+    }
+}
+
+/// Block ids: `^id` at the end of a line (after a space, or alone on its line).
+fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
+    let bytes = body.as_bytes();
+    let mut ids = Vec::new();
+    for caret in memchr::memchr_iter(b'^', bytes) {
+        if caret > 0 && !matches!(bytes[caret - 1], b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        let id_len = bytes[caret + 1..]
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .count();
+        if id_len == 0 {
+            continue;
+        }
+        let id_end = caret + 1 + id_len;
+        let line_end = memchr::memchr2(b'\n', b'\r', &bytes[id_end..]).map_or(bytes.len(), |i| id_end + i);
+        if !body[id_end..line_end].trim().is_empty() || in_excluded(excluded, caret..id_end) {
+            continue;
+        }
+        let line_start = body[..caret].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        ids.push(BlockId {
+            id: body[caret + 1..id_end].into(),
+            range: TextRange::new(caret, id_end),
+            line_range: TextRange::new(line_start, line_end),
+        });
+    }
+    ids
+}
+
+/// A paragraph's source as plain text: wiki-links shown as their display text, markdown
+/// emphasis markers dropped, white space collapsed, at most [`SUMMARY_MAX_CHARS`] characters.
+pub(crate) fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len().min(SUMMARY_MAX_CHARS * 4));
+    let mut rest = source;
+    while let Some(open) = rest.find("[[") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("]]") {
+            Some(close) => {
+                let parts = parse_link_inner(&after[..close], 0);
+                let shown = match &parts.display {
+                    Some(display) => display.text.to_string(),
+                    None => {
+                        let mut shown = parts.target.text.to_string();
+                        if let Some(heading) = &parts.heading {
+                            shown = format!("{shown} > {}", heading.text);
+                        }
+                        shown
+                    }
+                };
+                out.push_str(&shown);
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str("[[");
+                rest = after;
+            }
+        }
+        if out.len() > SUMMARY_MAX_CHARS * 4 {
+            break;
+        }
+    }
+    out.push_str(rest);
+    let cleaned: String = out.replace(['*', '`'], "").replace("![", "[");
+    let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A trailing block id is not part of the prose.
+    let collapsed = match collapsed.rsplit_once(" ^") {
+        Some((before, id)) if !id.contains(' ') => before.to_owned(),
+        _ => collapsed,
+    };
+    super::truncate_chars(&collapsed, SUMMARY_MAX_CHARS)
+}

@@ -1,0 +1,475 @@
+//! YAML frontmatter: finding it, and reading its fields with byte ranges.
+//!
+//! The frontmatter is the YAML between a first line `---` (after an optional BOM) and the next
+//! line that is `---` or `...`. It is read with `saphyr-parser`'s event stream, which gives a
+//! span for every scalar; aliases are resolved one level (to a scalar or a list of scalars that
+//! was anchored earlier), never expanded recursively, so an alias bomb costs nothing. Containers
+//! nested deeper than the fields we read are skipped without recursion, so deep nesting is safe.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::{Field, Frontmatter, Link, SyntaxError, Value};
+use crate::text::TextRange;
+
+/// Most YAML events read from one frontmatter; past this the rest is ignored with an error.
+const MAX_EVENTS: usize = 200_000;
+/// Most values kept for one field.
+const MAX_VALUES_PER_FIELD: usize = 10_000;
+
+pub(super) enum Split {
+    None,
+    Unclosed {
+        range: TextRange,
+    },
+    Found {
+        /// The whole frontmatter, delimiters included.
+        range: TextRange,
+        /// The YAML between the delimiter lines.
+        yaml_range: TextRange,
+        body_start: usize,
+    },
+}
+
+/// Finds the frontmatter block at the start of `text`.
+pub(super) fn split(text: &str) -> Split {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut lines = LineIter { text, pos: start };
+    let Some((first_start, first_end, after_first)) = lines.next() else {
+        return Split::None;
+    };
+    if text[first_start..first_end].trim_end() != "---" {
+        return Split::None;
+    }
+    for (line_start, line_end, next) in lines {
+        let line = text[line_start..line_end].trim_end();
+        if line == "---" || line == "..." {
+            return Split::Found {
+                range: TextRange::new(first_start, line_end),
+                yaml_range: TextRange::new(after_first, line_start),
+                body_start: next,
+            };
+        }
+    }
+    Split::Unclosed {
+        range: TextRange::new(first_start, first_end),
+    }
+}
+
+/// Iterates lines as `(start, end before the break, start of the next line)`.
+struct LineIter<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Iterator for LineIter<'_> {
+    type Item = (usize, usize, usize);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let next = match bytes.get(end) {
+            Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+            Some(_) => end + 1,
+            None => end,
+        };
+        self.pos = next;
+        Some((start, end, next))
+    }
+}
+
+pub(super) struct Parsed {
+    pub frontmatter: Frontmatter,
+    pub links: Vec<Link>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// A value read from the YAML: only what the index can use is kept.
+#[derive(Clone)]
+enum Node {
+    Scalar(Value),
+    List(Vec<Value>, Vec<Vec<(Box<str>, Value)>>),
+    Map(Vec<(Box<str>, Node)>),
+    Other,
+}
+
+pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Parsed {
+    let yaml = &text[yaml_range.as_usize()];
+    let offsets = CharOffsets::new(yaml, yaml_range.start as usize);
+    let mut errors = Vec::new();
+    let mut events = Vec::new();
+    for item in Parser::new_from_str(yaml) {
+        match item {
+            Ok((event, span)) => events.push((event, span)),
+            Err(error) => {
+                let at = offsets.byte(error.marker().index());
+                errors.push(SyntaxError {
+                    range: line_range_at(text, at),
+                    message: format!("invalid YAML in frontmatter: {}", error.info()),
+                });
+                break;
+            }
+        }
+        if events.len() > MAX_EVENTS {
+            errors.push(SyntaxError {
+                range: TextRange::new(range.start as usize, range.start as usize + 3),
+                message: format!("frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"),
+            });
+            break;
+        }
+    }
+    let mut reader = Reader {
+        text,
+        events: &events,
+        pos: 0,
+        offsets: &offsets,
+        anchors: HashMap::new(),
+    };
+    let mut frontmatter = Frontmatter {
+        range,
+        ..Frontmatter::default()
+    };
+    let mut links = Vec::new();
+    reader.skip_to_document_content();
+    match reader.peek() {
+        Some(Event::MappingStart(..)) => {
+            reader.pos += 1;
+            read_top_level(&mut reader, &mut frontmatter);
+        }
+        None | Some(Event::StreamEnd | Event::DocumentEnd) => {}
+        Some(_) if errors.is_empty() => errors.push(SyntaxError {
+            range: TextRange::new(range.start as usize, range.start as usize + 3),
+            message: "frontmatter must be a mapping of `field: value` lines".to_owned(),
+        }),
+        Some(_) => {}
+    }
+    // Values written as `"[[target]]"` are links; they are not also plain references.
+    let mut link_values = |values: &mut Vec<Value>| {
+        values.retain(|value| match link_in_value(text, value) {
+            Some(link) => {
+                links.push(link);
+                false
+            }
+            None => true,
+        })
+    };
+    for field in &mut frontmatter.fields {
+        link_values(&mut field.values);
+    }
+    frontmatter.fields.retain(|field| !field.values.is_empty());
+    Parsed {
+        frontmatter,
+        links,
+        errors,
+    }
+}
+
+fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
+    loop {
+        let key = match reader.next() {
+            Some(Event::Scalar(key, ..)) => key.to_string(),
+            Some(Event::MappingEnd) | None => return,
+            Some(_) => {
+                // A complex key: skip the key and its value.
+                reader.pos -= 1;
+                reader.skip_node();
+                reader.skip_node();
+                continue;
+            }
+        };
+        let node = reader.read_node(1);
+        let values = || match &node {
+            Node::Scalar(value) => vec![value.clone()],
+            Node::List(values, _) => values.clone(),
+            _ => Vec::new(),
+        };
+        let first = || values().into_iter().next();
+        match key.as_str() {
+            "id" if frontmatter.id.is_none() => frontmatter.id = first(),
+            "title" if frontmatter.title.is_none() => frontmatter.title = first(),
+            "type" if frontmatter.note_type.is_none() => frontmatter.note_type = first(),
+            "tags" => frontmatter.tags.extend(split_words(values(), true)),
+            "aliases" | "alias" => frontmatter.aliases.extend(values()),
+            "summary" | "description" if frontmatter.summary.is_none() => {
+                frontmatter.summary = first().map(|value| collapse_space(&value.text).into());
+            }
+            "links" => {
+                // Pyrite typed links: a list of mappings with `target` and optionally `kb`.
+                let mut targets = Vec::new();
+                if let Node::List(scalars, maps) = &node {
+                    targets.extend(scalars.iter().cloned());
+                    for map in maps {
+                        let kb = map.iter().find(|(k, _)| &**k == "kb").map(|(_, v)| v.text.clone());
+                        if let Some((_, target)) = map.iter().find(|(k, _)| &**k == "target") {
+                            targets.push(Value { kb, ..target.clone() });
+                        }
+                    }
+                }
+                push_field(frontmatter, key, targets);
+            }
+            _ => push_field(frontmatter, key, values()),
+        }
+    }
+}
+
+fn push_field(frontmatter: &mut Frontmatter, name: String, mut values: Vec<Value>) {
+    values.retain(|value| !value.text.is_empty());
+    values.truncate(MAX_VALUES_PER_FIELD);
+    if !values.is_empty() {
+        frontmatter.fields.push(Field {
+            name: name.into(),
+            values,
+        });
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    events: &'a [(Event<'a>, Span)],
+    pos: usize,
+    offsets: &'a CharOffsets,
+    anchors: HashMap<usize, Node>,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<&'a Event<'a>> {
+        self.events.get(self.pos).map(|(event, _)| event)
+    }
+
+    fn next(&mut self) -> Option<&'a Event<'a>> {
+        let event = self.peek();
+        self.pos += 1;
+        event
+    }
+
+    fn skip_to_document_content(&mut self) {
+        while let Some(Event::StreamStart | Event::DocumentStart(_) | Event::Nothing) = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Reads one node; containers deeper than `depth` 2 are skipped.
+    fn read_node(&mut self, depth: usize) -> Node {
+        let Some((event, span)) = self.events.get(self.pos) else {
+            return Node::Other;
+        };
+        self.pos += 1;
+        let node = match event {
+            Event::Scalar(value, style, anchor, _) => {
+                let node = Node::Scalar(self.value(value, *style, *span));
+                self.remember(*anchor, &node);
+                node
+            }
+            Event::Alias(anchor) => self.anchors.get(anchor).cloned().unwrap_or(Node::Other),
+            Event::SequenceStart(anchor, _) if depth <= 2 => {
+                let mut scalars = Vec::new();
+                let mut maps = Vec::new();
+                loop {
+                    match self.peek() {
+                        Some(Event::SequenceEnd) => {
+                            self.pos += 1;
+                            break;
+                        }
+                        None => break,
+                        Some(_) => match self.read_node(depth + 1) {
+                            Node::Scalar(value) if scalars.len() < MAX_VALUES_PER_FIELD => {
+                                scalars.push(value)
+                            }
+                            Node::Map(pairs) => maps.push(
+                                pairs
+                                    .into_iter()
+                                    .filter_map(|(k, v)| match v {
+                                        Node::Scalar(value) => Some((k, value)),
+                                        _ => None,
+                                    })
+                                    .collect(),
+                            ),
+                            _ => {}
+                        },
+                    }
+                }
+                let node = Node::List(scalars, maps);
+                self.remember(*anchor, &node);
+                node
+            }
+            Event::MappingStart(anchor, _) if depth <= 2 => {
+                let mut pairs = Vec::new();
+                loop {
+                    match self.peek() {
+                        Some(Event::MappingEnd) => {
+                            self.pos += 1;
+                            break;
+                        }
+                        None => break,
+                        Some(Event::Scalar(key, ..)) => {
+                            self.pos += 1;
+                            let value = self.read_node(depth + 1);
+                            pairs.push((Box::from(key.as_ref()), value));
+                        }
+                        Some(_) => {
+                            self.skip_node();
+                            self.skip_node();
+                        }
+                    }
+                }
+                let node = Node::Map(pairs);
+                self.remember(*anchor, &node);
+                node
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                self.pos -= 1;
+                self.skip_node();
+                Node::Other
+            }
+            _ => Node::Other,
+        };
+        node
+    }
+
+    /// Skips one node, however deeply nested, without recursion.
+    fn skip_node(&mut self) {
+        let mut depth = 0usize;
+        while let Some(event) = self.next() {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth == 0 {
+                return;
+            }
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 && !matches!(node, Node::Map(_)) {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    /// A scalar's value, with the range of its content (inside the quotes, when quoted).
+    fn value(&self, value: &str, style: ScalarStyle, span: Span) -> Value {
+        let start = self.offsets.byte(span.start.index());
+        let end = self.offsets.byte(span.end.index()).max(start);
+        let source = &self.text[start..end];
+        let range = match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                if source.len() >= 2 && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
+            {
+                TextRange::new(start + 1, end - 1)
+            }
+            _ => {
+                let trimmed = source.trim_end();
+                TextRange::new(start, start + trimmed.len())
+            }
+        };
+        Value {
+            text: value.into(),
+            range,
+            kb: None,
+        }
+    }
+}
+
+/// Char index (as the YAML parser counts) to byte offset in the note.
+struct CharOffsets {
+    base: usize,
+    /// Byte offset of each char, only when the YAML is not ASCII.
+    bytes: Option<Vec<u32>>,
+}
+
+impl CharOffsets {
+    fn new(yaml: &str, base: usize) -> CharOffsets {
+        let bytes = (!yaml.is_ascii()).then(|| {
+            let mut offsets: Vec<u32> = yaml.char_indices().map(|(i, _)| i as u32).collect();
+            offsets.push(yaml.len() as u32);
+            offsets
+        });
+        CharOffsets { base, bytes }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        let within = match &self.bytes {
+            None => char_index,
+            Some(offsets) => offsets[char_index.min(offsets.len() - 1)] as usize,
+        };
+        self.base + within
+    }
+}
+
+/// `"[[target]]"` as a whole value becomes a link, when the value is written verbatim in the
+/// source (so the link's ranges are exact).
+fn link_in_value(text: &str, value: &Value) -> Option<Link> {
+    let inner = value.text.strip_prefix("[[")?.strip_suffix("]]")?;
+    if inner.contains("[[") || inner.contains("]]") || inner.trim().is_empty() {
+        return None;
+    }
+    if text.get(value.range.as_usize()) != Some(&*value.text) {
+        return None;
+    }
+    let parts = super::link::parse_link_inner(inner, value.range.start as usize + 2);
+    Some(Link {
+        range: value.range,
+        is_embed: false,
+        in_frontmatter: true,
+        kb: parts.kb,
+        target: parts.target,
+        heading: parts.heading,
+        block: parts.block,
+        display: parts.display,
+    })
+}
+
+/// Tags written as one string (`tags: a, b c`) are split on commas and white space; a leading
+/// `#` is dropped.
+fn split_words(values: Vec<Value>, strip_hash: bool) -> Vec<Value> {
+    let mut out = Vec::new();
+    for value in values {
+        let base = value.range.start as usize;
+        let verbatim = value.range.len() as usize == value.text.len();
+        let mut offset = 0;
+        for word in value.text.split([',', ' ', '\t', '\n']) {
+            let word_start = offset;
+            offset += word.len() + 1;
+            let (word, skip) = match word.strip_prefix('#').filter(|_| strip_hash) {
+                Some(rest) => (rest, 1),
+                None => (word, 0),
+            };
+            if word.is_empty() {
+                continue;
+            }
+            let range = if verbatim {
+                TextRange::new(base + word_start + skip, base + word_start + skip + word.len())
+            } else {
+                value.range
+            };
+            out.push(Value {
+                text: word.into(),
+                range,
+                kb: None,
+            });
+        }
+    }
+    out
+}
+
+fn collapse_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The rest of the line at `offset`, for pointing at a YAML error.
+fn line_range_at(text: &str, offset: usize) -> TextRange {
+    let offset = offset.min(text.len());
+    let end = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i);
+    if end > offset {
+        TextRange::new(offset, end)
+    } else {
+        // At the end of a line: point at the whole line instead of nothing.
+        let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        TextRange::new(start, offset)
+    }
+}

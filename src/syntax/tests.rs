@@ -1,0 +1,219 @@
+//! Parser tests: a note in, its facts rendered as compact text out.
+
+use expect_test::{Expect, expect};
+
+use super::*;
+
+/// Renders every fact with its range and the source slice it covers.
+fn render(text: &str) -> String {
+    let note = parse_note(text);
+    let slice = |r: TextRange| text.get(r.as_usize()).unwrap_or("<bad range>").to_owned();
+    let mut out = String::new();
+    if let Some(fm) = &note.frontmatter {
+        for (name, value) in [("id", &fm.id), ("title", &fm.title), ("type", &fm.note_type)] {
+            if let Some(v) = value {
+                out += &format!("{name} {:?} {:?}\n", v.range, slice(v.range));
+            }
+        }
+        for v in &fm.tags {
+            out += &format!("tag {:?} {:?}\n", v.range, slice(v.range));
+        }
+        for v in &fm.aliases {
+            out += &format!("alias {:?} {:?}\n", v.range, slice(v.range));
+        }
+        for field in &fm.fields {
+            for v in &field.values {
+                let kb = v.kb.as_deref().map(|kb| format!(" kb={kb}")).unwrap_or_default();
+                out += &format!("field {} {:?} {:?}{kb}\n", field.name, v.range, slice(v.range));
+            }
+        }
+    }
+    for link in &note.links {
+        out += &format!("link {:?} {:?}", link.range, slice(link.range));
+        if link.is_embed {
+            out += " embed";
+        }
+        if link.in_frontmatter {
+            out += " frontmatter";
+        }
+        let parts = [
+            ("kb", link.kb.as_ref()),
+            ("target", Some(&link.target)),
+            ("heading", link.heading.as_ref()),
+            ("block", link.block.as_ref()),
+            ("display", link.display.as_ref()),
+        ];
+        for (name, part) in parts {
+            if let Some(part) = part {
+                assert_eq!(slice(part.range), &*part.text, "{name} range of {link:?}");
+                out += &format!(" {name}={:?}", &*part.text);
+            }
+        }
+        out += "\n";
+    }
+    for h in &note.headings {
+        out += &format!("heading{} {:?} {:?}", h.level, h.text_range, slice(h.text_range));
+        if let Some(p) = h.first_paragraph {
+            out += &format!(" para={:?}", slice(p));
+        }
+        out += "\n";
+    }
+    for b in &note.block_ids {
+        out += &format!("block {:?} {:?}\n", b.range, slice(b.range));
+    }
+    if !note.summary.is_empty() {
+        out += &format!("summary {:?}\n", note.summary);
+    }
+    for e in &note.errors {
+        out += &format!("error {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
+    }
+    out
+}
+
+fn check(text: &str, expect: Expect) {
+    expect.assert_eq(&render(text));
+}
+
+#[test]
+fn link_syntaxes() {
+    check(
+        "See [[alpha]], [[kb2:beta]], [[gamma#Some Heading]], [[delta^blk-1]], [[eps#^blk-2]],\n\
+         [[zeta|the *display*: text]], ![[kb2:eta#H|shown]], [[#Local]], [[folder/name]], [[ spaced | x ]].\n",
+        expect![[r#"
+            link 4..13 "[[alpha]]" target="alpha"
+            link 15..27 "[[kb2:beta]]" kb="kb2" target="beta"
+            link 29..51 "[[gamma#Some Heading]]" target="gamma" heading="Some Heading"
+            link 53..68 "[[delta^blk-1]]" target="delta" block="blk-1"
+            link 70..84 "[[eps#^blk-2]]" target="eps" block="blk-2"
+            link 86..114 "[[zeta|the *display*: text]]" target="zeta" display="the *display*: text"
+            link 116..136 "![[kb2:eta#H|shown]]" embed kb="kb2" target="eta" heading="H" display="shown"
+            link 138..148 "[[#Local]]" target="" heading="Local"
+            link 150..165 "[[folder/name]]" target="folder/name"
+            link 167..183 "[[ spaced | x ]]" target="spaced" display="x"
+            summary "See alpha, beta, gamma > Some Heading, delta, eps, the display: text, !shown, > Local, folder/name, x."
+        "#]],
+    );
+}
+
+#[test]
+fn titles_with_colons_are_not_kb_prefixes() {
+    check(
+        "[[Note: a subtitle]] [[a b:c]] [[x:]]\n",
+        expect![[r#"
+            link 0..20 "[[Note: a subtitle]]" kb="Note" target="a subtitle"
+            link 21..30 "[[a b:c]]" target="a b:c"
+            link 31..37 "[[x:]]" kb="x" target=""
+            summary "a subtitle a b:c"
+        "#]],
+    );
+}
+
+#[test]
+fn code_and_comments_are_not_links() {
+    check(
+        "Real [[one]] and `[[code]]` and ``a `[[x]]` b`` and `[[` then `]]`.\n\
+         \n\
+         ```md\n[[fenced]]\n```\n\
+         \n\
+         ~~~~ info\n[[tilde]]\n~~~\n[[still-fenced]]\n~~~~\n\
+         \n    [[indented]]\n\
+         \n<!-- [[commented]] -->\n\
+         \nInline <!-- [[c2]] --> and \\[[escaped]] and \\\\[[not-escaped]].\n\
+         \n   ```\n   [[three-space-fence]]\n   ```\n",
+        expect![[r#"
+            link 5..12 "[[one]]" target="one"
+            link 226..241 "[[not-escaped]]" target="not-escaped"
+            summary "Real one and code and a x b and then ."
+        "#]],
+    );
+}
+
+#[test]
+fn frontmatter_fields_and_links() {
+    check(
+        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
+        expect![[r#"
+            id 8..13 "alpha"
+            title 22..32 "Alpha Note"
+            type 40..47 "concept"
+            tag 55..58 "one"
+            tag 60..63 "two"
+            alias 78..83 "The A"
+            alias 89..93 "A''s"
+            field related 105..109 "beta"
+            field related 111..116 "gamma"
+            field links 164..169 "delta" kb=other
+            link 127..145 "[[kb2:beta#Intro]]" frontmatter kb="kb2" target="beta" heading="Intro"
+            link 213..221 "[[beta]]" target="beta"
+            summary "Body beta."
+        "#]],
+    );
+}
+
+#[test]
+fn anchors_aliases_bom_and_crlf() {
+    check(
+        "\u{feff}---\r\nid: é-note\r\nmeta:\r\n  concepts: &c [a, b]\r\nkey_concepts: *c\r\n---\r\n# Title 😀\r\n\r\nText [[a]] ^blk\r\n",
+        expect![[r#"
+            id 12..19 "é-note"
+            field key_concepts 44..45 "a"
+            field key_concepts 47..48 "b"
+            link 95..100 "[[a]]" target="a"
+            heading1 76..86 "Title 😀" para="Text [[a]] ^blk"
+            block 101..105 "^blk"
+            summary "Text a"
+        "#]],
+    );
+}
+
+#[test]
+fn invalid_frontmatter_keeps_the_body() {
+    check(
+        "---\nid: x\ntags: [unclosed\n---\nStill [[linked]].\n",
+        expect![[r#"
+            id 8..9 "x"
+            tag 17..25 "unclosed"
+            link 36..46 "[[linked]]" target="linked"
+            summary "Still linked."
+            error 26..29 "---": invalid YAML in frontmatter: while parsing a flow sequence, expected ',' or ']'
+        "#]],
+    );
+    check(
+        "---\nid: x\nno closing line\n\n[[a]]\n",
+        expect![[r#"
+            link 27..32 "[[a]]" target="a"
+            summary "id: x no closing line"
+            error 0..3 "---": frontmatter is not closed: add a line `---` after the last field
+        "#]],
+    );
+}
+
+#[test]
+fn headings_and_sections() {
+    check(
+        "# Top #\n\nIntro para [[x|X]].\n\nSetext Two\n----------\n\nSecond para.\n\n### Three ###\n## Empty\n",
+        expect![[r#"
+            link 20..27 "[[x|X]]" target="x" display="X"
+            heading1 2..5 "Top" para="Intro para [[x|X]]."
+            heading2 30..40 "Setext Two" para="Second para."
+            heading3 71..76 "Three"
+            heading2 84..89 "Empty"
+            summary "Intro para X."
+        "#]],
+    );
+}
+
+#[test]
+fn yaml_bombs_are_cheap() {
+    let mut bomb = String::from("---\na: &a [x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..30 {
+        let prev = (b'a' + (level - 1) as u8 % 26) as char;
+        bomb += &format!("l{level}: &l{level} [*{prev}, *{prev}, *{prev}, *{prev}]\n");
+    }
+    bomb += "deep: ";
+    bomb += &"[".repeat(5000);
+    bomb += &"]".repeat(5000);
+    bomb += "\n---\n[[ok]]\n";
+    let note = parse_note(&bomb);
+    assert_eq!(note.links.len(), 1);
+}

@@ -1,0 +1,455 @@
+//! The workspace: knowledge bases and every note's facts, with the lookup tables the resolver
+//! and the features need. Updated one file at a time (`set_note`, `remove_note`, `set_kb_config`),
+//! so a keystroke or a file changed on disk costs work proportional to that file.
+//!
+//! The workspace holds no file text and does no I/O: callers read files (see [`crate::vfs`]),
+//! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
+//! facts over. Which note a link means is decided in [`crate::slug`], never here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::slug;
+use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
+use crate::text::FileId;
+
+/// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct KbId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Kb {
+    pub name: String,
+    pub shortname: Option<String>,
+    pub dir: PathBuf,
+    /// Path of `kb.yaml`; `None` for a root's implicit KB.
+    pub config_path: Option<PathBuf>,
+    pub config: KbConfig,
+}
+
+impl Kb {
+    pub fn is_implicit(&self) -> bool {
+        self.config_path.is_none()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub path: PathBuf,
+    pub kb: KbId,
+    /// Frontmatter `id`, else the file stem.
+    pub id: Box<str>,
+    pub stem: Box<str>,
+    /// Path inside the KB folder, `/`-separated, without the extension.
+    pub kb_path: Box<str>,
+    pub parsed: ParsedNote,
+}
+
+impl Note {
+    /// The title to show: frontmatter `title`, else the first heading, else the id.
+    pub fn title(&self) -> &str {
+        let fm_title = self.parsed.frontmatter.as_ref().and_then(|fm| fm.title.as_ref());
+        match fm_title {
+            Some(title) if !title.text.is_empty() => &title.text,
+            _ => self
+                .parsed
+                .headings
+                .first()
+                .filter(|h| h.level == 1)
+                .map_or(&*self.id, |h| &*h.text),
+        }
+    }
+
+    pub fn note_type(&self) -> Option<&str> {
+        let fm = self.parsed.frontmatter.as_ref()?;
+        fm.note_type.as_ref().map(|t| &*t.text)
+    }
+
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.parsed
+            .frontmatter
+            .iter()
+            .flat_map(|fm| fm.aliases.iter().map(|a| &*a.text))
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        self.parsed
+            .frontmatter
+            .iter()
+            .flat_map(|fm| fm.tags.iter().map(|t| &*t.text))
+    }
+}
+
+/// Settings that change what the index means (not how it is shown).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexConfig {
+    /// Extra frontmatter fields whose values are note ids, in every KB.
+    pub reference_fields: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct Workspace {
+    roots: Vec<PathBuf>,
+    kbs: Vec<Kb>,
+    kb_by_dir: HashMap<PathBuf, KbId>,
+    notes: Vec<Option<Note>>,
+    file_by_path: HashMap<PathBuf, FileId>,
+    /// Folded id -> notes with that id.
+    by_id: HashMap<Box<str>, Vec<FileId>>,
+    /// Folded file stem -> notes with that stem.
+    by_stem: HashMap<Box<str>, Vec<FileId>>,
+    /// Folded title or alias -> notes.
+    by_name: HashMap<Box<str>, Vec<FileId>>,
+    /// Folded link key (see [`slug::link_keys`]) -> notes that link or refer with that key.
+    linked_from: HashMap<Box<str>, Vec<FileId>>,
+    pub config: IndexConfig,
+}
+
+impl Workspace {
+    pub fn new(roots: Vec<PathBuf>, config: IndexConfig) -> Workspace {
+        let mut workspace = Workspace {
+            config,
+            ..Workspace::default()
+        };
+        for root in roots {
+            workspace.add_root(root);
+        }
+        workspace
+    }
+
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    fn add_root(&mut self, root: PathBuf) {
+        let name = root
+            .file_name()
+            .map_or_else(|| "root".to_owned(), |n| n.to_string_lossy().into_owned());
+        self.kbs.push(Kb {
+            name,
+            shortname: None,
+            dir: root.clone(),
+            config_path: None,
+            config: KbConfig::default(),
+        });
+        self.roots.push(root);
+    }
+
+    /// The root that contains `path`, if any (the deepest, when roots nest).
+    pub fn root_of(&self, path: &Path) -> Option<&Path> {
+        self.roots
+            .iter()
+            .filter(|root| path.starts_with(root))
+            .max_by_key(|root| root.as_os_str().len())
+            .map(PathBuf::as_path)
+    }
+
+    // ----- knowledge bases -----
+
+    pub fn kb(&self, id: KbId) -> &Kb {
+        &self.kbs[id.0 as usize]
+    }
+
+    pub fn kb_ids(&self) -> impl Iterator<Item = KbId> + '_ {
+        (0..self.kbs.len() as u32).map(KbId)
+    }
+
+    /// KBs that count for a person: those with a kb.yaml, and implicit ones holding notes.
+    pub fn visible_kbs(&self) -> Vec<KbId> {
+        let mut used = vec![false; self.kbs.len()];
+        for note in self.notes.iter().flatten() {
+            used[note.kb.0 as usize] = true;
+        }
+        self.kb_ids()
+            .filter(|&id| !self.kb(id).is_implicit() || used[id.0 as usize])
+            .collect()
+    }
+
+    /// A KB by name or shortname, case-insensitively.
+    pub fn kb_by_name(&self, name: &str) -> Option<KbId> {
+        let find = |implicit: bool| {
+            self.kb_ids().find(|&id| {
+                let kb = self.kb(id);
+                kb.is_implicit() == implicit
+                    && (kb.name.eq_ignore_ascii_case(name)
+                        || kb.shortname.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(name)))
+            })
+        };
+        find(false).or_else(|| find(true))
+    }
+
+    /// The name to write before `:` when linking into `kb`: the shortname if there is one.
+    pub fn kb_link_prefix(&self, kb: KbId) -> &str {
+        let kb = self.kb(kb);
+        kb.shortname.as_deref().unwrap_or(&kb.name)
+    }
+
+    /// Adds or updates the KB whose `kb.yaml` is at `path`. Notes below it move into it.
+    pub fn set_kb_config(&mut self, path: &Path, text: &str) {
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let config = parse_kb_config(text);
+        let name = config.name.clone().unwrap_or_else(|| {
+            dir.file_name()
+                .map_or_else(|| "kb".to_owned(), |n| n.to_string_lossy().into_owned())
+        });
+        let kb = Kb {
+            name,
+            shortname: config.shortname.clone(),
+            dir: dir.clone(),
+            config_path: Some(path.to_path_buf()),
+            config,
+        };
+        match self.kb_by_dir.get(&dir) {
+            Some(&id) => self.kbs[id.0 as usize] = kb,
+            None => {
+                let id = KbId(self.kbs.len() as u32);
+                self.kbs.push(kb);
+                self.kb_by_dir.insert(dir.clone(), id);
+                self.reassign_kbs_under(&dir);
+            }
+        }
+    }
+
+    /// Forgets the KB whose `kb.yaml` was at `path`; its notes fall back to the KB above.
+    pub fn remove_kb_config(&mut self, path: &Path) {
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        if let Some(id) = self.kb_by_dir.remove(&dir) {
+            // Keep the slot (ids are indices) but make it an inert, implicit-looking KB.
+            let kb = &mut self.kbs[id.0 as usize];
+            kb.config_path = None;
+            kb.config = KbConfig::default();
+            kb.name = format!("(removed) {}", kb.name);
+            kb.shortname = None;
+            self.reassign_kbs_under(&dir);
+        }
+    }
+
+    fn reassign_kbs_under(&mut self, dir: &Path) {
+        let moves: Vec<(usize, KbId, Box<str>)> = self
+            .notes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, n.as_ref()?)))
+            .filter(|(_, note)| note.path.starts_with(dir))
+            .map(|(i, note)| {
+                let kb = self.kb_for_path(&note.path);
+                (i, kb, self.kb_relative_path(kb, &note.path))
+            })
+            .collect();
+        for (i, kb, kb_path) in moves {
+            if let Some(note) = self.notes[i].as_mut() {
+                note.kb = kb;
+                note.kb_path = kb_path;
+            }
+        }
+    }
+
+    /// The KB a file at `path` belongs to: the nearest folder with kb.yaml, else its root's.
+    pub fn kb_for_path(&self, path: &Path) -> KbId {
+        let root = self.root_of(path);
+        for dir in path.ancestors().skip(1) {
+            if let Some(&id) = self.kb_by_dir.get(dir) {
+                return id;
+            }
+            if Some(dir) == root {
+                break;
+            }
+        }
+        let root_index = root
+            .and_then(|root| self.roots.iter().position(|r| r == root))
+            .unwrap_or(0);
+        // Implicit KBs were pushed first, one per root, in root order.
+        KbId(root_index as u32)
+    }
+
+    fn kb_relative_path(&self, kb: KbId, path: &Path) -> Box<str> {
+        let dir = &self.kbs.get(kb.0 as usize).map(|k| k.dir.clone()).unwrap_or_default();
+        let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
+        let parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/").into()
+    }
+
+    // ----- notes -----
+
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.file_by_path.get(path).copied()
+    }
+
+    pub fn note(&self, file: FileId) -> Option<&Note> {
+        self.notes.get(file.0 as usize)?.as_ref()
+    }
+
+    /// Every note, in file-id order.
+    pub fn notes(&self) -> impl Iterator<Item = (FileId, &Note)> {
+        self.notes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((FileId(i as u32), n.as_ref()?)))
+    }
+
+    pub fn note_count(&self) -> usize {
+        self.file_by_path.len()
+    }
+
+    /// Adds or replaces the note at `path`; returns its id and the notes whose diagnostics or
+    /// answers may have changed (those that link to its old or new names, and itself).
+    pub fn set_note(&mut self, path: PathBuf, parsed: ParsedNote) -> (FileId, Vec<FileId>) {
+        let file = match self.file_by_path.get(&path) {
+            Some(&file) => file,
+            None => {
+                let file = FileId(self.notes.len() as u32);
+                self.notes.push(None);
+                self.file_by_path.insert(path.clone(), file);
+                file
+            }
+        };
+        let mut affected = self.unindex(file);
+        let kb = self.kb_for_path(&path);
+        let stem: Box<str> = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+            .into();
+        let fm_id = parsed.frontmatter.as_ref().and_then(|fm| fm.id.as_ref());
+        let id = match fm_id {
+            Some(id) if !id.text.trim().is_empty() => id.text.trim().into(),
+            _ => stem.clone(),
+        };
+        let note = Note {
+            kb_path: self.kb_relative_path(kb, &path),
+            path,
+            kb,
+            id,
+            stem,
+            parsed,
+        };
+        self.notes[file.0 as usize] = Some(note);
+        affected.extend(self.index(file));
+        affected.push(file);
+        affected.sort_unstable();
+        affected.dedup();
+        (file, affected)
+    }
+
+    /// Forgets the note at `path`; returns the notes whose answers may have changed.
+    pub fn remove_note(&mut self, path: &Path) -> Vec<FileId> {
+        let Some(file) = self.file_by_path.remove(path) else {
+            return Vec::new();
+        };
+        let mut affected = self.unindex(file);
+        self.notes[file.0 as usize] = None;
+        affected.retain(|&f| f != file);
+        affected.sort_unstable();
+        affected.dedup();
+        affected
+    }
+
+    /// Adds many notes at once (the initial index); parsing is the caller's, done in parallel.
+    pub fn extend_notes(&mut self, notes: Vec<(PathBuf, ParsedNote)>) {
+        self.notes.reserve(notes.len());
+        for (path, parsed) in notes {
+            self.set_note(path, parsed);
+        }
+    }
+
+    fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
+        let mut names: Vec<Box<str>> = Vec::new();
+        if let Some(title) = note.parsed.frontmatter.as_ref().and_then(|fm| fm.title.as_ref()) {
+            names.push(slug::fold(&title.text).into());
+        }
+        names.extend(note.aliases().map(|a| slug::fold(a).into()));
+        names.sort_unstable();
+        names.dedup();
+        (slug::fold(&note.id).into(), slug::fold(&note.stem).into(), names)
+    }
+
+    /// Adds `file`'s entries to the tables; returns notes that link to any of its names.
+    fn index(&mut self, file: FileId) -> Vec<FileId> {
+        let Some(note) = self.note(file) else {
+            return Vec::new();
+        };
+        let (id, stem, names) = Self::names_of(note);
+        let keys: Vec<Box<str>> = slug::note_link_keys(note);
+        let mut affected = Vec::new();
+        for name in std::iter::once(&id).chain(std::iter::once(&stem)).chain(&names) {
+            affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
+        }
+        self.by_id.entry(id).or_default().push(file);
+        self.by_stem.entry(stem).or_default().push(file);
+        for name in names {
+            self.by_name.entry(name).or_default().push(file);
+        }
+        for key in keys {
+            self.linked_from.entry(key).or_default().push(file);
+        }
+        affected
+    }
+
+    /// Removes `file`'s entries from the tables; returns notes that linked to its names.
+    fn unindex(&mut self, file: FileId) -> Vec<FileId> {
+        let Some(note) = self.note(file) else {
+            return Vec::new();
+        };
+        let (id, stem, names) = Self::names_of(note);
+        let keys = slug::note_link_keys(note);
+        let mut affected = Vec::new();
+        for name in std::iter::once(&id).chain(std::iter::once(&stem)).chain(&names) {
+            affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
+        }
+        remove_from(&mut self.by_id, &id, file);
+        remove_from(&mut self.by_stem, &stem, file);
+        for name in &names {
+            remove_from(&mut self.by_name, name, file);
+        }
+        for key in &keys {
+            remove_from(&mut self.linked_from, key, file);
+        }
+        affected
+    }
+
+    // ----- lookups for the resolver and features -----
+
+    /// Notes whose folded id is `folded_id`.
+    pub fn notes_by_id(&self, folded_id: &str) -> &[FileId] {
+        self.by_id.get(folded_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes whose folded file stem is `folded_stem`.
+    pub fn notes_by_stem(&self, folded_stem: &str) -> &[FileId] {
+        self.by_stem.get(folded_stem).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes whose folded title or alias is `folded_name`.
+    pub fn notes_by_name(&self, folded_name: &str) -> &[FileId] {
+        self.by_name.get(folded_name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes with a link or reference whose key is `key` (see [`slug::link_keys`]).
+    pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
+        self.linked_from.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every link key in use, with the notes using it (for "wanted pages").
+    pub fn link_keys(&self) -> impl Iterator<Item = (&str, &[FileId])> {
+        self.linked_from.iter().map(|(k, v)| (&**k, v.as_slice()))
+    }
+
+    /// Whether `field` holds note ids in `kb` (declared in kb.yaml or in the settings).
+    pub fn is_reference_field(&self, kb: KbId, field: &str) -> bool {
+        self.config.reference_fields.iter().any(|f| f == field)
+            || self.kb(kb).config.is_reference_field(field)
+    }
+}
+
+fn remove_from(map: &mut HashMap<Box<str>, Vec<FileId>>, key: &str, file: FileId) {
+    if let Some(files) = map.get_mut(key) {
+        if let Some(i) = files.iter().position(|&f| f == file) {
+            files.swap_remove(i);
+        }
+        if files.is_empty() {
+            map.remove(key);
+        }
+    }
+}
