@@ -41,6 +41,9 @@
 //! About 0.1% of notes are large (200-500 KB) and about 2% use CRLF line
 //! endings.
 
+// A command-line tool: its report goes to stdout.
+#![allow(clippy::print_stdout)]
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io;

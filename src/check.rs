@@ -86,13 +86,17 @@ struct Report {
 impl Report {
     fn build(workspace: &Workspace, config: &DiagnosticsConfig) -> Report {
         use rayon::prelude::*;
-        let mut files: Vec<(FileId, &std::path::Path)> =
-            workspace.notes().map(|(id, note)| (id, note.path.as_path())).collect();
+        let mut files: Vec<(FileId, &std::path::Path)> = workspace
+            .notes()
+            .map(|(id, note)| (id, note.path.as_path()))
+            .collect();
         files.sort_by(|a, b| a.1.cmp(b.1));
         let items = files
             .par_iter()
             .flat_map_iter(|&(file, _)| {
-                diagnostics(workspace, file, config).into_iter().map(move |d| (file, d))
+                diagnostics(workspace, file, config)
+                    .into_iter()
+                    .map(move |d| (file, d))
             })
             .collect();
         let links = workspace.notes().map(|(_, n)| n.parsed.links.len()).sum();
@@ -100,15 +104,26 @@ impl Report {
     }
 
     fn count(&self, severity: Severity) -> usize {
-        self.items.iter().filter(|(_, d)| d.severity == severity).count()
+        self.items
+            .iter()
+            .filter(|(_, d)| d.severity == severity)
+            .count()
     }
 
-    fn write_text(&self, workspace: &Workspace, elapsed: Duration, out: &mut dyn Write) -> std::io::Result<()> {
+    fn write_text(
+        &self,
+        workspace: &Workspace,
+        elapsed: Duration,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         for (file, diagnostic) in &self.items {
             let Some(note) = workspace.note(*file) else {
                 continue;
             };
-            let start = note.parsed.line_index.line_col(diagnostic.range.start, PositionEncoding::Utf16);
+            let start = note
+                .parsed
+                .line_index
+                .line_col(diagnostic.range.start, PositionEncoding::Utf16);
             writeln!(
                 out,
                 "{}:{}:{}: {}[{}]: {}",

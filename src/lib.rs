@@ -10,12 +10,12 @@
 //! - [`check`]: the `wikilink-lsp check` report;
 //! - [`lsp`]: the language server, converting between LSP and the core.
 
-pub mod text;
-pub mod line_index;
-pub mod syntax;
-pub mod workspace;
-pub mod slug;
-pub mod ide;
-pub mod vfs;
 pub mod check;
+pub mod ide;
+pub mod line_index;
 pub mod lsp;
+pub mod slug;
+pub mod syntax;
+pub mod text;
+pub mod vfs;
+pub mod workspace;

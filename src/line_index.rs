@@ -212,8 +212,16 @@ mod tests {
             out.push(format!("{offset}={}:{}/{}", p8.line, p8.col, p16.col));
             // Round trips where the offset is not inside a line break.
             if offset <= index.line_end(p8.line) {
-                assert_eq!(index.offset(p8, Utf8), offset, "utf8 round trip at {offset}");
-                assert_eq!(index.offset(p16, Utf16), offset, "utf16 round trip at {offset}");
+                assert_eq!(
+                    index.offset(p8, Utf8),
+                    offset,
+                    "utf8 round trip at {offset}"
+                );
+                assert_eq!(
+                    index.offset(p16, Utf16),
+                    offset,
+                    "utf16 round trip at {offset}"
+                );
             }
         }
         out.join(" ")
@@ -221,8 +229,10 @@ mod tests {
 
     #[test]
     fn ascii_and_line_breaks() {
-        expect_test::expect!["0=0:0/0 1=0:1/1 2=1:0/0 3=1:1/1 4=1:1/1 5=2:0/0 6=2:1/1 7=3:0/0 8=3:1/1"]
-            .assert_eq(&table("a\nb\r\nc\rd"));
+        expect_test::expect![
+            "0=0:0/0 1=0:1/1 2=1:0/0 3=1:1/1 4=1:1/1 5=2:0/0 6=2:1/1 7=3:0/0 8=3:1/1"
+        ]
+        .assert_eq(&table("a\nb\r\nc\rd"));
     }
 
     #[test]

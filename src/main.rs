@@ -87,12 +87,14 @@ fn main() -> ExitCode {
 fn run_check(args: CheckArgs) -> ExitCode {
     let mut diagnostics = DiagnosticsConfig::default();
     for spec in &args.severity {
-        let parsed = spec.split_once('=').ok_or_else(|| format!("`{spec}`: expected CODE=LEVEL")).and_then(
-            |(code, level)| {
-                let code = DiagnosticCode::parse(code).ok_or_else(|| format!("unknown diagnostic code `{code}`"))?;
+        let parsed = spec
+            .split_once('=')
+            .ok_or_else(|| format!("`{spec}`: expected CODE=LEVEL"))
+            .and_then(|(code, level)| {
+                let code = DiagnosticCode::parse(code)
+                    .ok_or_else(|| format!("unknown diagnostic code `{code}`"))?;
                 Ok((code, Severity::parse(level)?))
-            },
-        );
+            });
         match parsed {
             Ok((code, severity)) => {
                 diagnostics.severity.insert(code, severity);
@@ -123,6 +125,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         },
         diagnostics,
     };
-    let code = check::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    let code = check::run(
+        &options,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
     ExitCode::from(code as u8)
 }

@@ -9,6 +9,7 @@
 //! 3. A title or alias in `K`, case-insensitively: found, but not canonical.
 //! 4. Found only in other KBs (by the same steps): `MissingKbPrefix`.
 //! 5. Otherwise `Broken`.
+//!
 //! Several notes at the same step: `Ambiguous`. Candidates are always sorted by path.
 
 use std::path::Component;
@@ -31,11 +32,20 @@ pub enum Via {
 pub enum Resolution {
     /// A link to a place in its own note (`[[#Heading]]`).
     SameNote,
-    Found { file: FileId, via: Via },
+    Found {
+        file: FileId,
+        via: Via,
+    },
     /// Not in the link's KB, but in others; each candidate is in a different KB or path.
-    MissingKbPrefix { candidates: Vec<FileId> },
-    Ambiguous { candidates: Vec<FileId> },
-    UnknownKb { kb: String },
+    MissingKbPrefix {
+        candidates: Vec<FileId>,
+    },
+    Ambiguous {
+        candidates: Vec<FileId>,
+    },
+    UnknownKb {
+        kb: String,
+    },
     Broken,
 }
 
@@ -100,7 +110,8 @@ pub fn heading_slug(text: &str) -> String {
 pub fn clean_target(target: &str) -> Option<String> {
     let mut target = target.trim();
     for ext in [".md", ".markdown"] {
-        if target.len() > ext.len() && target[target.len() - ext.len()..].eq_ignore_ascii_case(ext) {
+        if target.len() > ext.len() && target[target.len() - ext.len()..].eq_ignore_ascii_case(ext)
+        {
             target = &target[..target.len() - ext.len()];
         }
     }
@@ -127,7 +138,11 @@ pub fn link_keys(target: &str) -> impl Iterator<Item = String> {
         .strip_suffix(".md")
         .map(str::to_owned)
         .unwrap_or(folded);
-    let last = folded.rsplit('/').next().filter(|last| *last != folded).map(str::to_owned);
+    let last = folded
+        .rsplit('/')
+        .next()
+        .filter(|last| *last != folded)
+        .map(str::to_owned);
     std::iter::once(folded).chain(last)
 }
 
@@ -258,7 +273,11 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str) -> Option<Resolutio
     if let Some(found) = pick(workspace, by_path, Via::Path) {
         return Some(found);
     }
-    pick(workspace, in_kb(workspace.notes_by_name(&folded)), Via::Name)
+    pick(
+        workspace,
+        in_kb(workspace.notes_by_name(&folded)),
+        Via::Name,
+    )
 }
 
 fn pick(workspace: &Workspace, mut files: Vec<FileId>, via: Via) -> Option<Resolution> {
@@ -313,7 +332,11 @@ pub fn resolve_reference(workspace: &Workspace, from: FileId, value: &Value) -> 
         .notes_by_id(&fold(id))
         .iter()
         .copied()
-        .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == kb && *n.id == *id))
+        .filter(|&f| {
+            workspace
+                .note(f)
+                .is_some_and(|n| n.kb == kb && *n.id == *id)
+        })
         .collect();
     sort_by_path(workspace, &mut files);
     files.first().copied()
@@ -356,8 +379,15 @@ pub fn resolve_subtarget(note: &Note, link: &Link) -> SubTarget {
 /// and `(file, field index, value index)` for frontmatter references.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pointer {
-    Link { file: FileId, link: usize },
-    Reference { file: FileId, field: usize, value: usize },
+    Link {
+        file: FileId,
+        link: usize,
+    },
+    Reference {
+        file: FileId,
+        field: usize,
+        value: usize,
+    },
 }
 
 /// Finds every link and frontmatter reference that resolves to `target`, in every KB.
@@ -367,7 +397,12 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
     };
     let mut keys: Vec<String> = vec![fold(&note.id), fold(&note.stem), fold(&note.kb_path)];
     keys.extend(note.aliases().map(fold));
-    if let Some(title) = note.parsed.frontmatter.as_ref().and_then(|fm| fm.title.as_ref()) {
+    if let Some(title) = note
+        .parsed
+        .frontmatter
+        .as_ref()
+        .and_then(|fm| fm.title.as_ref())
+    {
         keys.push(fold(&title.text));
     }
     let mut files: Vec<FileId> = keys
@@ -389,7 +424,12 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
                 pointers.push(Pointer::Link { file, link: index });
             }
         }
-        for (field_index, field) in source.parsed.frontmatter.iter().flat_map(|fm| fm.fields.iter().enumerate()) {
+        for (field_index, field) in source
+            .parsed
+            .frontmatter
+            .iter()
+            .flat_map(|fm| fm.fields.iter().enumerate())
+        {
             for (value_index, value) in field.values.iter().enumerate() {
                 if resolve_reference(workspace, file, value) == Some(target) {
                     pointers.push(Pointer::Reference {

@@ -128,7 +128,11 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// Walks, reads and parses every note of `roots` in parallel and builds the workspace.
-pub fn load(roots: &[PathBuf], options: &LoadOptions, progress: &(dyn Fn(Progress) + Sync)) -> Loaded {
+pub fn load(
+    roots: &[PathBuf],
+    options: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Loaded {
     let (files, mut warnings) = walk(roots, &options.exclude);
     let mut workspace = Workspace::new(roots.to_vec(), options.index.clone());
     for (path, _) in files.iter().filter(|(_, kind)| *kind == FileKind::KbConfig) {
@@ -150,7 +154,7 @@ pub fn load(roots: &[PathBuf], options: &LoadOptions, progress: &(dyn Fn(Progres
         .map(|path| {
             let result = read_text(path).map(|text| ((*path).clone(), parse_note(&text)));
             let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if done % 256 == 0 {
+            if done.is_multiple_of(256) {
                 progress(Progress { done, total });
             }
             result
@@ -165,5 +169,19 @@ pub fn load(roots: &[PathBuf], options: &LoadOptions, progress: &(dyn Fn(Progres
     }
     workspace.extend_notes(ok);
     progress(Progress { done: total, total });
-    Loaded { workspace, warnings }
+    Loaded {
+        workspace,
+        warnings,
+    }
+}
+
+/// Whether the server may read `path`: inside one of `roots`, without `..`, and not a symlink
+/// (a symlink may lead outside the roots or into a loop).
+pub fn is_readable_in_roots(path: &Path, roots: &[PathBuf]) -> bool {
+    let inside = roots.iter().any(|root| path.starts_with(root));
+    let climbs = path
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir));
+    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    inside && !climbs && !symlink
 }

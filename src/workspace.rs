@@ -48,7 +48,11 @@ pub struct Note {
 impl Note {
     /// The title to show: frontmatter `title`, else the first heading, else the id.
     pub fn title(&self) -> &str {
-        let fm_title = self.parsed.frontmatter.as_ref().and_then(|fm| fm.title.as_ref());
+        let fm_title = self
+            .parsed
+            .frontmatter
+            .as_ref()
+            .and_then(|fm| fm.title.as_ref());
         match fm_title {
             Some(title) if !title.text.is_empty() => &title.text,
             _ => self
@@ -172,7 +176,10 @@ impl Workspace {
                 let kb = self.kb(id);
                 kb.is_implicit() == implicit
                     && (kb.name.eq_ignore_ascii_case(name)
-                        || kb.shortname.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(name)))
+                        || kb
+                            .shortname
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(name)))
             })
         };
         find(false).or_else(|| find(true))
@@ -263,7 +270,11 @@ impl Workspace {
     }
 
     fn kb_relative_path(&self, kb: KbId, path: &Path) -> Box<str> {
-        let dir = &self.kbs.get(kb.0 as usize).map(|k| k.dir.clone()).unwrap_or_default();
+        let dir = &self
+            .kbs
+            .get(kb.0 as usize)
+            .map(|k| k.dir.clone())
+            .unwrap_or_default();
         let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
         let parts: Vec<String> = relative
             .components()
@@ -356,13 +367,22 @@ impl Workspace {
 
     fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
         let mut names: Vec<Box<str>> = Vec::new();
-        if let Some(title) = note.parsed.frontmatter.as_ref().and_then(|fm| fm.title.as_ref()) {
+        if let Some(title) = note
+            .parsed
+            .frontmatter
+            .as_ref()
+            .and_then(|fm| fm.title.as_ref())
+        {
             names.push(slug::fold(&title.text).into());
         }
         names.extend(note.aliases().map(|a| slug::fold(a).into()));
         names.sort_unstable();
         names.dedup();
-        (slug::fold(&note.id).into(), slug::fold(&note.stem).into(), names)
+        (
+            slug::fold(&note.id).into(),
+            slug::fold(&note.stem).into(),
+            names,
+        )
     }
 
     /// Adds `file`'s entries to the tables; returns notes that link to any of its names.
@@ -373,7 +393,10 @@ impl Workspace {
         let (id, stem, names) = Self::names_of(note);
         let keys: Vec<Box<str>> = slug::note_link_keys(note);
         let mut affected = Vec::new();
-        for name in std::iter::once(&id).chain(std::iter::once(&stem)).chain(&names) {
+        for name in std::iter::once(&id)
+            .chain(std::iter::once(&stem))
+            .chain(&names)
+        {
             affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
         }
         self.by_id.entry(id).or_default().push(file);
@@ -395,7 +418,10 @@ impl Workspace {
         let (id, stem, names) = Self::names_of(note);
         let keys = slug::note_link_keys(note);
         let mut affected = Vec::new();
-        for name in std::iter::once(&id).chain(std::iter::once(&stem)).chain(&names) {
+        for name in std::iter::once(&id)
+            .chain(std::iter::once(&stem))
+            .chain(&names)
+        {
             affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
         }
         remove_from(&mut self.by_id, &id, file);

@@ -132,7 +132,11 @@ impl DiagnosticsConfig {
 }
 
 /// Every problem in note `file`, in source order.
-pub fn diagnostics(workspace: &Workspace, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+pub fn diagnostics(
+    workspace: &Workspace,
+    file: FileId,
+    config: &DiagnosticsConfig,
+) -> Vec<Diagnostic> {
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
@@ -141,7 +145,13 @@ pub fn diagnostics(workspace: &Workspace, file: FileId, config: &DiagnosticsConf
         diagnostics: Vec::new(),
     };
     for error in &note.parsed.errors {
-        out.push(DiagnosticCode::InvalidFrontmatter, error.range, error.message.clone(), None, Vec::new());
+        out.push(
+            DiagnosticCode::InvalidFrontmatter,
+            error.range,
+            error.message.clone(),
+            None,
+            Vec::new(),
+        );
     }
     duplicate_id(workspace, file, note, &mut out);
     for link in &note.parsed.links {
@@ -186,7 +196,11 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .iter()
         .copied()
         .filter(|&f| f != file)
-        .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == note.kb && n.id == note.id))
+        .filter(|&f| {
+            workspace
+                .note(f)
+                .is_some_and(|n| n.kb == note.kb && n.id == note.id)
+        })
         .collect();
     if others.is_empty() {
         return;
@@ -229,11 +243,19 @@ fn display_path(workspace: &Workspace, file: FileId) -> String {
         return String::new();
     };
     let root = workspace.root_of(&note.path);
-    let relative = root.and_then(|r| note.path.strip_prefix(r).ok()).unwrap_or(&note.path);
+    let relative = root
+        .and_then(|r| note.path.strip_prefix(r).ok())
+        .unwrap_or(&note.path);
     relative.to_string_lossy().replace('\\', "/")
 }
 
-fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, out: &mut Collector<'_>) {
+fn link_problems(
+    workspace: &Workspace,
+    file: FileId,
+    note: &Note,
+    link: &Link,
+    out: &mut Collector<'_>,
+) {
     let target = &*link.target.text;
     let kb_name = &workspace.kb(note.kb).name;
     let written = match &link.kb {
@@ -263,7 +285,13 @@ fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, 
             } else {
                 format!("no note `{target}` in KB `{kb_of_link}`")
             };
-            out.push(DiagnosticCode::BrokenLink, link.range, message, Some(&written), Vec::new());
+            out.push(
+                DiagnosticCode::BrokenLink,
+                link.range,
+                message,
+                Some(&written),
+                Vec::new(),
+            );
         }
         Resolution::UnknownKb { kb } => {
             let known: Vec<String> = workspace
@@ -288,7 +316,11 @@ fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, 
                 .collect();
             let message = format!(
                 "`{target}` is not in KB `{kb_name}` but in {}: write {}",
-                if fixes.len() == 1 { "another KB" } else { "other KBs" },
+                if fixes.len() == 1 {
+                    "another KB"
+                } else {
+                    "other KBs"
+                },
                 fixes.join(" or ")
             );
             out.push(
@@ -300,16 +332,26 @@ fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, 
             );
         }
         Resolution::Ambiguous { candidates } => {
-            let paths: Vec<String> = candidates.iter().map(|&f| display_path(workspace, f)).collect();
+            let paths: Vec<String> = candidates
+                .iter()
+                .map(|&f| display_path(workspace, f))
+                .collect();
             out.push(
                 DiagnosticCode::AmbiguousLink,
                 link.range,
-                format!("`{written}` matches {} notes: {}", candidates.len(), paths.join(", ")),
+                format!(
+                    "`{written}` matches {} notes: {}",
+                    candidates.len(),
+                    paths.join(", ")
+                ),
                 Some(&written),
                 candidates_related(candidates, "a note this link may mean"),
             );
         }
-        Resolution::Found { file: found, via: Via::Name } => {
+        Resolution::Found {
+            file: found,
+            via: Via::Name,
+        } => {
             if let Some(found_note) = workspace.note(*found) {
                 let canonical = canonical_target(workspace, note, found_note);
                 out.push(
@@ -331,7 +373,10 @@ fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, 
     };
     match slug::resolve_subtarget(target_note, link) {
         SubTarget::MissingHeading => {
-            let heading = link.heading.as_ref().expect("missing heading implies a heading part");
+            let heading = link
+                .heading
+                .as_ref()
+                .expect("missing heading implies a heading part");
             out.push(
                 DiagnosticCode::BrokenHeading,
                 heading.range,
@@ -341,7 +386,10 @@ fn link_problems(workspace: &Workspace, file: FileId, note: &Note, link: &Link, 
             );
         }
         SubTarget::MissingBlock => {
-            let block = link.block.as_ref().expect("missing block implies a block part");
+            let block = link
+                .block
+                .as_ref()
+                .expect("missing block implies a block part");
             out.push(
                 DiagnosticCode::BrokenBlock,
                 block.range,
@@ -376,13 +424,17 @@ fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mu
                 continue;
             }
             let (kb, id) = slug::split_reference(value);
-            let kb_name = kb
-                .and_then(|k| workspace.kb_by_name(k))
-                .map_or_else(|| kb.unwrap_or(&workspace.kb(note.kb).name).to_owned(), |k| workspace.kb(k).name.clone());
+            let kb_name = kb.and_then(|k| workspace.kb_by_name(k)).map_or_else(
+                || kb.unwrap_or(&workspace.kb(note.kb).name).to_owned(),
+                |k| workspace.kb(k).name.clone(),
+            );
             out.push(
                 DiagnosticCode::BrokenReference,
                 value.range,
-                format!("field `{}`: no note with id `{id}` in KB `{kb_name}`", field.name),
+                format!(
+                    "field `{}`: no note with id `{id}` in KB `{kb_name}`",
+                    field.name
+                ),
                 Some(&value.text),
                 Vec::new(),
             );

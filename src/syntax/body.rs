@@ -117,7 +117,8 @@ fn scan_structure(body: &str) -> Structure {
                     first_paragraph = Some(paragraph.clone());
                 }
                 if let Some(index) = open_section.take() {
-                    headings[index].first_paragraph = Some(TextRange::new(paragraph.start, paragraph.end));
+                    headings[index].first_paragraph =
+                        Some(TextRange::new(paragraph.start, paragraph.end));
                 }
             }
             _ => {}
@@ -188,7 +189,11 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
         let open = pos + found;
         pos = open + 2;
         // `\[[` is an escaped bracket, not a link.
-        let backslashes = bytes[..open].iter().rev().take_while(|&&b| b == b'\\').count();
+        let backslashes = bytes[..open]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
         if backslashes % 2 == 1 {
             continue;
         }
@@ -225,7 +230,13 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
 }
 
 fn escaped(bytes: &[u8], at: usize) -> bool {
-    bytes[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+    bytes[..at]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'\\')
+        .count()
+        % 2
+        == 1
 }
 
 /// Length of a link's inside: up to the first `]]` on the same line, unless another `[[` comes
@@ -275,7 +286,8 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
             continue;
         }
         let id_end = caret + 1 + id_len;
-        let line_end = memchr::memchr2(b'\n', b'\r', &bytes[id_end..]).map_or(bytes.len(), |i| id_end + i);
+        let line_end =
+            memchr::memchr2(b'\n', b'\r', &bytes[id_end..]).map_or(bytes.len(), |i| id_end + i);
         if !body[id_end..line_end].trim().is_empty() || in_excluded(excluded, caret..id_end) {
             continue;
         }
@@ -291,7 +303,7 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
 
 /// A paragraph's source as plain text: wiki-links shown as their display text, markdown
 /// emphasis markers dropped, white space collapsed, at most [`SUMMARY_MAX_CHARS`] characters.
-pub(crate) fn plain_text(source: &str) -> String {
+pub fn plain_text(source: &str) -> String {
     let mut out = String::with_capacity(source.len().min(SUMMARY_MAX_CHARS * 4));
     let mut rest = source;
     while let Some(open) = rest.find("[[") {

@@ -117,7 +117,9 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
         if events.len() > MAX_EVENTS {
             errors.push(SyntaxError {
                 range: TextRange::new(range.start as usize, range.start as usize + 3),
-                message: format!("frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"),
+                message: format!(
+                    "frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"
+                ),
             });
             break;
         }
@@ -203,9 +205,15 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
                 if let Node::List(scalars, maps) = &node {
                     targets.extend(scalars.iter().cloned());
                     for map in maps {
-                        let kb = map.iter().find(|(k, _)| &**k == "kb").map(|(_, v)| v.text.clone());
+                        let kb = map
+                            .iter()
+                            .find(|(k, _)| &**k == "kb")
+                            .map(|(_, v)| v.text.clone());
                         if let Some((_, target)) = map.iter().find(|(k, _)| &**k == "target") {
-                            targets.push(Value { kb, ..target.clone() });
+                            targets.push(Value {
+                                kb,
+                                ..target.clone()
+                            });
                         }
                     }
                 }
@@ -247,7 +255,8 @@ impl<'a> Reader<'a> {
     }
 
     fn skip_to_document_content(&mut self) {
-        while let Some(Event::StreamStart | Event::DocumentStart(_) | Event::Nothing) = self.peek() {
+        while let Some(Event::StreamStart | Event::DocumentStart(_) | Event::Nothing) = self.peek()
+        {
             self.pos += 1;
         }
     }
@@ -258,7 +267,7 @@ impl<'a> Reader<'a> {
             return Node::Other;
         };
         self.pos += 1;
-        let node = match event {
+        match event {
             Event::Scalar(value, style, anchor, _) => {
                 let node = Node::Scalar(self.value(value, *style, *span));
                 self.remember(*anchor, &node);
@@ -326,8 +335,7 @@ impl<'a> Reader<'a> {
                 Node::Other
             }
             _ => Node::Other,
-        };
-        node
+        }
     }
 
     /// Skips one node, however deeply nested, without recursion.
@@ -358,7 +366,8 @@ impl<'a> Reader<'a> {
         let source = &self.text[start..end];
         let range = match style {
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-                if source.len() >= 2 && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
+                if source.len() >= 2
+                    && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
             {
                 TextRange::new(start + 1, end - 1)
             }
@@ -443,7 +452,10 @@ fn split_words(values: Vec<Value>, strip_hash: bool) -> Vec<Value> {
                 continue;
             }
             let range = if verbatim {
-                TextRange::new(base + word_start + skip, base + word_start + skip + word.len())
+                TextRange::new(
+                    base + word_start + skip,
+                    base + word_start + skip + word.len(),
+                )
             } else {
                 value.range
             };
@@ -464,7 +476,8 @@ fn collapse_space(text: &str) -> String {
 /// The rest of the line at `offset`, for pointing at a YAML error.
 fn line_range_at(text: &str, offset: usize) -> TextRange {
     let offset = offset.min(text.len());
-    let end = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i);
+    let end = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[offset..])
+        .map_or(text.len(), |i| offset + i);
     if end > offset {
         TextRange::new(offset, end)
     } else {

@@ -82,7 +82,10 @@ pub fn parse_kb_config(text: &str) -> KbConfig {
             ("shortname", Yaml::Scalar(s)) => config.shortname = Some(s.clone()),
             ("description", Yaml::Scalar(s)) => config.description = Some(s.trim().to_owned()),
             ("types", Yaml::Map(types)) => {
-                config.types = types.iter().map(|(name, def)| read_type(name, def)).collect()
+                config.types = types
+                    .iter()
+                    .map(|(name, def)| read_type(name, def))
+                    .collect()
             }
             _ => {}
         }

@@ -25,7 +25,11 @@ pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts {
 
     let (reference_end, display) = match inner.find('|') {
         Some(bar) => {
-            let reference_end = if inner[..bar].ends_with('\\') { bar - 1 } else { bar };
+            let reference_end = if inner[..bar].ends_with('\\') {
+                bar - 1
+            } else {
+                bar
+            };
             (reference_end, Some(part(bar + 1, inner.len())))
         }
         None => (inner.len(), None),

@@ -10,6 +10,7 @@ mod link;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
+pub use body::plain_text;
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{is_kb_name_byte, parse_link_inner};
 

@@ -10,7 +10,11 @@ fn render(text: &str) -> String {
     let slice = |r: TextRange| text.get(r.as_usize()).unwrap_or("<bad range>").to_owned();
     let mut out = String::new();
     if let Some(fm) = &note.frontmatter {
-        for (name, value) in [("id", &fm.id), ("title", &fm.title), ("type", &fm.note_type)] {
+        for (name, value) in [
+            ("id", &fm.id),
+            ("title", &fm.title),
+            ("type", &fm.note_type),
+        ] {
             if let Some(v) = value {
                 out += &format!("{name} {:?} {:?}\n", v.range, slice(v.range));
             }
@@ -23,8 +27,16 @@ fn render(text: &str) -> String {
         }
         for field in &fm.fields {
             for v in &field.values {
-                let kb = v.kb.as_deref().map(|kb| format!(" kb={kb}")).unwrap_or_default();
-                out += &format!("field {} {:?} {:?}{kb}\n", field.name, v.range, slice(v.range));
+                let kb =
+                    v.kb.as_deref()
+                        .map(|kb| format!(" kb={kb}"))
+                        .unwrap_or_default();
+                out += &format!(
+                    "field {} {:?} {:?}{kb}\n",
+                    field.name,
+                    v.range,
+                    slice(v.range)
+                );
             }
         }
     }
@@ -52,7 +64,12 @@ fn render(text: &str) -> String {
         out += "\n";
     }
     for h in &note.headings {
-        out += &format!("heading{} {:?} {:?}", h.level, h.text_range, slice(h.text_range));
+        out += &format!(
+            "heading{} {:?} {:?}",
+            h.level,
+            h.text_range,
+            slice(h.text_range)
+        );
         if let Some(p) = h.first_paragraph {
             out += &format!(" para={:?}", slice(p));
         }
@@ -100,10 +117,10 @@ fn titles_with_colons_are_not_kb_prefixes() {
     check(
         "[[Note: a subtitle]] [[a b:c]] [[x:]]\n",
         expect![[r#"
-            link 0..20 "[[Note: a subtitle]]" kb="Note" target="a subtitle"
+            link 0..20 "[[Note: a subtitle]]" target="Note: a subtitle"
             link 21..30 "[[a b:c]]" target="a b:c"
             link 31..37 "[[x:]]" kb="x" target=""
-            summary "a subtitle a b:c"
+            summary "Note: a subtitle a b:c"
         "#]],
     );
 }

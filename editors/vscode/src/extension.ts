@@ -37,10 +37,13 @@ export async function deactivate(): Promise<void> {
 
 /** The `wikilink` section as plain JSON, without the client-only settings. */
 export function serverSettings(): Record<string, unknown> {
-  const cfg = vscode.workspace.getConfiguration(SECTION);
   // WorkspaceConfiguration carries the values as own properties (and get/has/...
   // as functions, which JSON drops).
-  const json = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
+  return withoutClientOnly(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION))));
+}
+
+function withoutClientOnly(value: unknown): Record<string, unknown> {
+  const json = value !== null && typeof value === 'object' ? { ...(value as Record<string, unknown>) } : {};
   for (const key of CLIENT_ONLY) {
     delete json[key];
   }
@@ -157,6 +160,18 @@ class Controller {
       outputChannel: this.output, // the server's stderr goes here, and so does the trace
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        workspace: {
+          // answer workspace/configuration for `wikilink` without the client-only keys
+          configuration: async (params, token, next) => {
+            const result = await next(params, token);
+            if (!Array.isArray(result)) {
+              return result;
+            }
+            return result.map((value, i) => (params.items[i]?.section === SECTION ? withoutClientOnly(value) : value));
+          },
+        },
+      },
       initializationFailedHandler: (error) => {
         this.log(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
         return false;

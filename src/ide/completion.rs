@@ -1,0 +1,543 @@
+//! Completion inside `[[...` (whether or not `]]` is typed, and whatever the editor inserted
+//! after the cursor), and in frontmatter reference fields and `tags:`.
+//!
+//! - `[[tex` offers notes matched by id, title and aliases (fuzzy, ranked: exact and prefix
+//!   matches of id or title first), inserting the canonical target (`id`, or `kb:id` across KBs),
+//!   plus KB prefixes (`kb:`) and wanted pages (targets linked somewhere that do not exist yet);
+//! - `[[kb:` offers that KB's notes; `[[id#` its headings (`[[#` this note's); `[[id^` and
+//!   `[[id#^` its block ids;
+//! - accepting an item always leaves exactly `[[target]]`: the edit replaces the typed text and
+//!   any `]`/`]]` already after the cursor, and adds the closing brackets when missing.
+//!
+//! The text of the note is passed in, since the cursor may sit in a link the index has not
+//! seen as one yet (it is not closed).
+
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::slug;
+use crate::text::{FileId, FilePosition, TextRange};
+use crate::workspace::{KbId, Workspace};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletionConfig {
+    /// Most notes returned at once on a large vault (the list is then incomplete).
+    pub max_items: usize,
+}
+
+impl Default for CompletionConfig {
+    fn default() -> Self {
+        CompletionConfig { max_items: 50 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionKind {
+    Note,
+    WantedPage,
+    Kb,
+    Heading,
+    Block,
+    Tag,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletionItem {
+    pub label: String,
+    pub kind: CompletionKind,
+    /// Replaces [`CompletionList::replace_range`].
+    pub insert_text: String,
+    /// What the editor matches the typed text against.
+    pub filter_text: String,
+    /// Orders items as ranked here (zero-padded rank).
+    pub sort_text: String,
+    pub detail: Option<String>,
+    /// The note the item stands for, for documentation (the hover card).
+    pub note: Option<FileId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletionList {
+    /// The text every item replaces: what was typed of the current part, and any closing
+    /// brackets the editor had already inserted after the cursor.
+    pub replace_range: TextRange,
+    pub items: Vec<CompletionItem>,
+    /// More items exist than were returned: ask again as the user types.
+    pub is_incomplete: bool,
+}
+
+/// Completion at `position` in a note whose current text is `text`.
+pub fn completion(
+    workspace: &Workspace,
+    position: FilePosition,
+    text: &str,
+    config: &CompletionConfig,
+) -> Option<CompletionList> {
+    let offset = clamp_to_char_boundary(text, position.offset as usize);
+    if let Some(context) = link_context(text, offset) {
+        return Some(link_completion(workspace, position.file, &context, config));
+    }
+    frontmatter_completion(workspace, position.file, text, offset, config)
+}
+
+fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The open link around the cursor.
+struct LinkContext<'a> {
+    /// Typed between `[[` and the cursor.
+    typed: &'a str,
+    typed_start: usize,
+    cursor: usize,
+    /// Text after the cursor up to the end of the line.
+    after: &'a str,
+}
+
+fn link_context(text: &str, cursor: usize) -> Option<LinkContext<'_>> {
+    let line_start = text[..cursor].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let before = &text[line_start..cursor];
+    let open = before.rfind("[[")?;
+    let typed = &before[open + 2..];
+    if typed.contains("]]") {
+        return None;
+    }
+    let line_end = text[cursor..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| cursor + i);
+    Some(LinkContext {
+        typed,
+        typed_start: line_start + open + 2,
+        cursor,
+        after: &text[cursor..line_end],
+    })
+}
+
+/// What an accepted item replaces after the cursor, and whether it must add `]]`: the rest of
+/// the word under the cursor, plus a single `]` an editor auto-inserted; a link already closed
+/// (or going on with `|`, `#`, `^`) keeps its tail.
+fn closing(context: &LinkContext<'_>, part_chars: &dyn Fn(char) -> bool) -> (usize, bool) {
+    let rest = context.after;
+    let word_len: usize = rest
+        .chars()
+        .take_while(|&c| part_chars(c))
+        .map(char::len_utf8)
+        .sum();
+    let after_word = &rest[word_len..];
+    let word_end = context.cursor + word_len;
+    if after_word.starts_with("]]") || after_word.starts_with(['|', '#', '^']) {
+        (word_end, false)
+    } else if after_word.starts_with(']') {
+        (word_end + 1, true)
+    } else {
+        (word_end, true)
+    }
+}
+
+fn is_target_char(c: char) -> bool {
+    !matches!(c, ']' | '[' | '|' | '#' | '^' | '\n' | '\r')
+}
+
+fn link_completion(
+    workspace: &Workspace,
+    from: FileId,
+    context: &LinkContext<'_>,
+    config: &CompletionConfig,
+) -> CompletionList {
+    let typed = context.typed;
+    let part_start = |marker: usize| context.typed_start + marker + 1;
+    // `[[target#^block`, `[[target^block`, `[[target#heading`.
+    if let Some(caret) = typed.rfind('^') {
+        let target = typed[..caret].trim_end_matches('#');
+        return sub_completion(
+            workspace,
+            from,
+            context,
+            target,
+            part_start(caret),
+            SubKind::Block,
+        );
+    }
+    if let Some(hash) = typed.rfind('#') {
+        return sub_completion(
+            workspace,
+            from,
+            context,
+            &typed[..hash],
+            part_start(hash),
+            SubKind::Heading,
+        );
+    }
+    let (end, add_close) = closing(context, &is_target_char);
+    let close = if add_close { "]]" } else { "" };
+    let replace_range = TextRange::new(context.typed_start, end);
+    let from_kb = workspace.note(from).map(|n| n.kb);
+    // `[[kb:partial`: only that KB's notes.
+    let (only_kb, query) = match typed.split_once(':') {
+        Some((kb, rest)) => match workspace.kb_by_name(kb.trim()) {
+            Some(kb) => (Some(kb), rest),
+            None => (None, typed),
+        },
+        None => (None, typed),
+    };
+    let mut items = Vec::new();
+    let ranked = rank_notes(workspace, only_kb, from_kb, query.trim());
+    let total = ranked.len();
+    let small_vault = workspace.note_count() <= config.max_items;
+    let keep = if small_vault {
+        total
+    } else {
+        config.max_items.min(total)
+    };
+    for (rank, (file, _)) in ranked.into_iter().take(keep).enumerate() {
+        let Some(note) = workspace.note(file) else {
+            continue;
+        };
+        let target = match (only_kb, from_kb) {
+            // Keep the prefix as the user spelled it.
+            (Some(_), _) => format!(
+                "{}:{}",
+                typed.split_once(':').map_or("", |(k, _)| k.trim()),
+                note.id
+            ),
+            (None, Some(kb)) if kb == note.kb => note.id.to_string(),
+            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), note.id),
+        };
+        let mut detail = Vec::new();
+        if note.title() != &*note.id {
+            detail.push(note.title().to_owned());
+        }
+        if let Some(t) = note.note_type() {
+            detail.push(t.to_owned());
+        }
+        detail.push(format!("KB {}", workspace.kb(note.kb).name));
+        let mut filter_text = target.clone();
+        filter_text.push(' ');
+        filter_text.push_str(note.title());
+        for alias in note.aliases() {
+            filter_text.push(' ');
+            filter_text.push_str(alias);
+        }
+        items.push(CompletionItem {
+            label: target.clone(),
+            kind: CompletionKind::Note,
+            insert_text: format!("{target}{close}"),
+            filter_text: typed_prefix_filter(typed, &filter_text),
+            sort_text: format!("{rank:06}"),
+            detail: Some(detail.join(" · ")),
+            note: Some(file),
+        });
+    }
+    if only_kb.is_none() {
+        kb_items(workspace, typed, &mut items);
+        wanted_items(workspace, query.trim(), close, config, &mut items);
+    }
+    CompletionList {
+        replace_range,
+        is_incomplete: !small_vault && total > keep,
+        items,
+    }
+}
+
+/// Editors filter with the text from the replace range's start to the cursor; make sure the
+/// typed text itself passes when the item was matched by title or alias.
+fn typed_prefix_filter(typed: &str, filter: &str) -> String {
+    if typed.trim().is_empty() || slug::fold(filter).contains(&slug::fold(typed)) {
+        filter.to_owned()
+    } else {
+        format!("{typed} {filter}")
+    }
+}
+
+/// Notes ranked for `query`: `(file, score)`, best first, stable for equal scores.
+fn rank_notes(
+    workspace: &Workspace,
+    only_kb: Option<KbId>,
+    from_kb: Option<KbId>,
+    query: &str,
+) -> Vec<(FileId, u32)> {
+    let folded = slug::fold(query);
+    let pattern = Pattern::new(
+        query,
+        CaseMatching::Ignore,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+    );
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buffer = Vec::new();
+    let mut scored: Vec<(u32, FileId, &str)> = Vec::new();
+    for (file, note) in workspace.notes() {
+        if only_kb.is_some_and(|kb| note.kb != kb) {
+            continue;
+        }
+        let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
+        if folded.is_empty() {
+            scored.push((home_bonus, file, &note.id));
+            continue;
+        }
+        let id = slug::fold(&note.id);
+        let title = slug::fold(note.title());
+        // Tiers: exact id/title, prefix of id/title, then fuzzy over id, title and aliases.
+        let tier = if id == folded || title == folded {
+            3_000_000
+        } else if id.starts_with(&folded) || title.starts_with(&folded) {
+            2_000_000
+        } else {
+            0
+        };
+        let mut best = 0u32;
+        for name in [&*note.id, note.title()].into_iter().chain(note.aliases()) {
+            if let Some(score) = pattern.score(Utf32Str::new(name, &mut buffer), &mut matcher) {
+                best = best.max(score);
+            }
+        }
+        if tier == 0 && best == 0 {
+            continue;
+        }
+        scored.push((tier + best * 2 + home_bonus, file, &note.id));
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .map(|(score, file, _)| (file, score))
+        .collect()
+}
+
+fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
+    let typed = slug::fold(typed);
+    if typed.is_empty() {
+        return;
+    }
+    for kb in workspace.visible_kbs() {
+        let prefix = workspace.kb_link_prefix(kb);
+        let name = &workspace.kb(kb).name;
+        if !slug::fold(prefix).starts_with(&typed) && !slug::fold(name).starts_with(&typed) {
+            continue;
+        }
+        items.push(CompletionItem {
+            label: format!("{prefix}:"),
+            kind: CompletionKind::Kb,
+            insert_text: format!("{prefix}:"),
+            filter_text: format!("{prefix}: {name}"),
+            sort_text: format!("{:06}", 0),
+            detail: Some(format!("KB {name}")),
+            note: None,
+        });
+    }
+}
+
+fn wanted_items(
+    workspace: &Workspace,
+    query: &str,
+    close: &str,
+    config: &CompletionConfig,
+    items: &mut Vec<CompletionItem>,
+) {
+    let folded = slug::fold(query);
+    if folded.is_empty() {
+        return;
+    }
+    let mut wanted: Vec<&str> = workspace
+        .link_keys()
+        .filter(|(key, _)| key.starts_with(&folded) && !key.contains('/') && !key.contains(':'))
+        .filter(|(key, _)| {
+            workspace.notes_by_id(key).is_empty()
+                && workspace.notes_by_stem(key).is_empty()
+                && workspace.notes_by_name(key).is_empty()
+        })
+        .map(|(key, _)| key)
+        .collect();
+    wanted.sort_unstable();
+    for key in wanted.into_iter().take(config.max_items.min(10)) {
+        items.push(CompletionItem {
+            label: key.to_owned(),
+            kind: CompletionKind::WantedPage,
+            insert_text: format!("{key}{close}"),
+            filter_text: key.to_owned(),
+            sort_text: format!("~{key}"),
+            detail: Some("wanted page: linked, not written yet".to_owned()),
+            note: None,
+        });
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SubKind {
+    Heading,
+    Block,
+}
+
+fn sub_completion(
+    workspace: &Workspace,
+    from: FileId,
+    context: &LinkContext<'_>,
+    target_text: &str,
+    part_start: usize,
+    kind: SubKind,
+) -> CompletionList {
+    let part_chars = |c: char| !matches!(c, ']' | '[' | '|' | '\n' | '\r');
+    let (end, add_close) = closing(context, &part_chars);
+    let close = if add_close { "]]" } else { "" };
+    let replace_range = TextRange::new(part_start, end);
+    let mut items = Vec::new();
+    let (kb, target) = match target_text.split_once(':') {
+        Some((kb, t)) if workspace.kb_by_name(kb.trim()).is_some() => (Some(kb.trim()), t),
+        _ => (None, target_text),
+    };
+    let file = slug::resolve_target(workspace, from, kb, target).file(from);
+    if let Some(note) = file.and_then(|f| workspace.note(f)) {
+        match kind {
+            SubKind::Heading => {
+                for (rank, heading) in note.parsed.headings.iter().enumerate() {
+                    items.push(CompletionItem {
+                        label: heading.text.to_string(),
+                        kind: CompletionKind::Heading,
+                        insert_text: format!("{}{close}", heading.text),
+                        filter_text: heading.text.to_string(),
+                        sort_text: format!("{rank:06}"),
+                        detail: Some(format!(
+                            "{} {}",
+                            "#".repeat(heading.level as usize),
+                            note.title()
+                        )),
+                        note: None,
+                    });
+                }
+            }
+            SubKind::Block => {
+                for (rank, block) in note.parsed.block_ids.iter().enumerate() {
+                    items.push(CompletionItem {
+                        label: block.id.to_string(),
+                        kind: CompletionKind::Block,
+                        insert_text: format!("{}{close}", block.id),
+                        filter_text: block.id.to_string(),
+                        sort_text: format!("{rank:06}"),
+                        detail: Some(format!("block in {}", note.title())),
+                        note: None,
+                    });
+                }
+            }
+        }
+    }
+    CompletionList {
+        replace_range,
+        items,
+        is_incomplete: false,
+    }
+}
+
+/// Completion in frontmatter: note ids in reference fields, tags in `tags:`.
+fn frontmatter_completion(
+    workspace: &Workspace,
+    file: FileId,
+    text: &str,
+    cursor: usize,
+    config: &CompletionConfig,
+) -> Option<CompletionList> {
+    let note = workspace.note(file)?;
+    let fm_end = note
+        .parsed
+        .frontmatter
+        .as_ref()
+        .map(|fm| fm.range.end as usize)?;
+    if cursor >= fm_end.min(text.len()) {
+        return None;
+    }
+    let line_start = text[..cursor].rfind('\n').map_or(0, |i| i + 1);
+    // The field is named on this line (`key: ...`) or on the nearest unindented line above.
+    let field = text[..cursor].lines().rev().find_map(|line| {
+        let key = line.split_once(':')?.0;
+        (!line.starts_with([' ', '\t', '-']) && !key.is_empty() && !key.contains(' '))
+            .then(|| key.to_owned())
+    })?;
+    let word_chars = |c: char| {
+        !matches!(
+            c,
+            ',' | '[' | ']' | ' ' | '\t' | '"' | '\'' | ':' | '\n' | '\r'
+        )
+    };
+    let word_start = text[line_start..cursor]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !word_chars(c) && c != ':')
+        .map_or(line_start, |(i, c)| line_start + i + c.len_utf8());
+    let word_end = cursor
+        + text[cursor..]
+            .chars()
+            .take_while(|&c| word_chars(c))
+            .map(char::len_utf8)
+            .sum::<usize>();
+    let typed = &text[word_start..cursor];
+    let replace_range = TextRange::new(word_start, word_end);
+    let mut items = Vec::new();
+    if field == "tags" {
+        let mut tags: Vec<&str> = workspace.notes().flat_map(|(_, n)| n.tags()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let folded = slug::fold(typed);
+        for (rank, tag) in tags
+            .into_iter()
+            .filter(|t| slug::fold(t).contains(&folded))
+            .take(config.max_items)
+            .enumerate()
+        {
+            items.push(CompletionItem {
+                label: tag.to_owned(),
+                kind: CompletionKind::Tag,
+                insert_text: tag.to_owned(),
+                filter_text: tag.to_owned(),
+                sort_text: format!("{rank:06}"),
+                detail: Some("tag in use".to_owned()),
+                note: None,
+            });
+        }
+        return Some(CompletionList {
+            replace_range,
+            items,
+            is_incomplete: false,
+        });
+    }
+    let is_reference_field = workspace.is_reference_field(note.kb, &field)
+        || note.parsed.frontmatter.as_ref().is_some_and(|fm| {
+            fm.fields.iter().any(|f| {
+                *f.name == *field
+                    && f.values
+                        .iter()
+                        .any(|v| slug::resolve_reference(workspace, file, v).is_some())
+            })
+        });
+    if !is_reference_field || matches!(field.as_str(), "id" | "title" | "type" | "aliases") {
+        return None;
+    }
+    let ranked = rank_notes(workspace, None, Some(note.kb), typed);
+    let total = ranked.len();
+    let keep = config.max_items.min(total);
+    for (rank, (target, _)) in ranked.into_iter().take(keep).enumerate() {
+        let Some(target_note) = workspace.note(target) else {
+            continue;
+        };
+        let insert = super::diagnostics::canonical_target(workspace, note, target_note);
+        items.push(CompletionItem {
+            label: insert.clone(),
+            kind: CompletionKind::Note,
+            insert_text: insert.clone(),
+            filter_text: typed_prefix_filter(typed, &format!("{insert} {}", target_note.title())),
+            sort_text: format!("{rank:06}"),
+            detail: Some(format!(
+                "{} · KB {}",
+                target_note.title(),
+                workspace.kb(target_note.kb).name
+            )),
+            note: Some(target),
+        });
+    }
+    Some(CompletionList {
+        replace_range,
+        items,
+        is_incomplete: total > keep,
+    })
+}

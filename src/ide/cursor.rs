@@ -1,0 +1,64 @@
+//! What is under the cursor in a note: a link, a frontmatter reference, the note's own id or
+//! title, or a heading. Shared by definition, hover, references and rename so that every
+//! feature agrees on what the user pointed at.
+
+use crate::workspace::Note;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CursorItem {
+    /// The note's `links[index]` (body or frontmatter link).
+    Link(usize),
+    /// A plain frontmatter value: `fields[field].values[value]`.
+    Reference { field: usize, value: usize },
+    /// The note's own `id:` value.
+    OwnId,
+    /// The note's own `title:` value.
+    OwnTitle,
+    /// One of the note's headings.
+    Heading(usize),
+}
+
+/// Finds the item at `offset` (a cursor touching an item's end still counts).
+pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
+    let parsed = &note.parsed;
+    if let Some(index) = parsed
+        .links
+        .iter()
+        .position(|link| link.range.contains_inclusive(offset))
+    {
+        return Some(CursorItem::Link(index));
+    }
+    if let Some(fm) = &parsed.frontmatter {
+        if fm
+            .id
+            .as_ref()
+            .is_some_and(|id| id.range.contains_inclusive(offset))
+        {
+            return Some(CursorItem::OwnId);
+        }
+        if fm
+            .title
+            .as_ref()
+            .is_some_and(|t| t.range.contains_inclusive(offset))
+        {
+            return Some(CursorItem::OwnTitle);
+        }
+        for (field_index, field) in fm.fields.iter().enumerate() {
+            if let Some(value_index) = field
+                .values
+                .iter()
+                .position(|v| v.range.contains_inclusive(offset) && !v.range.is_empty())
+            {
+                return Some(CursorItem::Reference {
+                    field: field_index,
+                    value: value_index,
+                });
+            }
+        }
+    }
+    parsed
+        .headings
+        .iter()
+        .position(|h| h.range.contains_inclusive(offset))
+        .map(CursorItem::Heading)
+}

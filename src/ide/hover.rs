@@ -1,0 +1,264 @@
+//! Hover: a markdown card for what the cursor is on. A link or reference shows the target note
+//! (title, type, KB, id, tags, aliases, summary, backlink count, path); a heading link shows the
+//! heading and its first paragraph; a block link shows the block's line; a broken link says
+//! what is missing and suggests up to three ids.
+
+use std::fmt::Write;
+
+use super::cursor::{CursorItem, item_at};
+use super::navigation::RangeInfo;
+use super::suggest::closest_notes;
+use crate::slug::{self, Resolution, SubTarget};
+use crate::syntax::Link;
+use crate::text::{FileId, FilePosition, TextRange};
+use crate::workspace::Workspace;
+
+/// Reads a note's current text (the open buffer, else the disk); the shell provides it.
+pub type SourceText<'a> = &'a dyn Fn(FileId) -> Option<String>;
+
+/// The longest excerpt shown for a heading section or block.
+const EXCERPT_MAX_CHARS: usize = 400;
+
+pub fn hover(
+    workspace: &Workspace,
+    position: FilePosition,
+    source: SourceText<'_>,
+) -> Option<RangeInfo<String>> {
+    let note = workspace.note(position.file)?;
+    let (range, markdown) = match item_at(note, position.offset)? {
+        CursorItem::Link(index) => {
+            let link = &note.parsed.links[index];
+            (
+                link.range,
+                link_card(workspace, position.file, link, source)?,
+            )
+        }
+        CursorItem::Reference { field, value } => {
+            let value = &note.parsed.frontmatter.as_ref()?.fields[field].values[value];
+            let target = slug::resolve_reference(workspace, position.file, value)?;
+            (value.range, note_card(workspace, target))
+        }
+        CursorItem::OwnId | CursorItem::OwnTitle => {
+            let fm = note.parsed.frontmatter.as_ref()?;
+            let range = match item_at(note, position.offset)? {
+                CursorItem::OwnId => fm.id.as_ref()?.range,
+                _ => fm.title.as_ref()?.range,
+            };
+            (range, note_card(workspace, position.file))
+        }
+        CursorItem::Heading(index) => {
+            let heading = &note.parsed.headings[index];
+            let count = heading_link_count(workspace, position.file, index);
+            let markdown = format!(
+                "**{}**\n\n{} to this heading",
+                heading.text,
+                plural(count, "link")
+            );
+            (heading.text_range, markdown)
+        }
+    };
+    Some(RangeInfo {
+        range,
+        info: markdown,
+    })
+}
+
+fn link_card(
+    workspace: &Workspace,
+    from: FileId,
+    link: &Link,
+    source: SourceText<'_>,
+) -> Option<String> {
+    let from_note = workspace.note(from)?;
+    let resolution = slug::resolve_link(workspace, from, link);
+    let Some(target) = resolution.file(from) else {
+        return Some(problem_card(workspace, from, link, &resolution));
+    };
+    let target_note = workspace.note(target)?;
+    let mut card = match slug::resolve_subtarget(target_note, link) {
+        SubTarget::Heading(index) => {
+            let heading = &target_note.parsed.headings[index];
+            let mut card = format!("**{} › {}**\n", target_note.title(), heading.text);
+            if let Some(paragraph) = heading.first_paragraph
+                && let Some(text) = excerpt(source, target, paragraph)
+            {
+                let _ = write!(card, "\n{text}\n");
+            }
+            card
+        }
+        SubTarget::Block(index) => {
+            let block = &target_note.parsed.block_ids[index];
+            let mut card = format!("**{} › ^{}**\n", target_note.title(), block.id);
+            if let Some(text) = excerpt(source, target, block.line_range) {
+                let _ = write!(card, "\n{text}\n");
+            }
+            card
+        }
+        SubTarget::MissingHeading => format!(
+            "**{}**: no heading `{}` here\n\n{}",
+            target_note.title(),
+            link.heading.as_ref().map_or("", |h| &h.text),
+            note_card(workspace, target)
+        ),
+        SubTarget::MissingBlock => format!(
+            "**{}**: no block `^{}` here\n\n{}",
+            target_note.title(),
+            link.block.as_ref().map_or("", |b| &b.text),
+            note_card(workspace, target)
+        ),
+        SubTarget::None => note_card(workspace, target),
+    };
+    if let Resolution::MissingKbPrefix { .. } = resolution {
+        let prefix = workspace.kb_link_prefix(target_note.kb);
+        let _ = write!(
+            card,
+            "\n\n*Not in KB `{}`: write `[[{prefix}:{}]]`.*",
+            workspace.kb(from_note.kb).name,
+            target_note.id
+        );
+    }
+    Some(card)
+}
+
+/// The card for a link that leads nowhere (or to several places).
+fn problem_card(
+    workspace: &Workspace,
+    from: FileId,
+    link: &Link,
+    resolution: &Resolution,
+) -> String {
+    let target = &*link.target.text;
+    let Some(from_note) = workspace.note(from) else {
+        return String::new();
+    };
+    let kb = link
+        .kb
+        .as_ref()
+        .and_then(|kb| workspace.kb_by_name(&kb.text))
+        .unwrap_or(from_note.kb);
+    let mut card = match resolution {
+        Resolution::UnknownKb { kb } => format!("**Unknown KB** `{kb}`"),
+        Resolution::Ambiguous { candidates } | Resolution::MissingKbPrefix { candidates } => {
+            let mut card = format!("**`{target}` matches {} notes**\n", candidates.len());
+            for &candidate in candidates {
+                if let Some(note) = workspace.note(candidate) {
+                    let _ = write!(
+                        card,
+                        "\n- **{}** `{}:{}`",
+                        note.title(),
+                        workspace.kb_link_prefix(note.kb),
+                        note.id
+                    );
+                }
+            }
+            return card;
+        }
+        _ => format!("**No note `{target}`** in KB `{}`", workspace.kb(kb).name),
+    };
+    let suggestions: Vec<String> = closest_notes(workspace, Some(kb), target, 3)
+        .into_iter()
+        .filter_map(|f| workspace.note(f))
+        .map(|n| {
+            format!(
+                "`{}`",
+                super::diagnostics::canonical_target(workspace, from_note, n)
+            )
+        })
+        .collect();
+    if !suggestions.is_empty() {
+        let _ = write!(card, "\n\nDid you mean {}?", suggestions.join(", "));
+    }
+    card
+}
+
+/// The note card: title, facts, summary, backlinks, path.
+pub fn note_card(workspace: &Workspace, file: FileId) -> String {
+    let Some(note) = workspace.note(file) else {
+        return String::new();
+    };
+    let mut card = format!("**{}**\n\n", note.title());
+    let mut facts = Vec::new();
+    if let Some(note_type) = note.note_type() {
+        facts.push(format!("*{note_type}*"));
+    }
+    facts.push(format!("KB `{}`", workspace.kb(note.kb).name));
+    facts.push(format!("id `{}`", note.id));
+    card += &facts.join(" · ");
+    card += "\n";
+    let tags: Vec<String> = note.tags().map(|t| format!("#{t}")).collect();
+    if !tags.is_empty() {
+        let _ = write!(card, "\nTags: {}", tags.join(" "));
+    }
+    let aliases: Vec<&str> = note.aliases().collect();
+    if !aliases.is_empty() {
+        let _ = write!(
+            card,
+            "{}Aliases: {}",
+            if tags.is_empty() { "\n" } else { " · " },
+            aliases.join(", ")
+        );
+    }
+    if !tags.is_empty() || !aliases.is_empty() {
+        card += "\n";
+    }
+    if !note.parsed.summary.is_empty() {
+        let _ = write!(card, "\n{}\n", note.parsed.summary);
+    }
+    let backlinks = slug::pointers_to(workspace, file).len();
+    let path = workspace
+        .root_of(&note.path)
+        .and_then(|root| note.path.strip_prefix(root).ok())
+        .unwrap_or(&note.path);
+    let _ = write!(
+        card,
+        "\n{} · `{}`",
+        plural(backlinks, "backlink"),
+        path.to_string_lossy().replace('\\', "/")
+    );
+    card
+}
+
+fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> usize {
+    let Some(note) = workspace.note(file) else {
+        return 0;
+    };
+    let wanted = slug::heading_key(&note.parsed.headings[heading].text);
+    let mut count = 0;
+    let mut sources: Vec<FileId> = slug::pointers_to(workspace, file)
+        .into_iter()
+        .filter_map(|p| match p {
+            slug::Pointer::Link { file, .. } => Some(file),
+            slug::Pointer::Reference { .. } => None,
+        })
+        .collect();
+    sources.push(file);
+    sources.sort_unstable();
+    sources.dedup();
+    for source in sources {
+        let Some(source_note) = workspace.note(source) else {
+            continue;
+        };
+        for link in &source_note.parsed.links {
+            let Some(h) = &link.heading else {
+                continue;
+            };
+            if slug::heading_key(&h.text) == wanted
+                && slug::resolve_link(workspace, source, link).file(source) == Some(file)
+            {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+fn excerpt(source: SourceText<'_>, file: FileId, range: TextRange) -> Option<String> {
+    let text = source(file)?;
+    let slice = text.get(range.as_usize())?;
+    let plain = crate::syntax::plain_text(slice);
+    Some(crate::syntax::truncate_chars(&plain, EXCERPT_MAX_CHARS))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

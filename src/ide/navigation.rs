@@ -1,0 +1,66 @@
+//! Shared answer types for features that point at places: a target note, heading or block.
+
+use crate::slug::{self, Resolution, SubTarget};
+use crate::syntax::Link;
+use crate::text::{FileId, TextRange};
+use crate::workspace::{Note, Workspace};
+
+/// A place to jump to: `full_range` is the whole thing, `focus_range` what to select.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NavigationTarget {
+    pub file: FileId,
+    pub full_range: TextRange,
+    pub focus_range: TextRange,
+}
+
+/// An answer together with the range under the cursor it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeInfo<T> {
+    pub range: TextRange,
+    pub info: T,
+}
+
+/// Where a link leads: each note it may mean, at its heading or block when the link names one.
+pub fn link_targets(workspace: &Workspace, from: FileId, link: &Link) -> Vec<NavigationTarget> {
+    let resolution = slug::resolve_link(workspace, from, link);
+    let candidates = match &resolution {
+        Resolution::Ambiguous { candidates } | Resolution::MissingKbPrefix { candidates } => {
+            candidates.clone()
+        }
+        other => other.file(from).into_iter().collect(),
+    };
+    candidates
+        .into_iter()
+        .filter_map(|file| {
+            let note = workspace.note(file)?;
+            Some(match slug::resolve_subtarget(note, link) {
+                SubTarget::Heading(index) => {
+                    let heading = &note.parsed.headings[index];
+                    NavigationTarget {
+                        file,
+                        full_range: heading.range,
+                        focus_range: heading.text_range,
+                    }
+                }
+                SubTarget::Block(index) => {
+                    let block = &note.parsed.block_ids[index];
+                    NavigationTarget {
+                        file,
+                        full_range: block.line_range,
+                        focus_range: block.range,
+                    }
+                }
+                _ => note_target(file, note),
+            })
+        })
+        .collect()
+}
+
+/// The note itself as a target: the whole file, focused on its start.
+pub fn note_target(file: FileId, note: &Note) -> NavigationTarget {
+    NavigationTarget {
+        file,
+        full_range: TextRange::new(0, note.parsed.line_index.text_len() as usize),
+        focus_range: TextRange::empty(0),
+    }
+}

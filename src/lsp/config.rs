@@ -1,0 +1,206 @@
+//! Server settings: the `wikilink` section, from `initializationOptions`,
+//! `workspace/configuration` and `workspace/didChangeConfiguration`. The README's settings table
+//! documents the same names; every editor integration uses them.
+
+use serde_json::Value;
+
+use crate::ide::{CompletionConfig, DiagnosticCode, DiagnosticsConfig, Severity};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub completion: CompletionConfig,
+    pub diagnostics: DiagnosticsConfig,
+    /// Publish diagnostics for every note, not only open ones.
+    pub workspace_diagnostics: bool,
+    pub debounce_ms: u64,
+    pub exclude: Vec<String>,
+    pub reference_fields: Vec<String>,
+    pub inlay_hints: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            completion: CompletionConfig::default(),
+            diagnostics: DiagnosticsConfig::default(),
+            workspace_diagnostics: true,
+            debounce_ms: 200,
+            exclude: Vec::new(),
+            reference_fields: Vec::new(),
+            inlay_hints: true,
+        }
+    }
+}
+
+/// Most items a client may ask for per completion.
+const MAX_COMPLETION_ITEMS: u64 = 1000;
+/// Longest debounce accepted, in milliseconds.
+const MAX_DEBOUNCE_MS: u64 = 10_000;
+
+impl Settings {
+    /// Reads settings from JSON (the `wikilink` section's contents, or an object holding a
+    /// `wikilink` key). Unknown or ill-typed values are reported, and the default is kept.
+    pub fn from_json(value: &Value) -> (Settings, Vec<String>) {
+        let mut settings = Settings::default();
+        let mut warnings = Vec::new();
+        let section = value.get("wikilink").unwrap_or(value);
+        if section.is_null() {
+            return (settings, warnings);
+        }
+        let Some(object) = section.as_object() else {
+            warnings.push("settings must be an object".to_owned());
+            return (settings, warnings);
+        };
+        let mut warn = |name: &str, expected: &str| {
+            warnings.push(format!(
+                "setting `wikilink.{name}` ignored: expected {expected}"
+            ))
+        };
+        let get = |path: &[&str]| -> Option<&Value> {
+            let mut current = section;
+            for key in path {
+                current = current.get(key)?;
+            }
+            Some(current)
+        };
+        if let Some(v) = get(&["completion", "maxItems"]) {
+            match v.as_u64() {
+                Some(n) if (1..=MAX_COMPLETION_ITEMS).contains(&n) => {
+                    settings.completion.max_items = n as usize
+                }
+                _ => warn(
+                    "completion.maxItems",
+                    &format!("a whole number from 1 to {MAX_COMPLETION_ITEMS}"),
+                ),
+            }
+        }
+        if let Some(v) = get(&["diagnostics", "workspace"]) {
+            match v.as_bool() {
+                Some(b) => settings.workspace_diagnostics = b,
+                None => warn("diagnostics.workspace", "true or false"),
+            }
+        }
+        if let Some(v) = get(&["diagnostics", "debounceMs"]) {
+            match v.as_u64() {
+                Some(n) if n <= MAX_DEBOUNCE_MS => settings.debounce_ms = n,
+                _ => warn(
+                    "diagnostics.debounceMs",
+                    &format!("milliseconds from 0 to {MAX_DEBOUNCE_MS}"),
+                ),
+            }
+        }
+        if let Some(v) = get(&["diagnostics", "severity"]) {
+            match v.as_object() {
+                Some(map) => {
+                    for (code, level) in map {
+                        let Some(code_parsed) = DiagnosticCode::parse(code) else {
+                            warn(
+                                &format!("diagnostics.severity.{code}"),
+                                "a known diagnostic code",
+                            );
+                            continue;
+                        };
+                        match level.as_str().map(Severity::parse) {
+                            Some(Ok(severity)) => {
+                                settings.diagnostics.severity.insert(code_parsed, severity);
+                            }
+                            _ => warn(
+                                &format!("diagnostics.severity.{code}"),
+                                "error, warning, information, hint or off",
+                            ),
+                        }
+                    }
+                }
+                None => warn("diagnostics.severity", "an object of code: level"),
+            }
+        }
+        if let Some(v) = get(&["exclude"]) {
+            match string_list(v) {
+                Some(list) => settings.exclude = list,
+                None => warn("exclude", "a list of glob strings"),
+            }
+        }
+        if let Some(v) = get(&["referenceFields"]) {
+            match string_list(v) {
+                Some(list) => settings.reference_fields = list,
+                None => warn("referenceFields", "a list of field names"),
+            }
+        }
+        if let Some(v) = get(&["inlayHints", "enabled"]) {
+            match v.as_bool() {
+                Some(b) => settings.inlay_hints = b,
+                None => warn("inlayHints.enabled", "true or false"),
+            }
+        }
+        let known = [
+            "completion",
+            "diagnostics",
+            "exclude",
+            "referenceFields",
+            "inlayHints",
+            "server",
+            "trace",
+        ];
+        for key in object.keys() {
+            if !known.contains(&key.as_str()) {
+                warnings.push(format!("unknown setting `wikilink.{key}` ignored"));
+            }
+        }
+        (settings, warnings)
+    }
+}
+
+fn string_list(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_setting_and_reports_bad_ones() {
+        let (settings, warnings) = Settings::from_json(&serde_json::json!({
+            "wikilink": {
+                "completion": {"maxItems": 20},
+                "diagnostics": {"workspace": false, "debounceMs": 50, "severity": {"broken-link": "error", "non-canonical-link": "off", "nope": "error"}},
+                "exclude": ["drafts/**"],
+                "referenceFields": ["mentors"],
+                "inlayHints": {"enabled": "yes"},
+                "colour": 1
+            }
+        }));
+        assert_eq!(settings.completion.max_items, 20);
+        assert!(!settings.workspace_diagnostics);
+        assert_eq!(settings.debounce_ms, 50);
+        assert_eq!(
+            settings
+                .diagnostics
+                .severity
+                .get(&DiagnosticCode::BrokenLink),
+            Some(&Some(Severity::Error))
+        );
+        assert_eq!(
+            settings
+                .diagnostics
+                .severity
+                .get(&DiagnosticCode::NonCanonicalLink),
+            Some(&None)
+        );
+        assert_eq!(settings.exclude, ["drafts/**"]);
+        assert_eq!(settings.reference_fields, ["mentors"]);
+        assert!(settings.inlay_hints);
+        expect_test::expect![[r#"
+            [
+                "setting `wikilink.diagnostics.severity.nope` ignored: expected a known diagnostic code",
+                "setting `wikilink.inlayHints.enabled` ignored: expected true or false",
+                "unknown setting `wikilink.colour` ignored",
+            ]
+        "#]]
+        .assert_debug_eq(&warnings);
+    }
+}

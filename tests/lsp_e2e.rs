@@ -1,0 +1,234 @@
+//! End-to-end tests: the real binary over stdio with Content-Length framing.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Client, capabilities, file_uri, workspace};
+
+const ALPHA: &str = "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one]\n---\n# Alpha\n\nThe first note. See [[beta]].\n\n## Details\n\nDetail text. ^detail-block\n";
+const BETA: &str =
+    "---\nid: beta\ntitle: \"Beta\"\n---\nBeta links [[alpha#Details]] and [[missing-note]].\n";
+const KB: &str = "name: demo\nshortname: dm\n";
+
+fn demo() -> tempfile::TempDir {
+    workspace(&[
+        ("kb/kb.yaml", KB),
+        ("kb/notes/alpha.md", ALPHA),
+        ("kb/notes/beta.md", BETA),
+    ])
+}
+
+fn started(root: &std::path::Path, utf8: bool) -> Client {
+    let mut client = Client::start();
+    client.initialize(root, capabilities(utf8));
+    client.wait_indexed();
+    client
+}
+
+fn position(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+#[test]
+fn initialize_negotiates_the_position_encoding() {
+    let dir = demo();
+    let mut client = Client::start();
+    let result = client.initialize(dir.path(), capabilities(false));
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2);
+    assert_eq!(result["serverInfo"]["name"], "wikilink-lsp");
+    assert_eq!(client.shutdown_and_exit(), Some(0));
+
+    let mut client = Client::start();
+    let result = client.initialize(dir.path(), capabilities(true));
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+}
+
+#[test]
+fn indexing_reports_progress_with_a_created_token() {
+    let dir = demo();
+    let mut client = started(dir.path(), false);
+    let created = client
+        .server_requests
+        .iter()
+        .find(|r| r["method"] == "window/workDoneProgress/create")
+        .expect("a progress token is created")["params"]["token"]
+        .clone();
+    let begin = client.wait_notification("$/progress", |p| {
+        p["token"] == created && p["value"]["kind"] == "begin"
+    });
+    assert_eq!(begin["value"]["title"], "Indexing notes");
+    let end = client.wait_notification("$/progress", |p| {
+        p["token"] == created && p["value"]["kind"] == "end"
+    });
+    assert_eq!(end["value"]["message"], "2 notes in 1 KBs");
+    let watch = client
+        .server_requests
+        .iter()
+        .find(|r| r["method"] == "client/registerCapability")
+        .expect("file watching registered");
+    assert_eq!(
+        watch["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+}
+
+#[test]
+fn open_publishes_diagnostics_and_definition_and_hover_answer() {
+    let dir = demo();
+    let mut client = started(dir.path(), false);
+    let beta = dir.path().join("kb/notes/beta.md");
+    let uri = client.open(&beta, BETA);
+    let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "broken-link");
+    assert_eq!(diagnostics[0]["source"], "wikilink-lsp");
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({"start": position(4, 33), "end": position(4, 49)})
+    );
+
+    let definition = client.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": position(4, 14)}),
+    );
+    let alpha_uri = file_uri(&dir.path().join("kb/notes/alpha.md"));
+    assert_eq!(definition[0]["targetUri"], alpha_uri.as_str());
+    assert_eq!(
+        definition[0]["targetSelectionRange"],
+        json!({"start": position(10, 3), "end": position(10, 10)})
+    );
+    assert_eq!(
+        definition[0]["originSelectionRange"],
+        json!({"start": position(4, 11), "end": position(4, 28)})
+    );
+
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": position(4, 14)}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("**Alpha Note › Details**"), "{text}");
+    assert!(text.contains("Detail text."), "{text}");
+
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": position(4, 40)}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("No note `missing-note`"), "{text}");
+}
+
+#[test]
+fn completion_sees_a_change_sent_just_before_it() {
+    let dir = demo();
+    let mut client = started(dir.path(), false);
+    let path = dir.path().join("kb/notes/new.md");
+    let uri = client.open(&path, "New note.\n");
+    // Type `[[al` and ask for completion without waiting for anything in between.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+            {"range": {"start": position(1, 0), "end": position(1, 0)}, "text": "[["},
+        ]}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+            {"range": {"start": position(1, 2), "end": position(1, 2)}, "text": "al"},
+        ]}),
+    );
+    let list = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": position(1, 4)}),
+    );
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "alpha")
+        .expect("alpha offered");
+    assert_eq!(item["textEdit"]["newText"], "alpha]]");
+    assert_eq!(
+        item["textEdit"]["range"],
+        json!({"start": position(1, 2), "end": position(1, 4)})
+    );
+    assert_eq!(item["insertTextFormat"], 1);
+    let resolved = client.request("completionItem/resolve", item.clone());
+    assert!(
+        resolved["documentation"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("**Alpha Note**")
+    );
+}
+
+#[test]
+fn columns_are_exact_after_an_emoji_in_both_encodings() {
+    for (utf8, column) in [(false, 4), (true, 6)] {
+        let dir = demo();
+        let mut client = started(dir.path(), utf8);
+        let path = dir.path().join("kb/notes/emoji.md");
+        let uri = client.open(&path, "a😀 [[nowhere]]\n");
+        let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());
+        assert_eq!(
+            diagnostics[0]["range"]["start"],
+            position(0, column),
+            "utf8={utf8}"
+        );
+        let definition = client.request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": position(0, column + 2)}),
+        );
+        assert_eq!(definition, Value::Null, "a broken link goes nowhere");
+    }
+}
+
+#[test]
+fn a_note_created_on_disk_clears_the_warning() {
+    let dir = demo();
+    let mut client = started(dir.path(), false);
+    let beta = dir.path().join("kb/notes/beta.md");
+    let uri = client.open(&beta, BETA);
+    client.wait_diagnostics(&uri, |d| d.len() == 1);
+    let created = dir.path().join("kb/notes/missing-note.md");
+    std::fs::write(&created, "# Missing no more\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&created), "type": 1}]}),
+    );
+    client.wait_diagnostics(&uri, |d| d.is_empty());
+}
+
+#[test]
+fn a_panic_in_a_feature_is_an_error_reply_and_the_server_keeps_serving() {
+    let dir = demo();
+    let mut client = Client::start_with_env(&[("WIKILINK_LSP_TEST_HOOKS", "1")]);
+    client.initialize(dir.path(), capabilities(false));
+    client.wait_indexed();
+    let response = client.request_raw("wikilink/debugPanic", json!({}));
+    assert_eq!(response["error"]["code"], -32603, "{response}");
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deliberate panic")
+    );
+    let beta = dir.path().join("kb/notes/beta.md");
+    let uri = client.open(&beta, BETA);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": position(4, 14)}),
+    );
+    assert!(hover["contents"]["value"].is_string());
+    assert_eq!(client.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_ends_with_status_one() {
+    let dir = demo();
+    let mut client = Client::start();
+    client.initialize(dir.path(), capabilities(false));
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit(), Some(1));
+}
