@@ -14,6 +14,9 @@ pub mod check;
 pub mod ide;
 pub mod line_index;
 pub mod lsp;
+
+#[cfg(test)]
+mod fixture;
 pub mod slug;
 pub mod syntax;
 pub mod text;

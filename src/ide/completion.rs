@@ -234,7 +234,7 @@ fn link_completion(
     }
     if only_kb.is_none() {
         kb_items(workspace, typed, &mut items);
-        wanted_items(workspace, query.trim(), close, config, &mut items);
+        wanted_items(workspace, from, query.trim(), close, config, &mut items);
     }
     CompletionList {
         replace_range,
@@ -330,8 +330,10 @@ fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>)
     }
 }
 
+/// Targets linked somewhere (other than the link being typed here) that no note answers to.
 fn wanted_items(
     workspace: &Workspace,
+    from: FileId,
     query: &str,
     close: &str,
     config: &CompletionConfig,
@@ -343,7 +345,12 @@ fn wanted_items(
     }
     let mut wanted: Vec<&str> = workspace
         .link_keys()
-        .filter(|(key, _)| key.starts_with(&folded) && !key.contains('/') && !key.contains(':'))
+        .filter(|(key, files)| {
+            key.starts_with(&folded)
+                && !key.contains('/')
+                && !key.contains(':')
+                && files.iter().any(|&f| f != from)
+        })
         .filter(|(key, _)| {
             workspace.notes_by_id(key).is_empty()
                 && workspace.notes_by_stem(key).is_empty()

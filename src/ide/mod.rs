@@ -20,3 +20,6 @@ pub use completion::{
 pub use goto_definition::goto_definition;
 pub use hover::{SourceText, hover};
 pub use navigation::{NavigationTarget, RangeInfo};
+
+#[cfg(test)]
+mod tests;

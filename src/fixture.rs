@@ -1,0 +1,156 @@
+//! Test fixtures: a whole workspace written as one string.
+//!
+//! ```text
+//! //- /garden/kb.yaml
+//! name: garden
+//! //- /garden/plants/basil.md
+//! See [[tom$0ato]].
+//!     ^^^^^^^^^^
+//! ```
+//! `//- PATH` starts a file (paths are under the root `/ws`); `$0` marks the cursor; a line of
+//! only spaces and `^` marks a range on the line above and is removed. Common indentation is
+//! stripped, so fixtures can be indented like the code around them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::syntax::parse_note;
+use crate::text::{FileId, FilePosition, FileRange, TextRange};
+use crate::workspace::{IndexConfig, Workspace};
+
+pub const ROOT: &str = "/ws";
+
+pub struct Fixture {
+    pub workspace: Workspace,
+    pub texts: HashMap<FileId, String>,
+    pub cursor: Option<FilePosition>,
+    /// Ranges marked with `^^^`, in file order.
+    pub markers: Vec<FileRange>,
+}
+
+impl Fixture {
+    pub fn parse(fixture: &str) -> Fixture {
+        Fixture::with_config(fixture, IndexConfig::default())
+    }
+
+    pub fn with_config(fixture: &str, config: IndexConfig) -> Fixture {
+        let fixture = trim_indent(fixture);
+        let mut files: Vec<(String, String)> = Vec::new();
+        for line in fixture.split_inclusive('\n') {
+            if let Some(path) = line.strip_prefix("//- ") {
+                files.push((path.trim().to_owned(), String::new()));
+            } else if let Some((_, text)) = files.last_mut() {
+                text.push_str(line);
+            } else {
+                assert!(
+                    line.trim().is_empty(),
+                    "fixture text before the first `//- path` line"
+                );
+            }
+        }
+        let mut workspace = Workspace::new(vec![PathBuf::from(ROOT)], config);
+        for (path, text) in files.iter().filter(|(p, _)| p.ends_with("kb.yaml")) {
+            workspace.set_kb_config(&PathBuf::from(format!("{ROOT}{path}")), text);
+        }
+        let mut fixture = Fixture {
+            workspace,
+            texts: HashMap::new(),
+            cursor: None,
+            markers: Vec::new(),
+        };
+        let mut pending_markers = Vec::new();
+        for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
+            let (text, cursor, markers) = extract_markers(raw);
+            let (file, _) = fixture
+                .workspace
+                .set_note(PathBuf::from(format!("{ROOT}{path}")), parse_note(&text));
+            if let Some(offset) = cursor {
+                assert!(fixture.cursor.is_none(), "more than one $0 in the fixture");
+                fixture.cursor = Some(FilePosition { file, offset });
+            }
+            pending_markers.extend(markers.into_iter().map(|range| FileRange { file, range }));
+            fixture.texts.insert(file, text);
+        }
+        fixture.markers = pending_markers;
+        fixture
+    }
+
+    pub fn position(&self) -> FilePosition {
+        self.cursor.expect("the fixture has a $0 cursor")
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        &self.texts[&file]
+    }
+
+    /// The path of `file` below the root, like `/garden/plants/basil.md`.
+    pub fn path(&self, file: FileId) -> String {
+        let path = &self.workspace.note(file).expect("a known file").path;
+        path.to_string_lossy().trim_start_matches(ROOT).to_owned()
+    }
+
+    /// `path start..end "slice"`: a range shown with the text it covers.
+    pub fn render(&self, file: FileId, range: TextRange) -> String {
+        let slice = self
+            .text(file)
+            .get(range.as_usize())
+            .unwrap_or("<bad range>");
+        format!("{} {:?} {slice:?}", self.path(file), range)
+    }
+
+    /// A source-text provider for features that read note text (hover excerpts).
+    pub fn source(&self) -> impl Fn(FileId) -> Option<String> + '_ {
+        |file| self.texts.get(&file).cloned()
+    }
+}
+
+fn extract_markers(raw: &str) -> (String, Option<u32>, Vec<TextRange>) {
+    let mut text = String::new();
+    let mut cursor = None;
+    let mut markers = Vec::new();
+    let mut previous_line_start = 0;
+    for line in raw.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if !content.is_empty()
+            && content.contains('^')
+            && content.chars().all(|c| c == ' ' || c == '^')
+        {
+            let start = content.find('^').unwrap();
+            let end = content.rfind('^').unwrap() + 1;
+            markers.push(TextRange::new(
+                previous_line_start + start,
+                previous_line_start + end,
+            ));
+            continue;
+        }
+        previous_line_start = text.len();
+        match line.find("$0") {
+            Some(at) => {
+                cursor = Some((text.len() + at) as u32);
+                text.push_str(&line.replacen("$0", "", 1));
+            }
+            None => text.push_str(line),
+        }
+    }
+    (text, cursor, markers)
+}
+
+/// Removes the indentation common to all non-blank lines, and a first empty line.
+pub fn trim_indent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.len() >= indent {
+                &line[indent..]
+            } else {
+                line.trim_start_matches(' ')
+            }
+        })
+        .collect()
+}
