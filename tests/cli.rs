@@ -56,7 +56,7 @@ fn text_report_is_compiler_style_with_utf16_columns() {
     );
     assert_eq!(
         lines[2],
-        "./other/c.md:4:8: warning[broken-heading]: no heading `Nope` in `a`"
+        "./other/c.md:4:7: warning[broken-heading]: no heading `Nope` in `a`"
     );
     assert!(
         lines[3].starts_with("checked 3 notes in 2 KBs: 0 errors, 3 warnings in "),
