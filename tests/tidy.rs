@@ -1,0 +1,133 @@
+//! Layering and hygiene invariants, checked by reading the sources (as rust-analyzer's tidy
+//! tests do): the core names no protocol type, only `vfs.rs` touches the disk, and every file
+//! opens with a `//!` doc paragraph.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The shells: the LSP server, the CLI entry and the `check` report.
+fn is_shell(path: &Path) -> bool {
+    let relative = path.strip_prefix(src()).unwrap();
+    relative.starts_with("lsp")
+        || relative == Path::new("main.rs")
+        || relative == Path::new("check.rs")
+}
+
+/// Source lines that are code, not comments.
+fn code_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+}
+
+#[test]
+fn the_core_knows_nothing_of_the_protocol() {
+    let mut offenders = Vec::new();
+    for path in rust_files(&src()).into_iter().filter(|p| !is_shell(p)) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for word in ["tower_lsp", "lsp_types", "tokio", "serde_json"] {
+            if code_lines(&text).any(|line| line.contains(word)) {
+                offenders.push(format!("{} uses {word}", path.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "protocol types in the core:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn only_vfs_touches_the_disk() {
+    let allowed = [src().join("vfs.rs")];
+    let mut offenders = Vec::new();
+    for path in rust_files(&src())
+        .into_iter()
+        .filter(|p| !allowed.contains(p))
+    {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Test modules inside a file may build fixtures however they like.
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
+        for word in [
+            "std::fs",
+            "tokio::fs",
+            "File::open",
+            "File::create",
+            "OpenOptions",
+        ] {
+            if code_lines(text).any(|line| line.contains(word)) {
+                offenders.push(format!("{} uses {word}", path.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "disk access outside vfs.rs:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn every_file_starts_with_a_doc_paragraph() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = rust_files(&src());
+    for dir in ["tests", "benches", "examples"] {
+        if root.join(dir).is_dir() {
+            files.extend(rust_files(&root.join(dir)));
+        }
+    }
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            !std::fs::read_to_string(path)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` doc:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn no_ignored_or_should_panic_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = rust_files(&src());
+    files.extend(rust_files(&root.join("tests")));
+    let needle_ignore = ["#[", "ignore]"].concat();
+    let needle_panic = ["#[", "should_panic"].concat();
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            text.contains(&needle_ignore) || text.contains(&needle_panic)
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "ignored or should_panic tests:\n{}",
+        offenders.join("\n")
+    );
+}
