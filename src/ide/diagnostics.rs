@@ -297,13 +297,19 @@ fn link_problems(
             let known: Vec<String> = workspace
                 .visible_kbs()
                 .into_iter()
-                .map(|k| workspace.kb_link_prefix(k).to_owned())
+                .map(|k| {
+                    let kb = workspace.kb(k);
+                    match &kb.shortname {
+                        Some(short) => format!("{} ({short})", kb.name),
+                        None => kb.name.clone(),
+                    }
+                })
                 .collect();
             let range = link.kb.as_ref().map_or(link.range, |kb| kb.range);
             out.push(
                 DiagnosticCode::UnknownKb,
                 range,
-                format!("no KB named `{kb}` (known: {})", known.join(", ")),
+                format!("no KB named `{kb}`; known KBs: {}", known.join(", ")),
                 Some(&written),
                 Vec::new(),
             );

@@ -85,7 +85,7 @@ Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
             /kitchen/recipes/pesto.md 97..101 "nope" warning[broken-block]: no block `^nope` in `basil`
             /kitchen/recipes/pesto.md 116..120 "Nope" warning[broken-heading]: no heading `Nope` in `basil`
             /kitchen/recipes/pesto.md 124..135 "[[nowhere]]" warning[broken-link]: no note `nowhere` in KB `kitchen`
-            /kitchen/recipes/pesto.md 139..145 "pantry" warning[unknown-kb]: no KB named `pantry` (known: gd, kitchen)
+            /kitchen/recipes/pesto.md 139..145 "pantry" warning[unknown-kb]: no KB named `pantry`; known KBs: garden (gd), kitchen
             /kitchen/recipes/pesto.md 182..202 "[[../../etc/passwd]]" warning[broken-link]: `../../etc/passwd` points outside the knowledge base
         "#]],
     );
