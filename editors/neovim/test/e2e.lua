@@ -5,14 +5,17 @@
 --   E2E_OUT      directory for result files and the LSP log (required)
 -- Optional:
 --   E2E_FILE     note to open (absolute or relative to E2E_ROOT)
---   E2E_LINK     link target in that note to test (default: the first [[target]] in
---                the body whose note exists under E2E_ROOT, exactly once)
+--   E2E_LINK     link target in that note to test (default: the first plain [[target]] or
+--                [[target|alias]] of the body whose note exists under E2E_ROOT, exactly once)
+--   E2E_EXPECT_DEF  file the definition must land in (default: the one <target>.md under E2E_ROOT)
 --   E2E_PREFIX   typed after "[[" for completion (default: first 3 chars of the target)
 --   E2E_BROKEN   target of the broken link added for the diagnostics check
 --   E2E_MODE     client: vim.lsp.start_client + buf_attach_client (Neovim 0.7+; default before 0.11)
 --                config: the shipped lsp/wikilink_lsp.lua via vim.lsp.enable (0.11+; default there)
 --   E2E_NVIM_DIR editors/neovim (for config mode and for the shipped settings)
---   E2E_REQUEST_MS / E2E_INIT_MS / E2E_DIAG_MS  timeouts (10000 / 30000 / 15000)
+--   E2E_REQUEST_MS / E2E_INIT_MS / E2E_DIAG_MS / E2E_INDEX_MS  timeouts (10000 / 30000 / 15000 / 30000)
+--   E2E_NO_WAIT=1  send the requests right after initialize instead of waiting for the
+--                server's `wikilink/status` "ready" (as a user who does not wait would)
 -- Exit status: 0 every check passed, 1 a check failed, 2 setup error. The note is never written.
 
 local uv = vim.loop
@@ -85,7 +88,9 @@ local function links_of(lines)
         local s, e, inner = l:find('%[%[([^%]]-)%]%]', init)
         if not s then break end
         local target = inner:match('^([^|#^]*)')
-        table.insert(found, { target = vim.trim(target), row = i - 1, col = s - 1, text = l:sub(s, e) })
+        -- plain: [[target]] or [[target|alias]], no heading or block part
+        local plain = inner == target or inner:sub(1, #target + 1) == target .. '|'
+        table.insert(found, { target = vim.trim(target), row = i - 1, col = s - 1, text = l:sub(s, e), plain = plain })
         init = e + 1
       end
     end
@@ -120,7 +125,7 @@ local function pick(root)
           local defs = notes_named(root, t)
           return realpath(file), link, defs
         end
-      elseif #t >= 4 and not t:find('[:/\\%s]') then
+      elseif link.plain and #t >= 4 and not t:find('[:/\\%s]') then
         local defs = notes_named(root, t)
         if #defs == 1 and defs[1] ~= realpath(file) then return realpath(file), link, defs end
       end
@@ -138,13 +143,15 @@ local main_ok, main_err = pcall(function()
   local REQUEST_MS = tonumber(env('E2E_REQUEST_MS', '10000'))
   local INIT_MS = tonumber(env('E2E_INIT_MS', '30000'))
   local DIAG_MS = tonumber(env('E2E_DIAG_MS', '15000'))
+  local INDEX_MS = tonumber(env('E2E_INDEX_MS', '30000'))
   local mode = env('E2E_MODE', (vim.lsp.config and vim.lsp.enable) and 'config' or 'client')
   local v = vim.version()
   say(string.format('wikilink-lsp e2e: Neovim %d.%d.%d, mode %s, server %s', v.major, v.minor, v.patch, mode, server))
 
   local file, link, defs = pick(root)
   if not file then
-    say('setup: no note under ' .. root .. ' has a [[link]] to an existing note' ..
+    say('setup: ' .. (env('E2E_FILE') and (env('E2E_FILE') .. ' has no plain') or ('no note under ' .. root .. ' has a plain')) ..
+      ' [[link]] to an existing note' ..
       (env('E2E_LINK') and (' named ' .. env('E2E_LINK')) or '') .. ' (set E2E_FILE / E2E_LINK)')
     return 2
   end
@@ -158,6 +165,7 @@ local main_ok, main_err = pcall(function()
     file:sub(#root + 2), link.text, link.row + 1, expect_def:sub(#root + 2)))
 
   vim.lsp.set_log_level(env('E2E_LOG_LEVEL', 'debug'))
+  vim.g.wikilink_status = nil
   vim.o.hidden = true
   vim.o.swapfile = false
   local buf, uri
@@ -231,6 +239,21 @@ local main_ok, main_err = pcall(function()
     info and (info.name .. ' ' .. (info.version or '')) or 'no serverInfo', ms(t_init),
     client.config.root_dir or 'none', client.offset_encoding))
   vim.wait(5000, function() return vim.lsp.buf_is_attached(buf, client_id) end, 10)
+
+  -- wait until the server has indexed the workspace, as a user waits for the status line:
+  -- its `wikilink/status` notification, kept in vim.g.wikilink_status by the shipped handler
+  if env('E2E_NO_WAIT') ~= '1' then
+    local t_index = uv.hrtime()
+    local ready = vim.wait(INDEX_MS, function()
+      local st = vim.g.wikilink_status
+      return type(st) == 'string' and not st:find('indexing', 1, true)
+    end, 20)
+    if ready then
+      pass('indexed', string.format('%q after %d ms', vim.g.wikilink_status, ms(t_index)))
+    else
+      fail('indexed', string.format('no wikilink/status "ready" within %d ms (last: %s)', INDEX_MS, tostring(vim.g.wikilink_status)))
+    end
+  end
 
   local enc = client.offset_encoding
   local function pos(row, bytecol)

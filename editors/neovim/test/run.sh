@@ -46,6 +46,7 @@ fi
 root=$(realpath "$root")
 
 export E2E_SERVER=$server E2E_ROOT=$root E2E_NVIM_DIR=$(dirname "$here")
+keep_out=${E2E_OUT:+1}
 export E2E_OUT=${E2E_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/wikilink-nvim-e2e.XXXXXX")}
 mkdir -p "$E2E_OUT"
 
@@ -77,4 +78,6 @@ case $rc in
     rc=2
     ;;
 esac
+# a passing run leaves nothing behind unless E2E_OUT was asked for
+if [ $rc -eq 0 ] && [ -z "$keep_out" ]; then rm -rf "$E2E_OUT"; fi
 exit $rc
