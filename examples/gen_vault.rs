@@ -1161,6 +1161,40 @@ fn write_notes(vault: &Vault, out_dir: &Path, jobs: &[(usize, usize)]) -> io::Re
     Ok(stats)
 }
 
+/// Renders a whole vault in memory, byte for byte what `gen_vault --notes N --seed S` writes
+/// (default KB count): `(path relative to DIR, text)` for each `kb.yaml`, then each note.
+/// The benchmarks include this file as a module to build vaults without touching the disk.
+#[allow(dead_code)] // Only the benchmarks call it.
+pub fn generate_in_memory(notes: usize, seed: u64) -> Vec<(PathBuf, String)> {
+    let config = Config {
+        notes: notes.max(1),
+        kbs: default_kb_count(notes.max(1)),
+        seed,
+        out: PathBuf::new(),
+        force: false,
+        threads: 1,
+    };
+    let vault = plan_vault(&config);
+    let mut files = Vec::with_capacity(config.notes + config.kbs);
+    for (kb_index, kb) in vault.kbs.iter().enumerate() {
+        files.push((Path::new(&kb.name).join("kb.yaml"), kb_yaml(kb_index + 1)));
+    }
+    let mut stats = Stats::default();
+    for (kb_index, kb) in vault.kbs.iter().enumerate() {
+        for (note_index, note) in kb.notes.iter().enumerate() {
+            let mut text = String::new();
+            if render_note(&vault, kb_index, note_index, &mut text, &mut stats) {
+                text = text.replace('\n', "\r\n");
+            }
+            let path = Path::new(&kb.name)
+                .join(note.kind.subdirectory())
+                .join(format!("{}.md", note.id));
+            files.push((path, text));
+        }
+    }
+    files
+}
+
 fn print_summary(config: &Config, stats: &Stats, elapsed_secs: f64) {
     let mib = stats.bytes as f64 / (1024.0 * 1024.0);
     println!("wrote vault to {}", config.out.display());
