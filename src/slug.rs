@@ -110,9 +110,11 @@ pub fn heading_slug(text: &str) -> String {
 pub fn clean_target(target: &str) -> Option<String> {
     let mut target = target.trim();
     for ext in [".md", ".markdown"] {
-        if target.len() > ext.len() && target[target.len() - ext.len()..].eq_ignore_ascii_case(ext)
-        {
-            target = &target[..target.len() - ext.len()];
+        // `get`: the last bytes may fall inside a multi-byte character (`[[a😀]]`).
+        let cut = target.len().saturating_sub(ext.len());
+        let tail = target.get(cut..).unwrap_or("");
+        if cut > 0 && tail.eq_ignore_ascii_case(ext) {
+            target = &target[..cut];
         }
     }
     let target = target.trim_start_matches("./").trim_start_matches('/');

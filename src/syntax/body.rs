@@ -112,7 +112,8 @@ fn scan_structure(body: &str) -> Structure {
             Event::Start(Tag::Paragraph) => paragraph_start = Some(range.start),
             Event::End(TagEnd::Paragraph) => {
                 let start = paragraph_start.take().unwrap_or(range.start);
-                let paragraph = start..trim_end_offset(body, range.end);
+                // `max`: a paragraph of only white space (U+2028) trims to nothing.
+                let paragraph = start..trim_end_offset(body, range.end).max(start);
                 if first_paragraph.is_none() {
                     first_paragraph = Some(paragraph.clone());
                 }

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+pub mod invariants;
+
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Client {
