@@ -99,6 +99,11 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if let (true, Some(kind)) = (is_file, file_kind(entry.path())) {
                             lock(&found).push((entry.into_path(), kind));
+                        } else if entry.path_is_symlink() {
+                            lock(&warnings).push(format!(
+                                "{}: skipped, symlinks are not followed",
+                                entry.path().display()
+                            ));
                         }
                     }
                     Err(error) => lock(&warnings).push(format!("skipped: {error}")),
@@ -127,6 +132,22 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| format!("{}: skipped, not valid UTF-8", path.display()))
 }
 
+/// What is wrong with a kb.yaml, one sentence each, naming the file (the KB is still used,
+/// with whatever could be read and its folder's name as a fallback).
+pub fn kb_config_problems(path: &Path, text: &str) -> Vec<String> {
+    crate::syntax::parse_kb_config(text)
+        .errors
+        .into_iter()
+        .map(|error| {
+            format!(
+                "{}: {}; the KB is named after its folder",
+                path.display(),
+                error.message
+            )
+        })
+        .collect()
+}
+
 /// Walks, reads and parses every note of `roots` in parallel and builds the workspace.
 pub fn load(
     roots: &[PathBuf],
@@ -137,7 +158,10 @@ pub fn load(
     let mut workspace = Workspace::new(roots.to_vec(), options.index.clone());
     for (path, _) in files.iter().filter(|(_, kind)| *kind == FileKind::KbConfig) {
         match read_text(path) {
-            Ok(text) => workspace.set_kb_config(path, &text),
+            Ok(text) => {
+                warnings.extend(kb_config_problems(path, &text));
+                workspace.set_kb_config(path, &text);
+            }
             Err(warning) => warnings.push(warning),
         }
     }

@@ -8,11 +8,17 @@ mod convert;
 pub mod documents;
 mod server;
 
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use tower_lsp::jsonrpc::{Request, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tower_lsp::jsonrpc::{self, Request, Response};
+use tower_lsp::lsp_types::notification::{self as n, Notification};
 use tower_lsp::{ExitedError, LspService, Server};
 
 pub use server::Backend;
@@ -60,20 +66,26 @@ pub fn serve_stdio() -> std::io::Result<u8> {
     Ok(status)
 }
 
-/// Ends the process as soon as `exit` arrives, with the status the specification asks for.
-/// (tower-lsp would otherwise wait for the input to close.)
+/// The outermost layer around the server: ends the process as soon as `exit` arrives, with the
+/// status the specification asks for (tower-lsp would otherwise wait for the input to close);
+/// logs notifications it drops (unknown methods, params that do not parse), which tower-lsp
+/// drops silently; and turns a panic in any handler, request or notification, into an error
+/// reply or a log line, since tower-lsp 0.20 lets a panic end the whole server.
 struct ExitOnExit<S> {
     inner: S,
     shutdown: Arc<AtomicBool>,
 }
 
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
 impl<S> tower::Service<Request> for ExitOnExit<S>
 where
     S: tower::Service<Request, Response = Option<Response>, Error = ExitedError>,
+    S::Future: Unpin + Send + 'static,
 {
     type Response = Option<Response>;
     type Error = ExitedError;
-    type Future = S::Future;
+    type Future = BoxFuture<std::result::Result<Option<Response>, ExitedError>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -102,6 +114,111 @@ where
             tracing::info!("exit received; ending with status {status}");
             std::process::exit(status);
         }
-        self.inner.call(request)
+        let method = request.method().to_owned();
+        let id = request.id().cloned();
+        if id.is_none()
+            && let Some(problem) = notification_problem(&method, request.params())
+        {
+            tracing::warn!("ignored a `{method}` notification: {problem}");
+        }
+        let inner: BoxFuture<_> = if method == "wikilink/debugPanicNotification" && test_hooks() {
+            Box::pin(async { panic!("deliberate panic in a notification, for testing") })
+        } else {
+            Box::pin(self.inner.call(request))
+        };
+        Box::pin(async move {
+            match (CatchUnwind { inner }).await {
+                Ok(response) => response,
+                Err(payload) => {
+                    let message = panic_message(payload.as_ref());
+                    tracing::error!("{method} panicked: {message}; the server keeps running");
+                    Ok(id.map(|id| {
+                        Response::from_error(
+                            id,
+                            jsonrpc::Error {
+                                code: jsonrpc::ErrorCode::InternalError,
+                                message: format!(
+                                    "wikilink-lsp: internal error in {method} ({message}); the server keeps running"
+                                )
+                                .into(),
+                                data: None,
+                            },
+                        )
+                    }))
+                }
+            }
+        })
+    }
+}
+
+/// Whether the test hooks (`wikilink/debugPanic...`) are on: `WIKILINK_LSP_TEST_HOOKS=1`.
+pub(crate) fn test_hooks() -> bool {
+    std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
+}
+
+/// The text of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Why tower-lsp would drop a notification without a word: a method no handler knows (other
+/// than the standard ones and `$/` ones, which tower-lsp answers itself), or params that do
+/// not parse as the method's.
+fn notification_problem(method: &str, params: Option<&Value>) -> Option<String> {
+    fn parses<N: Notification>(params: Option<&Value>) -> Option<String>
+    where
+        N::Params: DeserializeOwned,
+    {
+        let params = params.unwrap_or(&Value::Null);
+        N::Params::deserialize(params)
+            .err()
+            .map(|error| format!("invalid params ({error})"))
+    }
+    use serde::Deserialize as _;
+    match method {
+        n::DidOpenTextDocument::METHOD => parses::<n::DidOpenTextDocument>(params),
+        n::DidChangeTextDocument::METHOD => parses::<n::DidChangeTextDocument>(params),
+        n::DidCloseTextDocument::METHOD => parses::<n::DidCloseTextDocument>(params),
+        n::DidSaveTextDocument::METHOD => parses::<n::DidSaveTextDocument>(params),
+        n::DidChangeWatchedFiles::METHOD => parses::<n::DidChangeWatchedFiles>(params),
+        n::DidChangeConfiguration::METHOD => parses::<n::DidChangeConfiguration>(params),
+        n::DidChangeWorkspaceFolders::METHOD => parses::<n::DidChangeWorkspaceFolders>(params),
+        "wikilink/debugPanicNotification" => None,
+        _ if method.starts_with("$/")
+            || [
+                "textDocument/",
+                "workspace/",
+                "window/",
+                "notebookDocument/",
+            ]
+            .iter()
+            .any(|prefix| method.starts_with(prefix))
+            || method == "initialized" =>
+        {
+            None
+        }
+        _ => Some("no such method".to_owned()),
+    }
+}
+
+/// Polls a future, catching a panic in any poll.
+struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.inner;
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
     }
 }

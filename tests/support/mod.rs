@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -28,6 +29,10 @@ pub struct Client {
     pub server_requests: Vec<Value>,
     /// What `workspace/configuration` answers for the `wikilink` section.
     pub settings: Value,
+    /// The server's log (stderr), line by line, as read so far.
+    log: Arc<Mutex<Vec<String>>>,
+    /// Responses that arrived while waiting for another one.
+    early_responses: Vec<Value>,
 }
 
 impl Client {
@@ -40,16 +45,26 @@ impl Client {
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if std::env::var_os("WIKILINK_E2E_STDERR").is_some() {
-            command.stderr(Stdio::inherit());
-        }
+            .stderr(Stdio::piped());
         for (key, value) in env {
             command.env(key, value);
         }
         let mut child = command.spawn().expect("the wikilink-lsp binary starts");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log_lines = log.clone();
+        let echo = std::env::var_os("WIKILINK_E2E_STDERR").is_some();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if echo {
+                    eprintln!("{line}");
+                }
+                log_lines.lock().unwrap().push(line);
+            }
+        });
         let (sender, incoming) = channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
@@ -67,6 +82,29 @@ impl Client {
             notifications: Vec::new(),
             server_requests: Vec::new(),
             settings: Value::Null,
+            log,
+            early_responses: Vec::new(),
+        }
+    }
+
+    /// The server's log lines so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits for a log line containing `needle` and returns it.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(line) = self.log().into_iter().find(|l| l.contains(needle)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?} within {TIMEOUT:?}; the log:\n{}",
+                self.log().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -104,13 +142,24 @@ impl Client {
     }
 
     pub fn wait_response(&mut self, id: i64) -> Value {
+        if let Some(i) = self
+            .early_responses
+            .iter()
+            .position(|r| r["id"] == json!(id))
+        {
+            return self.early_responses.remove(i);
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self
                 .receive(deadline)
                 .unwrap_or_else(|| panic!("no response to request {id}"));
-            if message.get("method").is_none() && message["id"] == json!(id) {
-                return message;
+            if message.get("method").is_none() {
+                if message["id"] == json!(id) {
+                    return message;
+                }
+                // Another request's answer: keep it for whoever waits for it.
+                self.early_responses.push(message);
             }
         }
     }
