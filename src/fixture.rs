@@ -154,3 +154,32 @@ pub fn trim_indent(text: &str) -> String {
         })
         .collect()
 }
+
+impl Fixture {
+    /// A change shown as the resulting text of every changed file (`//- path` then the text),
+    /// then its file operation, if any.
+    pub fn render_change(&self, change: &crate::ide::SourceChange) -> String {
+        let mut out = String::new();
+        for file in change.files() {
+            let edits: Vec<&crate::ide::FileEdit> =
+                change.edits.iter().filter(|e| e.file == file).collect();
+            let text = crate::ide::source_change::apply_edits(self.text(file), &edits);
+            out += &format!("//- {}\n{text}", self.path(file));
+            if !text.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        let relative =
+            |path: &std::path::Path| path.to_string_lossy().trim_start_matches(ROOT).to_owned();
+        match &change.file_system {
+            Some(crate::ide::FileSystemEdit::MoveFile { from, to }) => {
+                out += &format!("rename {} -> {}\n", relative(from), relative(to));
+            }
+            Some(crate::ide::FileSystemEdit::CreateFile { path, text }) => {
+                out += &format!("create {}\n{text}", relative(path));
+            }
+            None => {}
+        }
+        out
+    }
+}

@@ -445,3 +445,42 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
     }
     pointers
 }
+
+/// Every link that points at heading `heading` of note `target`: `(file, index of the link)`,
+/// from other notes and from the note itself (`[[#Heading]]`), sorted.
+pub fn pointers_to_heading(
+    workspace: &Workspace,
+    target: FileId,
+    heading: usize,
+) -> Vec<(FileId, usize)> {
+    let Some(note) = workspace.note(target) else {
+        return Vec::new();
+    };
+    let mut sources: Vec<FileId> = pointers_to(workspace, target)
+        .into_iter()
+        .filter_map(|p| match p {
+            Pointer::Link { file, .. } => Some(file),
+            Pointer::Reference { .. } => None,
+        })
+        .collect();
+    sources.push(target);
+    sources.sort_unstable();
+    sources.dedup();
+    let mut found = Vec::new();
+    for source in sources {
+        let Some(source_note) = workspace.note(source) else {
+            continue;
+        };
+        for (index, link) in source_note.parsed.links.iter().enumerate() {
+            if link.heading.is_none()
+                || resolve_link(workspace, source, link).file(source) != Some(target)
+            {
+                continue;
+            }
+            if resolve_subtarget(note, link) == SubTarget::Heading(heading) {
+                found.push((source, index));
+            }
+        }
+    }
+    found
+}

@@ -269,7 +269,8 @@ impl Workspace {
         KbId(root_index as u32)
     }
 
-    fn kb_relative_path(&self, kb: KbId, path: &Path) -> Box<str> {
+    /// `path` inside `kb`'s folder, `/`-separated, without the extension (a note's `kb_path`).
+    pub fn kb_relative_path(&self, kb: KbId, path: &Path) -> Box<str> {
         let dir = &self
             .kbs
             .get(kb.0 as usize)

@@ -12,9 +12,7 @@
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
-
+use super::rank::NoteRanker;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::{KbId, Workspace};
@@ -253,52 +251,24 @@ fn typed_prefix_filter(typed: &str, filter: &str) -> String {
     }
 }
 
-/// Notes ranked for `query`: `(file, score)`, best first, stable for equal scores.
+/// Notes ranked for `query` (see [`super::rank`]): `(file, score)`, best first, stable for
+/// equal scores; notes of `from_kb` win ties.
 fn rank_notes(
     workspace: &Workspace,
     only_kb: Option<KbId>,
     from_kb: Option<KbId>,
     query: &str,
 ) -> Vec<(FileId, u32)> {
-    let folded = slug::fold(query);
-    let pattern = Pattern::new(
-        query,
-        CaseMatching::Ignore,
-        Normalization::Smart,
-        AtomKind::Fuzzy,
-    );
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buffer = Vec::new();
+    let mut ranker = NoteRanker::new(query);
     let mut scored: Vec<(u32, FileId, &str)> = Vec::new();
     for (file, note) in workspace.notes() {
         if only_kb.is_some_and(|kb| note.kb != kb) {
             continue;
         }
         let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
-        if folded.is_empty() {
-            scored.push((home_bonus, file, &note.id));
-            continue;
+        if let Some(score) = ranker.score_note(note) {
+            scored.push((score + home_bonus, file, &note.id));
         }
-        let id = slug::fold(&note.id);
-        let title = slug::fold(note.title());
-        // Tiers: exact id/title, prefix of id/title, then fuzzy over id, title and aliases.
-        let tier = if id == folded || title == folded {
-            3_000_000
-        } else if id.starts_with(&folded) || title.starts_with(&folded) {
-            2_000_000
-        } else {
-            0
-        };
-        let mut best = 0u32;
-        for name in [&*note.id, note.title()].into_iter().chain(note.aliases()) {
-            if let Some(score) = pattern.score(Utf32Str::new(name, &mut buffer), &mut matcher) {
-                best = best.max(score);
-            }
-        }
-        if tier == 0 && best == 0 {
-            continue;
-        }
-        scored.push((tier + best * 2 + home_bonus, file, &note.id));
     }
     scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1)));
     scored

@@ -2,6 +2,8 @@
 //! title, or a heading. Shared by definition, hover, references and rename so that every
 //! feature agrees on what the user pointed at.
 
+use crate::syntax::Link;
+use crate::text::TextRange;
 use crate::workspace::Note;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,4 +63,19 @@ pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
         .iter()
         .position(|h| h.range.contains_inclusive(offset))
         .map(CursorItem::Heading)
+}
+
+/// Whether `offset` in `link` means the heading rather than the note: the cursor is on the
+/// heading part of `[[x#Heading]]` (or its `#`), or anywhere on a same-note `[[#Heading]]`.
+/// References and rename then work on the heading.
+pub fn on_heading_part(link: &Link, offset: u32) -> bool {
+    let Some(heading) = &link.heading else {
+        return false;
+    };
+    let same_note = link.kb.is_none() && link.target.text.is_empty();
+    let with_hash = TextRange {
+        start: heading.range.start.saturating_sub(1),
+        end: heading.range.end,
+    };
+    same_note || with_hash.contains_inclusive(offset)
 }

@@ -21,5 +21,27 @@ pub use goto_definition::goto_definition;
 pub use hover::{SourceText, hover};
 pub use navigation::{NavigationTarget, RangeInfo};
 
+// Navigation and refactoring across KBs (issue #4).
+pub mod code_actions;
+pub mod document_links;
+pub mod document_symbols;
+pub mod file_rename;
+pub mod inlay_hints;
+mod rank;
+pub mod references;
+pub mod rename;
+pub mod source_change;
+pub mod workspace_symbols;
+
+pub use code_actions::{CodeAction, CodeActionConfig, code_actions};
+pub use document_links::{DocumentLink, document_links};
+pub use document_symbols::{DocumentSymbol, SymbolKind, document_symbols};
+pub use file_rename::will_rename_files;
+pub use inlay_hints::{InlayHint, inlay_hints};
+pub use references::{ReferencesConfig, references};
+pub use rename::{RenameConfig, Renamed, prepare_rename, rename};
+pub use source_change::{FileEdit, FileSystemEdit, SourceChange};
+pub use workspace_symbols::{WorkspaceSymbol, workspace_symbols};
+
 #[cfg(test)]
 mod tests;

@@ -11,10 +11,9 @@ pub struct ClientFlags {
     pub work_done_progress: bool,
     pub watch_files_dynamically: bool,
     pub configuration: bool,
-    /// The client applies `RenameFile`/`CreateFile` in workspace edits (read by rename).
-    #[allow(dead_code)]
+    /// The client applies `RenameFile`/`CreateFile` in workspace edits (read by rename and the
+    /// quick fixes; such a client also takes `documentChanges`, where they live).
     pub resource_operations: bool,
-    #[allow(dead_code)]
     pub document_changes: bool,
     pub markdown_hover: bool,
 }
@@ -90,13 +89,57 @@ pub fn server_capabilities(encoding: PositionEncoding) -> ServerCapabilities {
         }),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        document_link_provider: Some(DocumentLinkOptions {
+            resolve_provider: Some(false),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
+        inlay_hint_provider: Some(OneOf::Left(true)),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                 supported: Some(true),
                 change_notifications: Some(OneOf::Left(true)),
             }),
-            file_operations: None,
+            file_operations: Some(file_operations()),
         }),
         ..ServerCapabilities::default()
+    }
+}
+
+/// File operations the server follows: renames of note files (to keep links working, before
+/// the move) and, after the fact, notes or folders created, renamed or deleted in the editor.
+fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
+    let filter = |glob: &str, matches| FileOperationFilter {
+        scheme: Some("file".to_owned()),
+        pattern: FileOperationPattern {
+            glob: glob.to_owned(),
+            matches: Some(matches),
+            options: None,
+        },
+    };
+    let notes = vec![
+        filter("**/*.md", FileOperationPatternKind::File),
+        filter("**/*.markdown", FileOperationPatternKind::File),
+    ];
+    let mut notes_and_folders = notes.clone();
+    notes_and_folders.push(filter("**/kb.yaml", FileOperationPatternKind::File));
+    notes_and_folders.push(filter("**", FileOperationPatternKind::Folder));
+    let options = |filters| Some(FileOperationRegistrationOptions { filters });
+    WorkspaceFileOperationsServerCapabilities {
+        will_rename: options(notes),
+        did_rename: options(notes_and_folders.clone()),
+        did_create: options(notes_and_folders.clone()),
+        did_delete: options(notes_and_folders),
+        ..WorkspaceFileOperationsServerCapabilities::default()
     }
 }

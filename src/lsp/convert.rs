@@ -187,3 +187,214 @@ pub fn completion_list(
         items,
     }
 }
+
+// ----- navigation and refactoring (references, rename, code actions, symbols, links, hints) -----
+
+/// A core change as a `WorkspaceEdit`. With `document_changes`, text edits come first as
+/// `TextDocumentEdit`s carrying the open buffer's version (`version(uri)`), then the file
+/// operation (a `RenameFile`, or a `CreateFile` followed by the edit that fills the new file).
+/// Without it, only the `changes` map (the core leaves file operations out for such clients).
+pub fn workspace_edit(
+    workspace: &Workspace,
+    change: &ide::SourceChange,
+    version: &dyn Fn(&lsp::Url) -> Option<i32>,
+    encoding: PositionEncoding,
+    document_changes: bool,
+) -> Option<lsp::WorkspaceEdit> {
+    let mut by_file: Vec<(lsp::Url, Vec<lsp::TextEdit>)> = Vec::new();
+    for file in change.files() {
+        let uri = uri_of(workspace, file)?;
+        let edits = change
+            .edits
+            .iter()
+            .filter(|e| e.file == file)
+            .map(|e| {
+                Some(lsp::TextEdit::new(
+                    file_range(workspace, file, e.range, encoding)?,
+                    e.new_text.clone(),
+                ))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        by_file.push((uri, edits));
+    }
+    if !document_changes {
+        return Some(lsp::WorkspaceEdit {
+            changes: Some(by_file.into_iter().collect()),
+            ..lsp::WorkspaceEdit::default()
+        });
+    }
+    let text_edit = |uri: lsp::Url, edits: Vec<lsp::TextEdit>, version: Option<i32>| {
+        lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+            edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+        })
+    };
+    let mut operations: Vec<lsp::DocumentChangeOperation> = by_file
+        .into_iter()
+        .map(|(uri, edits)| {
+            let open_version = version(&uri);
+            text_edit(uri, edits, open_version)
+        })
+        .collect();
+    // Never clobber a file: a file that exists after all is kept as it is (and gets the
+    // frontmatter inserted at its top). `ignoreIfExists: false` would ask the editor to fail
+    // instead, but some editors (Neovim 0.7) then truncate the existing file.
+    let no_overwrite = Some(lsp::CreateFileOptions {
+        overwrite: Some(false),
+        ignore_if_exists: Some(true),
+    });
+    match &change.file_system {
+        Some(ide::FileSystemEdit::MoveFile { from, to }) => {
+            operations.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Rename(
+                lsp::RenameFile {
+                    old_uri: lsp::Url::from_file_path(from).ok()?,
+                    new_uri: lsp::Url::from_file_path(to).ok()?,
+                    options: Some(lsp::RenameFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(false),
+                    }),
+                    annotation_id: None,
+                },
+            )));
+        }
+        Some(ide::FileSystemEdit::CreateFile { path, text }) => {
+            let uri = lsp::Url::from_file_path(path).ok()?;
+            operations.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Create(
+                lsp::CreateFile {
+                    uri: uri.clone(),
+                    options: no_overwrite,
+                    annotation_id: None,
+                },
+            )));
+            let start = lsp::Position::new(0, 0);
+            let fill = lsp::TextEdit::new(lsp::Range::new(start, start), text.clone());
+            operations.push(text_edit(uri, vec![fill], None));
+        }
+        None => {}
+    }
+    Some(lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Operations(operations)),
+        ..lsp::WorkspaceEdit::default()
+    })
+}
+
+/// A quick fix with its diagnostic and its edit.
+pub fn code_action(
+    workspace: &Workspace,
+    file: FileId,
+    action: &ide::CodeAction,
+    edit: lsp::WorkspaceEdit,
+    encoding: PositionEncoding,
+) -> Option<lsp::CodeActionOrCommand> {
+    Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+        title: action.title.clone(),
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic(
+            workspace,
+            file,
+            &action.diagnostic,
+            encoding,
+        )?]),
+        edit: Some(edit),
+        is_preferred: action.is_preferred.then_some(true),
+        ..lsp::CodeAction::default()
+    }))
+}
+
+fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
+    match kind {
+        ide::SymbolKind::Note => lsp::SymbolKind::FILE,
+        // What VS Code's own markdown outline uses for headings.
+        ide::SymbolKind::Heading => lsp::SymbolKind::STRING,
+    }
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be written.
+pub fn document_symbol(
+    index: &LineIndex,
+    symbol: &ide::DocumentSymbol,
+    encoding: PositionEncoding,
+) -> lsp::DocumentSymbol {
+    lsp::DocumentSymbol {
+        name: symbol.name.clone(),
+        detail: symbol.detail.clone(),
+        kind: symbol_kind(symbol.kind),
+        tags: None,
+        deprecated: None,
+        range: range(index, symbol.full_range, encoding),
+        selection_range: range(index, symbol.focus_range, encoding),
+        children: Some(
+            symbol
+                .children
+                .iter()
+                .map(|child| document_symbol(index, child, encoding))
+                .collect(),
+        ),
+    }
+}
+
+#[allow(deprecated)] // `SymbolInformation::deprecated` must still be written.
+pub fn workspace_symbol(
+    workspace: &Workspace,
+    symbol: &ide::WorkspaceSymbol,
+    encoding: PositionEncoding,
+) -> Option<lsp::SymbolInformation> {
+    Some(lsp::SymbolInformation {
+        name: symbol.name.clone(),
+        kind: symbol_kind(symbol.kind),
+        tags: None,
+        deprecated: None,
+        location: location(workspace, symbol.file, symbol.focus_range, encoding)?,
+        container_name: Some(symbol.container.clone()),
+    })
+}
+
+/// A document link to the target file; a heading or block target adds `#L<line>` (1-based),
+/// which VS Code opens at that line.
+pub fn document_link(
+    workspace: &Workspace,
+    index: &LineIndex,
+    link: &ide::DocumentLink,
+    encoding: PositionEncoding,
+) -> Option<lsp::DocumentLink> {
+    let mut target = uri_of(workspace, link.target.file)?;
+    if link.in_note {
+        let target_index = &workspace.note(link.target.file)?.parsed.line_index;
+        let line = target_index
+            .line_col(link.target.focus_range.start, encoding)
+            .line;
+        target.set_fragment(Some(&format!("L{}", line + 1)));
+    }
+    Some(lsp::DocumentLink {
+        range: range(index, link.range, encoding),
+        target: Some(target),
+        tooltip: Some(link.tooltip.clone()),
+        data: None,
+    })
+}
+
+pub fn inlay_hint(
+    index: &LineIndex,
+    hint: &ide::InlayHint,
+    encoding: PositionEncoding,
+) -> lsp::InlayHint {
+    lsp::InlayHint {
+        position: position(index, hint.offset, encoding),
+        label: lsp::InlayHintLabel::String(hint.label.clone()),
+        kind: None,
+        text_edits: None,
+        tooltip: Some(lsp::InlayHintTooltip::String(
+            "title of the linked note".to_owned(),
+        )),
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    }
+}
+
+/// An LSP range in a note as a byte range.
+pub fn text_range(index: &LineIndex, range: lsp::Range, encoding: PositionEncoding) -> TextRange {
+    let start = offset(index, range.start, encoding);
+    let end = offset(index, range.end, encoding).max(start);
+    TextRange { start, end }
+}

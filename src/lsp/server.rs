@@ -77,6 +77,9 @@ impl Notification for StatusNotification {
     const METHOD: &'static str = "wikilink/status";
 }
 
+/// LSP's `RequestFailed`: a valid request the server declines, with a message for the user.
+const REQUEST_FAILED: i64 = -32803;
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -138,6 +141,51 @@ impl Backend {
                 })
             }
         }
+    }
+
+    /// Like [`Backend::guarded`], for features that can refuse: an `Err(message)` becomes a
+    /// `RequestFailed` error reply whose message the editor shows (rename uses it).
+    fn guarded_result<T>(
+        &self,
+        name: &str,
+        feature: impl FnOnce() -> std::result::Result<Option<T>, String>,
+    ) -> Result<Option<T>> {
+        match self.guarded(name, || Some(feature()))? {
+            Some(Ok(answer)) => Ok(answer),
+            Some(Err(message)) => Err(jsonrpc::Error {
+                code: jsonrpc::ErrorCode::ServerError(REQUEST_FAILED),
+                message: message.into(),
+                data: None,
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the editor applies `RenameFile`/`CreateFile` operations in workspace edits.
+    fn can_change_files(&self) -> bool {
+        self.flags().resource_operations
+    }
+
+    /// A core change as a `WorkspaceEdit`, with open buffers' versions. File operations exist
+    /// only in `documentChanges`, so a client that announces them gets that form even when it
+    /// does not announce `documentChanges` (Neovim 0.7 applies it all the same).
+    fn workspace_edit(
+        &self,
+        documents: &Documents,
+        workspace: &Workspace,
+        change: &ide::SourceChange,
+    ) -> Option<WorkspaceEdit> {
+        let version = |uri: &Url| documents.get(uri).map(|d| d.version);
+        let flags = self.flags();
+        let document_changes =
+            flags.document_changes || (flags.resource_operations && change.file_system.is_some());
+        convert::workspace_edit(
+            workspace,
+            change,
+            &version,
+            self.encoding(),
+            document_changes,
+        )
     }
 
     /// The test hook behind `wikilink/debugPanic`: panics inside a guarded feature when the
@@ -211,6 +259,63 @@ impl Backend {
             .iter()
             .filter_map(|&f| workspace.note(f).map(|n| n.path.clone()))
             .collect()
+    }
+
+    /// After the editor created, renamed or deleted files or folders: re-reads each path (a
+    /// folder with everything below it) or forgets it, then refreshes diagnostics. An open
+    /// buffer wins over the disk, unless its file is gone.
+    async fn refresh_paths(&self, paths: Vec<PathBuf>) {
+        let roots = read(&self.state.session).roots.clone();
+        let exclude = read(&self.state.settings).exclude.clone();
+        let mut affected = Vec::new();
+        let mut kb_changed = false;
+        for path in paths
+            .into_iter()
+            .filter(|p| roots.iter().any(|r| p.starts_with(r)))
+        {
+            let files = if path.is_dir() {
+                vfs::walk(std::slice::from_ref(&path), &exclude).0
+            } else if let Some(kind) = vfs::file_kind(&path) {
+                vec![(path.clone(), kind)]
+            } else {
+                // A folder that is gone: everything indexed below it.
+                let workspace = read(&self.state.workspace);
+                let below = workspace.notes().map(|(_, n)| &n.path);
+                below
+                    .filter(|p| p.starts_with(&path))
+                    .map(|p| (p.clone(), FileKind::Note))
+                    .collect()
+            };
+            for (file, kind) in files {
+                match kind {
+                    FileKind::KbConfig => {
+                        kb_changed = true;
+                        // Like notes: never through a symlink, never outside the roots.
+                        let readable = vfs::is_readable_in_roots(&file, &roots);
+                        let text = readable.then(|| vfs::read_text(&file).ok()).flatten();
+                        let mut workspace = write(&self.state.workspace);
+                        match text {
+                            Some(text) => workspace.set_kb_config(&file, &text),
+                            None => workspace.remove_kb_config(&file),
+                        }
+                    }
+                    FileKind::Note => {
+                        let open = Url::from_file_path(&file)
+                            .is_ok_and(|uri| lock(&self.state.documents).get(&uri).is_some());
+                        if open && file.exists() {
+                            continue;
+                        }
+                        affected.extend(self.reload_from_disk(&file));
+                        affected.push(file);
+                    }
+                }
+            }
+        }
+        if kb_changed {
+            self.publish_all_diagnostics().await;
+        } else {
+            self.schedule_diagnostics(affected, Duration::ZERO);
+        }
     }
 
     /// Re-indexes every root in the background, reporting progress; open buffers win over disk.
@@ -549,6 +654,14 @@ impl Backend {
     }
 }
 
+/// Most workspace symbols answered at once.
+const WORKSPACE_SYMBOLS_LIMIT: usize = 100;
+
+/// The path of a `file://` URI given as a string (file operations carry strings).
+fn file_path(uri: &str) -> Option<PathBuf> {
+    convert::path_of(&Url::parse(uri).ok()?)
+}
+
 /// The roots named in `initialize`: workspace folders, else `rootUri`, else `rootPath`.
 #[allow(deprecated)]
 fn roots_from(params: &InitializeParams) -> Vec<PathBuf> {
@@ -695,22 +808,11 @@ impl LanguageServer for Backend {
                 FileKind::KbConfig => {
                     kb_changed = true;
                     let mut workspace = write(&self.state.workspace);
-                    // Like notes: never through a symlink, never outside the roots.
-                    let text = (change.typ != FileChangeType::DELETED
-                        && vfs::is_readable_in_roots(&path, &roots))
-                    .then(|| vfs::read_text(&path));
-                    match text {
-                        Some(Ok(text)) => {
-                            for problem in vfs::kb_config_problems(&path, &text) {
-                                tracing::warn!("{problem}");
-                            }
+                    match vfs::read_text(&path) {
+                        Ok(text) if change.typ != FileChangeType::DELETED => {
                             workspace.set_kb_config(&path, &text)
                         }
-                        Some(Err(error)) => {
-                            tracing::info!("{error}");
-                            workspace.remove_kb_config(&path)
-                        }
-                        None => workspace.remove_kb_config(&path),
+                        _ => workspace.remove_kb_config(&path),
                     }
                 }
                 FileKind::Note => {
@@ -831,15 +933,12 @@ impl LanguageServer for Backend {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position_params)?;
-            let roots = read(&self.state.session).roots.clone();
             let source = |file: FileId| {
                 let path = &workspace.note(file)?.path;
                 let uri = Url::from_file_path(path).ok()?;
                 match documents.get(&uri) {
                     Some(document) => Some(document.rope.to_string()),
-                    // The file may have become a symlink since it was indexed.
-                    None if vfs::is_readable_in_roots(path, &roots) => vfs::read_text(path).ok(),
-                    None => None,
+                    None => vfs::read_text(path).ok(),
                 }
             };
             let answer = ide::hover(&workspace, position, &source)?;
@@ -856,6 +955,199 @@ impl LanguageServer for Backend {
                 }),
                 range: Some(convert::range(index, answer.range, self.encoding())),
             })
+        })
+    }
+    // ----- navigation and refactoring -----
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.guarded("references", || {
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position)?;
+            let config = ide::ReferencesConfig {
+                include_declaration: params.context.include_declaration,
+            };
+            let answer = ide::references(&workspace, position, &config)?;
+            let encoding = self.encoding();
+            let locations = answer.info.iter();
+            Some(
+                locations
+                    .filter_map(|r| convert::location(&workspace, r.file, r.range, encoding))
+                    .collect(),
+            )
+        })
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.guarded_result("prepareRename", || {
+            let workspace = read(&self.state.workspace);
+            let Some(position) = self.position(&workspace, &params) else {
+                return Ok(None);
+            };
+            let answer = ide::prepare_rename(&workspace, position)?;
+            let index = &workspace
+                .note(position.file)
+                .ok_or("no note")?
+                .parsed
+                .line_index;
+            Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+                range: convert::range(index, answer.range, self.encoding()),
+                placeholder: answer.info,
+            }))
+        })
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.guarded_result("rename", || {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let Some(position) = self.position(&workspace, &params.text_document_position) else {
+                return Ok(None);
+            };
+            let config = ide::RenameConfig {
+                rename_files: self.can_change_files(),
+            };
+            let renamed = ide::rename(&workspace, position, &params.new_name, &config)?;
+            if let Some((from, to)) = &renamed.kept_file_name {
+                tracing::info!(
+                    "rename: kept the file name {} (the editor cannot rename files; {} would match the new id)",
+                    from.display(),
+                    to.display()
+                );
+            }
+            Ok(self.workspace_edit(&documents, &workspace, &renamed.change))
+        })
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        self.guarded("willRenameFiles", || {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let moves: Vec<(PathBuf, PathBuf)> = params
+                .files
+                .iter()
+                .filter_map(|f| Some((file_path(&f.old_uri)?, file_path(&f.new_uri)?)))
+                .collect();
+            let change = ide::will_rename_files(&workspace, &moves);
+            (!change.is_empty()).then_some(())?;
+            self.workspace_edit(&documents, &workspace, &change)
+        })
+    }
+
+    async fn did_rename_files(&self, params: RenameFilesParams) {
+        let paths = params.files.iter();
+        let paths = paths.flat_map(|f| [file_path(&f.old_uri), file_path(&f.new_uri)]);
+        self.refresh_paths(paths.flatten().collect()).await;
+    }
+
+    async fn did_create_files(&self, params: CreateFilesParams) {
+        let paths = params.files.iter().filter_map(|f| file_path(&f.uri));
+        self.refresh_paths(paths.collect()).await;
+    }
+
+    async fn did_delete_files(&self, params: DeleteFilesParams) {
+        let paths = params.files.iter().filter_map(|f| file_path(&f.uri));
+        self.refresh_paths(paths.collect()).await;
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let only = params.context.only.as_deref().unwrap_or_default();
+        let wants_fixes = only.is_empty()
+            || only
+                .iter()
+                .any(|kind| CodeActionKind::QUICKFIX.as_str().starts_with(kind.as_str()));
+        if !wants_fixes {
+            return Ok(None);
+        }
+        self.guarded("codeAction", || {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let range = convert::text_range(index, params.range, self.encoding());
+            let config = ide::CodeActionConfig {
+                create_files: self.can_change_files(),
+                diagnostics: read(&self.state.settings).diagnostics.clone(),
+            };
+            let actions = ide::code_actions(&workspace, file, range, &config);
+            let to_lsp = |action: &ide::CodeAction| {
+                let edit = self.workspace_edit(&documents, &workspace, &action.change)?;
+                convert::code_action(&workspace, file, action, edit, self.encoding())
+            };
+            Some(actions.iter().filter_map(to_lsp).collect())
+        })
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.guarded("documentSymbol", || {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let symbols = ide::document_symbols(&workspace, file);
+            let encoding = self.encoding();
+            let symbols = symbols
+                .iter()
+                .map(|s| convert::document_symbol(index, s, encoding));
+            Some(DocumentSymbolResponse::Nested(symbols.collect()))
+        })
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        self.guarded("workspace/symbol", || {
+            let workspace = read(&self.state.workspace);
+            let symbols =
+                ide::workspace_symbols(&workspace, &params.query, WORKSPACE_SYMBOLS_LIMIT);
+            let encoding = self.encoding();
+            let symbols = symbols.iter();
+            Some(
+                symbols
+                    .filter_map(|s| convert::workspace_symbol(&workspace, s, encoding))
+                    .collect(),
+            )
+        })
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        self.guarded("documentLink", || {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let links = ide::document_links(&workspace, file);
+            let encoding = self.encoding();
+            let links = links.iter();
+            Some(
+                links
+                    .filter_map(|l| convert::document_link(&workspace, index, l, encoding))
+                    .collect(),
+            )
+        })
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        if !read(&self.state.settings).inlay_hints {
+            return Ok(None);
+        }
+        self.guarded("inlayHint", || {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let range = convert::text_range(index, params.range, self.encoding());
+            let hints = ide::inlay_hints(&workspace, file, range);
+            let encoding = self.encoding();
+            Some(
+                hints
+                    .iter()
+                    .map(|h| convert::inlay_hint(index, h, encoding))
+                    .collect(),
+            )
         })
     }
 }

@@ -1,0 +1,258 @@
+//! `workspace/willRenameFiles`: the edits that keep links working when the editor renames or
+//! moves note files, computed before the move (so every edit addresses files by their old paths).
+//!
+//! For each moved note:
+//! - when its id is its file stem (no `id:` field), its id changes with the file name: every
+//!   link and reference by id gets the new stem (links by title or alias still work, and stay);
+//! - when it has an `id:` field equal to the old stem, the id follows the file name too (the
+//!   `id:` value and every link by id are rewritten), since the writer evidently keeps the two
+//!   equal. If the new stem cannot be an id (see [`super::rename`]: bad characters, or already
+//!   another note's name in the KB), the id stays and links keep working unchanged;
+//! - an `id:` different from the stem is the note's identity and does not change;
+//! - path-style links (`[[folder/name]]`) get the new path, with as many folders as they had;
+//! - moving into another KB keeps links right across KBs: links from the old KB get the new
+//!   KB's `kb:` prefix, prefixes naming the old KB are replaced, and the note's own links and
+//!   references to notes of its old KB get that KB's prefix.
+//!
+//! When the new stem cannot be an id and the id is the stem, links by id will break; the
+//! diagnostics then show them. Folders are not handled here (only files are announced).
+
+use std::path::PathBuf;
+
+use super::rename::{Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers};
+use super::source_change::{SourceChange, SourceChangeBuilder};
+use crate::slug;
+use crate::text::FileId;
+use crate::workspace::{KbId, Workspace};
+
+/// The edits for note files moving from `.0` to `.1`; paths not indexed as notes are ignored.
+pub fn will_rename_files(workspace: &Workspace, moves: &[(PathBuf, PathBuf)]) -> SourceChange {
+    let mut builder = SourceChangeBuilder::default();
+    for (from, to) in moves {
+        let Some(file) = workspace.file_id(from) else {
+            continue;
+        };
+        let Some(note) = workspace.note(file) else {
+            continue;
+        };
+        let Some(new_stem) = to.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let new_kb = workspace.kb_for_path(to);
+        let new_kb_path = workspace.kb_relative_path(new_kb, to);
+        let id_value = note
+            .parsed
+            .frontmatter
+            .as_ref()
+            .and_then(|fm| fm.id.as_ref())
+            .filter(|id| !id.text.trim().is_empty());
+        let new_id = match id_value {
+            _ if *note.stem != *note.id || new_stem == &*note.stem => None,
+            None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
+            Some(value) => {
+                let ok = check_new_id(workspace, file, new_stem).is_ok();
+                if ok {
+                    builder.replace(file, value.range, new_stem);
+                }
+                ok.then_some(new_stem)
+            }
+        };
+        retarget_pointers(
+            workspace,
+            &Retarget {
+                file,
+                new_id,
+                new_kb_path: Some(&new_kb_path),
+                new_kb,
+                rewrite_names: false,
+            },
+            &mut builder,
+        );
+        if new_kb != note.kb {
+            prefix_own_pointers(workspace, file, note.kb, &mut builder);
+        }
+    }
+    builder.finish()
+}
+
+/// A note leaving KB `old_kb`: its links and references into `old_kb` (other than to itself)
+/// that carry no `kb:` prefix get one.
+fn prefix_own_pointers(
+    workspace: &Workspace,
+    file: FileId,
+    old_kb: KbId,
+    builder: &mut SourceChangeBuilder,
+) {
+    let Some(note) = workspace.note(file) else {
+        return;
+    };
+    let prefix = workspace.kb_link_prefix(old_kb);
+    let in_old_kb = |target: Option<FileId>| {
+        target.is_some_and(|t| t != file && workspace.note(t).is_some_and(|n| n.kb == old_kb))
+    };
+    for link in &note.parsed.links {
+        if link.kb.is_some() || link.target.text.is_empty() {
+            continue;
+        }
+        if in_old_kb(slug::resolve_link(workspace, file, link).file(file)) {
+            builder.insert(file, link.target.range.start, format!("{prefix}:"));
+        }
+    }
+    for field in note.parsed.frontmatter.iter().flat_map(|fm| &fm.fields) {
+        for value in &field.values {
+            let parts = reference_parts(value);
+            if value.kb.is_some() || parts.kb.is_some() || !parts.verbatim {
+                continue;
+            }
+            if in_old_kb(slug::resolve_reference(workspace, file, value)) {
+                builder.insert(file, parts.id.start, format!("{prefix}:"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::fixture::{Fixture, ROOT};
+
+    #[track_caller]
+    fn check(fixture: &str, from: &str, to: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let moves = [(
+            PathBuf::from(format!("{ROOT}{from}")),
+            PathBuf::from(format!("{ROOT}{to}")),
+        )];
+        let change = will_rename_files(&f.workspace, &moves);
+        expect.assert_eq(&f.render_change(&change));
+    }
+
+    const NOTES: &str = r#"
+//- /apiary/kb.yaml
+name: apiary
+shortname: ap
+//- /cellar/kb.yaml
+name: cellar
+shortname: cl
+//- /apiary/hives/linden-hive.md
+---
+id: linden-hive
+sister: [heather-hive]
+---
+# Linden Hive
+Next to [[heather-hive]] and [[swarm-box]]; see [[linden-hive#Linden Hive]].
+//- /apiary/hives/heather-hive.md
+---
+sister: [linden-hive]
+---
+[[linden-hive]] [[hives/linden-hive|path]] [[Linden-Hive#Linden Hive]]
+//- /apiary/hives/swarm-box-notes.md
+---
+id: swarm-box
+---
+[[swarm-box-notes]] [[heather-hive]] [[Heather-Hive]]
+//- /cellar/mead.md
+[[ap:linden-hive]] [[ap:swarm-box]] [[linden-hive]]
+"#;
+
+    #[test]
+    fn a_file_stem_that_is_the_id_carries_links_with_it() {
+        // No `id:` field: the id is the stem.
+        check(
+            NOTES,
+            "/apiary/hives/heather-hive.md",
+            "/apiary/hives/moor-hive.md",
+            expect![[r#"
+                //- /apiary/hives/linden-hive.md
+                ---
+                id: linden-hive
+                sister: [moor-hive]
+                ---
+                # Linden Hive
+                Next to [[moor-hive]] and [[swarm-box]]; see [[linden-hive#Linden Hive]].
+                //- /apiary/hives/swarm-box-notes.md
+                ---
+                id: swarm-box
+                ---
+                [[swarm-box-notes]] [[moor-hive]] [[moor-hive]]
+            "#]],
+        );
+        // An `id:` equal to the stem follows the file name.
+        check(
+            NOTES,
+            "/apiary/hives/linden-hive.md",
+            "/apiary/hives/lime-hive.md",
+            expect![[r#"
+                //- /apiary/hives/linden-hive.md
+                ---
+                id: lime-hive
+                sister: [heather-hive]
+                ---
+                # Linden Hive
+                Next to [[heather-hive]] and [[swarm-box]]; see [[lime-hive#Linden Hive]].
+                //- /apiary/hives/heather-hive.md
+                ---
+                sister: [lime-hive]
+                ---
+                [[lime-hive]] [[hives/lime-hive|path]] [[lime-hive#Linden Hive]]
+                //- /cellar/mead.md
+                [[ap:lime-hive]] [[ap:swarm-box]] [[lime-hive]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn an_id_that_is_not_the_stem_stays() {
+        check(
+            NOTES,
+            "/apiary/hives/swarm-box-notes.md",
+            "/apiary/hives/swarm.md",
+            expect![[r#"
+                //- /apiary/hives/swarm-box-notes.md
+                ---
+                id: swarm-box
+                ---
+                [[swarm]] [[heather-hive]] [[Heather-Hive]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn moves_to_another_folder_or_kb() {
+        check(
+            NOTES,
+            "/apiary/hives/linden-hive.md",
+            "/apiary/old/linden-hive.md",
+            expect![[r#"
+                //- /apiary/hives/heather-hive.md
+                ---
+                sister: [linden-hive]
+                ---
+                [[linden-hive]] [[old/linden-hive|path]] [[Linden-Hive#Linden Hive]]
+            "#]],
+        );
+        check(
+            NOTES,
+            "/apiary/hives/linden-hive.md",
+            "/cellar/linden-hive.md",
+            expect![[r#"
+                //- /apiary/hives/linden-hive.md
+                ---
+                id: linden-hive
+                sister: [ap:heather-hive]
+                ---
+                # Linden Hive
+                Next to [[ap:heather-hive]] and [[ap:swarm-box]]; see [[linden-hive#Linden Hive]].
+                //- /apiary/hives/heather-hive.md
+                ---
+                sister: [cl:linden-hive]
+                ---
+                [[cl:linden-hive]] [[cl:linden-hive|path]] [[cl:Linden-Hive#Linden Hive]]
+                //- /cellar/mead.md
+                [[cl:linden-hive]] [[ap:swarm-box]] [[linden-hive]]
+            "#]],
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Fuzzy ranking of notes by id, title and aliases, shared by completion and workspace symbols
+//! so that both order notes the same way.
+//!
+//! Tiers, best first: the query is a note's whole id or title (ignoring case); it starts one;
+//! then nucleo's fuzzy score over the id, the title and every alias. Scoring allocates nothing
+//! per note: the matcher's buffers are reused, and case-insensitive comparisons of ASCII names
+//! work on bytes (only a non-ASCII name is folded into a temporary string).
+
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::slug;
+use crate::workspace::Note;
+
+/// Score added for a whole id or title match, above any fuzzy score.
+const EXACT_TIER: u32 = 3_000_000;
+/// Score added when an id or title starts with the query.
+const PREFIX_TIER: u32 = 2_000_000;
+
+/// Scores notes (and other names) against one query; build one per query and reuse it.
+pub struct NoteRanker {
+    folded: String,
+    /// The query's words, lowercased, when they are plain ASCII: a cheap subsequence test over
+    /// ASCII names rejects most non-matches before the fuzzy matcher runs.
+    ascii_words: Option<Vec<Vec<u8>>>,
+    pattern: Pattern,
+    matcher: Matcher,
+    buffer: Vec<char>,
+}
+
+impl NoteRanker {
+    pub fn new(query: &str) -> NoteRanker {
+        let plain = query.is_ascii() && !query.contains('\\');
+        let ascii_words = plain.then(|| {
+            query
+                .split_ascii_whitespace()
+                .map(|word| word.to_ascii_lowercase().into_bytes())
+                .collect()
+        });
+        NoteRanker {
+            folded: slug::fold(query),
+            ascii_words,
+            pattern: Pattern::new(
+                query,
+                CaseMatching::Ignore,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            ),
+            matcher: Matcher::new(Config::DEFAULT),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Whether the query is empty (every note then scores 0).
+    pub fn is_empty(&self) -> bool {
+        self.folded.is_empty()
+    }
+
+    /// The note's score, higher is better; `None` when it does not match. An empty query
+    /// matches every note with score 0.
+    pub fn score_note(&mut self, note: &Note) -> Option<u32> {
+        if self.is_empty() {
+            return Some(0);
+        }
+        let title = note.title();
+        let tier = if eq_folded(&note.id, &self.folded) || eq_folded(title, &self.folded) {
+            EXACT_TIER
+        } else if starts_with_folded(&note.id, &self.folded)
+            || starts_with_folded(title, &self.folded)
+        {
+            PREFIX_TIER
+        } else {
+            0
+        };
+        let mut best = 0u32;
+        for name in [&*note.id, title].into_iter().chain(note.aliases()) {
+            if let Some(score) = self.score_text(name) {
+                best = best.max(score);
+            }
+        }
+        (tier > 0 || best > 0).then_some(tier + best * 2)
+    }
+
+    /// The plain fuzzy score of any text (a heading, say); `None` when it does not match.
+    pub fn score_text(&mut self, text: &str) -> Option<u32> {
+        if let Some(words) = &self.ascii_words
+            && text.is_ascii()
+            && !words
+                .iter()
+                .all(|word| is_subsequence(word, text.as_bytes()))
+        {
+            return None;
+        }
+        self.pattern
+            .score(Utf32Str::new(text, &mut self.buffer), &mut self.matcher)
+            .filter(|&score| score > 0)
+    }
+}
+
+/// `slug::fold(name) == folded`, without allocating for ASCII names.
+fn eq_folded(name: &str, folded: &str) -> bool {
+    let name = name.trim();
+    if name.is_ascii() {
+        name.eq_ignore_ascii_case(folded)
+    } else {
+        slug::fold(name) == folded
+    }
+}
+
+/// `slug::fold(name).starts_with(folded)`, without allocating for ASCII names.
+fn starts_with_folded(name: &str, folded: &str) -> bool {
+    let name = name.trim();
+    if name.is_ascii() {
+        name.len() >= folded.len()
+            && name.as_bytes()[..folded.len()].eq_ignore_ascii_case(folded.as_bytes())
+    } else {
+        slug::fold(name).starts_with(folded)
+    }
+}
+
+/// Whether the lowercase ASCII `word` appears in `text` in order, ignoring case (what a fuzzy
+/// match needs at the least).
+fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
+    let mut wanted = word.iter().peekable();
+    for &byte in text {
+        match wanted.peek() {
+            Some(&&next) if byte.to_ascii_lowercase() == next => {
+                wanted.next();
+            }
+            Some(_) => {}
+            None => return true,
+        }
+    }
+    wanted.peek().is_none()
+}

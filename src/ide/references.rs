@@ -1,0 +1,273 @@
+//! Find references: every place that points at the note or heading under the cursor.
+//!
+//! On a link, an embed or a frontmatter reference, on the note's own `id:` or `title:` value,
+//! or on its first heading when that is its `#` title, the subject is the note: the answer is
+//! every body link, embed, `kb:` link from another KB and frontmatter reference that resolves to
+//! it ([`slug::pointers_to`]). On any other heading, or on the heading part of `[[x#Heading]]`
+//! (anywhere on a same-note `[[#Heading]]`), the subject is the heading: the answer is every link
+//! to that heading, including the note's own. The declaration (when asked for) is the note's
+//! `id:` value (the file's start when its id is its file name), or the heading's text.
+//!
+//! Ranges are exact: a link's whole range (from `[[` or `![[` to `]]`), a reference's value.
+
+use super::cursor::{self, CursorItem, item_at};
+use super::diagnostics::id_range;
+use super::navigation::RangeInfo;
+use crate::slug::{self, Pointer, SubTarget};
+use crate::text::{FileId, FilePosition, FileRange, TextRange};
+use crate::workspace::Workspace;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReferencesConfig {
+    /// Also answer the place that declares the subject (the `id:` value, or the heading).
+    pub include_declaration: bool,
+}
+
+/// What the references are of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subject {
+    Note(FileId),
+    Heading(FileId, usize),
+}
+
+/// The references of what is under the cursor, sorted by path and position; the range is the
+/// item under the cursor. `None` when the cursor is on nothing that names a note or heading.
+pub fn references(
+    workspace: &Workspace,
+    position: FilePosition,
+    config: &ReferencesConfig,
+) -> Option<RangeInfo<Vec<FileRange>>> {
+    let (range, subject) = subject_at(workspace, position)?;
+    let mut found: Vec<FileRange> = Vec::new();
+    match subject {
+        Subject::Note(target) => {
+            let note = workspace.note(target)?;
+            if config.include_declaration {
+                found.push(FileRange {
+                    file: target,
+                    range: id_range(note),
+                });
+            }
+            for pointer in slug::pointers_to(workspace, target) {
+                if let Some(place) = pointer_range(workspace, &pointer) {
+                    found.push(place);
+                }
+            }
+        }
+        Subject::Heading(target, heading) => {
+            let note = workspace.note(target)?;
+            if config.include_declaration {
+                found.push(FileRange {
+                    file: target,
+                    range: note.parsed.headings[heading].text_range,
+                });
+            }
+            for (file, link) in slug::pointers_to_heading(workspace, target, heading) {
+                let range = workspace.note(file)?.parsed.links[link].range;
+                found.push(FileRange { file, range });
+            }
+        }
+    }
+    let path = |f: FileId| workspace.note(f).map(|n| n.path.as_path());
+    found.sort_by(|a, b| {
+        (path(a.file), a.range.start, a.range.end).cmp(&(path(b.file), b.range.start, b.range.end))
+    });
+    found.dedup();
+    Some(RangeInfo { range, info: found })
+}
+
+/// The range a pointer covers: the whole link, or the reference's value.
+pub(super) fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
+    match *pointer {
+        Pointer::Link { file, link } => Some(FileRange {
+            file,
+            range: workspace.note(file)?.parsed.links.get(link)?.range,
+        }),
+        Pointer::Reference { file, field, value } => {
+            let fm = workspace.note(file)?.parsed.frontmatter.as_ref()?;
+            Some(FileRange {
+                file,
+                range: fm.fields.get(field)?.values.get(value)?.range,
+            })
+        }
+    }
+}
+
+fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRange, Subject)> {
+    let file = position.file;
+    let note = workspace.note(file)?;
+    match item_at(note, position.offset)? {
+        CursorItem::Link(index) => {
+            let link = &note.parsed.links[index];
+            let target = slug::resolve_link(workspace, file, link).file(file)?;
+            if cursor::on_heading_part(link, position.offset) {
+                let target_note = workspace.note(target)?;
+                return match slug::resolve_subtarget(target_note, link) {
+                    SubTarget::Heading(heading) => {
+                        Some((link.range, Subject::Heading(target, heading)))
+                    }
+                    _ => None,
+                };
+            }
+            if link.target.text.is_empty() && link.kb.is_none() {
+                return None; // `[[#^block]]`: a place in this note, not the note.
+            }
+            Some((link.range, Subject::Note(target)))
+        }
+        CursorItem::Reference { field, value } => {
+            let value = &note.parsed.frontmatter.as_ref()?.fields[field].values[value];
+            let target = slug::resolve_reference(workspace, file, value)?;
+            Some((value.range, Subject::Note(target)))
+        }
+        CursorItem::OwnId => Some((id_range(note), Subject::Note(file))),
+        CursorItem::OwnTitle => {
+            let title = note.parsed.frontmatter.as_ref()?.title.as_ref()?;
+            Some((title.range, Subject::Note(file)))
+        }
+        CursorItem::Heading(index) => {
+            let heading = &note.parsed.headings[index];
+            let subject = if index == 0 && heading.level == 1 {
+                Subject::Note(file)
+            } else {
+                Subject::Heading(file, index)
+            };
+            Some((heading.text_range, subject))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::Fixture;
+
+    /// Compares the references (with the declaration) with the `^^^` markers, in path order.
+    #[track_caller]
+    fn check(fixture: &str, include_declaration: bool) {
+        let f = Fixture::parse(fixture);
+        let config = ReferencesConfig {
+            include_declaration,
+        };
+        let got: Vec<String> = references(&f.workspace, f.position(), &config)
+            .map(|answer| {
+                answer
+                    .info
+                    .iter()
+                    .map(|r| f.render(r.file, r.range))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut markers = f.markers.clone();
+        markers.sort_by_key(|m| (f.path(m.file), m.range.start));
+        let want: Vec<String> = markers.iter().map(|m| f.render(m.file, m.range)).collect();
+        assert_eq!(got, want);
+    }
+
+    const KBS: &str = r#"
+//- /garden/kb.yaml
+name: garden
+shortname: gd
+types:
+  plant:
+    fields:
+      companions: {type: list, description: "Plants (entry IDs)"}
+//- /kitchen/kb.yaml
+name: kitchen
+"#;
+
+    #[test]
+    fn on_a_link_finds_every_pointer_in_every_kb() {
+        check(
+            &format!(
+                "{KBS}{}",
+                r#"
+//- /garden/basil.md
+---
+id: basil
+    ^^^^^
+title: Sweet Basil
+aliases: [Genovese]
+---
+# Sweet Basil
+//- /garden/tomato.md
+---
+companions: [basil]
+             ^^^^^
+---
+Near [[bas$0il]],
+     ^^^^^^^^^
+[[Genovese|the Italian one]] and
+^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+![[basil#Sweet Basil]].
+^^^^^^^^^^^^^^^^^^^^^^
+//- /kitchen/pesto.md
+---
+from: "[[gd:basil]]"
+       ^^^^^^^^^^^^
+---
+Needs ![[gd:basil#Sweet Basil|leaves]] and
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+[[basil]] (missing its prefix).
+^^^^^^^^^
+"#
+            ),
+            true,
+        );
+    }
+
+    #[test]
+    fn on_the_notes_own_id_title_or_first_heading() {
+        let notes = r#"
+//- /kb/a.md
+[[b]] and
+^^^^^
+[[b#Part]]
+^^^^^^^^^^
+"#;
+        check(
+            &format!("//- /kb/b.md\n---\nid: $0b\ntitle: Bee\n---\n# Bee\n## Part\n{notes}"),
+            false,
+        );
+        check(
+            &format!("//- /kb/b.md\n---\nid: b\ntitle: B$0ee\n---\n# Bee\n## Part\n{notes}"),
+            false,
+        );
+        check(&format!("//- /kb/b.md\n# B$0ee\n## Part\n{notes}"), false);
+    }
+
+    #[test]
+    fn on_a_heading_finds_links_to_that_heading() {
+        check(
+            r#"
+//- /kb/b.md
+# Bee
+## The P$0art
+   ^^^^^^^^
+See [[#the-part]] and [[#Other]].
+    ^^^^^^^^^^^^^
+## Other
+//- /kb/a.md
+[[b]] [[b#The Part]]
+      ^^^^^^^^^^^^^^
+[[b#the part|x]] [[B#The Part^blk]]
+^^^^^^^^^^^^^^^^
+"#,
+            true,
+        );
+        // From the heading part of a link; elsewhere on that link it is the note.
+        check(
+            "//- /kb/b.md\n## Part\n//- /kb/a.md\n[[b#Pa$0rt]]\n^^^^^^^^^^\n",
+            false,
+        );
+        check(
+            "//- /kb/b.md\n## Part\n//- /kb/a.md\n[[$0b#Part]]\n^^^^^^^^^^\n[[b]]\n^^^^^\n",
+            false,
+        );
+    }
+
+    #[test]
+    fn nothing_on_a_broken_link_or_plain_text() {
+        check("//- /kb/a.md\n[[nowh$0ere]]\n", true);
+        check("//- /kb/a.md\nplain $0text\n", true);
+    }
+}
