@@ -295,7 +295,12 @@ impl Backend {
                         let text = readable.then(|| vfs::read_text(&file).ok()).flatten();
                         let mut workspace = write(&self.state.workspace);
                         match text {
-                            Some(text) => workspace.set_kb_config(&file, &text),
+                            Some(text) => {
+                                for problem in vfs::kb_config_problems(&file, &text) {
+                                    tracing::warn!("{problem}");
+                                }
+                                workspace.set_kb_config(&file, &text)
+                            }
                             None => workspace.remove_kb_config(&file),
                         }
                     }
@@ -808,11 +813,22 @@ impl LanguageServer for Backend {
                 FileKind::KbConfig => {
                     kb_changed = true;
                     let mut workspace = write(&self.state.workspace);
-                    match vfs::read_text(&path) {
-                        Ok(text) if change.typ != FileChangeType::DELETED => {
+                    // Like notes: never through a symlink, never outside the roots.
+                    let text = (change.typ != FileChangeType::DELETED
+                        && vfs::is_readable_in_roots(&path, &roots))
+                    .then(|| vfs::read_text(&path));
+                    match text {
+                        Some(Ok(text)) => {
+                            for problem in vfs::kb_config_problems(&path, &text) {
+                                tracing::warn!("{problem}");
+                            }
                             workspace.set_kb_config(&path, &text)
                         }
-                        _ => workspace.remove_kb_config(&path),
+                        Some(Err(error)) => {
+                            tracing::info!("{error}");
+                            workspace.remove_kb_config(&path)
+                        }
+                        None => workspace.remove_kb_config(&path),
                     }
                 }
                 FileKind::Note => {
@@ -933,12 +949,15 @@ impl LanguageServer for Backend {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position_params)?;
+            let roots = read(&self.state.session).roots.clone();
             let source = |file: FileId| {
                 let path = &workspace.note(file)?.path;
                 let uri = Url::from_file_path(path).ok()?;
                 match documents.get(&uri) {
                     Some(document) => Some(document.rope.to_string()),
-                    None => vfs::read_text(path).ok(),
+                    // The file may have become a symlink since it was indexed.
+                    None if vfs::is_readable_in_roots(path, &roots) => vfs::read_text(path).ok(),
+                    None => None,
                 }
             };
             let answer = ide::hover(&workspace, position, &source)?;
