@@ -452,7 +452,12 @@ fn frontmatter_completion(
     let replace_range = TextRange::new(word_start, word_end);
     let mut items = Vec::new();
     if field == "tags" {
-        let mut tags: Vec<&str> = workspace.notes().flat_map(|(_, n)| n.tags()).collect();
+        // Tags of other notes: this note's own are already written (one is being typed).
+        let mut tags: Vec<&str> = workspace
+            .notes()
+            .filter(|&(other, _)| other != file)
+            .flat_map(|(_, n)| n.tags())
+            .collect();
         tags.sort_unstable();
         tags.dedup();
         let folded = slug::fold(typed);

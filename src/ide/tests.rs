@@ -293,3 +293,35 @@ fn completion_of_headings_blocks_and_other_kbs() {
         "#]],
     );
 }
+
+#[test]
+fn completion_in_frontmatter_reference_fields_and_tags() {
+    check_completion(
+        &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncompanions: [bas$0]\n---\n"),
+        expect![[r#"
+            replace 17..20 "bas"
+            Note basil -> companions: [basil]
+        "#]],
+    );
+    check_completion(
+        &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ntags:\n  - an$0\n---\n"),
+        expect![[r#"
+            replace 14..16 "an"
+            Tag annual ->   - annual
+        "#]],
+    );
+    // A field that holds no ids offers nothing.
+    let f = Fixture::parse(&format!(
+        "{TWO_KBS}//- /garden/plants/mint.md\n---\ncolour: gr$0\n---\n"
+    ));
+    let position = f.position();
+    assert_eq!(
+        completion(
+            &f.workspace,
+            position,
+            f.text(position.file),
+            &CompletionConfig::default()
+        ),
+        None
+    );
+}

@@ -55,6 +55,8 @@ struct State {
     /// Notes whose diagnostics are due, and the debounce generation.
     pending_diagnostics: Mutex<HashSet<PathBuf>>,
     diagnostics_generation: AtomicU64,
+    /// The settings from `initialize`; pulled settings are laid over them.
+    initialization_options: RwLock<serde_json::Value>,
     /// Documents that currently show a non-empty diagnostic list in the editor.
     published: Mutex<HashSet<Url>>,
 }
@@ -111,6 +113,7 @@ impl Backend {
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
                 published: Mutex::new(HashSet::new()),
+                initialization_options: RwLock::new(serde_json::Value::Null),
             }),
         }
     }
@@ -513,6 +516,11 @@ impl Backend {
     }
 
     async fn publish_diagnostics_for(&self, paths: Vec<PathBuf>) {
+        if !self.state.indexed.load(Ordering::SeqCst) {
+            // Until the index is complete most links would look broken; indexing ends by
+            // publishing every open document's diagnostics.
+            return;
+        }
         let batch = {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
@@ -602,7 +610,11 @@ impl Backend {
             section: Some("wikilink".to_owned()),
         }];
         match self.client.configuration(items).await {
-            Ok(values) => values.first().map(|v| self.read_settings(v)),
+            // `null` means the client has nothing for the section: keep what we have.
+            Ok(values) => values.first().filter(|v| !v.is_null()).map(|pulled| {
+                let initial = read(&self.state.initialization_options).clone();
+                self.read_settings(&merge_settings(&initial, pulled))
+            }),
             Err(error) => {
                 tracing::info!("workspace/configuration failed: {error}");
                 None
@@ -659,6 +671,34 @@ impl Backend {
     }
 }
 
+/// Lays `pulled` settings over `initial` ones, key by key (either may be wrapped in a
+/// `wikilink` object), so a client that answers `workspace/configuration` with only some keys
+/// keeps the rest from `initializationOptions`.
+fn merge_settings(initial: &serde_json::Value, pulled: &serde_json::Value) -> serde_json::Value {
+    fn section(value: &serde_json::Value) -> &serde_json::Value {
+        value.get("wikilink").unwrap_or(value)
+    }
+    fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
+        match (base, over) {
+            (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+                for (key, value) in over {
+                    merge(
+                        base.entry(key.clone()).or_insert(serde_json::Value::Null),
+                        value,
+                    );
+                }
+            }
+            (base, over) => *base = over.clone(),
+        }
+    }
+    let mut merged = match section(initial) {
+        serde_json::Value::Object(_) => section(initial).clone(),
+        _ => serde_json::Value::Object(Default::default()),
+    };
+    merge(&mut merged, section(pulled));
+    merged
+}
+
 /// Most workspace symbols answered at once.
 const WORKSPACE_SYMBOLS_LIMIT: usize = 100;
 
@@ -703,6 +743,7 @@ impl LanguageServer for Backend {
         let roots = roots_from(&params);
         tracing::info!("initialize: roots {:?}, encoding {:?}", roots, encoding);
         if let Some(options) = &params.initialization_options {
+            *write(&self.state.initialization_options) = options.clone();
             let settings = self.read_settings(options);
             *write(&self.state.settings) = settings;
         }
@@ -848,11 +889,10 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let pushed = params
-            .settings
-            .get("wikilink")
-            .is_some()
-            .then(|| self.read_settings(&params.settings));
+        let pushed = params.settings.get("wikilink").is_some().then(|| {
+            let initial = read(&self.state.initialization_options).clone();
+            self.read_settings(&merge_settings(&initial, &params.settings))
+        });
         let settings = match pushed {
             Some(settings) => Some(settings),
             None => self.pull_settings().await,
@@ -976,6 +1016,7 @@ impl LanguageServer for Backend {
             })
         })
     }
+
     // ----- navigation and refactoring -----
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
@@ -1168,5 +1209,22 @@ impl LanguageServer for Backend {
                     .collect(),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_settings;
+    use serde_json::json;
+
+    #[test]
+    fn pulled_settings_are_laid_over_initialization_options() {
+        let initial = json!({"wikilink": {"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 50}}});
+        let pulled = json!({"diagnostics": {"debounceMs": 10}, "completion": {"maxItems": 5}});
+        assert_eq!(
+            merge_settings(&initial, &pulled),
+            json!({"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 10}, "completion": {"maxItems": 5}})
+        );
+        assert_eq!(merge_settings(&json!(null), &pulled), pulled);
     }
 }
