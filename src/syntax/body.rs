@@ -16,6 +16,8 @@ use crate::text::TextRange;
 
 pub(super) struct Body {
     pub links: Vec<Link>,
+    /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
+    pub links_capped_at: Option<usize>,
     pub headings: Vec<Heading>,
     pub block_ids: Vec<BlockId>,
     pub summary: String,
@@ -25,7 +27,7 @@ pub(super) struct Body {
 pub(super) fn parse(text: &str, body_start: usize) -> Body {
     let body = &text[body_start..];
     let structure = scan_structure(body);
-    let mut links = find_links(body, &structure.excluded);
+    let (mut links, links_capped_at) = find_links(body, &structure.excluded);
     let mut block_ids = find_block_ids(body, &structure.excluded);
     let mut headings = structure.headings;
     for link in &mut links {
@@ -46,6 +48,7 @@ pub(super) fn parse(text: &str, body_start: usize) -> Body {
         .unwrap_or_default();
     Body {
         links,
+        links_capped_at: links_capped_at.map(|at| at + body_start),
         headings,
         block_ids,
         summary,
@@ -182,7 +185,11 @@ fn in_excluded(excluded: &[Range<usize>], range: Range<usize>) -> bool {
     excluded.get(index).is_some_and(|r| r.start < range.end)
 }
 
-fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
+/// Most links read from one note: a pathological note stays cheap to parse on every keystroke.
+pub const MAX_LINKS: usize = 100_000;
+
+/// The links of the body, and where scanning stopped if it reached [`MAX_LINKS`].
+fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<Link>, Option<usize>) {
     let bytes = body.as_bytes();
     let mut links = Vec::new();
     let mut pos = 0;
@@ -214,6 +221,9 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
         if in_excluded(excluded, start..close_end) {
             continue;
         }
+        if links.len() == MAX_LINKS {
+            return (links, Some(start));
+        }
         let parts = parse_link_inner(inner, inner_start);
         links.push(Link {
             range: TextRange::new(start, close_end),
@@ -227,7 +237,7 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> Vec<Link> {
         });
         pos = close_end;
     }
-    links
+    (links, None)
 }
 
 fn escaped(bytes: &[u8], at: usize) -> bool {

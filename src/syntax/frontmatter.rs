@@ -15,8 +15,11 @@ use crate::text::TextRange;
 
 /// Most YAML events read from one frontmatter; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
-/// Most values kept for one field.
+/// Most values kept for one field (and for `tags`, `aliases`).
 const MAX_VALUES_PER_FIELD: usize = 10_000;
+/// Most values that aliases may copy in one frontmatter: each alias of an anchored list copies
+/// its items, so a fan of aliases to a long list would otherwise cost billions of copies.
+const MAX_ALIAS_VALUES: usize = 100_000;
 
 pub(super) enum Split {
     None,
@@ -130,6 +133,8 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
         pos: 0,
         offsets: &offsets,
         anchors: HashMap::new(),
+        alias_budget: MAX_ALIAS_VALUES,
+        aliases_capped: false,
     };
     let mut frontmatter = Frontmatter {
         range,
@@ -148,6 +153,14 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
             message: "frontmatter must be a mapping of `field: value` lines".to_owned(),
         }),
         Some(_) => {}
+    }
+    if reader.aliases_capped {
+        errors.push(SyntaxError {
+            range: TextRange::new(range.start as usize, range.start as usize + 3),
+            message: format!(
+                "frontmatter aliases copy more than {MAX_ALIAS_VALUES} values: later aliases were ignored"
+            ),
+        });
     }
     // Values written as `"[[target]]"` are links; they are not also plain references.
     let mut link_values = |values: &mut Vec<Value>| {
@@ -194,8 +207,14 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
             "id" if frontmatter.id.is_none() => frontmatter.id = first(),
             "title" if frontmatter.title.is_none() => frontmatter.title = first(),
             "type" if frontmatter.note_type.is_none() => frontmatter.note_type = first(),
-            "tags" => frontmatter.tags.extend(split_words(values(), true)),
-            "aliases" | "alias" => frontmatter.aliases.extend(values()),
+            "tags" => {
+                frontmatter.tags.extend(split_words(values(), true));
+                frontmatter.tags.truncate(MAX_VALUES_PER_FIELD);
+            }
+            "aliases" | "alias" => {
+                frontmatter.aliases.extend(values());
+                frontmatter.aliases.truncate(MAX_VALUES_PER_FIELD);
+            }
             "summary" | "description" if frontmatter.summary.is_none() => {
                 frontmatter.summary = first().map(|value| collapse_space(&value.text).into());
             }
@@ -241,6 +260,9 @@ struct Reader<'a> {
     pos: usize,
     offsets: &'a CharOffsets,
     anchors: HashMap<usize, Node>,
+    /// Values aliases may still copy; once spent, aliases read as nothing.
+    alias_budget: usize,
+    aliases_capped: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -273,7 +295,23 @@ impl<'a> Reader<'a> {
                 self.remember(*anchor, &node);
                 node
             }
-            Event::Alias(anchor) => self.anchors.get(anchor).cloned().unwrap_or(Node::Other),
+            Event::Alias(anchor) => {
+                let Some(node) = self.anchors.get(anchor) else {
+                    return Node::Other;
+                };
+                let cost = match node {
+                    Node::List(scalars, maps) => {
+                        scalars.len() + maps.iter().map(|m| m.len().max(1)).sum::<usize>()
+                    }
+                    _ => 1,
+                };
+                if cost > self.alias_budget {
+                    self.aliases_capped = true;
+                    return Node::Other;
+                }
+                self.alias_budget -= cost;
+                node.clone()
+            }
             Event::SequenceStart(anchor, _) if depth <= 2 => {
                 let mut scalars = Vec::new();
                 let mut maps = Vec::new();
@@ -442,6 +480,9 @@ fn split_words(values: Vec<Value>, strip_hash: bool) -> Vec<Value> {
         let verbatim = value.range.len() as usize == value.text.len();
         let mut offset = 0;
         for word in value.text.split([',', ' ', '\t', '\n']) {
+            if out.len() >= MAX_VALUES_PER_FIELD {
+                return out;
+            }
             let word_start = offset;
             offset += word.len() + 1;
             let (word, skip) = match word.strip_prefix('#').filter(|_| strip_hash) {

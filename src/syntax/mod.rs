@@ -10,7 +10,7 @@ mod link;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
-pub use body::plain_text;
+pub use body::{MAX_LINKS, plain_text};
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{is_kb_name_byte, parse_link_inner};
 
@@ -148,6 +148,15 @@ pub fn parse_note(text: &str) -> ParsedNote {
     note.body_start = crate::text::to_u32(body_start);
     let body = body::parse(text, body_start);
     note.links.extend(body.links);
+    if let Some(at) = body.links_capped_at {
+        note.errors.push(SyntaxError {
+            range: TextRange::new(at, at + 2),
+            message: format!(
+                "too many links: only the first {} are read",
+                body::MAX_LINKS
+            ),
+        });
+    }
     note.headings = body.headings;
     note.block_ids = body.block_ids;
     note.summary = match note.frontmatter.as_ref().and_then(|fm| fm.summary.clone()) {
