@@ -232,3 +232,29 @@ fn exit_without_shutdown_ends_with_status_one() {
     client.notify("exit", Value::Null);
     assert_eq!(client.wait_exit(), Some(1));
 }
+
+#[test]
+fn without_a_root_each_opened_file_brings_its_kb() {
+    let dir = workspace(&[
+        ("a/kb.yaml", "name: a\n"),
+        ("a/one.md", "Links [[two]] and [[b:three]].\n"),
+        ("a/two.md", "# Two\n"),
+        ("b/kb.yaml", "name: b\n"),
+        ("b/three.md", "Back to [[a:one]].\n"),
+    ]);
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": capabilities(false)}),
+    );
+    client.notify("initialized", json!({}));
+    let one = dir.path().join("a/one.md");
+    let uri = client.open(&one, "Links [[two]] and [[b:three]].\n");
+    // KB `b` is not known yet: its link is reported, the one inside KB `a` is not.
+    let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "unknown-kb");
+    let three = dir.path().join("b/three.md");
+    client.open(&three, "Back to [[a:one]].\n");
+    client.wait_diagnostics(&uri, |d| d.is_empty());
+}

@@ -41,6 +41,8 @@ struct Session {
     encoding: PositionEncoding,
     flags: ClientFlags,
     roots: Vec<PathBuf>,
+    /// The client named no root: each opened file brings its own (see `implicit_root`).
+    roots_from_files: bool,
 }
 
 struct State {
@@ -106,6 +108,7 @@ impl Backend {
                     encoding: PositionEncoding::Utf16,
                     flags: ClientFlags::default(),
                     roots: Vec::new(),
+                    roots_from_files: false,
                 }),
                 shutdown,
                 index_generation: AtomicU64::new(0),
@@ -751,6 +754,7 @@ impl LanguageServer for Backend {
         *write(&self.state.session) = Session {
             encoding,
             flags,
+            roots_from_files: roots.is_empty(),
             roots,
         };
         Ok(InitializeResult {
@@ -787,10 +791,13 @@ impl LanguageServer for Backend {
         let mut affected = self.update_note(path.clone(), &document.text);
         affected.push(path.clone());
         self.schedule_diagnostics(affected, Duration::ZERO);
-        let needs_root = read(&self.state.session).roots.is_empty();
+        let needs_root = {
+            let session = read(&self.state.session);
+            session.roots_from_files && !session.roots.iter().any(|root| path.starts_with(root))
+        };
         if needs_root && let Some(root) = implicit_root(&path) {
-            tracing::info!("no workspace root given; using {}", root.display());
-            write(&self.state.session).roots = vec![root];
+            tracing::info!("no workspace root given; adding {}", root.display());
+            write(&self.state.session).roots.push(root);
             self.reindex().await;
         }
     }
