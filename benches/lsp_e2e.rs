@@ -18,6 +18,7 @@
 //! The on-disk change appends a line to one note and restores the original bytes afterwards;
 //! it is skipped (with a note) when the vault is read-only. A method the server does not know
 //! (MethodNotFound) is reported as skipped. Figures are medians over `--runs` runs.
+//! `--dump FILE` writes every request with its answer, to compare two builds (`--bin`).
 //!
 //! This is a benchmark, not a test: it never fails on time, only when the server misbehaves.
 
@@ -53,6 +54,8 @@ struct Options {
     requests: usize,
     edits: usize,
     notes: usize,
+    /// Writes every request and its answer here, to compare two builds' answers.
+    dump: Option<PathBuf>,
 }
 
 fn parse_options() -> Options {
@@ -63,6 +66,7 @@ fn parse_options() -> Options {
         requests: 300,
         edits: 40,
         notes: 300,
+        dump: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -77,6 +81,7 @@ fn parse_options() -> Options {
             "--requests" => options.requests = value("--requests").parse().expect("--requests N"),
             "--edits" => options.edits = value("--edits").parse().expect("--edits N"),
             "--notes" => options.notes = value("--notes").parse().expect("--notes N"),
+            "--dump" => options.dump = Some(PathBuf::from(value("--dump"))),
             // `cargo bench` passes `--bench`; filters and other harness flags mean nothing here.
             _ => {}
         }
@@ -264,6 +269,10 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
     let settings = json!({"diagnostics": {"debounceMs": 0}});
     let started = Instant::now();
     let mut client = Client::start(&options.bin, settings.clone());
+    client.dump = options
+        .dump
+        .as_ref()
+        .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("the dump file")));
     let root = uri_of(vault);
     client.request(
         "initialize",
@@ -299,7 +308,7 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         .wait_notification(|m| m["method"] == "wikilink/status" && m["params"]["state"] == "ready");
     figures.status_ready = ready.duration_since(started);
     // Workspace diagnostics follow; wait until they stop coming.
-    let quiet = client.wait_quiet(Duration::from_millis(500));
+    let quiet = client.wait_quiet(Duration::from_secs(10), Duration::from_millis(500));
     figures.diagnostics_quiet = quiet.map_or(figures.status_ready, |t| t.duration_since(started));
     figures.workspace_diagnostics = client.count_and_clear("textDocument/publishDiagnostics");
 
@@ -460,6 +469,7 @@ struct Client {
     /// Notifications received and not yet consumed, with their arrival times.
     notifications: Vec<(Instant, Value)>,
     settings: Value,
+    dump: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl Client {
@@ -488,6 +498,7 @@ impl Client {
             next_id: 1,
             notifications: Vec::new(),
             settings,
+            dump: None,
         }
     }
 
@@ -525,8 +536,11 @@ impl Client {
         let mut latencies = Vec::new();
         for params in params {
             let started = Instant::now();
-            let response = self.request(method, params);
+            let response = self.request(method, params.clone());
             let elapsed = started.elapsed();
+            if let Some(dump) = &mut self.dump {
+                let _ = writeln!(dump, "{method} {params}\n  {}", response["result"]);
+            }
             if let Some(error) = response.get("error") {
                 if error["code"] == json!(-32601) {
                     return None;
@@ -551,13 +565,14 @@ impl Client {
         }
     }
 
-    /// Waits until nothing arrives for `gap`; returns when the last message arrived.
-    fn wait_quiet(&mut self, gap: Duration) -> Option<Instant> {
-        let mut last = None;
+    /// Waits up to `first` for a message, then until nothing arrives for `gap`; returns when
+    /// the last message arrived.
+    fn wait_quiet(&mut self, first: Duration, gap: Duration) -> Option<Instant> {
+        let (mut last, _) = self.receive(Instant::now() + first)?;
         while let Some((at, _)) = self.receive(Instant::now() + gap) {
-            last = Some(at);
+            last = at;
         }
-        last
+        Some(last)
     }
 
     fn count_and_clear(&mut self, method: &str) -> usize {

@@ -1,13 +1,11 @@
 //! Byte offsets to line/column positions and back, in UTF-8 or UTF-16 columns.
 //!
 //! The line-ending rule is the LSP one: a line ends at `\n`, `\r\n` or a lone `\r`, and nothing
-//! else (no U+2028, no form feed). The index keeps line starts plus, for lines that contain
-//! non-ASCII characters, where those characters sit, so conversions never need the text itself.
+//! else (no U+2028, no form feed). The index keeps line starts plus where the non-ASCII
+//! characters sit (one sorted list, empty for ASCII text), so conversions never need the text.
 //! Out-of-range input is clamped: a line past the end maps to the end of the text, a column past
 //! the end of a line maps to the end of that line, and a column inside a character (a UTF-16
 //! position between the two halves of a surrogate pair) snaps to the character's start.
-
-use std::collections::HashMap;
 
 /// How columns are counted at the edge.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -23,9 +21,10 @@ pub struct LineCol {
     pub col: u32,
 }
 
-/// A non-ASCII character on a line: its byte column and UTF-8 length.
+/// A non-ASCII character: its line, byte column and UTF-8 length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct WideChar {
+    line: u32,
     byte_col: u32,
     len_utf8: u32,
 }
@@ -43,8 +42,8 @@ pub struct LineIndex {
     /// Lines whose break is the two bytes `\r\n` (sorted); all other breaks are one byte.
     crlf_lines: Vec<u32>,
     text_len: u32,
-    /// Non-ASCII characters, only for lines that have any.
-    wide_chars: HashMap<u32, Vec<WideChar>>,
+    /// Every non-ASCII character, sorted by line and column (one allocation, none for ASCII).
+    wide_chars: Vec<WideChar>,
 }
 
 impl LineIndex {
@@ -54,35 +53,45 @@ impl LineIndex {
             line_starts: vec![0],
             crlf_lines: Vec::new(),
             text_len: crate::text::to_u32(bytes.len()),
-            wide_chars: HashMap::new(),
+            wide_chars: Vec::new(),
         };
         let mut line_start = 0usize;
-        let mut i = 0usize;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b == b'\n' || b == b'\r' {
+        loop {
+            let line_end = memchr::memchr2(b'\n', b'\r', &bytes[line_start..])
+                .map_or(bytes.len(), |i| line_start + i);
+            let content = &bytes[line_start..line_end];
+            if !content.is_ascii() {
                 let line = (index.line_starts.len() - 1) as u32;
-                let next = if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-                    index.crlf_lines.push(line);
-                    i + 2
-                } else {
-                    i + 1
-                };
-                index.line_starts.push(next as u32);
-                line_start = next;
-                i = next;
-            } else if b >= 0x80 {
-                let len = utf8_len(b);
-                let line = (index.line_starts.len() - 1) as u32;
-                index.wide_chars.entry(line).or_default().push(WideChar {
-                    byte_col: (i - line_start) as u32,
-                    len_utf8: len as u32,
-                });
-                i += len;
-            } else {
-                i += 1;
+                let mut i = 0usize;
+                while i < content.len() {
+                    let b = content[i];
+                    if b >= 0x80 {
+                        let len = utf8_len(b);
+                        index.wide_chars.push(WideChar {
+                            line,
+                            byte_col: i as u32,
+                            len_utf8: len as u32,
+                        });
+                        i += len;
+                    } else {
+                        i += 1;
+                    }
+                }
             }
+            if line_end == bytes.len() {
+                break;
+            }
+            let next = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
+                index.crlf_lines.push((index.line_starts.len() - 1) as u32);
+                line_end + 2
+            } else {
+                line_end + 1
+            };
+            index.line_starts.push(next as u32);
+            line_start = next;
         }
+        index.line_starts.shrink_to_fit();
+        index.wide_chars.shrink_to_fit();
         index
     }
 
@@ -144,7 +153,9 @@ impl LineIndex {
     }
 
     fn chars_of(&self, line: u32) -> &[WideChar] {
-        self.wide_chars.get(&line).map_or(&[], Vec::as_slice)
+        let start = self.wide_chars.partition_point(|c| c.line < line);
+        let end = start + self.wide_chars[start..].partition_point(|c| c.line == line);
+        &self.wide_chars[start..end]
     }
 
     fn byte_col_to_utf16(&self, line: u32, byte_col: u32) -> u32 {

@@ -413,13 +413,39 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         .collect();
     files.sort_unstable();
     files.dedup();
+    // A link without a KB prefix finds a note by its id, its stem or a title or alias, so it
+    // can only mean `target` when the last segment of its folded target is the last segment
+    // of one of those: a cheap test that spares resolving every other link of a source.
+    let mut last_segments: Vec<String> = vec![fold(&note.stem)];
+    let names = std::iter::once(&*note.id).chain(note.aliases()).chain(
+        note.parsed
+            .frontmatter
+            .iter()
+            .flat_map(|fm| &fm.title)
+            .map(|t| &*t.text),
+    );
+    for name in names {
+        let folded = fold(name);
+        last_segments.push(folded.rsplit('/').next().unwrap_or(&folded).to_owned());
+    }
+    let may_mean_target = |link: &Link| {
+        if link.kb.is_some() {
+            return true;
+        }
+        let Some(cleaned) = clean_target(&link.target.text) else {
+            return false;
+        };
+        let folded = fold(&cleaned);
+        let last = folded.rsplit('/').next().unwrap_or(&folded);
+        last_segments.iter().any(|segment| segment == last)
+    };
     let mut pointers = Vec::new();
     for file in files {
         let Some(source) = workspace.note(file) else {
             continue;
         };
         for (index, link) in source.parsed.links.iter().enumerate() {
-            if link.target.text.is_empty() {
+            if link.target.text.is_empty() || !may_mean_target(link) {
                 continue;
             }
             if resolve_link(workspace, file, link).file(file) == Some(target) {
@@ -433,7 +459,10 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
             .flat_map(|fm| fm.fields.iter().enumerate())
         {
             for (value_index, value) in field.values.iter().enumerate() {
-                if resolve_reference(workspace, file, value) == Some(target) {
+                // A reference names an id exactly (see `resolve_reference`).
+                if split_reference(value).1 == &*note.id
+                    && resolve_reference(workspace, file, value) == Some(target)
+                {
                     pointers.push(Pointer::Reference {
                         file,
                         field: field_index,

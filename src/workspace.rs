@@ -6,7 +6,7 @@
 //! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
 //! facts over. Which note a link means is decided in [`crate::slug`], never here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::slug;
@@ -43,6 +43,11 @@ pub struct Note {
     /// Path inside the KB folder, `/`-separated, without the extension.
     pub kb_path: Box<str>,
     pub parsed: ParsedNote,
+    /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
+    /// workspace symbols) skip a note without reading its names.
+    pub name_mask: u64,
+    /// [`char_mask`] of all the headings' words together, to the same end.
+    pub heading_mask: u64,
 }
 
 impl Note {
@@ -106,6 +111,11 @@ pub struct Workspace {
     by_name: HashMap<Box<str>, Vec<FileId>>,
     /// Folded link key (see [`slug::link_keys`]) -> notes that link or refer with that key.
     linked_from: HashMap<Box<str>, Vec<FileId>>,
+    /// The keys of `linked_from`, sorted, for prefix searches (wanted pages).
+    sorted_link_keys: BTreeSet<Box<str>>,
+    /// Every note's [`Note::name_mask`] by file id (0 for a removed note): one dense array for
+    /// name searches to scan before they touch any note.
+    name_masks: Vec<u64>,
     pub config: IndexConfig,
 }
 
@@ -314,29 +324,14 @@ impl Workspace {
             None => {
                 let file = FileId(self.notes.len() as u32);
                 self.notes.push(None);
+                self.name_masks.push(0);
                 self.file_by_path.insert(path.clone(), file);
                 file
             }
         };
         let mut affected = self.unindex(file);
-        let kb = self.kb_for_path(&path);
-        let stem: Box<str> = path
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
-            .into();
-        let fm_id = parsed.frontmatter.as_ref().and_then(|fm| fm.id.as_ref());
-        let id = match fm_id {
-            Some(id) if !id.text.trim().is_empty() => id.text.trim().into(),
-            _ => stem.clone(),
-        };
-        let note = Note {
-            kb_path: self.kb_relative_path(kb, &path),
-            path,
-            kb,
-            id,
-            stem,
-            parsed,
-        };
+        let note = self.make_note(path, parsed);
+        self.name_masks[file.0 as usize] = note.name_mask;
         self.notes[file.0 as usize] = Some(note);
         affected.extend(self.index(file));
         affected.push(file);
@@ -352,6 +347,7 @@ impl Workspace {
         };
         let mut affected = self.unindex(file);
         self.notes[file.0 as usize] = None;
+        self.name_masks[file.0 as usize] = 0;
         affected.retain(|&f| f != file);
         affected.sort_unstable();
         affected.dedup();
@@ -360,10 +356,75 @@ impl Workspace {
 
     /// Adds many notes at once (the initial index); parsing is the caller's, done in parallel.
     pub fn extend_notes(&mut self, notes: Vec<(PathBuf, ParsedNote)>) {
+        let prepared = notes
+            .into_iter()
+            .map(|(path, parsed)| self.prepare_note(path, parsed))
+            .collect();
+        self.extend_prepared(prepared);
+    }
+
+    /// Builds the note for `path` and its table keys without changing the workspace, so that
+    /// callers can prepare notes in parallel (right after parsing them) and insert them with
+    /// [`Workspace::extend_prepared`]. KB configs must be set first.
+    pub fn prepare_note(&self, path: PathBuf, parsed: ParsedNote) -> PreparedNote {
+        let note = self.make_note(path, parsed);
+        let keys = NoteKeys::of(&note);
+        PreparedNote { note, keys }
+    }
+
+    /// Adds prepared notes (the initial index). Unlike [`Workspace::set_note`] it skips the
+    /// affected-set work, as nothing has diagnostics yet: the keys go straight into the tables.
+    pub fn extend_prepared(&mut self, notes: Vec<PreparedNote>) {
         self.notes.reserve(notes.len());
-        for (path, parsed) in notes {
-            self.set_note(path, parsed);
+        self.file_by_path.reserve(notes.len());
+        for PreparedNote { note, keys } in notes {
+            if self.file_by_path.contains_key(&note.path) {
+                // A path already known (or given twice): replace it the usual way.
+                self.set_note(note.path, note.parsed);
+                continue;
+            }
+            let file = FileId(self.notes.len() as u32);
+            self.file_by_path.insert(note.path.clone(), file);
+            self.name_masks.push(note.name_mask);
+            self.notes.push(Some(note));
+            self.add_keys(file, keys, false);
         }
+        // One sort of all link keys, rather than one insertion per new key.
+        self.sorted_link_keys = self.linked_from.keys().cloned().collect();
+    }
+
+    /// Builds the note for `path`: its KB, path inside the KB, id and stem.
+    fn make_note(&self, path: PathBuf, parsed: ParsedNote) -> Note {
+        let kb = self.kb_for_path(&path);
+        let stem: Box<str> = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+            .into();
+        let fm_id = parsed.frontmatter.as_ref().and_then(|fm| fm.id.as_ref());
+        let id = match fm_id {
+            Some(id) if !id.text.trim().is_empty() => id.text.trim().into(),
+            _ => stem.clone(),
+        };
+        let mut note = Note {
+            kb_path: self.kb_relative_path(kb, &path),
+            path,
+            kb,
+            id,
+            stem,
+            parsed,
+            name_mask: 0,
+            heading_mask: 0,
+        };
+        note.name_mask = std::iter::once(&*note.id)
+            .chain(std::iter::once(note.title()))
+            .chain(note.aliases())
+            .fold(0, |mask, name| mask | char_mask(name));
+        note.heading_mask = note
+            .parsed
+            .headings
+            .iter()
+            .fold(0, |mask, heading| mask | char_mask(&heading.text));
+        note
     }
 
     fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
@@ -391,24 +452,37 @@ impl Workspace {
         let Some(note) = self.note(file) else {
             return Vec::new();
         };
-        let (id, stem, names) = Self::names_of(note);
-        let keys: Vec<Box<str>> = slug::note_link_keys(note);
+        let keys = NoteKeys::of(note);
         let mut affected = Vec::new();
-        for name in std::iter::once(&id)
-            .chain(std::iter::once(&stem))
-            .chain(&names)
+        for name in std::iter::once(&keys.id)
+            .chain(std::iter::once(&keys.stem))
+            .chain(&keys.names)
         {
             affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
         }
-        self.by_id.entry(id).or_default().push(file);
-        self.by_stem.entry(stem).or_default().push(file);
-        for name in names {
+        self.add_keys(file, keys, true);
+        affected
+    }
+
+    /// Adds `file` to the tables; `sort_new_keys` keeps `sorted_link_keys` in step (a bulk
+    /// insertion rebuilds it once instead).
+    fn add_keys(&mut self, file: FileId, keys: NoteKeys, sort_new_keys: bool) {
+        self.by_id.entry(keys.id).or_default().push(file);
+        self.by_stem.entry(keys.stem).or_default().push(file);
+        for name in keys.names {
             self.by_name.entry(name).or_default().push(file);
         }
-        for key in keys {
-            self.linked_from.entry(key).or_default().push(file);
+        for key in keys.links {
+            match self.linked_from.entry(key) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut().push(file),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    if sort_new_keys {
+                        self.sorted_link_keys.insert(entry.key().clone());
+                    }
+                    entry.insert(vec![file]);
+                }
+            }
         }
-        affected
     }
 
     /// Removes `file`'s entries from the tables; returns notes that linked to its names.
@@ -431,7 +505,9 @@ impl Workspace {
             remove_from(&mut self.by_name, name, file);
         }
         for key in &keys {
-            remove_from(&mut self.linked_from, key, file);
+            if remove_from(&mut self.linked_from, key, file) {
+                self.sorted_link_keys.remove(key);
+            }
         }
         affected
     }
@@ -458,6 +534,27 @@ impl Workspace {
         self.linked_from.get(key).map_or(&[], Vec::as_slice)
     }
 
+    /// The link keys that start with `prefix`, in sorted order, with the notes using them.
+    pub fn link_keys_starting_with<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [FileId])> {
+        use std::ops::Bound;
+        self.sorted_link_keys
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |key| key.starts_with(prefix))
+            .map(|key| (&**key, self.notes_linking_with_key(key)))
+    }
+
+    /// Notes whose [`Note::name_mask`] holds all the bits of `mask`, in file-id order.
+    pub fn notes_with_name_mask(&self, mask: u64) -> impl Iterator<Item = (FileId, &Note)> {
+        self.name_masks
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &names)| names & mask == mask)
+            .filter_map(|(i, _)| Some((FileId(i as u32), self.notes[i].as_ref()?)))
+    }
+
     /// Every link key in use, with the notes using it (for "wanted pages").
     pub fn link_keys(&self) -> impl Iterator<Item = (&str, &[FileId])> {
         self.linked_from.iter().map(|(k, v)| (&**k, v.as_slice()))
@@ -470,13 +567,61 @@ impl Workspace {
     }
 }
 
-fn remove_from(map: &mut HashMap<Box<str>, Vec<FileId>>, key: &str, file: FileId) {
+/// A note built and keyed by [`Workspace::prepare_note`], ready for
+/// [`Workspace::extend_prepared`].
+pub struct PreparedNote {
+    note: Note,
+    keys: NoteKeys,
+}
+
+/// A note's entries in the lookup tables: folded id, stem and names, and its link keys.
+struct NoteKeys {
+    id: Box<str>,
+    stem: Box<str>,
+    names: Vec<Box<str>>,
+    links: Vec<Box<str>>,
+}
+
+impl NoteKeys {
+    fn of(note: &Note) -> NoteKeys {
+        let (id, stem, names) = Workspace::names_of(note);
+        NoteKeys {
+            id,
+            stem,
+            names,
+            links: slug::note_link_keys(note),
+        }
+    }
+}
+
+/// A bit for each lowercase ASCII letter and digit in `text` (ignoring case), and shared bits
+/// for other ASCII bytes; every bit when `text` is not ASCII. Text can contain all of a
+/// query's characters only if its mask holds the query's mask.
+pub fn char_mask(text: &str) -> u64 {
+    if !text.is_ascii() {
+        return u64::MAX;
+    }
+    text.bytes().fold(0, |mask, byte| {
+        let byte = byte.to_ascii_lowercase();
+        let bit = match byte {
+            b'a'..=b'z' => byte - b'a',
+            b'0'..=b'9' => 26 + byte - b'0',
+            _ => 36 + byte % 28,
+        };
+        mask | 1 << bit
+    })
+}
+
+/// Removes `file` from `key`'s list; true when that empties the list and removes the key.
+fn remove_from(map: &mut HashMap<Box<str>, Vec<FileId>>, key: &str, file: FileId) -> bool {
     if let Some(files) = map.get_mut(key) {
         if let Some(i) = files.iter().position(|&f| f == file) {
             files.swap_remove(i);
         }
         if files.is_empty() {
             map.remove(key);
+            return true;
         }
     }
+    false
 }

@@ -15,7 +15,7 @@
 use super::rank::NoteRanker;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, Workspace};
+use crate::workspace::{KbId, Note, Workspace};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionConfig {
@@ -183,15 +183,14 @@ fn link_completion(
         None => (None, typed),
     };
     let mut items = Vec::new();
-    let ranked = rank_notes(workspace, only_kb, from_kb, query.trim());
-    let total = ranked.len();
     let small_vault = workspace.note_count() <= config.max_items;
-    let keep = if small_vault {
-        total
+    let limit = if small_vault {
+        usize::MAX
     } else {
-        config.max_items.min(total)
+        config.max_items
     };
-    for (rank, (file, _)) in ranked.into_iter().take(keep).enumerate() {
+    let (ranked, more) = rank_notes(workspace, only_kb, from_kb, query.trim(), limit);
+    for (rank, (file, _)) in ranked.into_iter().enumerate() {
         let Some(note) = workspace.note(file) else {
             continue;
         };
@@ -236,7 +235,7 @@ fn link_completion(
     }
     CompletionList {
         replace_range,
-        is_incomplete: !small_vault && total > keep,
+        is_incomplete: !small_vault && more,
         items,
     }
 }
@@ -251,30 +250,68 @@ fn typed_prefix_filter(typed: &str, filter: &str) -> String {
     }
 }
 
-/// Notes ranked for `query` (see [`super::rank`]): `(file, score)`, best first, stable for
-/// equal scores; notes of `from_kb` win ties.
+/// The best `limit` notes for `query` (see [`super::rank`]), and whether more matched:
+/// `(file, score)`, best first, stable for equal scores; notes of `from_kb` win ties.
 fn rank_notes(
     workspace: &Workspace,
     only_kb: Option<KbId>,
     from_kb: Option<KbId>,
     query: &str,
-) -> Vec<(FileId, u32)> {
+    limit: usize,
+) -> (Vec<(FileId, u32)>, bool) {
     let mut ranker = NoteRanker::new(query);
-    let mut scored: Vec<(u32, FileId, &str)> = Vec::new();
-    for (file, note) in workspace.notes() {
-        if only_kb.is_some_and(|kb| note.kb != kb) {
+    let in_scope = |note: &Note| only_kb.is_none_or(|kb| note.kb == kb);
+    // More than `limit` whole-name or prefix matches outrank every other note (a fuzzy score
+    // never reaches the prefix tier): then only they need the fuzzy matcher.
+    let mut tiered: Vec<FileId> = Vec::new();
+    if !ranker.is_empty() && limit != usize::MAX {
+        tiered.extend(
+            workspace
+                .notes_with_name_mask(ranker.mask())
+                .filter(|(_, note)| in_scope(note) && ranker.tier(note).is_some_and(|t| t > 0))
+                .map(|(file, _)| file),
+        );
+    }
+    let only_tiered = tiered.len() > limit;
+    let candidates: Box<dyn Iterator<Item = (FileId, &Note)>> = if only_tiered {
+        Box::new(
+            tiered
+                .iter()
+                .filter_map(|&file| Some((file, workspace.note(file)?))),
+        )
+    } else {
+        Box::new(workspace.notes_with_name_mask(ranker.mask()))
+    };
+    let order = |a: &(u32, FileId, &str), b: &(u32, FileId, &str)| {
+        b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1))
+    };
+    // The best `limit` so far, in order: most notes lose to the worst of them in one compare
+    // (of scores, mostly), so only the answer is ever sorted.
+    let mut best: Vec<(u32, FileId, &str)> = Vec::new();
+    let mut matched = 0usize;
+    for (file, note) in candidates {
+        if !in_scope(note) {
             continue;
         }
         let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
-        if let Some(score) = ranker.score_note(note) {
-            scored.push((score + home_bonus, file, &note.id));
+        let Some(score) = ranker.score_note(note) else {
+            continue;
+        };
+        matched += 1;
+        let hit = (score + home_bonus, file, &*note.id);
+        if best.len() == limit && best.last().is_some_and(|worst| order(&hit, worst).is_ge()) {
+            continue;
         }
+        let at = best.partition_point(|kept| order(kept, &hit).is_lt());
+        best.insert(at, hit);
+        best.truncate(limit);
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1)));
-    scored
+    let more = only_tiered || matched > limit;
+    let ranked = best
         .into_iter()
         .map(|(score, file, _)| (file, score))
-        .collect()
+        .collect();
+    (ranked, more)
 }
 
 fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
@@ -313,13 +350,11 @@ fn wanted_items(
     if folded.is_empty() {
         return;
     }
-    let mut wanted: Vec<&str> = workspace
-        .link_keys()
+    // Keys come sorted, so the first ones that qualify are the answer.
+    let wanted = workspace
+        .link_keys_starting_with(&folded)
         .filter(|(key, files)| {
-            key.starts_with(&folded)
-                && !key.contains('/')
-                && !key.contains(':')
-                && files.iter().any(|&f| f != from)
+            !key.contains('/') && !key.contains(':') && files.iter().any(|&f| f != from)
         })
         .filter(|(key, _)| {
             workspace.notes_by_id(key).is_empty()
@@ -327,9 +362,8 @@ fn wanted_items(
                 && workspace.notes_by_name(key).is_empty()
         })
         .map(|(key, _)| key)
-        .collect();
-    wanted.sort_unstable();
-    for key in wanted.into_iter().take(config.max_items.min(10)) {
+        .take(config.max_items.min(10));
+    for key in wanted {
         items.push(CompletionItem {
             label: key.to_owned(),
             kind: CompletionKind::WantedPage,
@@ -495,10 +529,8 @@ fn frontmatter_completion(
     if !is_reference_field || matches!(field.as_str(), "id" | "title" | "type" | "aliases") {
         return None;
     }
-    let ranked = rank_notes(workspace, None, Some(note.kb), typed);
-    let total = ranked.len();
-    let keep = config.max_items.min(total);
-    for (rank, (target, _)) in ranked.into_iter().take(keep).enumerate() {
+    let (ranked, more) = rank_notes(workspace, None, Some(note.kb), typed, config.max_items);
+    for (rank, (target, _)) in ranked.into_iter().enumerate() {
         let Some(target_note) = workspace.note(target) else {
             continue;
         };
@@ -520,6 +552,6 @@ fn frontmatter_completion(
     Some(CompletionList {
         replace_range,
         items,
-        is_incomplete: total > keep,
+        is_incomplete: more,
     })
 }

@@ -10,7 +10,7 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::slug;
-use crate::workspace::Note;
+use crate::workspace::{Note, char_mask};
 
 /// Score added for a whole id or title match, above any fuzzy score.
 const EXACT_TIER: u32 = 3_000_000;
@@ -23,6 +23,9 @@ pub struct NoteRanker {
     /// The query's words, lowercased, when they are plain ASCII: a cheap subsequence test over
     /// ASCII names rejects most non-matches before the fuzzy matcher runs.
     ascii_words: Option<Vec<Vec<u8>>>,
+    /// [`char_mask`] of those words (0 when there are none): a note whose names lack one of
+    /// their characters is skipped without reading its names.
+    mask: u64,
     pattern: Pattern,
     matcher: Matcher,
     buffer: Vec<char>,
@@ -37,9 +40,14 @@ impl NoteRanker {
                 .map(|word| word.to_ascii_lowercase().into_bytes())
                 .collect()
         });
+        let words: &[Vec<u8>] = ascii_words.as_deref().unwrap_or_default();
+        let mask = words.iter().fold(0, |mask, word| {
+            mask | char_mask(std::str::from_utf8(word).unwrap_or_default())
+        });
         NoteRanker {
             folded: slug::fold(query),
             ascii_words,
+            mask,
             pattern: Pattern::new(
                 query,
                 CaseMatching::Ignore,
@@ -49,6 +57,14 @@ impl NoteRanker {
             matcher: Matcher::new(Config::DEFAULT),
             buffer: Vec::new(),
         }
+    }
+
+    /// A [`char_mask`] that every matching note's [`Note::name_mask`] holds (0 when the
+    /// query cannot be screened this way): see [`Workspace::notes_with_name_mask`].
+    ///
+    /// [`Workspace::notes_with_name_mask`]: crate::workspace::Workspace::notes_with_name_mask
+    pub fn mask(&self) -> u64 {
+        self.mask
     }
 
     /// Whether the query is empty (every note then scores 0).
@@ -62,16 +78,8 @@ impl NoteRanker {
         if self.is_empty() {
             return Some(0);
         }
+        let tier = self.tier(note)?;
         let title = note.title();
-        let tier = if eq_folded(&note.id, &self.folded) || eq_folded(title, &self.folded) {
-            EXACT_TIER
-        } else if starts_with_folded(&note.id, &self.folded)
-            || starts_with_folded(title, &self.folded)
-        {
-            PREFIX_TIER
-        } else {
-            0
-        };
         let mut best = 0u32;
         for name in [&*note.id, title].into_iter().chain(note.aliases()) {
             if let Some(score) = self.score_text(name) {
@@ -79,6 +87,27 @@ impl NoteRanker {
             }
         }
         (tier > 0 || best > 0).then_some(tier + best * 2)
+    }
+
+    /// The tier alone, without fuzzy matching: `None` when the note's names lack one of the
+    /// query's characters (so [`NoteRanker::score_note`] is `None` too), else the bonus for a
+    /// whole-name or prefix match, 0 for neither. Cheap enough to run over every note first.
+    pub fn tier(&self, note: &Note) -> Option<u32> {
+        if note.name_mask & self.mask != self.mask {
+            return None;
+        }
+        let title = note.title();
+        Some(
+            if eq_folded(&note.id, &self.folded) || eq_folded(title, &self.folded) {
+                EXACT_TIER
+            } else if starts_with_folded(&note.id, &self.folded)
+                || starts_with_folded(title, &self.folded)
+            {
+                PREFIX_TIER
+            } else {
+                0
+            },
+        )
     }
 
     /// The plain fuzzy score of any text (a heading, say); `None` when it does not match.
@@ -97,9 +126,18 @@ impl NoteRanker {
     }
 }
 
+/// `str::trim`, skipped when the ends are visible ASCII (most names).
+fn trimmed(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => name,
+        _ => name.trim(),
+    }
+}
+
 /// `slug::fold(name) == folded`, without allocating for ASCII names.
 fn eq_folded(name: &str, folded: &str) -> bool {
-    let name = name.trim();
+    let name = trimmed(name);
     if name.is_ascii() {
         name.eq_ignore_ascii_case(folded)
     } else {
@@ -109,7 +147,7 @@ fn eq_folded(name: &str, folded: &str) -> bool {
 
 /// `slug::fold(name).starts_with(folded)`, without allocating for ASCII names.
 fn starts_with_folded(name: &str, folded: &str) -> bool {
-    let name = name.trim();
+    let name = trimmed(name);
     if name.is_ascii() {
         name.len() >= folded.len()
             && name.as_bytes()[..folded.len()].eq_ignore_ascii_case(folded.as_bytes())

@@ -19,6 +19,8 @@ pub fn closest_notes(
     let wanted_len = wanted.chars().count();
     // Farther than this is not a plausible typo or variant.
     let max_distance = (wanted_len / 3).max(2);
+    let wanted_bag = ByteBag::of(&wanted);
+    let mut folded = String::new();
     let mut scored: Vec<(usize, bool, &str, FileId)> = Vec::new();
     for (file, note) in workspace.notes() {
         if kb.is_some_and(|kb| note.kb != kb) && note.id.len().abs_diff(target.len()) > max_distance
@@ -36,11 +38,23 @@ pub fn closest_notes(
             .chain(title)
             .chain(note.aliases())
         {
-            let name = slug::fold(name);
-            if name.chars().count().abs_diff(wanted_len) > max_distance {
+            if name.is_ascii() {
+                // Cheap tests first, on the bytes: the length, then the bag distance (a lower
+                // bound of the edit distance), before folding and the edit distance itself.
+                let trimmed = trim_ascii_whitespace(name.as_bytes());
+                if trimmed.len().abs_diff(wanted_len) > max_distance
+                    || wanted_bag
+                        .as_ref()
+                        .is_some_and(|bag| bag.distance_exceeds(trimmed, max_distance))
+                {
+                    continue;
+                }
+            }
+            fold_into(name, &mut folded);
+            if folded.chars().count().abs_diff(wanted_len) > max_distance {
                 continue;
             }
-            best = best.min(strsim::levenshtein(&name, &wanted));
+            best = best.min(strsim::levenshtein(&folded, &wanted));
         }
         if best <= max_distance {
             scored.push((best, kb.is_some_and(|kb| note.kb != kb), &note.id, file));
@@ -49,4 +63,102 @@ pub fn closest_notes(
     scored.sort();
     scored.dedup_by_key(|s| s.3);
     scored.into_iter().take(limit).map(|s| s.3).collect()
+}
+
+/// `slug::fold(name)` into a reused buffer (no allocation for ASCII names).
+fn fold_into(name: &str, out: &mut String) {
+    out.clear();
+    let trimmed = name.trim();
+    if trimmed.is_ascii() {
+        out.push_str(trimmed);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&slug::fold(trimmed));
+    }
+}
+
+/// How many times each ASCII byte occurs in a string.
+struct ByteBag([i16; 128]);
+
+impl ByteBag {
+    /// The bag of an ASCII string (already folded); `None` otherwise, or when too long to
+    /// count in `i16`.
+    fn of(text: &str) -> Option<ByteBag> {
+        if !text.is_ascii() || text.len() > i16::MAX as usize {
+            return None;
+        }
+        let mut counts = [0i16; 128];
+        for &b in text.as_bytes() {
+            counts[b as usize] += 1;
+        }
+        Some(ByteBag(counts))
+    }
+
+    /// Whether the bag distance to the ASCII bytes `other`, ignoring their case (the larger
+    /// count of characters only one side has, with multiplicity), exceeds `max`. One edit
+    /// changes at most one character on each side, so the edit distance then exceeds `max` too.
+    fn distance_exceeds(&self, other: &[u8], max: usize) -> bool {
+        if other.len() > i16::MAX as usize {
+            return false;
+        }
+        let mut counts = self.0;
+        for &b in other {
+            counts[(b & 0x7f).to_ascii_lowercase() as usize] -= 1;
+        }
+        let (mut only_self, mut only_other) = (0usize, 0usize);
+        for count in counts {
+            if count > 0 {
+                only_self += count as usize;
+            } else {
+                only_other += count.unsigned_abs() as usize;
+            }
+        }
+        only_self.max(only_other) > max
+    }
+}
+
+/// `str::trim` for ASCII text: the ASCII characters with the White_Space property.
+fn trim_ascii_whitespace(bytes: &[u8]) -> &[u8] {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteBag;
+
+    #[test]
+    fn bag_distance_never_exceeds_the_edit_distance() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "kitten",
+            "sitting",
+            "velor-tamin-412",
+            "velor-tamin-421",
+            "tamin-velor-412",
+            "zzzz",
+            "aaaa-bbbb",
+            "bbbb-aaaa-c",
+        ];
+        for a in words {
+            for b in words {
+                let distance = strsim::levenshtein(a, b);
+                let bag = ByteBag::of(a).unwrap();
+                for max in 0..12 {
+                    if bag.distance_exceeds(b.as_bytes(), max) {
+                        assert!(distance > max, "{a} / {b}: {distance} <= {max}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -48,7 +48,7 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
             // Notes score double the fuzzy score (see `rank`), so they beat equal headings.
             keep((score + 1, Reverse(file), Reverse(None)));
         }
-        if ranker.is_empty() {
+        if ranker.is_empty() || note.heading_mask & ranker.mask() != ranker.mask() {
             continue;
         }
         for (index, heading) in note.parsed.headings.iter().enumerate() {

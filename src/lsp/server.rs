@@ -524,16 +524,26 @@ impl Backend {
             // publishing every open document's diagnostics.
             return;
         }
-        let batch = {
-            let documents = lock(&self.state.documents);
-            let workspace = read(&self.state.workspace);
-            let settings = read(&self.state.settings);
-            let encoding = self.encoding();
-            let mut batch = Vec::new();
-            for path in paths {
-                let Ok(uri) = Url::from_file_path(&path) else {
-                    continue;
-                };
+        // On a blocking thread: after indexing this is every note, and the async workers must
+        // stay free (a notification just sent, like `ready`, waits for its writer task).
+        let this = self.clone();
+        let batch = tokio::task::spawn_blocking(move || this.diagnostics_batch(paths))
+            .await
+            .unwrap_or_default();
+        self.publish(batch).await;
+    }
+
+    fn diagnostics_batch(&self, paths: Vec<PathBuf>) -> Vec<(Url, Vec<Diagnostic>, Option<i32>)> {
+        let documents = lock(&self.state.documents);
+        let workspace = read(&self.state.workspace);
+        let settings = read(&self.state.settings);
+        let encoding = self.encoding();
+        // Every note's diagnostics after indexing: computed on all cores, in order.
+        use rayon::prelude::*;
+        paths
+            .into_par_iter()
+            .filter_map(|path| {
+                let uri = Url::from_file_path(&path).ok()?;
                 let open = documents.get(&uri);
                 let version = open.map(|d| d.version);
                 let diagnostics = match workspace.file_id(&path) {
@@ -554,11 +564,9 @@ impl Backend {
                     }
                     _ => Vec::new(),
                 };
-                batch.push((uri, diagnostics, version));
-            }
-            batch
-        };
-        self.publish(batch).await;
+                Some((uri, diagnostics, version))
+            })
+            .collect::<Vec<_>>()
     }
 
     async fn publish(&self, batch: Vec<(Url, Vec<Diagnostic>, Option<i32>)>) {

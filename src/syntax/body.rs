@@ -314,44 +314,125 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
 
 /// A paragraph's source as plain text: wiki-links shown as their display text, markdown
 /// emphasis markers dropped, white space collapsed, at most [`SUMMARY_MAX_CHARS`] characters.
+///
+/// One pass over the text, which stops as soon as the first [`SUMMARY_MAX_CHARS`] characters
+/// are certain (a long paragraph is not cleaned to its end just to be cut).
 pub fn plain_text(source: &str) -> String {
-    let mut out = String::with_capacity(source.len().min(SUMMARY_MAX_CHARS * 4));
+    let mut out = Plain::default();
+    // Bytes of text after link expansion; past this, the rest is taken as it is.
+    let mut expanded_len = 0usize;
     let mut rest = source;
-    while let Some(open) = rest.find("[[") {
-        out.push_str(&rest[..open]);
+    while let Some(open) = memchr::memmem::find(rest.as_bytes(), b"[[") {
+        if out.push(&rest[..open]) {
+            return out.cut();
+        }
+        expanded_len += open;
         let after = &rest[open + 2..];
-        match after.find("]]") {
+        match memchr::memmem::find(after.as_bytes(), b"]]") {
             Some(close) => {
                 let parts = parse_link_inner(&after[..close], 0);
                 let shown = match &parts.display {
                     Some(display) => display.text.to_string(),
-                    None => {
-                        let mut shown = parts.target.text.to_string();
-                        if let Some(heading) = &parts.heading {
-                            shown = format!("{shown} > {}", heading.text);
-                        }
-                        shown
-                    }
+                    None => match &parts.heading {
+                        Some(heading) => format!("{} > {}", parts.target.text, heading.text),
+                        None => parts.target.text.to_string(),
+                    },
                 };
-                out.push_str(&shown);
+                if out.push(&shown) {
+                    return out.cut();
+                }
+                expanded_len += shown.len();
                 rest = &after[close + 2..];
             }
             None => {
-                out.push_str("[[");
+                if out.push("[[") {
+                    return out.cut();
+                }
+                expanded_len += 2;
                 rest = after;
             }
         }
-        if out.len() > SUMMARY_MAX_CHARS * 4 {
+        if expanded_len > SUMMARY_MAX_CHARS * 4 {
             break;
         }
     }
-    out.push_str(rest);
-    let cleaned: String = out.replace(['*', '`'], "").replace("![", "[");
-    let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    // A trailing block id is not part of the prose.
-    let collapsed = match collapsed.rsplit_once(" ^") {
-        Some((before, id)) if !id.contains(' ') => before.to_owned(),
-        _ => collapsed,
-    };
-    super::truncate_chars(&collapsed, SUMMARY_MAX_CHARS)
+    if out.push(rest) {
+        return out.cut();
+    }
+    out.finish()
+}
+
+/// The cleaning steps of [`plain_text`], applied character by character: drop `*` and `` ` ``,
+/// turn `![` into `[`, collapse white space.
+#[derive(Default)]
+struct Plain {
+    text: String,
+    chars: usize,
+    /// A `!` that becomes nothing if a `[` follows.
+    bang: bool,
+    /// White space seen since the last character written.
+    space: bool,
+}
+
+impl Plain {
+    /// Adds `piece`; true when the first [`SUMMARY_MAX_CHARS`] characters of the result are
+    /// settled and more text follows them after a space (see [`Plain::cut`]).
+    fn push(&mut self, piece: &str) -> bool {
+        for c in piece.chars() {
+            if c == '*' || c == '`' {
+                continue;
+            }
+            if self.bang {
+                self.bang = false;
+                if c != '[' && self.write('!', true) {
+                    return true;
+                }
+            }
+            if c == '!' {
+                self.bang = true;
+            } else if self.write(c, true) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Writes `c`; with `may_stop`, returns true instead when the result is settled.
+    fn write(&mut self, c: char, may_stop: bool) -> bool {
+        if c.is_whitespace() {
+            self.space = !self.text.is_empty();
+            return false;
+        }
+        if self.space {
+            if may_stop && self.chars > SUMMARY_MAX_CHARS {
+                return true;
+            }
+            self.text.push(' ');
+            self.chars += 1;
+            self.space = false;
+        }
+        self.text.push(c);
+        self.chars += 1;
+        false
+    }
+
+    /// The result when a word follows the text after a space, past the cut: a trailing block
+    /// id could only be removed from beyond that space, so the first characters stand.
+    fn cut(self) -> String {
+        super::truncate_chars(&self.text, SUMMARY_MAX_CHARS)
+    }
+
+    fn finish(mut self) -> String {
+        if self.bang {
+            self.bang = false;
+            self.write('!', false);
+        }
+        let collapsed = self.text;
+        // A trailing block id is not part of the prose.
+        let collapsed = match collapsed.rsplit_once(" ^") {
+            Some((before, id)) if !id.contains(' ') => before.to_owned(),
+            _ => collapsed,
+        };
+        super::truncate_chars(&collapsed, SUMMARY_MAX_CHARS)
+    }
 }

@@ -163,6 +163,10 @@ pub fn parse_note(text: &str) -> ParsedNote {
         Some(summary) => truncate_chars(&summary, SUMMARY_MAX_CHARS).into(),
         None => body.summary.into(),
     };
+    // The index keeps every note's facts: no spare capacity.
+    note.links.shrink_to_fit();
+    note.headings.shrink_to_fit();
+    note.block_ids.shrink_to_fit();
     note
 }
 
