@@ -48,6 +48,35 @@ pub struct Note {
     pub name_mask: u64,
     /// [`char_mask`] of all the headings' words together, to the same end.
     pub heading_mask: u64,
+    /// [`NameKey`]s of the id and of [`Note::title`]: whole-name and prefix tests of short
+    /// queries without reading the names themselves.
+    pub id_key: Option<NameKey>,
+    pub title_key: Option<NameKey>,
+}
+
+/// The start of an ASCII name, trimmed and lowercased (zero-padded), and its trimmed length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameKey {
+    pub head: [u8; 8],
+    pub len: u32,
+}
+
+impl NameKey {
+    /// `None` for a name that is not all ASCII.
+    pub fn of(name: &str) -> Option<NameKey> {
+        if !name.is_ascii() {
+            return None;
+        }
+        let trimmed = name.trim();
+        let mut head = [0u8; 8];
+        for (slot, byte) in head.iter_mut().zip(trimmed.bytes()) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        Some(NameKey {
+            head,
+            len: trimmed.len() as u32,
+        })
+    }
 }
 
 impl Note {
@@ -116,6 +145,8 @@ pub struct Workspace {
     /// Every note's [`Note::name_mask`] by file id (0 for a removed note): one dense array for
     /// name searches to scan before they touch any note.
     name_masks: Vec<u64>,
+    /// How many notes each KB holds, by KB id (for `visible_kbs`, without a scan of all notes).
+    kb_note_counts: Vec<u32>,
     pub config: IndexConfig,
 }
 
@@ -170,13 +201,29 @@ impl Workspace {
 
     /// KBs that count for a person: those with a kb.yaml, and implicit ones holding notes.
     pub fn visible_kbs(&self) -> Vec<KbId> {
-        let mut used = vec![false; self.kbs.len()];
-        for note in self.notes.iter().flatten() {
-            used[note.kb.0 as usize] = true;
-        }
         self.kb_ids()
-            .filter(|&id| !self.kb(id).is_implicit() || used[id.0 as usize])
+            .filter(|&id| {
+                !self.kb(id).is_implicit()
+                    || self
+                        .kb_note_counts
+                        .get(id.0 as usize)
+                        .is_some_and(|&n| n > 0)
+            })
             .collect()
+    }
+
+    /// Counts a note into (`add`) or out of `kb`.
+    fn count_note(&mut self, kb: KbId, add: bool) {
+        let index = kb.0 as usize;
+        if self.kb_note_counts.len() <= index {
+            self.kb_note_counts.resize(index + 1, 0);
+        }
+        let count = &mut self.kb_note_counts[index];
+        *count = if add {
+            *count + 1
+        } else {
+            count.saturating_sub(1)
+        };
     }
 
     /// A KB by name or shortname, case-insensitively.
@@ -254,10 +301,13 @@ impl Workspace {
             })
             .collect();
         for (i, kb, kb_path) in moves {
-            if let Some(note) = self.notes[i].as_mut() {
-                note.kb = kb;
-                note.kb_path = kb_path;
-            }
+            let Some(note) = self.notes[i].as_mut() else {
+                continue;
+            };
+            let old = std::mem::replace(&mut note.kb, kb);
+            note.kb_path = kb_path;
+            self.count_note(old, false);
+            self.count_note(kb, true);
         }
     }
 
@@ -332,6 +382,10 @@ impl Workspace {
         let mut affected = self.unindex(file);
         let note = self.make_note(path, parsed);
         self.name_masks[file.0 as usize] = note.name_mask;
+        if let Some(old) = self.notes[file.0 as usize].as_ref().map(|n| n.kb) {
+            self.count_note(old, false);
+        }
+        self.count_note(note.kb, true);
         self.notes[file.0 as usize] = Some(note);
         affected.extend(self.index(file));
         affected.push(file);
@@ -346,7 +400,9 @@ impl Workspace {
             return Vec::new();
         };
         let mut affected = self.unindex(file);
-        self.notes[file.0 as usize] = None;
+        if let Some(old) = self.notes[file.0 as usize].take() {
+            self.count_note(old.kb, false);
+        }
         self.name_masks[file.0 as usize] = 0;
         affected.retain(|&f| f != file);
         affected.sort_unstable();
@@ -386,6 +442,7 @@ impl Workspace {
             let file = FileId(self.notes.len() as u32);
             self.file_by_path.insert(note.path.clone(), file);
             self.name_masks.push(note.name_mask);
+            self.count_note(note.kb, true);
             self.notes.push(Some(note));
             self.add_keys(file, keys, false);
         }
@@ -414,7 +471,11 @@ impl Workspace {
             parsed,
             name_mask: 0,
             heading_mask: 0,
+            id_key: None,
+            title_key: None,
         };
+        note.id_key = NameKey::of(&note.id);
+        note.title_key = NameKey::of(note.title());
         note.name_mask = std::iter::once(&*note.id)
             .chain(std::iter::once(note.title()))
             .chain(note.aliases())

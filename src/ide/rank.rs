@@ -10,7 +10,10 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::slug;
-use crate::workspace::{Note, char_mask};
+use crate::workspace::{NameKey, Note, char_mask};
+
+/// How many leading bytes a [`NameKey`] holds.
+const KEY_LEN: usize = 8;
 
 /// Score added for a whole id or title match, above any fuzzy score.
 const EXACT_TIER: u32 = 3_000_000;
@@ -96,18 +99,30 @@ impl NoteRanker {
         if note.name_mask & self.mask != self.mask {
             return None;
         }
-        let title = note.title();
-        Some(
-            if eq_folded(&note.id, &self.folded) || eq_folded(title, &self.folded) {
-                EXACT_TIER
-            } else if starts_with_folded(&note.id, &self.folded)
-                || starts_with_folded(title, &self.folded)
-            {
-                PREFIX_TIER
-            } else {
-                0
-            },
-        )
+        // (whole name, prefix) for the id and the title; from the note's name keys when the
+        // query is short enough, which spares reading the names.
+        let query = self.folded.as_bytes();
+        let from_key = |key: Option<NameKey>| {
+            let key = key.filter(|_| query.len() <= KEY_LEN)?;
+            let len = key.len as usize;
+            let prefix = len >= query.len() && key.head[..query.len()] == *query;
+            Some((prefix && len == query.len(), prefix))
+        };
+        let test = |name: &str| {
+            (
+                eq_folded(name, &self.folded),
+                starts_with_folded(name, &self.folded),
+            )
+        };
+        let id = from_key(note.id_key).unwrap_or_else(|| test(&note.id));
+        let title = from_key(note.title_key).unwrap_or_else(|| test(note.title()));
+        Some(if id.0 || title.0 {
+            EXACT_TIER
+        } else if id.1 || title.1 {
+            PREFIX_TIER
+        } else {
+            0
+        })
     }
 
     /// The plain fuzzy score of any text (a heading, say); `None` when it does not match.
