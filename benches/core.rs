@@ -196,6 +196,17 @@ mod completion {
     }
 }
 
+mod symbols {
+    use super::*;
+
+    /// A workspace symbol search (100 results, as the server asks) over a 10k vault.
+    #[divan::bench(args = ["", "br", "bra", "brav", "zzq"])]
+    fn query_10k(bencher: Bencher, query: &str) {
+        let workspace = &*WORKSPACE_10K;
+        bencher.bench(|| ide::workspace_symbols(workspace, black_box(query), 100));
+    }
+}
+
 mod features {
     use super::*;
 

@@ -145,6 +145,8 @@ pub struct Workspace {
     /// Every note's [`Note::name_mask`] by file id (0 for a removed note): one dense array for
     /// name searches to scan before they touch any note.
     name_masks: Vec<u64>,
+    /// Every note's names and headings in one buffer, for name searches (workspace symbols).
+    names: NameTable,
     /// How many notes each KB holds, by KB id (for `visible_kbs`, without a scan of all notes).
     kb_note_counts: Vec<u32>,
     pub config: IndexConfig,
@@ -382,6 +384,7 @@ impl Workspace {
         let mut affected = self.unindex(file);
         let note = self.make_note(path, parsed);
         self.name_masks[file.0 as usize] = note.name_mask;
+        self.names.insert(file, &note);
         if let Some(old) = self.notes[file.0 as usize].as_ref().map(|n| n.kb) {
             self.count_note(old, false);
         }
@@ -389,6 +392,7 @@ impl Workspace {
         self.notes[file.0 as usize] = Some(note);
         affected.extend(self.index(file));
         affected.push(file);
+        self.compact_names();
         affected.sort_unstable();
         affected.dedup();
         (file, affected)
@@ -404,6 +408,8 @@ impl Workspace {
             self.count_note(old.kb, false);
         }
         self.name_masks[file.0 as usize] = 0;
+        self.names.remove(file);
+        self.compact_names();
         affected.retain(|&f| f != file);
         affected.sort_unstable();
         affected.dedup();
@@ -442,6 +448,7 @@ impl Workspace {
             let file = FileId(self.notes.len() as u32);
             self.file_by_path.insert(note.path.clone(), file);
             self.name_masks.push(note.name_mask);
+            self.names.insert(file, &note);
             self.count_note(note.kb, true);
             self.notes.push(Some(note));
             self.add_keys(file, keys, false);
@@ -616,6 +623,22 @@ impl Workspace {
             .filter_map(|(i, _)| Some((FileId(i as u32), self.notes[i].as_ref()?)))
     }
 
+    /// The names and headings of every note (see [`NameTable`]).
+    pub fn names(&self) -> &NameTable {
+        &self.names
+    }
+
+    /// Rebuilds the name table once most of it is names of replaced or removed notes.
+    fn compact_names(&mut self) {
+        if self.names.dead > 4096 && self.names.dead > self.names.entries.len() / 2 {
+            let mut names = NameTable::default();
+            for (file, note) in self.notes() {
+                names.insert(file, note);
+            }
+            self.names = names;
+        }
+    }
+
     /// Every link key in use, with the notes using it (for "wanted pages").
     pub fn link_keys(&self) -> impl Iterator<Item = (&str, &[FileId])> {
         self.linked_from.iter().map(|(k, v)| (&**k, v.as_slice()))
@@ -685,4 +708,93 @@ fn remove_from(map: &mut HashMap<Box<str>, Vec<FileId>>, key: &str, file: FileId
         }
     }
     false
+}
+
+/// [`NameEntry::kind`] of a note's id, title or alias.
+pub const NOTE_NAME: u32 = u32::MAX;
+
+/// Marks the entries of a replaced or removed note.
+const DEAD: FileId = FileId(u32::MAX);
+
+/// A name in a [`NameTable`].
+#[derive(Clone, Copy, Debug)]
+pub struct NameEntry {
+    start: u32,
+    len: u32,
+    pub file: FileId,
+    /// [`NOTE_NAME`] for the id, [`Note::title`] or an alias; else the heading's index.
+    pub kind: u32,
+}
+
+/// Every note's id, title, aliases and heading texts, as written, in one buffer, with a
+/// [`char_mask`] for each in a dense array: a search screens the masks and reads only the
+/// names that pass, sequentially, instead of chasing each note's separately allocated strings.
+///
+/// A note's entries are contiguous: its id, title and aliases (in that order), then its
+/// headings. Replacing or removing a note leaves its old entries behind as dead ones; the
+/// workspace rebuilds the table when they outnumber the live ones.
+#[derive(Default)]
+pub struct NameTable {
+    text: String,
+    masks: Vec<u64>,
+    entries: Vec<NameEntry>,
+    /// By file id: the range of the note's entries.
+    spans: Vec<(u32, u32)>,
+    dead: usize,
+}
+
+impl NameTable {
+    fn insert(&mut self, file: FileId, note: &Note) {
+        self.remove(file);
+        let start = self.entries.len() as u32;
+        let names = std::iter::once(&*note.id)
+            .chain(std::iter::once(note.title()))
+            .chain(note.aliases())
+            .map(|name| (name, NOTE_NAME));
+        let headings = note
+            .parsed
+            .headings
+            .iter()
+            .enumerate()
+            .map(|(index, heading)| (&*heading.text, index as u32));
+        for (name, kind) in names.chain(headings) {
+            self.masks.push(char_mask(name));
+            self.entries.push(NameEntry {
+                start: self.text.len() as u32,
+                len: name.len() as u32,
+                file,
+                kind,
+            });
+            self.text.push_str(name);
+        }
+        let index = file.0 as usize;
+        if self.spans.len() <= index {
+            self.spans.resize(index + 1, (0, 0));
+        }
+        self.spans[index] = (start, self.entries.len() as u32);
+    }
+
+    fn remove(&mut self, file: FileId) {
+        let Some(span) = self.spans.get_mut(file.0 as usize) else {
+            return;
+        };
+        let (start, end) = std::mem::take(span);
+        for entry in &mut self.entries[start as usize..end as usize] {
+            entry.file = DEAD;
+        }
+        self.dead += (end - start) as usize;
+    }
+
+    /// The live entries whose [`char_mask`] holds all the bits of `mask`, with their text;
+    /// each note's entries together, in the order described on [`NameTable`].
+    pub fn matching(&self, mask: u64) -> impl Iterator<Item = (&str, NameEntry)> {
+        self.masks
+            .iter()
+            .zip(&self.entries)
+            .filter(move |&(&names, entry)| names & mask == mask && entry.file != DEAD)
+            .map(|(_, &entry)| {
+                let start = entry.start as usize;
+                (&self.text[start..start + entry.len as usize], entry)
+            })
+    }
 }

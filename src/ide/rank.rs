@@ -70,6 +70,15 @@ impl NoteRanker {
         self.mask
     }
 
+    /// Whether every fuzzy score, doubled as [`NoteRanker::score_note`] does, stays below
+    /// [`PREFIX_TIER`]: then a note whose id or title starts with the query outranks every
+    /// note that only matches fuzzily and every heading. Each word of the query scores at
+    /// most `u16::MAX`, so this holds for any query of up to 15 words.
+    pub fn fuzzy_below_tiers(&self) -> bool {
+        let most = u64::from(u16::MAX) * self.pattern.atoms.len() as u64;
+        most * 2 + 1 < u64::from(PREFIX_TIER)
+    }
+
     /// Whether the query is empty (every note then scores 0).
     pub fn is_empty(&self) -> bool {
         self.folded.is_empty()

@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 use super::document_symbols::SymbolKind;
 use super::rank::NoteRanker;
 use crate::text::{FileId, TextRange};
-use crate::workspace::Workspace;
+use crate::workspace::{NOTE_NAME, Workspace};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceSymbol {
@@ -43,25 +43,73 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
             best.push(Reverse(hit));
         }
     };
-    for (file, note) in workspace.notes() {
-        if let Some(score) = ranker.score_note(note) {
-            // Notes score double the fuzzy score (see `rank`), so they beat equal headings.
-            keep((score + 1, Reverse(file), Reverse(None)));
-        }
-        if ranker.is_empty() || note.heading_mask & ranker.mask() != ranker.mask() {
-            continue;
-        }
-        for (index, heading) in note.parsed.headings.iter().enumerate() {
-            if let Some(score) = ranker.score_text(&heading.text) {
-                keep((score, Reverse(file), Reverse(Some(index))));
+    // Notes whose id or title is the query or starts with it outrank every other note and
+    // every heading (see `rank`). The best `limit` hits do not depend on the order of the
+    // scan, so these notes go first: when `limit` of them match, nothing else can enter.
+    let mut tiered = Vec::new();
+    if !ranker.is_empty() {
+        for (file, note) in workspace.notes_with_name_mask(ranker.mask()) {
+            if ranker.tier(note).is_some_and(|tier| tier > 0) {
+                tiered.push(file);
+                if let Some(score) = ranker.score_note(note) {
+                    keep((score + 1, Reverse(file), Reverse(None)));
+                }
             }
         }
+        if tiered.len() >= limit && ranker.fuzzy_below_tiers() {
+            return answer(workspace, &mut ranker, best);
+        }
     }
+    if ranker.is_empty() {
+        // Every note scores 0; headings are left out.
+        for (file, _) in workspace.notes() {
+            keep((1, Reverse(file), Reverse(None)));
+        }
+        return answer(workspace, &mut ranker, best);
+    }
+    // The other notes and the headings, from the name table: a note that is not tiered
+    // scores double its best fuzzy score over its id, title and aliases (as in
+    // `NoteRanker::score_note`), which come together before its headings.
+    let mut note_best: Option<(FileId, u32)> = None;
+    let flush = |note_best: &mut Option<(FileId, u32)>, keep: &mut dyn FnMut(Hit)| {
+        if let Some((file, score)) = note_best.take()
+            && tiered.binary_search(&file).is_err()
+        {
+            keep((score * 2 + 1, Reverse(file), Reverse(None)));
+        }
+    };
+    for (text, entry) in workspace.names().matching(ranker.mask()) {
+        if note_best.is_some_and(|(file, _)| file != entry.file || entry.kind != NOTE_NAME) {
+            flush(&mut note_best, &mut keep);
+        }
+        let Some(score) = ranker.score_text(text) else {
+            continue;
+        };
+        if entry.kind == NOTE_NAME {
+            let best = note_best.get_or_insert((entry.file, 0));
+            best.1 = best.1.max(score);
+        } else {
+            keep((
+                score,
+                Reverse(entry.file),
+                Reverse(Some(entry.kind as usize)),
+            ));
+        }
+    }
+    flush(&mut note_best, &mut keep);
+    answer(workspace, &mut ranker, best)
+}
+
+fn answer(
+    workspace: &Workspace,
+    ranker: &mut NoteRanker,
+    best: BinaryHeap<Reverse<Hit>>,
+) -> Vec<WorkspaceSymbol> {
     let mut hits = best.into_vec();
     hits.sort();
     hits.into_iter()
         .filter_map(|Reverse((_, Reverse(file), Reverse(heading)))| {
-            symbol(workspace, &mut ranker, file, heading)
+            symbol(workspace, ranker, file, heading)
         })
         .collect()
 }
@@ -153,6 +201,71 @@ title: Linden Hive
             );
         }
         expect.assert_eq(&out);
+    }
+
+    /// The plain scan that the name table replaces: every note, then its headings.
+    fn reference(workspace: &Workspace, query: &str, limit: usize) -> Vec<(FileId, String)> {
+        let mut ranker = NoteRanker::new(query);
+        let mut hits = Vec::new();
+        for (file, note) in workspace.notes() {
+            if let Some(score) = ranker.score_note(note) {
+                hits.push((score + 1, Reverse(file), Reverse(None)));
+            }
+            if ranker.is_empty() {
+                continue;
+            }
+            for (index, heading) in note.parsed.headings.iter().enumerate() {
+                if let Some(score) = ranker.score_text(&heading.text) {
+                    hits.push((score, Reverse(file), Reverse(Some(index))));
+                }
+            }
+        }
+        hits.sort_by(|a, b| b.cmp(a));
+        hits.truncate(limit);
+        hits.into_iter()
+            .filter_map(|(_, Reverse(file), Reverse(heading))| {
+                let s = symbol(workspace, &mut ranker, file, heading)?;
+                Some((s.file, s.name))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn name_table_follows_edits_and_removals() {
+        let mut f = Fixture::parse(NOTES);
+        let root = f.workspace.roots()[0].clone();
+        let queries = [
+            "", "li", "lin", "lime", "h", "hea", "tem", "x", "fl ow", "Linden",
+        ];
+        for round in 0..2_500u32 {
+            let name = format!("n{}.md", round % 40);
+            let path = root.join("apiary").join(&name);
+            if round % 7 == 3 {
+                f.workspace.remove_note(&path);
+            } else {
+                let text = format!(
+                    "---\ntitle: Lime {round}\naliases: [Hive {}]\n---\n# Heading {round}\n## Lime {}\n",
+                    round % 3,
+                    round % 11
+                );
+                f.workspace.set_note(path, crate::syntax::parse_note(&text));
+            }
+            if round % 250 == 0 || round > 2_490 {
+                for query in queries {
+                    for limit in [1, 3, 50] {
+                        let got: Vec<_> = workspace_symbols(&f.workspace, query, limit)
+                            .into_iter()
+                            .map(|s| (s.file, s.name))
+                            .collect();
+                        assert_eq!(
+                            got,
+                            reference(&f.workspace, query, limit),
+                            "{query} {limit}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
