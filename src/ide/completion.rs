@@ -15,7 +15,7 @@
 use super::rank::NoteRanker;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, Note, Workspace};
+use crate::workspace::{KbId, NOTE_NAME, Note, Workspace};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionConfig {
@@ -252,8 +252,8 @@ fn typed_prefix_filter(typed: &str, filter: &str) -> String {
 
 /// The best `limit` notes for `query` (see [`super::rank`]), and whether more matched:
 /// `(file, score)`, best first, stable for equal scores; notes of `from_kb` win ties.
-fn rank_notes(
-    workspace: &Workspace,
+fn rank_notes<'w>(
+    workspace: &'w Workspace,
     only_kb: Option<KbId>,
     from_kb: Option<KbId>,
     query: &str,
@@ -273,38 +273,78 @@ fn rank_notes(
         );
     }
     let only_tiered = tiered.len() > limit;
-    let candidates: Box<dyn Iterator<Item = (FileId, &Note)>> = if only_tiered {
-        Box::new(
-            tiered
-                .iter()
-                .filter_map(|&file| Some((file, workspace.note(file)?))),
-        )
-    } else {
-        Box::new(workspace.notes_with_name_mask(ranker.mask()))
-    };
     let order = |a: &(u32, FileId, &str), b: &(u32, FileId, &str)| {
         b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1))
     };
     // The best `limit` so far, in order: most notes lose to the worst of them in one compare
-    // (of scores, mostly), so only the answer is ever sorted.
+    // (of scores, mostly), so only the answer is ever sorted. The answer does not depend on
+    // the order in which notes are offered.
     let mut best: Vec<(u32, FileId, &str)> = Vec::new();
     let mut matched = 0usize;
-    for (file, note) in candidates {
+    let mut offer = |file: FileId, note: &'w Note, score: u32| {
         if !in_scope(note) {
-            continue;
+            return;
         }
-        let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
-        let Some(score) = ranker.score_note(note) else {
-            continue;
-        };
         matched += 1;
+        let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
         let hit = (score + home_bonus, file, &*note.id);
         if best.len() == limit && best.last().is_some_and(|worst| order(&hit, worst).is_ge()) {
-            continue;
+            return;
         }
         let at = best.partition_point(|kept| order(kept, &hit).is_lt());
         best.insert(at, hit);
         best.truncate(limit);
+    };
+    if ranker.is_empty() || limit == usize::MAX || only_tiered {
+        let candidates: Box<dyn Iterator<Item = (FileId, &Note)>> = if only_tiered {
+            Box::new(
+                tiered
+                    .iter()
+                    .filter_map(|&file| Some((file, workspace.note(file)?))),
+            )
+        } else {
+            Box::new(workspace.notes_with_name_mask(ranker.mask()))
+        };
+        for (file, note) in candidates {
+            if in_scope(note)
+                && let Some(score) = ranker.score_note(note)
+            {
+                offer(file, note, score);
+            }
+        }
+    } else {
+        // The tiered notes, then every other note with a name that matches fuzzily, from the
+        // name table (a note's id, title and aliases come together): its score is double
+        // the best (see `NoteRanker::score_note`).
+        for &file in &tiered {
+            if let Some(note) = workspace.note(file)
+                && let Some(score) = ranker.score_note(note)
+            {
+                offer(file, note, score);
+            }
+        }
+        let mut note_best: Option<(FileId, u32)> = None;
+        let mut flush = |note_best: &mut Option<(FileId, u32)>| {
+            if let Some((file, score)) = note_best.take()
+                && tiered.binary_search(&file).is_err()
+                && let Some(note) = workspace.note(file)
+            {
+                offer(file, note, score * 2);
+            }
+        };
+        for (text, entry) in workspace.names().matching(ranker.mask()) {
+            if entry.kind != NOTE_NAME {
+                continue;
+            }
+            if note_best.is_some_and(|(file, _)| file != entry.file) {
+                flush(&mut note_best);
+            }
+            if let Some(score) = ranker.score_text(text) {
+                let best = note_best.get_or_insert((entry.file, 0));
+                best.1 = best.1.max(score);
+            }
+        }
+        flush(&mut note_best);
     }
     let more = only_tiered || matched > limit;
     let ranked = best
