@@ -6,8 +6,10 @@
 //! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
 //! facts over. Which note a link means is decided in [`crate::slug`], never here.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::slug;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
