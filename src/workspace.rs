@@ -112,6 +112,12 @@ impl Note {
             .flat_map(|fm| fm.aliases.iter().map(|a| &*a.text))
     }
 
+    /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
+    pub fn id_value(&self) -> Option<&crate::syntax::Value> {
+        let fm = self.parsed.frontmatter.as_ref()?;
+        fm.id.as_ref().filter(|id| !id.text.trim().is_empty())
+    }
+
     pub fn tags(&self) -> impl Iterator<Item = &str> {
         self.parsed
             .frontmatter

@@ -40,12 +40,7 @@ pub fn will_rename_files(workspace: &Workspace, moves: &[(PathBuf, PathBuf)]) ->
         };
         let new_kb = workspace.kb_for_path(to);
         let new_kb_path = workspace.kb_relative_path(new_kb, to);
-        let id_value = note
-            .parsed
-            .frontmatter
-            .as_ref()
-            .and_then(|fm| fm.id.as_ref())
-            .filter(|id| !id.text.trim().is_empty());
+        let id_value = note.id_value();
         let new_id = match id_value {
             _ if *note.stem != *note.id || new_stem == &*note.stem => None,
             None => check_id_syntax(new_stem).is_ok().then_some(new_stem),

@@ -193,12 +193,7 @@ fn rename_note(
     if new_id == *note.id {
         return Ok(Renamed::default());
     }
-    let id_value = note
-        .parsed
-        .frontmatter
-        .as_ref()
-        .and_then(|fm| fm.id.as_ref())
-        .filter(|id| !id.text.trim().is_empty());
+    let id_value = note.id_value();
     let new_path = (*note.stem == *note.id).then(|| with_stem(&note.path, &new_id));
     if id_value.is_none() && !config.rename_files {
         return Err(format!(
