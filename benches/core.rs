@@ -42,6 +42,8 @@ static VAULT_1K: LazyLock<Files> = LazyLock::new(|| generate(1_000));
 static VAULT_10K: LazyLock<Files> = LazyLock::new(|| generate(10_000));
 static PARSED_10K: LazyLock<Vec<(PathBuf, ParsedNote)>> = LazyLock::new(|| parse_all(&VAULT_10K));
 static WORKSPACE_10K: LazyLock<Workspace> = LazyLock::new(|| build(&VAULT_10K));
+/// Built only by the benchmarks that need it (a few seconds, ~600 MB while building).
+static WORKSPACE_100K: LazyLock<Workspace> = LazyLock::new(|| build(&generate(100_000)));
 
 fn is_note(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "md")
@@ -186,6 +188,20 @@ mod completion {
     fn rank_10k(bencher: Bencher, query: &str) {
         let workspace = &*WORKSPACE_10K;
         let (file, _) = workspace.notes().nth(500).unwrap();
+        let text = format!("See [[{query}");
+        let position = FilePosition {
+            file,
+            offset: text.len() as u32,
+        };
+        let config = CompletionConfig::default();
+        bencher.bench(|| ide::completion(workspace, position, black_box(&text), &config));
+    }
+
+    /// The same at 100k notes (the issue's scale for the completion target).
+    #[divan::bench(args = ["", "b", "br", "bra", "zzq"])]
+    fn rank_100k(bencher: Bencher, query: &str) {
+        let workspace = &*WORKSPACE_100K;
+        let (file, _) = workspace.notes().nth(5_000).unwrap();
         let text = format!("See [[{query}");
         let position = FilePosition {
             file,

@@ -63,6 +63,54 @@ pub struct NameKey {
     pub len: u32,
 }
 
+/// What name searches read about each note, in one dense array by file id
+/// ([`Workspace::name_facts`]): a scan of 100k notes then reads a few MB in order instead of
+/// chasing a pointer into every note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameFacts {
+    /// [`Note::name_mask`]; 0 for a removed note.
+    pub mask: u64,
+    pub id_key: Option<NameKey>,
+    pub title_key: Option<NameKey>,
+    /// [`id_head`] of the id: orders notes by id without reading most ids.
+    pub id_head: u64,
+    pub kb: KbId,
+    /// Whether a note has this file id (false once removed).
+    pub live: bool,
+}
+
+impl NameFacts {
+    const REMOVED: NameFacts = NameFacts {
+        mask: 0,
+        id_key: None,
+        title_key: None,
+        id_head: 0,
+        kb: KbId(0),
+        live: false,
+    };
+
+    fn of(note: &Note) -> NameFacts {
+        NameFacts {
+            mask: note.name_mask,
+            id_key: note.id_key,
+            title_key: note.title_key,
+            id_head: id_head(&note.id),
+            kb: note.kb,
+            live: true,
+        }
+    }
+}
+
+/// The first 8 bytes of `id`, zero-padded, as a big-endian number: ids compare as their heads
+/// do, except that equal heads (ids sharing 8 leading bytes, or equal) need the ids themselves.
+pub fn id_head(id: &str) -> u64 {
+    let mut head = [0u8; 8];
+    for (slot, byte) in head.iter_mut().zip(id.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(head)
+}
+
 impl NameKey {
     /// `None` for a name that is not all ASCII.
     pub fn of(name: &str) -> Option<NameKey> {
@@ -150,9 +198,9 @@ pub struct Workspace {
     linked_from: HashMap<Box<str>, Vec<FileId>>,
     /// The keys of `linked_from`, sorted, for prefix searches (wanted pages).
     sorted_link_keys: BTreeSet<Box<str>>,
-    /// Every note's [`Note::name_mask`] by file id (0 for a removed note): one dense array for
-    /// name searches to scan before they touch any note.
-    name_masks: Vec<u64>,
+    /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
+    /// before they touch any note.
+    name_facts: Vec<NameFacts>,
     /// Every note's names and headings in one buffer, for name searches (workspace symbols).
     names: NameTable,
     /// How many notes each KB holds, by KB id (for `visible_kbs`, without a scan of all notes).
@@ -384,14 +432,14 @@ impl Workspace {
             None => {
                 let file = FileId(self.notes.len() as u32);
                 self.notes.push(None);
-                self.name_masks.push(0);
+                self.name_facts.push(NameFacts::REMOVED);
                 self.file_by_path.insert(path.clone(), file);
                 file
             }
         };
         let mut affected = self.unindex(file);
         let note = self.make_note(path, parsed);
-        self.name_masks[file.0 as usize] = note.name_mask;
+        self.name_facts[file.0 as usize] = NameFacts::of(&note);
         self.names.insert(file, &note);
         if let Some(old) = self.notes[file.0 as usize].as_ref().map(|n| n.kb) {
             self.count_note(old, false);
@@ -415,7 +463,7 @@ impl Workspace {
         if let Some(old) = self.notes[file.0 as usize].take() {
             self.count_note(old.kb, false);
         }
-        self.name_masks[file.0 as usize] = 0;
+        self.name_facts[file.0 as usize] = NameFacts::REMOVED;
         self.names.remove(file);
         self.compact_names();
         affected.retain(|&f| f != file);
@@ -455,7 +503,7 @@ impl Workspace {
             }
             let file = FileId(self.notes.len() as u32);
             self.file_by_path.insert(note.path.clone(), file);
-            self.name_masks.push(note.name_mask);
+            self.name_facts.push(NameFacts::of(&note));
             self.names.insert(file, &note);
             self.count_note(note.kb, true);
             self.notes.push(Some(note));
@@ -624,11 +672,16 @@ impl Workspace {
 
     /// Notes whose [`Note::name_mask`] holds all the bits of `mask`, in file-id order.
     pub fn notes_with_name_mask(&self, mask: u64) -> impl Iterator<Item = (FileId, &Note)> {
-        self.name_masks
+        self.name_facts
             .iter()
             .enumerate()
-            .filter(move |&(_, &names)| names & mask == mask)
+            .filter(move |&(_, facts)| facts.live && facts.mask & mask == mask)
             .filter_map(|(i, _)| Some((FileId(i as u32), self.notes[i].as_ref()?)))
+    }
+
+    /// Every file id's [`NameFacts`], indexed by file id (removed notes are not `live`).
+    pub fn name_facts(&self) -> &[NameFacts] {
+        &self.name_facts
     }
 
     /// The names and headings of every note (see [`NameTable`]).

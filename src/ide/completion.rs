@@ -15,7 +15,7 @@
 use super::rank::NoteRanker;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, NOTE_NAME, Note, Workspace};
+use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionConfig {
@@ -252,42 +252,67 @@ fn typed_prefix_filter(typed: &str, filter: &str) -> String {
 
 /// The best `limit` notes for `query` (see [`super::rank`]), and whether more matched:
 /// `(file, score)`, best first, stable for equal scores; notes of `from_kb` win ties.
-fn rank_notes<'w>(
-    workspace: &'w Workspace,
+///
+/// The scans read the workspace's dense [`NameFacts`] (masks, name keys, KB and id head of
+/// every note) and touch a note only to score it fuzzily or to break a tie between ids.
+fn rank_notes(
+    workspace: &Workspace,
     only_kb: Option<KbId>,
     from_kb: Option<KbId>,
     query: &str,
     limit: usize,
 ) -> (Vec<(FileId, u32)>, bool) {
     let mut ranker = NoteRanker::new(query);
-    let in_scope = |note: &Note| only_kb.is_none_or(|kb| note.kb == kb);
+    let facts = workspace.name_facts();
+    let in_scope = |facts: &NameFacts| facts.live && only_kb.is_none_or(|kb| facts.kb == kb);
+    let candidates = || {
+        let mask = ranker.mask();
+        facts
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| in_scope(f) && f.mask & mask == mask)
+            .map(|(i, f)| (FileId(i as u32), f))
+    };
     // More than `limit` whole-name or prefix matches outrank every other note (a fuzzy score
-    // never reaches the prefix tier): then only they need the fuzzy matcher.
-    let mut tiered: Vec<FileId> = Vec::new();
+    // never reaches the prefix tier): then only they need scoring. `(file, tier)`, by file.
+    let mut tiered: Vec<(FileId, u32)> = Vec::new();
     if !ranker.is_empty() && limit != usize::MAX {
-        tiered.extend(
-            workspace
-                .notes_with_name_mask(ranker.mask())
-                .filter(|(_, note)| in_scope(note) && ranker.tier(note).is_some_and(|t| t > 0))
-                .map(|(file, _)| file),
-        );
+        for (file, f) in candidates() {
+            if let Some(tier) = ranker.tier_from_facts(f, || workspace.note(file))
+                && tier > 0
+            {
+                tiered.push((file, tier));
+            }
+        }
     }
     let only_tiered = tiered.len() > limit;
-    let order = |a: &(u32, FileId, &str), b: &(u32, FileId, &str)| {
-        b.0.cmp(&a.0).then_with(|| a.2.cmp(b.2)).then(a.1.cmp(&b.1))
+    let id_of = |file: FileId| workspace.note(file).map_or("", |note| &*note.id);
+    // Higher score first, then by id, then by file; the id head decides most id comparisons
+    // without reading the ids.
+    let order = |a: &RankHit, b: &RankHit| {
+        b.score
+            .cmp(&a.score)
+            .then(a.id_head.cmp(&b.id_head))
+            .then_with(|| id_of(a.file).cmp(id_of(b.file)))
+            .then(a.file.cmp(&b.file))
     };
     // The best `limit` so far, in order: most notes lose to the worst of them in one compare
-    // (of scores, mostly), so only the answer is ever sorted. The answer does not depend on
-    // the order in which notes are offered.
-    let mut best: Vec<(u32, FileId, &str)> = Vec::new();
+    // (of scores and id heads, mostly), so only the answer is ever sorted. The answer does
+    // not depend on the order in which notes are offered.
+    let mut best: Vec<RankHit> = Vec::new();
     let mut matched = 0usize;
-    let mut offer = |file: FileId, note: &'w Note, score: u32| {
-        if !in_scope(note) {
+    let mut offer = |file: FileId, score: u32| {
+        let f = &facts[file.0 as usize];
+        if !in_scope(f) {
             return;
         }
         matched += 1;
-        let home_bonus = if Some(note.kb) == from_kb { 1 } else { 0 };
-        let hit = (score + home_bonus, file, &*note.id);
+        let home_bonus = if Some(f.kb) == from_kb { 1 } else { 0 };
+        let hit = RankHit {
+            score: score + home_bonus,
+            id_head: f.id_head,
+            file,
+        };
         if best.len() == limit && best.last().is_some_and(|worst| order(&hit, worst).is_ge()) {
             return;
         }
@@ -295,41 +320,51 @@ fn rank_notes<'w>(
         best.insert(at, hit);
         best.truncate(limit);
     };
-    if ranker.is_empty() || limit == usize::MAX || only_tiered {
-        let candidates: Box<dyn Iterator<Item = (FileId, &Note)>> = if only_tiered {
-            Box::new(
-                tiered
-                    .iter()
-                    .filter_map(|&file| Some((file, workspace.note(file)?))),
-            )
-        } else {
-            Box::new(workspace.notes_with_name_mask(ranker.mask()))
-        };
-        for (file, note) in candidates {
-            if in_scope(note)
-                && let Some(score) = ranker.score_note(note)
+    if ranker.is_empty() {
+        // Every note scores 0: the order is the home KB first, then ids.
+        for (file, _) in candidates() {
+            offer(file, 0);
+        }
+    } else if only_tiered {
+        for &(file, tier) in &tiered {
+            let score = match ranker.tiered_score(tier) {
+                Some(score) => Some(score),
+                None => workspace
+                    .note(file)
+                    .and_then(|note| ranker.score_note(note)),
+            };
+            if let Some(score) = score {
+                offer(file, score);
+            }
+        }
+    } else if limit == usize::MAX {
+        let files: Vec<FileId> = candidates().map(|(file, _)| file).collect();
+        for file in files {
+            if let Some(score) = workspace
+                .note(file)
+                .and_then(|note| ranker.score_note(note))
             {
-                offer(file, note, score);
+                offer(file, score);
             }
         }
     } else {
         // The tiered notes, then every other note with a name that matches fuzzily, from the
         // name table (a note's id, title and aliases come together): its score is double
         // the best (see `NoteRanker::score_note`).
-        for &file in &tiered {
-            if let Some(note) = workspace.note(file)
-                && let Some(score) = ranker.score_note(note)
+        for &(file, _) in &tiered {
+            if let Some(score) = workspace
+                .note(file)
+                .and_then(|note| ranker.score_note(note))
             {
-                offer(file, note, score);
+                offer(file, score);
             }
         }
         let mut note_best: Option<(FileId, u32)> = None;
         let mut flush = |note_best: &mut Option<(FileId, u32)>| {
             if let Some((file, score)) = note_best.take()
-                && tiered.binary_search(&file).is_err()
-                && let Some(note) = workspace.note(file)
+                && tiered.binary_search_by_key(&file, |&(f, _)| f).is_err()
             {
-                offer(file, note, score * 2);
+                offer(file, score * 2);
             }
         };
         for (text, entry) in workspace.names().matching(ranker.mask()) {
@@ -347,11 +382,15 @@ fn rank_notes<'w>(
         flush(&mut note_best);
     }
     let more = only_tiered || matched > limit;
-    let ranked = best
-        .into_iter()
-        .map(|(score, file, _)| (file, score))
-        .collect();
+    let ranked = best.into_iter().map(|hit| (hit.file, hit.score)).collect();
     (ranked, more)
+}
+
+/// A candidate of [`rank_notes`]: its score (home bonus included), id head and file.
+struct RankHit {
+    score: u32,
+    id_head: u64,
+    file: FileId,
 }
 
 fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
@@ -594,4 +633,138 @@ fn frontmatter_completion(
         items,
         is_incomplete: more,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::rank_notes;
+    use crate::ide::rank::NoteRanker;
+    use crate::syntax::parse_note;
+    use crate::text::FileId;
+    use crate::workspace::{IndexConfig, KbId, Workspace};
+
+    /// A workspace of `count` notes in three KBs, with ids, titles and aliases drawn from a
+    /// few syllables (so that many share prefixes and ids differ late), some in upper case
+    /// or not ASCII; then a fifth of them removed and some replaced.
+    fn workspace(count: usize) -> Workspace {
+        const SYLLABLES: [&str; 12] = [
+            "ba", "bra", "ko", "vel", "Zu", "ri", "é", "nix", "-", " ", "mo", "bar",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let word = |next: &mut dyn FnMut(usize) -> usize| {
+            (0..1 + next(4))
+                .map(|_| SYLLABLES[next(SYLLABLES.len())])
+                .collect::<String>()
+        };
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        for kb in ["kb0", "kb1", "kb2"] {
+            workspace.set_kb_config(&root.join(kb).join("kb.yaml"), &format!("name: {kb}\n"));
+        }
+        let mut paths = Vec::new();
+        for i in 0..count {
+            let id = format!("{}{}", word(&mut next), i % 7);
+            let title = word(&mut next);
+            let alias = word(&mut next);
+            let text =
+                format!("---\nid: \"{id}\"\ntitle: \"{title}\"\naliases: [\"{alias}\"]\n---\n");
+            let path = root.join(format!("kb{}", next(3))).join(format!("n{i}.md"));
+            workspace.set_note(path.clone(), parse_note(&text));
+            paths.push(path);
+        }
+        for (i, path) in paths.iter().enumerate() {
+            match i % 10 {
+                0 | 5 => {
+                    workspace.remove_note(path);
+                }
+                3 => {
+                    let text = format!("# {}\n", word(&mut next));
+                    workspace.set_note(path.clone(), parse_note(&text));
+                }
+                _ => {}
+            }
+        }
+        workspace
+    }
+
+    /// The plain definition: score every note in scope, sort, keep `limit`.
+    fn reference(
+        workspace: &Workspace,
+        only_kb: Option<KbId>,
+        from_kb: Option<KbId>,
+        query: &str,
+        limit: usize,
+    ) -> Vec<(FileId, u32)> {
+        let mut ranker = NoteRanker::new(query);
+        let mut hits: Vec<(u32, &str, FileId)> = workspace
+            .notes()
+            .filter(|(_, note)| only_kb.is_none_or(|kb| note.kb == kb))
+            .filter_map(|(file, note)| {
+                let score = ranker.score_note(note)?;
+                let home_bonus = u32::from(Some(note.kb) == from_kb);
+                Some((score + home_bonus, &*note.id, file))
+            })
+            .collect();
+        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+        hits.truncate(limit);
+        hits.into_iter()
+            .map(|(score, _, file)| (file, score))
+            .collect()
+    }
+
+    #[test]
+    fn rank_notes_equals_scoring_every_note() {
+        let workspace = workspace(3_000);
+        let kb = |name: &str| workspace.kb_by_name(name);
+        let queries = [
+            "",
+            "b",
+            "B",
+            "ba",
+            "bra",
+            "bar",
+            "barb",
+            "braba",
+            "k",
+            "ko",
+            "kove",
+            "z",
+            "zu",
+            "é",
+            "éba",
+            "ri",
+            "nix",
+            "n",
+            "bazuvel",
+            "ba-",
+            "ba ",
+            "ko mo",
+            "zzq",
+            "x",
+            "0",
+            "3",
+            "ba1",
+            "bravelkovelri",
+        ];
+        for query in queries {
+            for (only_kb, from_kb) in [(None, kb("kb1")), (kb("kb2"), kb("kb2")), (None, None)] {
+                for limit in [1, 7, 50, usize::MAX] {
+                    let (ranked, _) = rank_notes(&workspace, only_kb, from_kb, query, limit);
+                    let expected = reference(&workspace, only_kb, from_kb, query, limit);
+                    assert_eq!(
+                        ranked, expected,
+                        "query {query:?}, kb {only_kb:?}, limit {limit}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::slug;
-use crate::workspace::{NameKey, Note, char_mask};
+use crate::workspace::{NameFacts, NameKey, Note, char_mask};
 
 /// How many leading bytes a [`NameKey`] holds.
 const KEY_LEN: usize = 8;
@@ -32,6 +32,10 @@ pub struct NoteRanker {
     pattern: Pattern,
     matcher: Matcher,
     buffer: Vec<char>,
+    /// For a plain ASCII query: the fuzzy score of the query itself, which is the best score
+    /// any text can get and the score of every name that starts with the query (see
+    /// [`NoteRanker::tiered_score`]).
+    prefix_score: Option<u32>,
 }
 
 impl NoteRanker {
@@ -47,7 +51,7 @@ impl NoteRanker {
         let mask = words.iter().fold(0, |mask, word| {
             mask | char_mask(std::str::from_utf8(word).unwrap_or_default())
         });
-        NoteRanker {
+        let mut ranker = NoteRanker {
             folded: slug::fold(query),
             ascii_words,
             mask,
@@ -59,7 +63,23 @@ impl NoteRanker {
             ),
             matcher: Matcher::new(Config::DEFAULT),
             buffer: Vec::new(),
+            prefix_score: None,
+        };
+        if plain && !ranker.folded.is_empty() {
+            let folded = ranker.folded.clone();
+            ranker.prefix_score = Some(ranker.score_text(&folded).unwrap_or(0));
         }
+        ranker
+    }
+
+    /// [`NoteRanker::score_note`] of a note whose tier is `tier` > 0, without reading its
+    /// names, when the query is plain ASCII: such a note has a name that starts with the
+    /// query, and the fuzzy score of that name is the query's own score, which no text
+    /// exceeds (the query matched at the start of a text, without gaps, takes the highest
+    /// bonus at every character). `None` for other queries.
+    pub fn tiered_score(&self, tier: u32) -> Option<u32> {
+        let best = self.prefix_score.filter(|_| tier > 0)?;
+        Some(tier + best * 2)
     }
 
     /// A [`char_mask`] that every matching note's [`Note::name_mask`] holds (0 when the
@@ -105,7 +125,25 @@ impl NoteRanker {
     /// query's characters (so [`NoteRanker::score_note`] is `None` too), else the bonus for a
     /// whole-name or prefix match, 0 for neither. Cheap enough to run over every note first.
     pub fn tier(&self, note: &Note) -> Option<u32> {
-        if note.name_mask & self.mask != self.mask {
+        let facts = NameFacts {
+            mask: note.name_mask,
+            id_key: note.id_key,
+            title_key: note.title_key,
+            id_head: 0,
+            kb: note.kb,
+            live: true,
+        };
+        self.tier_from_facts(&facts, || Some(note))
+    }
+
+    /// [`NoteRanker::tier`] from a note's [`NameFacts`]; `note` is called only when the
+    /// facts cannot decide (a long query, a non-ASCII name).
+    pub fn tier_from_facts<'n>(
+        &self,
+        facts: &NameFacts,
+        note: impl Fn() -> Option<&'n Note>,
+    ) -> Option<u32> {
+        if facts.mask & self.mask != self.mask {
             return None;
         }
         // (whole name, prefix) for the id and the title; from the note's name keys when the
@@ -123,8 +161,14 @@ impl NoteRanker {
                 starts_with_folded(name, &self.folded),
             )
         };
-        let id = from_key(note.id_key).unwrap_or_else(|| test(&note.id));
-        let title = from_key(note.title_key).unwrap_or_else(|| test(note.title()));
+        let id = match from_key(facts.id_key) {
+            Some(tested) => tested,
+            None => test(&note()?.id),
+        };
+        let title = match from_key(facts.title_key) {
+            Some(tested) => tested,
+            None => test(note()?.title()),
+        };
         Some(if id.0 || title.0 {
             EXACT_TIER
         } else if id.1 || title.1 {
@@ -194,4 +238,51 @@ fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
         }
     }
     wanted.peek().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::NoteRanker;
+
+    /// Flips the case of the letters of `text` where `flips` has a set bit.
+    fn recase(text: &str, flips: u64) -> String {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if flips >> (i % 64) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// What [`NoteRanker::tiered_score`] relies on: for a plain ASCII query, a name that
+        /// starts with the query (in any case, after any leading space) scores exactly the
+        /// query's own score, and no text scores more.
+        #[test]
+        fn the_query_itself_scores_best_and_prefixed_names_score_the_same(
+            query in "[a-zA-Z0-9 ._/!^$'#|-]{1,12}",
+            lead in "[ ]{0,2}",
+            before in "[a-zA-Z0-9 ._/-]{0,12}",
+            after in "[a-zA-Z0-9 ._/-]{0,16}",
+            others in prop::collection::vec("[a-zA-Z0-9 ._/-]{0,24}", 0..8),
+            flips in any::<u64>(),
+        ) {
+            let mut ranker = NoteRanker::new(&query);
+            prop_assume!(!ranker.is_empty());
+            let best = ranker.prefix_score.expect("a plain ASCII query has a prefix score");
+            let prefixed = format!("{lead}{}{after}", recase(query.trim(), flips));
+            prop_assert_eq!(ranker.score_text(&prefixed).unwrap_or(0), best, "{:?}", prefixed);
+            let inside = format!("{before}{}{after}", recase(&query, flips));
+            prop_assert!(ranker.score_text(&inside).unwrap_or(0) <= best, "{:?}", inside);
+            for other in &others {
+                prop_assert!(ranker.score_text(other).unwrap_or(0) <= best, "{:?}", other);
+            }
+        }
+    }
 }

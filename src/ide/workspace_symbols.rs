@@ -48,10 +48,24 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
     // scan, so these notes go first: when `limit` of them match, nothing else can enter.
     let mut tiered = Vec::new();
     if !ranker.is_empty() {
-        for (file, note) in workspace.notes_with_name_mask(ranker.mask()) {
-            if ranker.tier(note).is_some_and(|tier| tier > 0) {
+        let mask = ranker.mask();
+        for (index, facts) in workspace.name_facts().iter().enumerate() {
+            if !facts.live || facts.mask & mask != mask {
+                continue;
+            }
+            let file = FileId(index as u32);
+            let Some(tier) = ranker.tier_from_facts(facts, || workspace.note(file)) else {
+                continue;
+            };
+            if tier > 0 {
                 tiered.push(file);
-                if let Some(score) = ranker.score_note(note) {
+                let score = match ranker.tiered_score(tier) {
+                    Some(score) => Some(score),
+                    None => workspace
+                        .note(file)
+                        .and_then(|note| ranker.score_note(note)),
+                };
+                if let Some(score) = score {
                     keep((score + 1, Reverse(file), Reverse(None)));
                 }
             }
