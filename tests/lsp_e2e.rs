@@ -74,6 +74,31 @@ fn indexing_reports_progress_with_a_created_token() {
 }
 
 #[test]
+fn inlay_hints_are_refreshed_once_the_index_is_ready_and_after_disk_changes() {
+    let dir = demo();
+    let mut client = Client::start();
+    let mut caps = capabilities(false);
+    caps["workspace"]["inlayHint"] = json!({"refreshSupport": true});
+    client.initialize(dir.path(), caps);
+    client.wait_indexed();
+    client.wait_server_request("workspace/inlayHint/refresh");
+
+    // A note changed on disk may rename what hints show: asked again.
+    client.server_requests.clear();
+    let beta = dir.path().join("kb/notes/beta.md");
+    std::fs::write(
+        &beta,
+        BETA.replace("title: \"Beta\"", "title: \"Beta Two\""),
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&beta), "type": 2}]}),
+    );
+    client.wait_server_request("workspace/inlayHint/refresh");
+}
+
+#[test]
 fn open_publishes_diagnostics_and_definition_and_hover_answer() {
     let dir = demo();
     let mut client = started(dir.path(), false);

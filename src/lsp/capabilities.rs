@@ -16,6 +16,8 @@ pub struct ClientFlags {
     pub resource_operations: bool,
     pub document_changes: bool,
     pub markdown_hover: bool,
+    /// The client re-requests inlay hints on `workspace/inlayHint/refresh`.
+    pub inlay_hint_refresh: bool,
 }
 
 pub fn client_flags(caps: &ClientCapabilities) -> ClientFlags {
@@ -51,6 +53,10 @@ pub fn client_flags(caps: &ClientCapabilities) -> ClientFlags {
             .and_then(|t| t.hover.as_ref())
             .and_then(|h| h.content_format.as_ref())
             .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+        inlay_hint_refresh: workspace
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|h| h.refresh_support)
+            .unwrap_or(false),
     }
 }
 

@@ -322,10 +322,14 @@ impl Backend {
                 }
             }
         }
+        let changed = kb_changed || !affected.is_empty();
         if kb_changed {
             self.publish_all_diagnostics().await;
         } else {
             self.schedule_diagnostics(affected, Duration::ZERO);
+        }
+        if changed {
+            self.refresh_inlay_hints().await;
         }
     }
 
@@ -404,6 +408,19 @@ impl Backend {
             .await;
         self.send_status("ready", notes, notes, notes, kbs).await;
         self.publish_all_diagnostics().await;
+        // Hints asked for before the index was ready named no titles.
+        self.refresh_inlay_hints().await;
+    }
+
+    /// Asks the client to ask again for the inlay hints of the notes it shows (they name other
+    /// notes' titles, which may have changed), when it can and hints are on.
+    async fn refresh_inlay_hints(&self) {
+        if !self.flags().inlay_hint_refresh || !read(&self.state.settings).inlay_hints {
+            return;
+        }
+        if let Err(error) = self.client.inlay_hint_refresh().await {
+            tracing::info!("client refused workspace/inlayHint/refresh: {error}");
+        }
     }
 
     async fn begin_progress(&self, generation: u64) -> Option<ProgressToken> {
@@ -896,10 +913,14 @@ impl LanguageServer for Backend {
                 }
             }
         }
+        let changed = kb_changed || !affected.is_empty();
         if kb_changed {
             self.publish_all_diagnostics().await;
         } else {
             self.schedule_diagnostics(affected, Duration::ZERO);
+        }
+        if changed {
+            self.refresh_inlay_hints().await;
         }
     }
 

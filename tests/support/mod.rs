@@ -194,6 +194,22 @@ impl Client {
         }
     }
 
+    /// Waits until the server has sent a request `method` (answered like the others).
+    pub fn wait_server_request(&mut self, method: &str) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(request) = self.server_requests.iter().find(|r| r["method"] == method) {
+                return request.clone();
+            }
+            if self.receive(deadline).is_none() {
+                panic!(
+                    "no {method} request within {TIMEOUT:?}; got {:#?}",
+                    self.server_requests
+                );
+            }
+        }
+    }
+
     /// Waits for the diagnostics of `uri` that satisfy `matches`.
     pub fn wait_diagnostics(
         &mut self,
