@@ -14,10 +14,15 @@
 //!   KB's `kb:` prefix, prefixes naming the old KB are replaced, and the note's own links and
 //!   references to notes of its old KB get that KB's prefix.
 //!
+//! A renamed or moved folder moves every note below it, each as above. When the folder holds its
+//! KB's `kb.yaml` (or is above it), the KB moves along: ids, KBs and paths inside the KB stay,
+//! so nothing needs rewriting. A folder moved into another KB is not handled (its notes would
+//! need each other's new KB at once); the diagnostics then show the links to fix.
+//!
 //! When the new stem cannot be an id and the id is the stem, links by id will break; the
-//! diagnostics then show them. Folders are not handled here (only files are announced).
+//! diagnostics then show them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::rename::{Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers};
 use super::source_change::{SourceChange, SourceChangeBuilder};
@@ -25,49 +30,78 @@ use crate::slug;
 use crate::text::FileId;
 use crate::workspace::{KbId, Workspace};
 
-/// The edits for note files moving from `.0` to `.1`; paths not indexed as notes are ignored.
+/// The edits for note files or folders moving from `.0` to `.1`; paths that are neither an
+/// indexed note nor a folder holding some are ignored.
 pub fn will_rename_files(workspace: &Workspace, moves: &[(PathBuf, PathBuf)]) -> SourceChange {
     let mut builder = SourceChangeBuilder::default();
     for (from, to) in moves {
-        let Some(file) = workspace.file_id(from) else {
+        if workspace.file_id(from).is_some() {
+            move_note(workspace, from, to, &mut builder);
             continue;
+        }
+        let below: Vec<(PathBuf, PathBuf)> = workspace
+            .notes()
+            .filter_map(|(_, note)| {
+                let inside = note.path.strip_prefix(from).ok()?;
+                Some((note.path.clone(), to.join(inside)))
+            })
+            .collect();
+        let kb_moves_along = |path: &PathBuf| {
+            let kb = workspace.kb(workspace.kb_for_path(path));
+            !kb.is_implicit() && kb.dir.starts_with(from)
         };
-        let Some(note) = workspace.note(file) else {
+        let changes_kb = |(old, new): &(PathBuf, PathBuf)| {
+            !kb_moves_along(old) && workspace.kb_for_path(old) != workspace.kb_for_path(new)
+        };
+        if below.iter().any(changes_kb) {
             continue;
-        };
-        let Some(new_stem) = to.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        let new_kb = workspace.kb_for_path(to);
-        let new_kb_path = workspace.kb_relative_path(new_kb, to);
-        let id_value = note.id_value();
-        let new_id = match id_value {
-            _ if *note.stem != *note.id || new_stem == &*note.stem => None,
-            None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
-            Some(value) => {
-                let ok = check_new_id(workspace, file, new_stem).is_ok();
-                if ok {
-                    builder.replace(file, value.range, new_stem);
-                }
-                ok.then_some(new_stem)
-            }
-        };
-        retarget_pointers(
-            workspace,
-            &Retarget {
-                file,
-                new_id,
-                new_kb_path: Some(&new_kb_path),
-                new_kb,
-                rewrite_names: false,
-            },
-            &mut builder,
-        );
-        if new_kb != note.kb {
-            prefix_own_pointers(workspace, file, note.kb, &mut builder);
+        }
+        for (old, new) in below.iter().filter(|(old, _)| !kb_moves_along(old)) {
+            move_note(workspace, old, new, &mut builder);
         }
     }
     builder.finish()
+}
+
+/// The edits for the note file `from` moving to `to`.
+fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut SourceChangeBuilder) {
+    let Some(file) = workspace.file_id(from) else {
+        return;
+    };
+    let Some(note) = workspace.note(file) else {
+        return;
+    };
+    let Some(new_stem) = to.file_stem().and_then(|s| s.to_str()) else {
+        return;
+    };
+    let new_kb = workspace.kb_for_path(to);
+    let new_kb_path = workspace.kb_relative_path(new_kb, to);
+    let id_value = note.id_value();
+    let new_id = match id_value {
+        _ if *note.stem != *note.id || new_stem == &*note.stem => None,
+        None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
+        Some(value) => {
+            let ok = check_new_id(workspace, file, new_stem).is_ok();
+            if ok {
+                builder.replace(file, value.range, new_stem);
+            }
+            ok.then_some(new_stem)
+        }
+    };
+    retarget_pointers(
+        workspace,
+        &Retarget {
+            file,
+            new_id,
+            new_kb_path: Some(&new_kb_path),
+            new_kb,
+            rewrite_names: false,
+        },
+        builder,
+    );
+    if new_kb != note.kb {
+        prefix_own_pointers(workspace, file, note.kb, builder);
+    }
 }
 
 /// A note leaving KB `old_kb`: its links and references into `old_kb` (other than to itself)
@@ -249,5 +283,28 @@ id: swarm-box
                 [[cl:linden-hive]] [[ap:swarm-box]] [[linden-hive]]
             "#]],
         );
+    }
+
+    #[test]
+    fn a_renamed_folder_moves_every_note_below_it() {
+        // Inside a KB: path-style links follow; ids and KBs stay.
+        check(
+            NOTES,
+            "/apiary/hives",
+            "/apiary/colonies",
+            expect![[r#"
+                //- /apiary/hives/heather-hive.md
+                ---
+                sister: [linden-hive]
+                ---
+                [[linden-hive]] [[colonies/linden-hive|path]] [[Linden-Hive#Linden Hive]]
+            "#]],
+        );
+        // The KB's own folder: the KB moves along, nothing to rewrite.
+        check(NOTES, "/apiary", "/bees", expect![[""]]);
+        // Into another KB: not handled (the diagnostics show what to fix).
+        check(NOTES, "/apiary/hives", "/cellar/hives", expect![[""]]);
+        // A folder without notes, and a path that is neither.
+        check(NOTES, "/apiary/empty", "/apiary/full", expect![[""]]);
     }
 }

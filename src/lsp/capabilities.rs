@@ -122,8 +122,9 @@ pub fn server_capabilities(encoding: PositionEncoding) -> ServerCapabilities {
     }
 }
 
-/// File operations the server follows: renames of note files (to keep links working, before
-/// the move) and, after the fact, notes or folders created, renamed or deleted in the editor.
+/// File operations the server follows: renames of note files and folders (to keep links
+/// working, before the move) and, after the fact, notes, folders or `kb.yaml` files created,
+/// renamed or deleted in the editor.
 fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
     let filter = |glob: &str, matches| FileOperationFilter {
         scheme: Some("file".to_owned()),
@@ -138,14 +139,15 @@ fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
         filter("**/*.markdown", FileOperationPatternKind::File),
     ];
     let mut notes_and_folders = notes.clone();
-    notes_and_folders.push(filter("**/kb.yaml", FileOperationPatternKind::File));
     notes_and_folders.push(filter("**", FileOperationPatternKind::Folder));
+    let mut everything = notes_and_folders.clone();
+    everything.push(filter("**/kb.yaml", FileOperationPatternKind::File));
     let options = |filters| Some(FileOperationRegistrationOptions { filters });
     WorkspaceFileOperationsServerCapabilities {
-        will_rename: options(notes),
-        did_rename: options(notes_and_folders.clone()),
-        did_create: options(notes_and_folders.clone()),
-        did_delete: options(notes_and_folders),
+        will_rename: options(notes_and_folders),
+        did_rename: options(everything.clone()),
+        did_create: options(everything.clone()),
+        did_delete: options(everything),
         ..WorkspaceFileOperationsServerCapabilities::default()
     }
 }
