@@ -74,6 +74,8 @@ pub struct NameFacts {
     pub title_key: Option<NameKey>,
     /// [`id_head`] of the id: orders notes by id without reading most ids.
     pub id_head: u64,
+    /// The id's length in bytes.
+    pub id_len: u32,
     pub kb: KbId,
     /// Whether a note has this file id (false once removed).
     pub live: bool,
@@ -85,6 +87,7 @@ impl NameFacts {
         id_key: None,
         title_key: None,
         id_head: 0,
+        id_len: 0,
         kb: KbId(0),
         live: false,
     };
@@ -95,6 +98,7 @@ impl NameFacts {
             id_key: note.id_key,
             title_key: note.title_key,
             id_head: id_head(&note.id),
+            id_len: note.id.len() as u32,
             kb: note.kb,
             live: true,
         }

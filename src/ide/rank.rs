@@ -130,6 +130,7 @@ impl NoteRanker {
             id_key: note.id_key,
             title_key: note.title_key,
             id_head: 0,
+            id_len: 0,
             kb: note.kb,
             live: true,
         };

@@ -22,11 +22,19 @@ pub fn closest_notes(
     let wanted_bag = ByteBag::of(&wanted);
     let mut folded = String::new();
     let mut scored: Vec<(usize, bool, &str, FileId)> = Vec::new();
-    for (file, note) in workspace.notes() {
-        if kb.is_some_and(|kb| note.kb != kb) && note.id.len().abs_diff(target.len()) > max_distance
+    // Notes of other KBs are tried by id only when its length is close: decided from the
+    // dense name facts, without reading those notes.
+    for (index, facts) in workspace.name_facts().iter().enumerate() {
+        if !facts.live
+            || kb.is_some_and(|kb| facts.kb != kb)
+                && (facts.id_len as usize).abs_diff(target.len()) > max_distance
         {
             continue;
         }
+        let file = FileId(index as u32);
+        let Some(note) = workspace.note(file) else {
+            continue;
+        };
         let mut best = usize::MAX;
         let title = note
             .parsed
