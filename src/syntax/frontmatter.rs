@@ -13,6 +13,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use super::{Field, Frontmatter, Link, SyntaxError, Value};
 use crate::text::TextRange;
 
+mod flat;
+
 /// Most YAML events read from one frontmatter; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
 /// Most values kept for one field (and for `tags`, `aliases`).
@@ -101,9 +103,44 @@ enum Node {
 }
 
 pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Parsed {
+    let mut frontmatter = Frontmatter {
+        range,
+        ..Frontmatter::default()
+    };
+    let mut errors = Vec::new();
+    match flat::read(text, yaml_range) {
+        Some(fields) => {
+            for (key, node) in fields {
+                read_field(&mut frontmatter, key, node);
+            }
+        }
+        None => read_with_saphyr(text, range, yaml_range, &mut frontmatter, &mut errors),
+    }
+    finish(text, frontmatter, errors)
+}
+
+/// [`parse`] without the fast path: the oracle of the differential tests.
+#[cfg(test)]
+pub(super) fn parse_with_saphyr(text: &str, range: TextRange, yaml_range: TextRange) -> Parsed {
+    let mut frontmatter = Frontmatter {
+        range,
+        ..Frontmatter::default()
+    };
+    let mut errors = Vec::new();
+    read_with_saphyr(text, range, yaml_range, &mut frontmatter, &mut errors);
+    finish(text, frontmatter, errors)
+}
+
+/// Reads any YAML with saphyr-parser's events.
+fn read_with_saphyr(
+    text: &str,
+    range: TextRange,
+    yaml_range: TextRange,
+    frontmatter: &mut Frontmatter,
+    errors: &mut Vec<SyntaxError>,
+) {
     let yaml = &text[yaml_range.as_usize()];
     let offsets = CharOffsets::new(yaml, yaml_range.start as usize);
-    let mut errors = Vec::new();
     let mut events = Vec::new();
     for item in Parser::new_from_str(yaml) {
         match item {
@@ -136,16 +173,11 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
         alias_budget: MAX_ALIAS_VALUES,
         aliases_capped: false,
     };
-    let mut frontmatter = Frontmatter {
-        range,
-        ..Frontmatter::default()
-    };
-    let mut links = Vec::new();
     reader.skip_to_document_content();
     match reader.peek() {
         Some(Event::MappingStart(..)) => {
             reader.pos += 1;
-            read_top_level(&mut reader, &mut frontmatter);
+            read_top_level(&mut reader, frontmatter);
         }
         None | Some(Event::StreamEnd | Event::DocumentEnd) => {}
         Some(_) if errors.is_empty() => errors.push(SyntaxError {
@@ -162,6 +194,11 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
             ),
         });
     }
+}
+
+/// Turns `"[[target]]"` values into links.
+fn finish(text: &str, mut frontmatter: Frontmatter, errors: Vec<SyntaxError>) -> Parsed {
+    let mut links = Vec::new();
     // Values written as `"[[target]]"` are links; they are not also plain references.
     let mut link_values = |values: &mut Vec<Value>| {
         values.retain(|value| match link_in_value(text, value) {
@@ -186,7 +223,7 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
 fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
     loop {
         let key = match reader.next() {
-            Some(Event::Scalar(key, ..)) => key.to_string(),
+            Some(Event::Scalar(key, ..)) => key,
             Some(Event::MappingEnd) | None => return,
             Some(_) => {
                 // A complex key: skip the key and its value.
@@ -197,53 +234,71 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
             }
         };
         let node = reader.read_node(1);
-        let values = || match &node {
-            Node::Scalar(value) => vec![value.clone()],
-            Node::List(values, _) => values.clone(),
-            _ => Vec::new(),
-        };
-        let first = || values().into_iter().next();
-        match key.as_str() {
-            "id" if frontmatter.id.is_none() => frontmatter.id = first(),
-            "title" if frontmatter.title.is_none() => frontmatter.title = first(),
-            "type" if frontmatter.note_type.is_none() => frontmatter.note_type = first(),
-            "tags" => {
-                frontmatter.tags.extend(split_words(values(), true));
-                frontmatter.tags.truncate(MAX_VALUES_PER_FIELD);
-            }
-            "aliases" | "alias" => {
-                frontmatter.aliases.extend(values());
-                frontmatter.aliases.truncate(MAX_VALUES_PER_FIELD);
-            }
-            "summary" | "description" if frontmatter.summary.is_none() => {
-                frontmatter.summary = first().map(|value| collapse_space(&value.text).into());
-            }
-            "links" => {
-                // Pyrite typed links: a list of mappings with `target` and optionally `kb`.
-                let mut targets = Vec::new();
-                if let Node::List(scalars, maps) = &node {
-                    targets.extend(scalars.iter().cloned());
-                    for map in maps {
-                        let kb = map
-                            .iter()
-                            .find(|(k, _)| &**k == "kb")
-                            .map(|(_, v)| v.text.clone());
-                        if let Some((_, target)) = map.iter().find(|(k, _)| &**k == "target") {
-                            targets.push(Value {
-                                kb,
-                                ..target.clone()
-                            });
-                        }
-                    }
-                }
-                push_field(frontmatter, key, targets);
-            }
-            _ => push_field(frontmatter, key, values()),
-        }
+        read_field(frontmatter, key, node);
     }
 }
 
-fn push_field(frontmatter: &mut Frontmatter, name: String, mut values: Vec<Value>) {
+/// Takes in one top-level field, in source order (both readers end here).
+fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
+    match key {
+        "id" if frontmatter.id.is_none() => frontmatter.id = first_value(node),
+        "title" if frontmatter.title.is_none() => frontmatter.title = first_value(node),
+        "type" if frontmatter.note_type.is_none() => frontmatter.note_type = first_value(node),
+        "tags" => {
+            frontmatter
+                .tags
+                .extend(split_words(into_values(node), true));
+            frontmatter.tags.truncate(MAX_VALUES_PER_FIELD);
+        }
+        "aliases" | "alias" => {
+            frontmatter.aliases.extend(into_values(node));
+            frontmatter.aliases.truncate(MAX_VALUES_PER_FIELD);
+        }
+        "summary" | "description" if frontmatter.summary.is_none() => {
+            frontmatter.summary = first_value(node).map(|value| collapse_space(&value.text).into());
+        }
+        "links" => {
+            // Pyrite typed links: a list of mappings with `target` and optionally `kb`.
+            let mut targets = Vec::new();
+            if let Node::List(scalars, maps) = node {
+                targets.extend(scalars);
+                for map in maps {
+                    let kb = map
+                        .iter()
+                        .find(|(k, _)| &**k == "kb")
+                        .map(|(_, v)| v.text.clone());
+                    if let Some((_, target)) = map.iter().find(|(k, _)| &**k == "target") {
+                        targets.push(Value {
+                            kb,
+                            ..target.clone()
+                        });
+                    }
+                }
+            }
+            push_field(frontmatter, key, targets);
+        }
+        _ => push_field(frontmatter, key, into_values(node)),
+    }
+}
+
+/// A field's values: the scalar, or the scalars of a list.
+fn into_values(node: Node) -> Vec<Value> {
+    match node {
+        Node::Scalar(value) => vec![value],
+        Node::List(values, _) => values,
+        _ => Vec::new(),
+    }
+}
+
+fn first_value(node: Node) -> Option<Value> {
+    match node {
+        Node::Scalar(value) => Some(value),
+        Node::List(values, _) => values.into_iter().next(),
+        _ => None,
+    }
+}
+
+fn push_field(frontmatter: &mut Frontmatter, name: &str, mut values: Vec<Value>) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
     if !values.is_empty() {
@@ -526,4 +581,12 @@ fn line_range_at(text: &str, offset: usize) -> TextRange {
         let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         TextRange::new(start, offset)
     }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+pub(super) fn flat_read_is_some(text: &str, yaml_range: TextRange) -> bool {
+    flat::read(text, yaml_range).is_some()
 }
