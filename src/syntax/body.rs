@@ -14,6 +14,10 @@ use super::link::parse_link_inner;
 use super::{BlockId, Heading, Link, SUMMARY_MAX_CHARS};
 use crate::text::TextRange;
 
+mod blocks;
+#[cfg(test)]
+mod tests;
+
 pub(super) struct Body {
     pub links: Vec<Link>,
     /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
@@ -26,7 +30,7 @@ pub(super) struct Body {
 /// Parses `text[body_start..]`; all ranges returned are offsets into `text`.
 pub(super) fn parse(text: &str, body_start: usize) -> Body {
     let body = &text[body_start..];
-    let structure = scan_structure(body);
+    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
     let (mut links, links_capped_at) = find_links(body, &structure.excluded);
     let mut block_ids = find_block_ids(body, &structure.excluded);
     let mut headings = structure.headings;
@@ -55,6 +59,7 @@ pub(super) fn parse(text: &str, body_start: usize) -> Body {
     }
 }
 
+#[derive(Debug, PartialEq)]
 struct Structure {
     /// Sorted, non-overlapping byte ranges (in the body) where links are not recognised.
     excluded: Vec<Range<usize>>,

@@ -1,0 +1,144 @@
+//! The fast block scanner against pulldown-cmark: on any markdown, whenever the scanner answers,
+//! it finds the same code regions, headings and paragraphs as pulldown-cmark.
+
+use proptest::prelude::*;
+
+use super::{blocks, scan_structure};
+
+#[track_caller]
+fn check_same(body: &str) -> bool {
+    match blocks::structure(body) {
+        Some(fast) => {
+            assert_eq!(fast, scan_structure(body), "structure of {body:?}");
+            true
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn typical_notes_take_the_fast_path() {
+    let notes = [
+        "## Criticism\n\nText [[a|b]] with `[[code]]` and ``x ` y``.\nMore text.\n\n```python\n[[no]]\n```\n\n### References\n\n[[a#B]] text.\n",
+        "Intro paragraph:\n- item one `c`\n- item [[two]]\n  - nested **bold**\n1. ordered\n2. second\n\n## Heading ##\r\nafter\r\n",
+        "~~~\nunclosed [[x]]\n",
+        "  para with indent\n      continuation\n# H\n",
+        "",
+    ];
+    for note in notes {
+        assert!(check_same(note), "fast path not taken for {note:?}");
+    }
+}
+
+#[test]
+fn unusual_markdown_falls_back() {
+    let notes = [
+        "> quote\n",
+        "<div>\n[[x]]\n</div>\n",
+        "a | b\n--- | ---\n",
+        "Title\n=====\n",
+        "para\n---\n",
+        "    indented code\n",
+        "- a\n\n- b\n",
+        "- a\n  continued\n",
+        "[ref]: /url\n",
+        "# *emphasis*\n",
+        "text `code` <b>\n",
+        "\tindented\n",
+        "para\n2. not a list\n",
+    ];
+    for note in notes {
+        assert!(!check_same(note), "fast path taken for {note:?}");
+    }
+}
+
+/// Markdown lines: mostly what notes are made of, with the constructs that need care mixed in.
+fn line() -> impl Strategy<Value = String> {
+    let indent = prop_oneof![
+        4 => Just(""),
+        1 => Just(" "),
+        1 => Just("  "),
+        1 => Just("   "),
+        1 => Just("    "),
+        1 => Just("\t"),
+    ];
+    let word = prop_oneof![
+        6 => "[a-z]{1,6}",
+        1 => Just("[[a|b]]".to_owned()),
+        1 => Just("[[x#H]]".to_owned()),
+        1 => Just("`".to_owned()),
+        1 => Just("``".to_owned()),
+        1 => Just("`c`".to_owned()),
+        1 => Just("*".to_owned()),
+        1 => Just("**b**".to_owned()),
+        1 => Just("_".to_owned()),
+        1 => Just("#".to_owned()),
+        1 => Just("<".to_owned()),
+        1 => Just("<!--".to_owned()),
+        1 => Just("-->".to_owned()),
+        1 => Just("\\".to_owned()),
+        1 => Just("[l](u)".to_owned()),
+        1 => Just("&amp;".to_owned()),
+        1 => Just("|".to_owned()),
+        1 => Just("^id".to_owned()),
+        1 => Just("é".to_owned()),
+        1 => Just("\u{2028}".to_owned()),
+        1 => Just("~~".to_owned()),
+    ];
+    let words = prop::collection::vec(word, 0..6).prop_map(|w| w.join(" "));
+    let prefix = prop_oneof![
+        8 => Just(""),
+        2 => Just("# "),
+        1 => Just("## "),
+        1 => Just("####### "),
+        1 => Just("#"),
+        3 => Just("- "),
+        1 => Just("* "),
+        1 => Just("+ "),
+        2 => Just("1. "),
+        1 => Just("2. "),
+        1 => Just("3) "),
+        1 => Just("> "),
+        1 => Just("```"),
+        1 => Just("~~~"),
+        1 => Just("````"),
+        1 => Just("---"),
+        1 => Just("==="),
+        1 => Just("***"),
+        1 => Just("- - "),
+        1 => Just("[x]: "),
+        1 => Just("| "),
+        1 => Just("<div>"),
+        1 => Just("-"),
+    ];
+    prop_oneof![
+        8 => (indent, prefix, words).prop_map(|(i, p, w)| format!("{i}{p}{w}")),
+        2 => Just(String::new()),
+        1 => Just("  ".to_owned()),
+        1 => Just("| --- | --- |".to_owned()),
+        1 => Just("a | b".to_owned()),
+        1 => Just("--- | ---".to_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 10_000,
+        // Failures found here are kept as examples in the tests above instead.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_block_scanner_agrees_with_pulldown(
+        lines in prop::collection::vec(line(), 0..10),
+        newline in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        last_newline in any::<bool>(),
+    ) {
+        let mut body = lines.join(newline);
+        if last_newline {
+            body += newline;
+        }
+        check_same(&body);
+    }
+}
