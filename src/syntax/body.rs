@@ -27,8 +27,9 @@ pub(super) struct Body {
     pub summary: String,
 }
 
-/// Parses `text[body_start..]`; all ranges returned are offsets into `text`.
-pub(super) fn parse(text: &str, body_start: usize) -> Body {
+/// Parses `text[body_start..]`; all ranges returned are offsets into `text`. The summary is
+/// left empty unless `wants_summary`.
+pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body {
     let body = &text[body_start..];
     let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
     let (mut links, links_capped_at) = find_links(body, &structure.excluded);
@@ -48,6 +49,7 @@ pub(super) fn parse(text: &str, body_start: usize) -> Body {
     }
     let summary = structure
         .first_paragraph
+        .filter(|_| wants_summary)
         .map(|range| plain_text(&body[range]))
         .unwrap_or_default();
     Body {
@@ -323,7 +325,10 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
 /// One pass over the text, which stops as soon as the first [`SUMMARY_MAX_CHARS`] characters
 /// are certain (a long paragraph is not cleaned to its end just to be cut).
 pub fn plain_text(source: &str) -> String {
-    let mut out = Plain::default();
+    let mut out = Plain {
+        text: String::with_capacity(source.len().min(SUMMARY_MAX_CHARS + 64)),
+        ..Plain::default()
+    };
     // Bytes of text after link expansion; past this, the rest is taken as it is.
     let mut expanded_len = 0usize;
     let mut rest = source;
@@ -367,6 +372,11 @@ pub fn plain_text(source: &str) -> String {
     out.finish()
 }
 
+/// A printable ASCII byte that [`Plain`] writes as it is.
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_graphic() && !matches!(byte, b'*' | b'`' | b'!')
+}
+
 /// The cleaning steps of [`plain_text`], applied character by character: drop `*` and `` ` ``,
 /// turn `![` into `[`, collapse white space.
 #[derive(Default)]
@@ -383,23 +393,50 @@ impl Plain {
     /// Adds `piece`; true when the first [`SUMMARY_MAX_CHARS`] characters of the result are
     /// settled and more text follows them after a space (see [`Plain::cut`]).
     fn push(&mut self, piece: &str) -> bool {
-        for c in piece.chars() {
-            if c == '*' || c == '`' {
+        let bytes = piece.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let byte = bytes[i];
+            if !self.bang && !self.space && is_word_byte(byte) {
+                // The common case, a run of ASCII word characters, is copied as it is.
+                let run = bytes[i..].iter().take_while(|&&b| is_word_byte(b)).count();
+                self.text.push_str(&piece[i..i + run]);
+                self.chars += run;
+                i += run;
                 continue;
             }
-            if self.bang {
-                self.bang = false;
-                if c != '[' && self.write('!', true) {
-                    return true;
-                }
-            }
-            if c == '!' {
-                self.bang = true;
-            } else if self.write(c, true) {
+            let c = if byte.is_ascii() {
+                byte as char
+            } else {
+                piece[i..]
+                    .chars()
+                    .next()
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
+            };
+            i += c.len_utf8();
+            if self.push_char(c) {
                 return true;
             }
         }
         false
+    }
+
+    fn push_char(&mut self, c: char) -> bool {
+        if c == '*' || c == '`' {
+            return false;
+        }
+        if self.bang {
+            self.bang = false;
+            if c != '[' && self.write('!', true) {
+                return true;
+            }
+        }
+        if c == '!' {
+            self.bang = true;
+            false
+        } else {
+            self.write(c, true)
+        }
     }
 
     /// Writes `c`; with `may_stop`, returns true instead when the result is settled.

@@ -146,8 +146,17 @@ pub fn parse_note(text: &str) -> ParsedNote {
         }
     };
     note.body_start = crate::text::to_u32(body_start);
-    let body = body::parse(text, body_start);
-    note.links.extend(body.links);
+    // The body's first paragraph is only needed when the frontmatter has no summary.
+    let wants_summary = note
+        .frontmatter
+        .as_ref()
+        .is_none_or(|fm| fm.summary.is_none());
+    let body = body::parse(text, body_start, wants_summary);
+    if note.links.is_empty() {
+        note.links = body.links;
+    } else {
+        note.links.extend(body.links);
+    }
     if let Some(at) = body.links_capped_at {
         note.errors.push(SyntaxError {
             range: TextRange::new(at, at + 2),
@@ -172,6 +181,10 @@ pub fn parse_note(text: &str) -> ParsedNote {
 
 /// Cuts `text` to at most `max` characters, ending with `…` when something was cut.
 pub fn truncate_chars(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        // No more characters than bytes.
+        return text.to_owned();
+    }
     match text.char_indices().nth(max) {
         None => text.to_owned(),
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),

@@ -142,3 +142,30 @@ proptest! {
         check_same(&body);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// The summary's ASCII fast path writes what the character-by-character steps write.
+    #[test]
+    fn plain_text_runs_match_character_steps(
+        pieces in prop::collection::vec("[a-z!*` \t\n\r\u{b}\u{a0}é\\[\\]^.,-]{0,80}", 1..8),
+    ) {
+        let mut fast = super::Plain::default();
+        let mut slow = super::Plain::default();
+        for piece in &pieces {
+            let fast_done = fast.push(piece);
+            let slow_done = piece.chars().any(|c| slow.push_char(c));
+            prop_assert_eq!(fast_done, slow_done);
+            prop_assert_eq!(&fast.text, &slow.text);
+            if fast_done {
+                break;
+            }
+        }
+        prop_assert_eq!(fast.finish(), slow.finish());
+    }
+}
