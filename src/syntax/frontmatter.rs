@@ -585,8 +585,3 @@ fn line_range_at(text: &str, offset: usize) -> TextRange {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-pub(super) fn flat_read_is_some(text: &str, yaml_range: TextRange) -> bool {
-    flat::read(text, yaml_range).is_some()
-}
