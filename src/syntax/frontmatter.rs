@@ -301,6 +301,8 @@ fn first_value(node: Node) -> Option<Value> {
 fn push_field(frontmatter: &mut Frontmatter, name: &str, mut values: Vec<Value>) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
+    // The index keeps every field: no spare capacity (the lists were built by pushing).
+    values.shrink_to_fit();
     if !values.is_empty() {
         frontmatter.fields.push(Field {
             name: name.into(),
