@@ -6,15 +6,16 @@
 //! outside a root is read and links cannot loop; files that are not valid UTF-8 are skipped with
 //! a warning naming them.
 
+use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
 use crate::syntax::parse_note;
-use crate::workspace::{IndexConfig, PreparedNote, Workspace};
+use crate::workspace::{IndexConfig, Workspace};
 
 /// What a walked file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,10 +114,32 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
         });
     }
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort();
+    // File ids follow this order, which is `Path` order. For walked paths (no `.` or empty
+    // components) that is byte order with the separator lowest, much cheaper to compare;
+    // checked, with a plain sort when some path breaks the rule.
+    found.par_sort_unstable_by(|(a, _), (b, _)| separator_first_order(a, b));
+    if !found.windows(2).all(|pair| pair[0] <= pair[1]) {
+        found.sort();
+    }
     found.dedup();
     let warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     (found, warnings)
+}
+
+/// `a` and `b` compared byte by byte, a path separator before any other byte.
+fn separator_first_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |byte: Option<&u8>| {
+        byte.map(|&byte| match std::path::is_separator(char::from(byte)) {
+            true => 0,
+            false => u16::from(byte) + 1,
+        })
+    };
+    rank(a.get(common)).cmp(&rank(b.get(common)))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -148,6 +171,12 @@ pub fn kb_config_problems(path: &Path, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many notes a thread of [`load`] reads and parses at a time (see [`map_in_order`]).
+const LOAD_BLOCK: usize = 64;
+
+/// How many blocks of parsed notes may wait for insertion at most.
+const LOAD_WINDOW: usize = 32;
+
 /// Walks, reads and parses every note of `roots` in parallel and builds the workspace.
 pub fn load(
     roots: &[PathBuf],
@@ -173,28 +202,163 @@ pub fn load(
     let total = notes.len();
     let done = AtomicUsize::new(0);
     progress(Progress { done: 0, total });
-    let parsed: Vec<Result<PreparedNote, String>> = notes
-        .par_iter()
-        .map(|path| {
-            let result = read_text(path)
-                .map(|text| workspace.prepare_note((*path).clone(), parse_note(&text)));
-            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if done.is_multiple_of(256) {
-                progress(Progress { done, total });
-            }
-            result
-        })
-        .collect();
-    // Filtering in place reuses the allocation: no second copy of every parsed note.
-    let ok: Vec<PreparedNote> = parsed
-        .into_iter()
-        .filter_map(|result| result.map_err(|warning| warnings.push(warning)).ok())
-        .collect();
-    workspace.extend_prepared(ok);
+    // Other threads read and parse the notes while this one inserts them, in order, as they
+    // come: the insertion overlaps the parsing, and only a few blocks of parsed notes exist at
+    // once, never all of them.
+    let preparer = workspace.clone_without_notes();
+    workspace.reserve(total);
+    let prepare = |path: &&PathBuf| {
+        let result =
+            read_text(path).map(|text| preparer.prepare_note((*path).clone(), parse_note(&text)));
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if done.is_multiple_of(256) {
+            progress(Progress { done, total });
+        }
+        result
+    };
+    map_in_order(&notes, rayon::current_num_threads(), prepare, |prepared| {
+        let prepared =
+            prepared.filter_map(|result| result.map_err(|warning| warnings.push(warning)).ok());
+        workspace.extend_prepared(prepared);
+    });
     progress(Progress { done: total, total });
     Loaded {
         workspace,
         warnings,
+    }
+}
+
+/// Maps `items` with `map` on `threads` threads and hands the results to `consume`, in order,
+/// as they come. Blocks of [`LOAD_BLOCK`] items are handed out and taken back in order, at most
+/// [`LOAD_WINDOW`] blocks ahead of `consume`, with no barrier between blocks (unlike a parallel
+/// iterator run chunk after chunk). A panic in `map` or `consume` stops every thread and is
+/// passed on.
+fn map_in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    map: impl Fn(&T) -> R + Sync,
+    consume: impl FnOnce(&mut dyn Iterator<Item = R>),
+) {
+    let blocks = items.len().div_ceil(LOAD_BLOCK);
+    let next_block = AtomicUsize::new(0);
+    let queue = BlockQueue {
+        state: Mutex::new(BlockState {
+            ready: VecDeque::new(),
+            first: 0,
+            stopped: false,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let _stop_on_panic = StopOnDrop {
+                    queue: &queue,
+                    always: false,
+                };
+                loop {
+                    let block = next_block.fetch_add(1, Ordering::Relaxed);
+                    if block >= blocks || !queue.wait_for_room(block) {
+                        break;
+                    }
+                    let start = block * LOAD_BLOCK;
+                    let end = (start + LOAD_BLOCK).min(items.len());
+                    let results: Vec<R> = items[start..end].iter().map(&map).collect();
+                    queue.put(block, results);
+                }
+            });
+        }
+        let _stop = StopOnDrop {
+            queue: &queue,
+            always: true,
+        };
+        let mut current = Vec::new().into_iter();
+        let mut taken = 0;
+        let mut results = std::iter::from_fn(|| {
+            loop {
+                if let Some(result) = current.next() {
+                    return Some(result);
+                }
+                if taken == blocks {
+                    return None;
+                }
+                current = queue.take()?.into_iter();
+                taken += 1;
+            }
+        });
+        consume(&mut results);
+    });
+}
+
+/// The blocks of [`map_in_order`] between the threads that fill them and the one that takes
+/// them.
+struct BlockQueue<R> {
+    state: Mutex<BlockState<R>>,
+    /// Signalled when a block is put at the front, taken, or when everything stops.
+    changed: Condvar,
+}
+
+struct BlockState<R> {
+    /// Blocks from `first` on: `None` while still being filled.
+    ready: VecDeque<Option<Vec<R>>>,
+    first: usize,
+    stopped: bool,
+}
+
+impl<R> BlockQueue<R> {
+    /// Waits until `block` may be filled (it is within [`LOAD_WINDOW`] of the next block to
+    /// take); false when everything stopped.
+    fn wait_for_room(&self, block: usize) -> bool {
+        let mut state = lock(&self.state);
+        while block >= state.first + LOAD_WINDOW && !state.stopped {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.stopped
+    }
+
+    fn put(&self, block: usize, results: Vec<R>) {
+        let mut state = lock(&self.state);
+        let slot = block - state.first;
+        if state.ready.len() <= slot {
+            state.ready.resize_with(slot + 1, || None);
+        }
+        state.ready[slot] = Some(results);
+        if slot == 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Waits for the next block and takes it; `None` when everything stopped.
+    fn take(&self) -> Option<Vec<R>> {
+        let mut state = lock(&self.state);
+        loop {
+            if state.stopped {
+                return None;
+            }
+            if let Some(Some(_)) = state.ready.front() {
+                let block = state.ready.pop_front().flatten();
+                state.first += 1;
+                self.changed.notify_all();
+                return block;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Stops a [`BlockQueue`] when dropped, so that no thread waits forever: always (the taking
+/// side, when it is done or panics), or only in a panic (a filling thread).
+struct StopOnDrop<'a, R> {
+    queue: &'a BlockQueue<R>,
+    always: bool,
+}
+
+impl<R> Drop for StopOnDrop<'_, R> {
+    fn drop(&mut self) {
+        if self.always || std::thread::panicking() {
+            lock(&self.queue.state).stopped = true;
+            self.queue.changed.notify_all();
+        }
     }
 }
 

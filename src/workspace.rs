@@ -6,10 +6,12 @@
 //! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
 //! facts over. Which note a link means is decided in [`crate::slug`], never here.
 
-use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
-use rustc_hash::FxHashMap as HashMap;
+use hashbrown::HashTable;
+use rayon::slice::ParallelSliceMut;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::slug;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
@@ -191,17 +193,11 @@ pub struct Workspace {
     kbs: Vec<Kb>,
     kb_by_dir: HashMap<PathBuf, KbId>,
     notes: Vec<Option<Note>>,
-    file_by_path: HashMap<PathBuf, FileId>,
-    /// Folded id -> notes with that id.
-    by_id: HashMap<Box<str>, Vec<FileId>>,
-    /// Folded file stem -> notes with that stem.
-    by_stem: HashMap<Box<str>, Vec<FileId>>,
-    /// Folded title or alias -> notes.
-    by_name: HashMap<Box<str>, Vec<FileId>>,
-    /// Folded link key (see [`slug::link_keys`]) -> notes that link or refer with that key.
-    linked_from: HashMap<Box<str>, Vec<FileId>>,
-    /// The keys of `linked_from`, sorted, for prefix searches (wanted pages).
-    sorted_link_keys: BTreeSet<Box<str>>,
+    /// The notes by path: file ids (with their path's [`hash_path`]), compared through
+    /// `notes[file].path` (no second copy of each path).
+    file_by_path: HashTable<(FileId, u32)>,
+    /// Folded id, stem, title or alias, and link key (see [`slug::link_keys`]) -> notes.
+    keys: KeyTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
     /// before they touch any note.
     name_facts: Vec<NameFacts>,
@@ -409,7 +405,37 @@ impl Workspace {
     // ----- notes -----
 
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
-        self.file_by_path.get(path).copied()
+        self.find_path(path, hash_path(path))
+    }
+
+    /// [`Workspace::file_id`] with the path's hash already computed.
+    fn find_path(&self, path: &Path, hash: u32) -> Option<FileId> {
+        let notes = &self.notes;
+        let (file, _) = self.file_by_path.find(table_hash(hash), |&(file, other)| {
+            other == hash && note_has_path(notes, file, path)
+        })?;
+        Some(*file)
+    }
+
+    /// Puts `file`, whose path hashes to `hash`, in the path table.
+    fn insert_path(&mut self, file: FileId, hash: u32) {
+        self.file_by_path
+            .insert_unique(table_hash(hash), (file, hash), |&(_, hash)| {
+                table_hash(hash)
+            });
+    }
+
+    /// Takes `path` out of the path table; returns its file id.
+    fn remove_path(&mut self, path: &Path) -> Option<FileId> {
+        let notes = &self.notes;
+        let hash = hash_path(path);
+        let entry = self
+            .file_by_path
+            .find_entry(table_hash(hash), |&(file, other)| {
+                other == hash && note_has_path(notes, file, path)
+            })
+            .ok()?;
+        Some(entry.remove().0.0)
     }
 
     pub fn note(&self, file: FileId) -> Option<&Note> {
@@ -431,13 +457,13 @@ impl Workspace {
     /// Adds or replaces the note at `path`; returns its id and the notes whose diagnostics or
     /// answers may have changed (those that link to its old or new names, and itself).
     pub fn set_note(&mut self, path: PathBuf, parsed: ParsedNote) -> (FileId, Vec<FileId>) {
-        let file = match self.file_by_path.get(&path) {
-            Some(&file) => file,
+        let known = self.file_id(&path);
+        let file = match known {
+            Some(file) => file,
             None => {
                 let file = FileId(self.notes.len() as u32);
                 self.notes.push(None);
                 self.name_facts.push(NameFacts::REMOVED);
-                self.file_by_path.insert(path.clone(), file);
                 file
             }
         };
@@ -450,6 +476,10 @@ impl Workspace {
         }
         self.count_note(note.kb, true);
         self.notes[file.0 as usize] = Some(note);
+        if known.is_none() {
+            let hash = self.note(file).map_or(0, |note| hash_path(&note.path));
+            self.insert_path(file, hash);
+        }
         affected.extend(self.index(file));
         affected.push(file);
         self.compact_names();
@@ -460,7 +490,7 @@ impl Workspace {
 
     /// Forgets the note at `path`; returns the notes whose answers may have changed.
     pub fn remove_note(&mut self, path: &Path) -> Vec<FileId> {
-        let Some(file) = self.file_by_path.remove(path) else {
+        let Some(file) = self.remove_path(path) else {
             return Vec::new();
         };
         let mut affected = self.unindex(file);
@@ -478,7 +508,7 @@ impl Workspace {
 
     /// Adds many notes at once (the initial index); parsing is the caller's, done in parallel.
     pub fn extend_notes(&mut self, notes: Vec<(PathBuf, ParsedNote)>) {
-        let prepared = notes
+        let prepared: Vec<PreparedNote> = notes
             .into_iter()
             .map(|(path, parsed)| self.prepare_note(path, parsed))
             .collect();
@@ -491,30 +521,60 @@ impl Workspace {
     pub fn prepare_note(&self, path: PathBuf, parsed: ParsedNote) -> PreparedNote {
         let note = self.make_note(path, parsed);
         let keys = NoteKeys::of(&note);
-        PreparedNote { note, keys }
+        let path_hash = hash_path(&note.path);
+        PreparedNote {
+            note,
+            keys,
+            path_hash,
+        }
     }
 
-    /// Adds prepared notes (the initial index). Unlike [`Workspace::set_note`] it skips the
-    /// affected-set work, as nothing has diagnostics yet: the keys go straight into the tables.
-    pub fn extend_prepared(&mut self, notes: Vec<PreparedNote>) {
-        self.notes.reserve(notes.len());
-        self.file_by_path.reserve(notes.len());
-        for PreparedNote { note, keys } in notes {
-            if self.file_by_path.contains_key(&note.path) {
+    /// Makes room for `notes` more notes (before a bulk insertion of that many).
+    pub fn reserve(&mut self, notes: usize) {
+        self.notes.reserve(notes);
+        self.name_facts.reserve(notes);
+        self.file_by_path
+            .reserve(notes, |&(_, hash)| table_hash(hash));
+    }
+
+    /// A workspace with this one's roots, KBs and settings and no notes: it can prepare notes
+    /// ([`Workspace::prepare_note`]) on other threads while this one takes them in.
+    pub fn clone_without_notes(&self) -> Workspace {
+        Workspace {
+            roots: self.roots.clone(),
+            kbs: self.kbs.clone(),
+            kb_by_dir: self.kb_by_dir.clone(),
+            config: self.config.clone(),
+            ..Workspace::default()
+        }
+    }
+
+    /// Adds prepared notes (the initial index), in order, as they come (the caller may still be
+    /// preparing later ones). Unlike [`Workspace::set_note`] it skips the affected-set work, as
+    /// nothing has diagnostics yet: the keys go straight into the tables.
+    pub fn extend_prepared(&mut self, notes: impl IntoIterator<Item = PreparedNote>) {
+        // One sort of all link keys at the end, rather than one insertion per new key.
+        self.keys.sort_pending = true;
+        for PreparedNote {
+            note,
+            keys,
+            path_hash,
+        } in notes
+        {
+            if self.find_path(&note.path, path_hash).is_some() {
                 // A path already known (or given twice): replace it the usual way.
                 self.set_note(note.path, note.parsed);
                 continue;
             }
             let file = FileId(self.notes.len() as u32);
-            self.file_by_path.insert(note.path.clone(), file);
             self.name_facts.push(NameFacts::of(&note));
             self.names.insert(file, &note);
             self.count_note(note.kb, true);
             self.notes.push(Some(note));
-            self.add_keys(file, keys, false);
+            self.insert_path(file, path_hash);
+            self.add_keys(file, keys);
         }
-        // One sort of all link keys, rather than one insertion per new key.
-        self.sorted_link_keys = self.linked_from.keys().cloned().collect();
+        self.keys.sort_links();
     }
 
     /// Builds the note for `path`: its KB, path inside the KB, id and stem.
@@ -582,34 +642,19 @@ impl Workspace {
         };
         let keys = NoteKeys::of(note);
         let mut affected = Vec::new();
-        for name in std::iter::once(&keys.id)
-            .chain(std::iter::once(&keys.stem))
-            .chain(&keys.names)
-        {
-            affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
+        for (role, key, hash) in keys.iter() {
+            if role != Role::Link {
+                affected.extend_from_slice(self.keys.files_hashed(Role::Link, key, hash));
+            }
         }
-        self.add_keys(file, keys, true);
+        self.add_keys(file, keys);
         affected
     }
 
-    /// Adds `file` to the tables; `sort_new_keys` keeps `sorted_link_keys` in step (a bulk
-    /// insertion rebuilds it once instead).
-    fn add_keys(&mut self, file: FileId, keys: NoteKeys, sort_new_keys: bool) {
-        self.by_id.entry(keys.id).or_default().push(file);
-        self.by_stem.entry(keys.stem).or_default().push(file);
-        for name in keys.names {
-            self.by_name.entry(name).or_default().push(file);
-        }
-        for key in keys.links {
-            match self.linked_from.entry(key) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut().push(file),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    if sort_new_keys {
-                        self.sorted_link_keys.insert(entry.key().clone());
-                    }
-                    entry.insert(vec![file]);
-                }
-            }
+    /// Adds `file` to the tables.
+    fn add_keys(&mut self, file: FileId, keys: NoteKeys) {
+        for (role, key, hash) in keys.iter() {
+            self.keys.add(role, key, hash, file);
         }
     }
 
@@ -625,17 +670,15 @@ impl Workspace {
             .chain(std::iter::once(&stem))
             .chain(&names)
         {
-            affected.extend(self.linked_from.get(name).into_iter().flatten().copied());
+            affected.extend_from_slice(self.keys.files(Role::Link, name));
         }
-        remove_from(&mut self.by_id, &id, file);
-        remove_from(&mut self.by_stem, &stem, file);
+        self.keys.remove(Role::Id, &id, file);
+        self.keys.remove(Role::Stem, &stem, file);
         for name in &names {
-            remove_from(&mut self.by_name, name, file);
+            self.keys.remove(Role::Name, name, file);
         }
         for key in &keys {
-            if remove_from(&mut self.linked_from, key, file) {
-                self.sorted_link_keys.remove(key);
-            }
+            self.keys.remove(Role::Link, key, file);
         }
         affected
     }
@@ -644,22 +687,22 @@ impl Workspace {
 
     /// Notes whose folded id is `folded_id`.
     pub fn notes_by_id(&self, folded_id: &str) -> &[FileId] {
-        self.by_id.get(folded_id).map_or(&[], Vec::as_slice)
+        self.keys.files(Role::Id, folded_id)
     }
 
     /// Notes whose folded file stem is `folded_stem`.
     pub fn notes_by_stem(&self, folded_stem: &str) -> &[FileId] {
-        self.by_stem.get(folded_stem).map_or(&[], Vec::as_slice)
+        self.keys.files(Role::Stem, folded_stem)
     }
 
     /// Notes whose folded title or alias is `folded_name`.
     pub fn notes_by_name(&self, folded_name: &str) -> &[FileId] {
-        self.by_name.get(folded_name).map_or(&[], Vec::as_slice)
+        self.keys.files(Role::Name, folded_name)
     }
 
     /// Notes with a link or reference whose key is `key` (see [`slug::link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
-        self.linked_from.get(key).map_or(&[], Vec::as_slice)
+        self.keys.files(Role::Link, key)
     }
 
     /// The link keys that start with `prefix`, in sorted order, with the notes using them.
@@ -667,11 +710,15 @@ impl Workspace {
         &'a self,
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a [FileId])> {
-        use std::ops::Bound;
-        self.sorted_link_keys
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(move |key| key.starts_with(prefix))
-            .map(|key| (&**key, self.notes_linking_with_key(key)))
+        let keys = &self.keys;
+        debug_assert!(!keys.sort_pending);
+        let start = keys
+            .sorted_links
+            .partition_point(|&id| keys.key_text(id) < prefix);
+        keys.sorted_links[start..]
+            .iter()
+            .map(|&id| (keys.key_text(id), keys.files_of(Role::Link, id)))
+            .take_while(move |(key, _)| key.starts_with(prefix))
     }
 
     /// Notes whose [`Note::name_mask`] holds all the bits of `mask`, in file-id order.
@@ -704,9 +751,9 @@ impl Workspace {
         }
     }
 
-    /// Every link key in use, with the notes using it (for "wanted pages").
+    /// Every link key in use, in sorted order, with the notes using it (for "wanted pages").
     pub fn link_keys(&self) -> impl Iterator<Item = (&str, &[FileId])> {
-        self.linked_from.iter().map(|(k, v)| (&**k, v.as_slice()))
+        self.link_keys_starting_with("")
     }
 
     /// Whether `field` holds note ids in `kb` (declared in kb.yaml or in the settings).
@@ -721,25 +768,58 @@ impl Workspace {
 pub struct PreparedNote {
     note: Note,
     keys: NoteKeys,
+    /// [`hash_path`] of the note's path.
+    path_hash: u32,
 }
 
-/// A note's entries in the lookup tables: folded id, stem and names, and its link keys.
+/// A note's entries in the lookup tables, with their [`hash_key`]s, in one buffer: folded id,
+/// stem and names, then its link keys. Built where the note is parsed, so the thread that
+/// inserts notes neither hashes nor frees many small strings.
 struct NoteKeys {
-    id: Box<str>,
-    stem: Box<str>,
-    names: Vec<Box<str>>,
-    links: Vec<Box<str>>,
+    text: String,
+    /// Each key's end in `text` and its hash.
+    keys: Vec<(u32, u32)>,
+    /// How many keys are the id, the stem and the names (the rest are link keys).
+    name_count: usize,
 }
 
 impl NoteKeys {
     fn of(note: &Note) -> NoteKeys {
         let (id, stem, names) = Workspace::names_of(note);
-        NoteKeys {
-            id,
-            stem,
-            names,
-            links: slug::note_link_keys(note),
+        let links = slug::note_link_keys(note);
+        let all = || {
+            [&id, &stem]
+                .into_iter()
+                .chain(&names)
+                .chain(&links)
+                .map(|key| &**key)
+        };
+        let mut keys = NoteKeys {
+            text: String::with_capacity(all().map(str::len).sum()),
+            keys: Vec::with_capacity(2 + names.len() + links.len()),
+            name_count: 2 + names.len(),
+        };
+        for key in all() {
+            keys.text.push_str(key);
+            keys.keys.push((keys.text.len() as u32, hash_key(key)));
         }
+        keys
+    }
+
+    /// Each key with its role and hash.
+    fn iter(&self) -> impl Iterator<Item = (Role, &str, u32)> {
+        let mut start = 0;
+        self.keys.iter().enumerate().map(move |(i, &(end, hash))| {
+            let key = &self.text[start..end as usize];
+            start = end as usize;
+            let role = match i {
+                0 => Role::Id,
+                1 => Role::Stem,
+                _ if i < self.name_count => Role::Name,
+                _ => Role::Link,
+            };
+            (role, key, hash)
+        })
     }
 }
 
@@ -761,18 +841,313 @@ pub fn char_mask(text: &str) -> u64 {
     })
 }
 
-/// Removes `file` from `key`'s list; true when that empties the list and removes the key.
-fn remove_from(map: &mut HashMap<Box<str>, Vec<FileId>>, key: &str, file: FileId) -> bool {
-    if let Some(files) = map.get_mut(key) {
-        if let Some(i) = files.iter().position(|&f| f == file) {
-            files.swap_remove(i);
-        }
-        if files.is_empty() {
-            map.remove(key);
-            return true;
+/// A path's hash, stored beside its entry in the path table (see [`table_hash`]).
+fn hash_path(path: &Path) -> u32 {
+    fold_hash(FxBuildHasher.hash_one(path))
+}
+
+/// A key's hash, stored beside its entry in [`KeyTable::lookup`] (see [`table_hash`]).
+fn hash_key(key: &str) -> u32 {
+    fold_hash(FxBuildHasher.hash_one(key))
+}
+
+fn fold_hash(hash: u64) -> u32 {
+    (hash ^ hash >> 32) as u32
+}
+
+/// The hash a table probes with, from the 32-bit one stored beside each entry: a table grows
+/// without reading any key or path again, and a probe compares the stored hash before the text.
+fn table_hash(hash: u32) -> u64 {
+    u64::from(hash) << 32 | u64::from(hash)
+}
+
+fn note_has_path(notes: &[Option<Note>], file: FileId, path: &Path) -> bool {
+    notes[file.0 as usize]
+        .as_ref()
+        .is_some_and(|note| note.path == path)
+}
+
+/// Which lookup a key serves in a [`KeyTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// A folded note id.
+    Id = 0,
+    /// A folded file stem.
+    Stem = 1,
+    /// A folded title or alias.
+    Name = 2,
+    /// A folded link key (see [`slug::link_keys`]): the notes that link or refer with it.
+    Link = 3,
+}
+
+/// The notes under one key in one role: the usual single note inline, more in a list.
+/// Stored packed in a [`Key`] slot (see [`Files::pack`]).
+#[derive(Clone, Copy, Debug)]
+enum Files {
+    One(FileId),
+    /// An index into [`KeyTable::lists`] (which holds two notes or more).
+    Many(u32),
+}
+
+/// A [`Key`] slot with no note.
+const NO_FILES: FileId = FileId(u32::MAX);
+
+/// Marks a [`Key`] slot that holds a list index rather than a file id.
+const LIST_BIT: u32 = 1 << 31;
+
+impl Files {
+    /// `files` in one `u32`: [`NO_FILES`], a file id, or a list index with [`LIST_BIT`] set.
+    fn pack(files: Option<Files>) -> FileId {
+        match files {
+            None => NO_FILES,
+            Some(Files::One(file)) => file,
+            Some(Files::Many(index)) => FileId(LIST_BIT | index),
         }
     }
-    false
+
+    fn unpack(slot: FileId) -> Option<Files> {
+        match slot {
+            NO_FILES => None,
+            FileId(index) if index & LIST_BIT != 0 => Some(Files::Many(index & !LIST_BIT)),
+            file => Some(Files::One(file)),
+        }
+    }
+}
+
+/// An interned key: its text in [`KeyTable::text`] and its notes in each [`Role`], packed.
+#[derive(Clone, Copy, Debug)]
+struct Key {
+    start: u32,
+    len: u32,
+    files: [FileId; 4],
+}
+
+impl Key {
+    fn is_unused(&self) -> bool {
+        self.files.iter().all(|&slot| slot == NO_FILES)
+    }
+}
+
+/// The workspace's lookup tables (by folded id, stem, title or alias, and link key) in one:
+/// each distinct key is stored once, in one buffer, and named by a `u32` id; a hash table of
+/// ids, hashed and compared through that buffer, finds a key by its text. A key's notes in each
+/// role are inline when there is one (the usual case), else in a list. Within a role, notes
+/// keep the order in which they were added (a removal moves the last one into its place).
+#[derive(Default)]
+struct KeyTable {
+    text: String,
+    keys: Vec<Key>,
+    /// Key ids with their [`hash_key`].
+    lookup: HashTable<(u32, u32)>,
+    /// Ids of unused keys, to reuse; their old text is dead bytes in `text`.
+    free_keys: Vec<u32>,
+    dead_bytes: usize,
+    lists: Vec<Vec<FileId>>,
+    free_lists: Vec<u32>,
+    /// The ids of the keys used in [`Role::Link`], sorted by text, for prefix searches.
+    sorted_links: Vec<u32>,
+    /// Set while a bulk insertion leaves `sorted_links` stale, to sort it once at the end.
+    sort_pending: bool,
+}
+
+/// The first 8 bytes of `key` as a big-endian number (zero-padded): keys in this order are
+/// in string order, except that keys with the same head need a string comparison.
+fn key_head(key: &str) -> u64 {
+    let mut head = [0u8; 8];
+    for (slot, byte) in head.iter_mut().zip(key.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(head)
+}
+
+fn key_text<'a>(text: &'a str, keys: &[Key], id: u32) -> &'a str {
+    let key = &keys[id as usize];
+    &text[key.start as usize..(key.start + key.len) as usize]
+}
+
+impl KeyTable {
+    fn key_text(&self, id: u32) -> &str {
+        key_text(&self.text, &self.keys, id)
+    }
+
+    fn find(&self, key: &str, hash: u32) -> Option<u32> {
+        let (id, _) = self.lookup.find(table_hash(hash), |&(id, other)| {
+            other == hash && self.key_text(id) == key
+        })?;
+        Some(*id)
+    }
+
+    /// The notes under `key` in `role`.
+    fn files(&self, role: Role, key: &str) -> &[FileId] {
+        self.files_hashed(role, key, hash_key(key))
+    }
+
+    /// [`KeyTable::files`] with the key's hash already computed.
+    fn files_hashed(&self, role: Role, key: &str, hash: u32) -> &[FileId] {
+        self.find(key, hash)
+            .map_or(&[], |id| self.files_of(role, id))
+    }
+
+    fn files_of(&self, role: Role, id: u32) -> &[FileId] {
+        let slot = &self.keys[id as usize].files[role as usize];
+        match Files::unpack(*slot) {
+            None => &[],
+            Some(Files::One(_)) => std::slice::from_ref(slot),
+            Some(Files::Many(list)) => &self.lists[list as usize],
+        }
+    }
+
+    /// The id of `key` (whose hash is `hash`), added if new.
+    fn intern(&mut self, key: &str, hash: u32) -> u32 {
+        if let Some(id) = self.find(key, hash) {
+            return id;
+        }
+        let entry = Key {
+            start: self.text.len() as u32,
+            len: key.len() as u32,
+            files: [NO_FILES; 4],
+        };
+        self.text.push_str(key);
+        let id = match self.free_keys.pop() {
+            Some(id) => {
+                self.keys[id as usize] = entry;
+                id
+            }
+            None => {
+                self.keys.push(entry);
+                (self.keys.len() - 1) as u32
+            }
+        };
+        self.lookup
+            .insert_unique(table_hash(hash), (id, hash), |&(_, hash)| table_hash(hash));
+        id
+    }
+
+    /// Adds `file` under `key` (whose hash is `hash`) in `role`.
+    fn add(&mut self, role: Role, key: &str, hash: u32, file: FileId) {
+        debug_assert!(file.0 & LIST_BIT == 0, "file ids stay below 2^31");
+        let id = self.intern(key, hash);
+        let files = match Files::unpack(self.keys[id as usize].files[role as usize]) {
+            None => {
+                if role == Role::Link && !self.sort_pending {
+                    let text = key_text(&self.text, &self.keys, id);
+                    let at = self
+                        .sorted_links
+                        .partition_point(|&other| key_text(&self.text, &self.keys, other) < text);
+                    self.sorted_links.insert(at, id);
+                }
+                Files::One(file)
+            }
+            Some(Files::One(first)) => {
+                let list = vec![first, file];
+                match self.free_lists.pop() {
+                    Some(index) => {
+                        self.lists[index as usize] = list;
+                        Files::Many(index)
+                    }
+                    None => {
+                        self.lists.push(list);
+                        Files::Many((self.lists.len() - 1) as u32)
+                    }
+                }
+            }
+            Some(Files::Many(index)) => {
+                self.lists[index as usize].push(file);
+                Files::Many(index)
+            }
+        };
+        self.keys[id as usize].files[role as usize] = Files::pack(Some(files));
+    }
+
+    /// Removes `file` from under `key` in `role`; forgets the key once no role uses it.
+    fn remove(&mut self, role: Role, key: &str, file: FileId) {
+        let hash = hash_key(key);
+        let Some(id) = self.find(key, hash) else {
+            return;
+        };
+        let slot = &mut self.keys[id as usize].files[role as usize];
+        match Files::unpack(*slot) {
+            None => return,
+            Some(Files::One(only)) if only == file => *slot = NO_FILES,
+            Some(Files::One(_)) => return,
+            Some(Files::Many(index)) => {
+                let list = &mut self.lists[index as usize];
+                if let Some(i) = list.iter().position(|&f| f == file) {
+                    list.swap_remove(i);
+                }
+                if let [only] = list[..] {
+                    *slot = only;
+                    self.lists[index as usize] = Vec::new();
+                    self.free_lists.push(index);
+                }
+                return;
+            }
+        }
+        // `key` has no note left in `role`.
+        if role == Role::Link && !self.sort_pending {
+            let at = self
+                .sorted_links
+                .partition_point(|&other| self.key_text(other) < key);
+            if self.sorted_links.get(at) == Some(&id) {
+                self.sorted_links.remove(at);
+            }
+        }
+        if self.keys[id as usize].is_unused() {
+            self.forget(id, key, hash);
+        }
+    }
+
+    /// Frees the unused key `id` (whose text is `key`, hashing to `hash`) for reuse.
+    fn forget(&mut self, id: u32, key: &str, hash: u32) {
+        if let Ok(entry) = self
+            .lookup
+            .find_entry(table_hash(hash), |&(other, _)| other == id)
+        {
+            entry.remove();
+        }
+        self.dead_bytes += key.len();
+        let entry = &mut self.keys[id as usize];
+        entry.start = 0;
+        entry.len = 0;
+        self.free_keys.push(id);
+        if self.dead_bytes > 1 << 16 && self.dead_bytes > self.text.len() / 2 {
+            self.compact_text();
+        }
+    }
+
+    /// Copies the live keys' text into a new buffer, dropping the dead bytes.
+    fn compact_text(&mut self) {
+        let mut text = String::with_capacity(self.text.len() - self.dead_bytes);
+        for key in &mut self.keys {
+            if key.is_unused() {
+                continue;
+            }
+            let start = text.len() as u32;
+            text.push_str(&self.text[key.start as usize..(key.start + key.len) as usize]);
+            key.start = start;
+        }
+        self.text = text;
+        self.dead_bytes = 0;
+    }
+
+    /// Rebuilds `sorted_links` after a bulk insertion.
+    fn sort_links(&mut self) {
+        let (text, keys) = (&self.text, &self.keys);
+        // Sorted by the first 8 bytes as a number first: most comparisons need no string.
+        let mut by_head: Vec<(u64, u32)> = (0..keys.len() as u32)
+            .filter(|&id| keys[id as usize].files[Role::Link as usize] != NO_FILES)
+            .map(|id| (key_head(key_text(text, keys, id)), id))
+            .collect();
+        by_head.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| key_text(text, keys, a.1).cmp(key_text(text, keys, b.1)))
+        });
+        let mut sorted = std::mem::take(&mut self.sorted_links);
+        sorted.clear();
+        sorted.extend(by_head.iter().map(|&(_, id)| id));
+        self.sorted_links = sorted;
+        self.sort_pending = false;
+    }
 }
 
 /// [`NameEntry::kind`] of a note's id, title or alias.
@@ -861,5 +1236,109 @@ impl NameTable {
                 let start = entry.start as usize;
                 (&self.text[start..start + entry.len as usize], entry)
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+
+    use super::*;
+    use crate::syntax::parse_note;
+
+    /// Every lookup's answer for `probes` and every link key, with paths for file ids and lists
+    /// sorted: the same for two workspaces holding the same notes, however they were built.
+    fn tables(workspace: &Workspace, probes: &[String]) -> String {
+        let paths = |files: &[FileId]| {
+            let mut paths: Vec<String> = files
+                .iter()
+                .map(|&file| workspace.note(file).unwrap().path.display().to_string())
+                .collect();
+            paths.sort();
+            paths.join(",")
+        };
+        let mut out = String::new();
+        for key in probes {
+            writeln!(
+                out,
+                "{key}: id [{}] stem [{}] name [{}] linked [{}]",
+                paths(workspace.notes_by_id(key)),
+                paths(workspace.notes_by_stem(key)),
+                paths(workspace.notes_by_name(key)),
+                paths(workspace.notes_linking_with_key(key)),
+            )
+            .unwrap();
+        }
+        for prefix in ["", "n", "note-1", "shared", "t", "target-1"] {
+            for (key, files) in workspace.link_keys_starting_with(prefix) {
+                writeln!(out, "{prefix}* {key}: [{}]", paths(files)).unwrap();
+            }
+        }
+        for (file, note) in workspace.notes() {
+            assert_eq!(workspace.file_id(&note.path), Some(file));
+        }
+        writeln!(out, "{} notes", workspace.note_count()).unwrap();
+        out
+    }
+
+    #[test]
+    fn tables_after_many_edits_equal_a_fresh_build() {
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let mut texts: BTreeMap<PathBuf, String> = BTreeMap::new();
+        let mut probes: Vec<String> = vec!["shared".into()];
+        for round in 0..3_000u32 {
+            let path = root.join(format!("n{}.md", round % 30));
+            if round % 5 == 4 {
+                workspace.remove_note(&path);
+                texts.remove(&path);
+            } else {
+                // Ids, titles and the first link repeat (keys with several notes); the long
+                // link key is new each round, so dead key text piles up and is compacted.
+                let long_key = format!("target-{round}-{}", "x".repeat(40));
+                let text = format!(
+                    "---\nid: note-{}\ntitle: Title {}\n---\n[[n{}]] [[shared]] [[{long_key}]]\n",
+                    round % 17,
+                    round % 13,
+                    round % 7,
+                );
+                probes.extend([
+                    format!("note-{}", round % 17),
+                    format!("title {}", round % 13),
+                    format!("n{}", round % 30),
+                    long_key,
+                ]);
+                workspace.set_note(path.clone(), parse_note(&text));
+                texts.insert(path, text);
+            }
+            if round % 150 == 149 {
+                probes.sort();
+                probes.dedup();
+                let mut fresh = Workspace::new(vec![root.clone()], IndexConfig::default());
+                fresh.extend_notes(
+                    texts
+                        .iter()
+                        .map(|(path, text)| (path.clone(), parse_note(text)))
+                        .collect(),
+                );
+                assert_eq!(
+                    tables(&workspace, &probes),
+                    tables(&fresh, &probes),
+                    "round {round}"
+                );
+            }
+        }
+        // 2,400 long keys were added and all but a few forgotten: their text was dropped.
+        assert!(
+            workspace.keys.text.len() < 1 << 16,
+            "{}",
+            workspace.keys.text.len()
+        );
+        assert!(
+            workspace.keys.keys.len() < 200,
+            "{}",
+            workspace.keys.keys.len()
+        );
     }
 }

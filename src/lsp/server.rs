@@ -347,7 +347,6 @@ impl Backend {
                 },
             }
         };
-        let token = self.begin_progress(generation).await;
         let started = Instant::now();
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<vfs::Progress>();
         let existing_roots: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
@@ -362,6 +361,8 @@ impl Backend {
                 let _ = sender.send(p);
             })
         });
+        // The client creates the progress token while the notes load, not before.
+        let token = self.begin_progress(generation).await;
         let mut last_report = Instant::now();
         let loaded = loop {
             tokio::select! {
@@ -792,8 +793,9 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        self.register_watchers().await;
-        if let Some(settings) = self.pull_settings().await {
+        // Two independent round trips to the client: both under way at once.
+        let ((), pulled) = tokio::join!(self.register_watchers(), self.pull_settings());
+        if let Some(settings) = pulled {
             *write(&self.state.settings) = settings;
         }
         if !read(&self.state.session).roots.is_empty() {
