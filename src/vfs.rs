@@ -372,3 +372,51 @@ pub fn is_readable_in_roots(path: &Path, roots: &[PathBuf]) -> bool {
     let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     inside && !climbs && !symlink
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_in_order_hands_every_result_in_order() {
+        for (len, threads) in [
+            (0, 2),
+            (1, 1),
+            (LOAD_BLOCK, 3),
+            (LOAD_BLOCK * LOAD_WINDOW * 3 + 7, 4),
+        ] {
+            let items: Vec<usize> = (0..len).collect();
+            let mut got = Vec::new();
+            map_in_order(&items, threads, |&i| i * 2, |results| got.extend(results));
+            let want: Vec<usize> = (0..len).map(|i| i * 2).collect();
+            assert_eq!(got, want, "{len} items on {threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_releases_the_threads() {
+        let items: Vec<usize> = (0..LOAD_BLOCK * LOAD_WINDOW * 4).collect();
+        let mut got = Vec::new();
+        map_in_order(&items, 2, |&i| i, |results| got.extend(results.take(5)));
+        assert_eq!(got, [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn walked_paths_sort_like_paths() {
+        let mut paths: Vec<PathBuf> = [
+            "/r/a-b.md",
+            "/r/a/b.md",
+            "/r/a.md",
+            "/r/a b/c.md",
+            "/r/a",
+            "/r/ab",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut by_path = paths.clone();
+        by_path.sort();
+        paths.sort_by(|a, b| separator_first_order(a, b));
+        assert_eq!(paths, by_path);
+    }
+}
