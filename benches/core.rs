@@ -157,7 +157,7 @@ fn sample_links() -> Vec<(FileId, usize)> {
     WORKSPACE_10K
         .notes()
         .take(200)
-        .flat_map(|(file, note)| (0..note.parsed.links.len()).map(move |i| (file, i)))
+        .flat_map(|(file, note)| (0..note.parsed.links().len()).map(move |i| (file, i)))
         .collect()
 }
 
@@ -173,7 +173,7 @@ mod resolve {
             .counter(divan::counter::ItemsCount::new(links.len()))
             .bench(|| {
                 for &(file, index) in &links {
-                    let link = &workspace.note(file).unwrap().parsed.links[index];
+                    let link = workspace.note(file).unwrap().parsed.links().at(index);
                     black_box(slug::resolve_link(workspace, file, link));
                 }
             });
@@ -235,7 +235,7 @@ mod features {
             .counter(divan::counter::ItemsCount::new(links.len()))
             .bench(|| {
                 for &(file, index) in &links {
-                    let link = &workspace.note(file).unwrap().parsed.links[index];
+                    let link = workspace.note(file).unwrap().parsed.links().at(index);
                     let position = FilePosition {
                         file,
                         offset: link.target.range.start,
@@ -251,7 +251,7 @@ mod features {
         let workspace = &*WORKSPACE_10K;
         let hub = workspace
             .notes()
-            .max_by_key(|(_, note)| workspace.notes_linking_with_key(&note.id).len())
+            .max_by_key(|(_, note)| workspace.notes_linking_with_key(note.id()).len())
             .map(|(file, _)| file)
             .unwrap();
         bencher.bench(|| slug::pointers_to(workspace, black_box(hub)));
@@ -282,7 +282,7 @@ mod line_index {
         let (text, _) = typical_and_large();
         let index = LineIndex::new(text);
         let offsets: Vec<u32> = parse_note(text)
-            .links
+            .links()
             .iter()
             .flat_map(|l| [l.range.start, l.range.end])
             .collect();

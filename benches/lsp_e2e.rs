@@ -178,7 +178,7 @@ impl Plan {
             let index = LineIndex::new(&text);
             let uri = uri_of(path);
             let body_links: Vec<_> = parsed
-                .links
+                .links()
                 .iter()
                 .filter(|l| !l.in_frontmatter && !l.target.text.is_empty())
                 .collect();
@@ -186,7 +186,7 @@ impl Plan {
                 let offset = link.target.range.start + link.target.range.len().min(1);
                 link_positions.push((uri.clone(), position(&index, offset)));
             }
-            if let Some(title) = parsed.frontmatter.as_ref().and_then(|f| f.title.as_ref()) {
+            if let Some(title) = parsed.frontmatter().and_then(|f| f.title()) {
                 let query: String = title.text.chars().take(2 + i % 4).collect();
                 if !query.trim().is_empty() {
                     symbol_queries.push(query);

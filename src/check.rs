@@ -99,7 +99,7 @@ impl Report {
                     .map(move |d| (file, d))
             })
             .collect();
-        let links = workspace.notes().map(|(_, n)| n.parsed.links.len()).sum();
+        let links = workspace.notes().map(|(_, n)| n.parsed.links().len()).sum();
         Report { items, links }
     }
 

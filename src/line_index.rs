@@ -38,36 +38,33 @@ impl WideChar {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LineIndex {
     /// Byte offset where each line starts; the first is always 0.
-    line_starts: Vec<u32>,
+    line_starts: Box<[u32]>,
     /// Lines whose break is the two bytes `\r\n` (sorted); all other breaks are one byte.
-    crlf_lines: Vec<u32>,
+    crlf_lines: Box<[u32]>,
     text_len: u32,
     /// Every non-ASCII character, sorted by line and column (one allocation, none for ASCII).
-    wide_chars: Vec<WideChar>,
+    wide_chars: Box<[WideChar]>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut index = LineIndex {
-            line_starts: vec![0],
-            crlf_lines: Vec::new(),
-            text_len: crate::text::to_u32(bytes.len()),
-            wide_chars: Vec::new(),
-        };
+        let mut line_starts = vec![0];
+        let mut crlf_lines = Vec::new();
+        let mut wide_chars = Vec::new();
         let mut line_start = 0usize;
         loop {
             let line_end = memchr::memchr2(b'\n', b'\r', &bytes[line_start..])
                 .map_or(bytes.len(), |i| line_start + i);
             let content = &bytes[line_start..line_end];
             if !content.is_ascii() {
-                let line = (index.line_starts.len() - 1) as u32;
+                let line = (line_starts.len() - 1) as u32;
                 let mut i = 0usize;
                 while i < content.len() {
                     let b = content[i];
                     if b >= 0x80 {
                         let len = utf8_len(b);
-                        index.wide_chars.push(WideChar {
+                        wide_chars.push(WideChar {
                             line,
                             byte_col: i as u32,
                             len_utf8: len as u32,
@@ -82,17 +79,21 @@ impl LineIndex {
                 break;
             }
             let next = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
-                index.crlf_lines.push((index.line_starts.len() - 1) as u32);
+                crlf_lines.push((line_starts.len() - 1) as u32);
                 line_end + 2
             } else {
                 line_end + 1
             };
-            index.line_starts.push(next as u32);
+            line_starts.push(next as u32);
             line_start = next;
         }
-        index.line_starts.shrink_to_fit();
-        index.wide_chars.shrink_to_fit();
-        index
+        // Boxed slices: no spare capacity, and a smaller index (every note keeps one).
+        LineIndex {
+            line_starts: line_starts.into_boxed_slice(),
+            crlf_lines: crlf_lines.into_boxed_slice(),
+            text_len: crate::text::to_u32(bytes.len()),
+            wide_chars: wide_chars.into_boxed_slice(),
+        }
     }
 
     pub fn line_count(&self) -> u32 {

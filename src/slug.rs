@@ -151,19 +151,19 @@ pub fn link_keys(target: &str) -> impl Iterator<Item = String> {
 /// All link keys of one note (body links, frontmatter links and plain frontmatter values).
 pub fn note_link_keys(note: &Note) -> Vec<Box<str>> {
     let mut keys: Vec<Box<str>> = Vec::new();
-    for link in &note.parsed.links {
+    for link in note.parsed.links() {
         if link.target.text.is_empty() {
             continue;
         }
-        keys.extend(link_keys(&link.target.text).map(Box::from));
+        keys.extend(link_keys(link.target.text).map(Box::from));
         if let Some(kb) = &link.kb {
             // `[[Note: x]]`-like text that is not a KB prefix is looked up whole.
             keys.push(fold(&format!("{}:{}", kb.text, link.target.text)).into());
         }
     }
-    if let Some(fm) = &note.parsed.frontmatter {
-        for field in &fm.fields {
-            for value in &field.values {
+    if let Some(fm) = note.parsed.frontmatter() {
+        for field in fm.fields() {
+            for value in field.values {
                 let (_, id) = split_reference(value);
                 keys.push(fold(id).into());
             }
@@ -175,12 +175,12 @@ pub fn note_link_keys(note: &Note) -> Vec<Box<str>> {
 }
 
 /// Resolves a link written in note `from`.
-pub fn resolve_link(workspace: &Workspace, from: FileId, link: &Link) -> Resolution {
+pub fn resolve_link(workspace: &Workspace, from: FileId, link: Link) -> Resolution {
     resolve_target(
         workspace,
         from,
-        link.kb.as_ref().map(|kb| &*kb.text),
-        &link.target.text,
+        link.kb.as_ref().map(|kb| kb.text),
+        link.target.text,
     )
 }
 
@@ -253,7 +253,7 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str) -> Option<Resolutio
     let exact: Vec<FileId> = by_id
         .iter()
         .copied()
-        .filter(|&f| workspace.note(f).is_some_and(|n| *n.id == *cleaned))
+        .filter(|&f| workspace.note(f).is_some_and(|n| *n.id() == *cleaned))
         .collect();
     if let Some(found) = pick(workspace, exact, Via::Id) {
         return Some(found);
@@ -268,7 +268,7 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str) -> Option<Resolutio
             let Some(note) = workspace.note(f) else {
                 return false;
             };
-            let path = fold(&note.kb_path);
+            let path = fold(note.kb_path());
             !folded.contains('/') || path == folded || path.ends_with(&format!("/{folded}"))
         })
         .collect();
@@ -304,8 +304,8 @@ fn sort_by_path(workspace: &Workspace, files: &mut [FileId]) {
 }
 
 /// Splits a frontmatter value into its KB (from `kb:id` or a typed link's `kb:`) and its id.
-pub fn split_reference(value: &Value) -> (Option<&str>, &str) {
-    if let Some(kb) = &value.kb {
+pub fn split_reference<'a>(value: Value<'a>) -> (Option<&'a str>, &'a str) {
+    if let Some(kb) = value.kb {
         return (Some(kb), value.text.trim());
     }
     match value.text.split_once(':') {
@@ -323,7 +323,7 @@ pub fn split_reference(value: &Value) -> (Option<&str>, &str) {
 /// Resolves a plain frontmatter value as a note reference. A value is a reference only when it
 /// names an id exactly (in the note's KB, or in the KB it names); anything else is `None` here,
 /// and whether that is a problem depends on the field (see `Workspace::is_reference_field`).
-pub fn resolve_reference(workspace: &Workspace, from: FileId, value: &Value) -> Option<FileId> {
+pub fn resolve_reference(workspace: &Workspace, from: FileId, value: Value) -> Option<FileId> {
     let from_note = workspace.note(from)?;
     let (kb_name, id) = split_reference(value);
     let kb = match kb_name {
@@ -337,7 +337,7 @@ pub fn resolve_reference(workspace: &Workspace, from: FileId, value: &Value) -> 
         .filter(|&f| {
             workspace
                 .note(f)
-                .is_some_and(|n| n.kb == kb && *n.id == *id)
+                .is_some_and(|n| n.kb == kb && n.id() == id)
         })
         .collect();
     sort_by_path(workspace, &mut files);
@@ -357,11 +357,11 @@ pub enum SubTarget {
 
 /// Finds the heading (by text or slug, ignoring case and punctuation; for nested
 /// `#A#B` forms, the last part) or the block id a link points at inside `note`.
-pub fn resolve_subtarget(note: &Note, link: &Link) -> SubTarget {
+pub fn resolve_subtarget(note: &Note, link: Link) -> SubTarget {
     if let Some(block) = &link.block {
         return note
             .parsed
-            .block_ids
+            .block_ids()
             .iter()
             .position(|b| *b.id == *block.text)
             .map_or(SubTarget::MissingBlock, SubTarget::Block);
@@ -369,11 +369,11 @@ pub fn resolve_subtarget(note: &Note, link: &Link) -> SubTarget {
     let Some(heading) = &link.heading else {
         return SubTarget::None;
     };
-    let wanted = heading_key(heading.text.rsplit('#').next().unwrap_or(&heading.text));
+    let wanted = heading_key(heading.text.rsplit('#').next().unwrap_or(heading.text));
     note.parsed
-        .headings
+        .headings()
         .iter()
-        .position(|h| heading_key(&h.text) == wanted)
+        .position(|h| heading_key(h.text) == wanted)
         .map_or(SubTarget::MissingHeading, SubTarget::Heading)
 }
 
@@ -397,15 +397,10 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
     let Some(note) = workspace.note(target) else {
         return Vec::new();
     };
-    let mut keys: Vec<String> = vec![fold(&note.id), fold(&note.stem), fold(&note.kb_path)];
+    let mut keys: Vec<String> = vec![fold(note.id()), fold(note.stem()), fold(note.kb_path())];
     keys.extend(note.aliases().map(fold));
-    if let Some(title) = note
-        .parsed
-        .frontmatter
-        .as_ref()
-        .and_then(|fm| fm.title.as_ref())
-    {
-        keys.push(fold(&title.text));
+    if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+        keys.push(fold(title.text));
     }
     let mut files: Vec<FileId> = keys
         .iter()
@@ -416,23 +411,23 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
     // A link without a KB prefix finds a note by its id, its stem or a title or alias, so it
     // can only mean `target` when the last segment of its folded target is the last segment
     // of one of those: a cheap test that spares resolving every other link of a source.
-    let mut last_segments: Vec<String> = vec![fold(&note.stem)];
-    let names = std::iter::once(&*note.id).chain(note.aliases()).chain(
+    let mut last_segments: Vec<String> = vec![fold(note.stem())];
+    let names = std::iter::once(note.id()).chain(note.aliases()).chain(
         note.parsed
-            .frontmatter
-            .iter()
-            .flat_map(|fm| &fm.title)
-            .map(|t| &*t.text),
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.title())
+            .map(|t| t.text),
     );
     for name in names {
         let folded = fold(name);
         last_segments.push(folded.rsplit('/').next().unwrap_or(&folded).to_owned());
     }
-    let may_mean_target = |link: &Link| {
+    let may_mean_target = |link: Link| {
         if link.kb.is_some() {
             return true;
         }
-        let Some(cleaned) = clean_target(&link.target.text) else {
+        let Some(cleaned) = clean_target(link.target.text) else {
             return false;
         };
         let folded = fold(&cleaned);
@@ -444,7 +439,7 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         let Some(source) = workspace.note(file) else {
             continue;
         };
-        for (index, link) in source.parsed.links.iter().enumerate() {
+        for (index, link) in source.parsed.links().iter().enumerate() {
             if link.target.text.is_empty() || !may_mean_target(link) {
                 continue;
             }
@@ -454,13 +449,13 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         }
         for (field_index, field) in source
             .parsed
-            .frontmatter
-            .iter()
-            .flat_map(|fm| fm.fields.iter().enumerate())
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.fields().enumerate())
         {
             for (value_index, value) in field.values.iter().enumerate() {
                 // A reference names an id exactly (see `resolve_reference`).
-                if split_reference(value).1 == &*note.id
+                if split_reference(value).1 == note.id()
                     && resolve_reference(workspace, file, value) == Some(target)
                 {
                     pointers.push(Pointer::Reference {
@@ -500,7 +495,7 @@ pub fn pointers_to_heading(
         let Some(source_note) = workspace.note(source) else {
             continue;
         };
-        for (index, link) in source_note.parsed.links.iter().enumerate() {
+        for (index, link) in source_note.parsed.links().iter().enumerate() {
             if link.heading.is_none()
                 || resolve_link(workspace, source, link).file(source) != Some(target)
             {

@@ -15,7 +15,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::slug;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
-use crate::text::FileId;
+use crate::text::{FileId, to_u32};
 
 /// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -41,11 +41,10 @@ impl Kb {
 pub struct Note {
     pub path: PathBuf,
     pub kb: KbId,
-    /// Frontmatter `id`, else the file stem.
-    pub id: Box<str>,
-    pub stem: Box<str>,
-    /// Path inside the KB folder, `/`-separated, without the extension.
-    pub kb_path: Box<str>,
+    /// [`Note::id`], [`Note::stem`] and [`Note::kb_path`] one after the other: one allocation.
+    names: Box<str>,
+    id_len: u32,
+    stem_len: u32,
     pub parsed: ParsedNote,
     /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
     /// workspace symbols) skip a note without reading its names.
@@ -99,8 +98,8 @@ impl NameFacts {
             mask: note.name_mask,
             id_key: note.id_key,
             title_key: note.title_key,
-            id_head: id_head(&note.id),
-            id_len: note.id.len() as u32,
+            id_head: id_head(note.id()),
+            id_len: note.id().len() as u32,
             kb: note.kb,
             live: true,
         }
@@ -136,47 +135,64 @@ impl NameKey {
 }
 
 impl Note {
+    /// Frontmatter `id`, else the file stem.
+    pub fn id(&self) -> &str {
+        &self.names[..self.id_len as usize]
+    }
+
+    pub fn stem(&self) -> &str {
+        &self.names[self.id_len as usize..(self.id_len + self.stem_len) as usize]
+    }
+
+    /// Path inside the KB folder, `/`-separated, without the extension.
+    pub fn kb_path(&self) -> &str {
+        &self.names[(self.id_len + self.stem_len) as usize..]
+    }
+
+    /// Stores `id`, `stem` and `kb_path` in [`Note::names`].
+    fn set_names(&mut self, id: &str, stem: &str, kb_path: &str) {
+        self.names = [id, stem, kb_path].concat().into();
+        self.id_len = to_u32(id.len());
+        self.stem_len = to_u32(stem.len());
+    }
+
     /// The title to show: frontmatter `title`, else the first heading, else the id.
     pub fn title(&self) -> &str {
-        let fm_title = self
-            .parsed
-            .frontmatter
-            .as_ref()
-            .and_then(|fm| fm.title.as_ref());
+        let fm_title = self.parsed.frontmatter().and_then(|fm| fm.title());
         match fm_title {
-            Some(title) if !title.text.is_empty() => &title.text,
+            Some(title) if !title.text.is_empty() => title.text,
             _ => self
                 .parsed
-                .headings
+                .headings()
                 .first()
                 .filter(|h| h.level == 1)
-                .map_or(&*self.id, |h| &*h.text),
+                .map_or(self.id(), |h| h.text),
         }
     }
 
     pub fn note_type(&self) -> Option<&str> {
-        let fm = self.parsed.frontmatter.as_ref()?;
-        fm.note_type.as_ref().map(|t| &*t.text)
+        let fm = self.parsed.frontmatter()?;
+        fm.note_type().map(|t| t.text)
     }
 
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
         self.parsed
-            .frontmatter
-            .iter()
-            .flat_map(|fm| fm.aliases.iter().map(|a| &*a.text))
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.aliases().iter().map(|a| a.text))
     }
 
     /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
-    pub fn id_value(&self) -> Option<&crate::syntax::Value> {
-        let fm = self.parsed.frontmatter.as_ref()?;
-        fm.id.as_ref().filter(|id| !id.text.trim().is_empty())
+    pub fn id_value(&self) -> Option<crate::syntax::Value<'_>> {
+        let fm = self.parsed.frontmatter()?;
+        fm.id().filter(|id| !id.text.trim().is_empty())
     }
 
     pub fn tags(&self) -> impl Iterator<Item = &str> {
         self.parsed
-            .frontmatter
-            .iter()
-            .flat_map(|fm| fm.tags.iter().map(|t| &*t.text))
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.tags().iter().map(|t| t.text))
     }
 }
 
@@ -363,7 +379,8 @@ impl Workspace {
                 continue;
             };
             let old = std::mem::replace(&mut note.kb, kb);
-            note.kb_path = kb_path;
+            let (id, stem) = (note.id().to_owned(), note.stem().to_owned());
+            note.set_names(&id, &stem, &kb_path);
             self.count_note(old, false);
             self.count_note(kb, true);
         }
@@ -580,57 +597,54 @@ impl Workspace {
     /// Builds the note for `path`: its KB, path inside the KB, id and stem.
     fn make_note(&self, path: PathBuf, parsed: ParsedNote) -> Note {
         let kb = self.kb_for_path(&path);
-        let stem: Box<str> = path
+        let stem = path
             .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
-            .into();
-        let fm_id = parsed.frontmatter.as_ref().and_then(|fm| fm.id.as_ref());
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let fm_id = parsed.frontmatter().and_then(|fm| fm.id());
         let id = match fm_id {
-            Some(id) if !id.text.trim().is_empty() => id.text.trim().into(),
-            _ => stem.clone(),
+            Some(id) if !id.text.trim().is_empty() => id.text.trim(),
+            _ => &stem,
         };
+        let kb_path = self.kb_relative_path(kb, &path);
         let mut note = Note {
-            kb_path: self.kb_relative_path(kb, &path),
+            names: Box::default(),
+            id_len: 0,
+            stem_len: 0,
             path,
             kb,
-            id,
-            stem,
-            parsed,
+            parsed: ParsedNote::default(),
             name_mask: 0,
             heading_mask: 0,
             id_key: None,
             title_key: None,
         };
-        note.id_key = NameKey::of(&note.id);
+        note.set_names(id, &stem, &kb_path);
+        note.parsed = parsed;
+        note.id_key = NameKey::of(note.id());
         note.title_key = NameKey::of(note.title());
-        note.name_mask = std::iter::once(&*note.id)
+        note.name_mask = std::iter::once(note.id())
             .chain(std::iter::once(note.title()))
             .chain(note.aliases())
             .fold(0, |mask, name| mask | char_mask(name));
         note.heading_mask = note
             .parsed
-            .headings
+            .headings()
             .iter()
-            .fold(0, |mask, heading| mask | char_mask(&heading.text));
+            .fold(0, |mask, heading| mask | char_mask(heading.text));
         note
     }
 
     fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
         let mut names: Vec<Box<str>> = Vec::new();
-        if let Some(title) = note
-            .parsed
-            .frontmatter
-            .as_ref()
-            .and_then(|fm| fm.title.as_ref())
-        {
-            names.push(slug::fold(&title.text).into());
+        if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+            names.push(slug::fold(title.text).into());
         }
         names.extend(note.aliases().map(|a| slug::fold(a).into()));
         names.sort_unstable();
         names.dedup();
         (
-            slug::fold(&note.id).into(),
-            slug::fold(&note.stem).into(),
+            slug::fold(note.id()).into(),
+            slug::fold(note.stem()).into(),
             names,
         )
     }
@@ -1187,16 +1201,16 @@ impl NameTable {
     fn insert(&mut self, file: FileId, note: &Note) {
         self.remove(file);
         let start = self.entries.len() as u32;
-        let names = std::iter::once(&*note.id)
+        let names = std::iter::once(note.id())
             .chain(std::iter::once(note.title()))
             .chain(note.aliases())
             .map(|name| (name, NOTE_NAME));
         let headings = note
             .parsed
-            .headings
+            .headings()
             .iter()
             .enumerate()
-            .map(|(index, heading)| (&*heading.text, index as u32));
+            .map(|(index, heading)| (heading.text, index as u32));
         for (name, kind) in names.chain(headings) {
             self.masks.push(char_mask(name));
             self.entries.push(NameEntry {

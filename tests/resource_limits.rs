@@ -99,9 +99,13 @@ fn a_yaml_value_with_a_million_items_is_capped() {
         let note = timed(&format!("parse a {name} list of {items} items"), || {
             parse_note(text)
         });
-        let fm = note.frontmatter.unwrap();
-        assert!(fm.tags.len() <= 10_000, "{name}: {} tags", fm.tags.len());
-        for field in &fm.fields {
+        let fm = note.frontmatter().unwrap();
+        assert!(
+            fm.tags().len() <= 10_000,
+            "{name}: {} tags",
+            fm.tags().len()
+        );
+        for field in fm.fields() {
             assert!(
                 field.values.len() <= 10_000,
                 "{name}: {} values",
@@ -130,11 +134,11 @@ fn an_alias_fan_in_frontmatter_is_capped() {
     let note = timed(&format!("parse an alias fan of {fan} keys"), || {
         parse_note(&text)
     });
-    let fm = note.frontmatter.unwrap();
+    let fm = note.frontmatter().unwrap();
     let values: usize =
-        fm.fields.iter().map(|f| f.values.len()).sum::<usize>() + fm.tags.len() + fm.aliases.len();
+        fm.fields().map(|f| f.values.len()).sum::<usize>() + fm.tags().len() + fm.aliases().len();
     assert!(values <= 200_000, "{values} values kept");
-    assert_eq!(note.links.len(), 1);
+    assert_eq!(note.links().len(), 1);
 }
 
 #[test]
@@ -143,7 +147,7 @@ fn a_note_with_a_million_links_stays_responsive() {
     let text = "[[n1]] [[missing]] ".repeat(count / 2);
     let parsed = timed(&format!("parse {count} links"), || parse_note(&text));
     let kept = count.min(wikilink_lsp::syntax::MAX_LINKS);
-    assert_eq!(parsed.links.len(), kept);
+    assert_eq!(parsed.links().len(), kept);
     if count > kept {
         assert!(parsed.errors[0].message.starts_with("too many links"));
     }

@@ -76,12 +76,12 @@ fuzz_target!(|data: &[u8]| {
         // of the text (and past them); every character boundary of a small note.
         let mut offsets = marked;
         let parsed = &built.workspace.note(file).unwrap().parsed;
-        let mut ranges: Vec<_> = parsed.links.iter().map(|l| l.range).collect();
-        if let Some(fm) = &parsed.frontmatter {
-            ranges.extend(fm.id.iter().chain(&fm.title).map(|v| v.range));
-            ranges.extend(fm.fields.iter().flat_map(|f| &f.values).map(|v| v.range));
+        let mut ranges: Vec<_> = parsed.links().iter().map(|l| l.range).collect();
+        if let Some(fm) = parsed.frontmatter() {
+            ranges.extend(fm.id().into_iter().chain(fm.title()).map(|v| v.range));
+            ranges.extend(fm.fields().flat_map(|f| f.values).map(|v| v.range));
         }
-        ranges.extend(parsed.headings.iter().map(|h| h.text_range));
+        ranges.extend(parsed.headings().iter().map(|h| h.text_range));
         for range in ranges.into_iter().take(64) {
             offsets.extend([
                 range.start,

@@ -71,7 +71,7 @@ pub fn code_actions(
         }
         let Some(link) = note
             .parsed
-            .links
+            .links()
             .iter()
             .find(|l| l.range == diagnostic.range)
         else {
@@ -119,7 +119,7 @@ struct Fix<'a> {
     workspace: &'a Workspace,
     file: FileId,
     note: &'a Note,
-    link: &'a Link,
+    link: Link<'a>,
 }
 
 impl Fix<'_> {
@@ -155,8 +155,8 @@ impl Fix<'_> {
     /// The link as it reads after [`Fix::rewrite`], for titles.
     fn shown(&self, reference: &str, keep_shown: bool) -> String {
         let display = match &self.link.display {
-            Some(display) => Some(&*display.text),
-            None if keep_shown => Some(&*self.link.target.text),
+            Some(display) => Some(display.text),
+            None if keep_shown => Some(self.link.target.text),
             None => None,
         };
         match display {
@@ -179,20 +179,20 @@ impl Fix<'_> {
 
     fn create_note(&self) -> Option<(String, SourceChange)> {
         let workspace = self.workspace;
-        let cleaned = slug::clean_target(&self.link.target.text)?;
+        let cleaned = slug::clean_target(self.link.target.text)?;
         let (folder, stem) = match cleaned.rsplit_once('/') {
             Some((folder, stem)) => (Some(folder), stem),
             None => (None, cleaned.as_str()),
         };
         check_id_syntax(stem).ok()?;
         let target_kb = match &self.link.kb {
-            Some(kb) => workspace.kb_by_name(&kb.text)?,
+            Some(kb) => workspace.kb_by_name(kb.text)?,
             None => self.note.kb,
         };
         let kb = workspace.kb(target_kb);
         let linking_folder = self
             .note
-            .kb_path
+            .kb_path()
             .rsplit_once('/')
             .map_or("", |(folder, _)| folder);
         let wanted_folder = folder.unwrap_or(linking_folder);
@@ -237,10 +237,10 @@ impl Fix<'_> {
     fn change_to_nearest(&self) -> Vec<(String, SourceChange)> {
         let workspace = self.workspace;
         let kb = match &self.link.kb {
-            Some(kb) => workspace.kb_by_name(&kb.text),
+            Some(kb) => workspace.kb_by_name(kb.text),
             None => Some(self.note.kb),
         };
-        closest_notes(workspace, kb, &self.link.target.text, MAX_SUGGESTIONS)
+        closest_notes(workspace, kb, self.link.target.text, MAX_SUGGESTIONS)
             .into_iter()
             .filter_map(|candidate| {
                 let target = workspace.note(candidate)?;
@@ -288,8 +288,8 @@ impl Fix<'_> {
         };
         let target_note = self.workspace.note(target)?;
         let reference = match &self.link.kb {
-            Some(kb) => format!("{}:{}", kb.text, target_note.id),
-            None => target_note.id.to_string(),
+            Some(kb) => format!("{}:{}", kb.text, target_note.id()),
+            None => target_note.id().to_string(),
         };
         self.resolves_to(&reference, target)?;
         Some((
@@ -311,7 +311,7 @@ impl Fix<'_> {
                 let name = reference
                     .rsplit_once(':')
                     .map_or(&*reference, |(_, name)| name);
-                let keep_shown = slug::fold(name) != slug::fold(&self.link.target.text);
+                let keep_shown = slug::fold(name) != slug::fold(self.link.target.text);
                 let title = self.workspace.note(candidate)?.title();
                 Some((
                     format!("Link to `{}` ({title})", self.shown(&reference, keep_shown)),
@@ -327,16 +327,16 @@ impl Fix<'_> {
         let workspace = self.workspace;
         let target = workspace.note(candidate)?;
         let prefix = workspace.kb_link_prefix(target.kb);
-        let written_kb = self.link.kb.as_ref().map(|kb| &*kb.text);
+        let written_kb = self.link.kb.as_ref().map(|kb| kb.text);
         let with_prefix = |name: &str| match written_kb {
             Some(kb) => format!("{kb}:{name}"),
             None if target.kb != self.note.kb => format!("{prefix}:{name}"),
             None => name.to_owned(),
         };
         let options = [
-            with_prefix(&target.id),
-            with_prefix(&target.kb_path),
-            format!("{prefix}:{}", target.kb_path),
+            with_prefix(target.id()),
+            with_prefix(target.kb_path()),
+            format!("{prefix}:{}", target.kb_path()),
         ];
         options.into_iter().find_map(|reference| {
             let via = self.resolves_to(&reference, candidate)?;

@@ -199,13 +199,13 @@ fn link_completion(
             (Some(_), _) => format!(
                 "{}:{}",
                 typed.split_once(':').map_or("", |(k, _)| k.trim()),
-                note.id
+                note.id()
             ),
-            (None, Some(kb)) if kb == note.kb => note.id.to_string(),
-            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), note.id),
+            (None, Some(kb)) if kb == note.kb => note.id().to_string(),
+            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), note.id()),
         };
         let mut detail = Vec::new();
-        if note.title() != &*note.id {
+        if note.title() != note.id() {
             detail.push(note.title().to_owned());
         }
         if let Some(t) = note.note_type() {
@@ -286,7 +286,7 @@ fn rank_notes(
         }
     }
     let only_tiered = tiered.len() > limit;
-    let id_of = |file: FileId| workspace.note(file).map_or("", |note| &*note.id);
+    let id_of = |file: FileId| workspace.note(file).map_or("", |note| note.id());
     // Higher score first, then by id, then by file; the id head decides most id comparisons
     // without reading the ids.
     let order = |a: &RankHit, b: &RankHit| {
@@ -482,7 +482,7 @@ fn sub_completion(
     if let Some(note) = file.and_then(|f| workspace.note(f)) {
         match kind {
             SubKind::Heading => {
-                for (rank, heading) in note.parsed.headings.iter().enumerate() {
+                for (rank, heading) in note.parsed.headings().iter().enumerate() {
                     items.push(CompletionItem {
                         label: heading.text.to_string(),
                         kind: CompletionKind::Heading,
@@ -499,7 +499,7 @@ fn sub_completion(
                 }
             }
             SubKind::Block => {
-                for (rank, block) in note.parsed.block_ids.iter().enumerate() {
+                for (rank, block) in note.parsed.block_ids().iter().enumerate() {
                     items.push(CompletionItem {
                         label: block.id.to_string(),
                         kind: CompletionKind::Block,
@@ -531,9 +531,8 @@ fn frontmatter_completion(
     let note = workspace.note(file)?;
     let fm_end = note
         .parsed
-        .frontmatter
-        .as_ref()
-        .map(|fm| fm.range.end as usize)?;
+        .frontmatter()
+        .map(|fm| fm.range().end as usize)?;
     if cursor >= fm_end.min(text.len()) {
         return None;
     }
@@ -597,8 +596,8 @@ fn frontmatter_completion(
         });
     }
     let is_reference_field = workspace.is_reference_field(note.kb, &field)
-        || note.parsed.frontmatter.as_ref().is_some_and(|fm| {
-            fm.fields.iter().any(|f| {
+        || note.parsed.frontmatter().is_some_and(|fm| {
+            fm.fields().any(|f| {
                 *f.name == *field
                     && f.values
                         .iter()
@@ -710,7 +709,7 @@ mod tests {
             .filter_map(|(file, note)| {
                 let score = ranker.score_note(note)?;
                 let home_bonus = u32::from(Some(note.kb) == from_kb);
-                Some((score + home_bonus, &*note.id, file))
+                Some((score + home_bonus, note.id(), file))
             })
             .collect();
         hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.cmp(&b.2)));

@@ -24,28 +24,26 @@ pub enum CursorItem {
 pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
     let parsed = &note.parsed;
     if let Some(index) = parsed
-        .links
+        .links()
         .iter()
         .position(|link| link.range.contains_inclusive(offset))
     {
         return Some(CursorItem::Link(index));
     }
-    if let Some(fm) = &parsed.frontmatter {
+    if let Some(fm) = parsed.frontmatter() {
         if fm
-            .id
-            .as_ref()
+            .id()
             .is_some_and(|id| id.range.contains_inclusive(offset))
         {
             return Some(CursorItem::OwnId);
         }
         if fm
-            .title
-            .as_ref()
+            .title()
             .is_some_and(|t| t.range.contains_inclusive(offset))
         {
             return Some(CursorItem::OwnTitle);
         }
-        for (field_index, field) in fm.fields.iter().enumerate() {
+        for (field_index, field) in fm.fields().enumerate() {
             if let Some(value_index) = field
                 .values
                 .iter()
@@ -59,7 +57,7 @@ pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
         }
     }
     parsed
-        .headings
+        .headings()
         .iter()
         .position(|h| h.range.contains_inclusive(offset))
         .map(CursorItem::Heading)
@@ -68,7 +66,7 @@ pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
 /// Whether `offset` in `link` means the heading rather than the note: the cursor is on the
 /// heading part of `[[x#Heading]]` (or its `#`), or anywhere on a same-note `[[#Heading]]`.
 /// References and rename then work on the heading.
-pub fn on_heading_part(link: &Link, offset: u32) -> bool {
+pub fn on_heading_part(link: Link, offset: u32) -> bool {
     let Some(heading) = &link.heading else {
         return false;
     };

@@ -154,7 +154,7 @@ pub fn diagnostics(
         );
     }
     duplicate_id(workspace, file, note, &mut out);
-    for link in &note.parsed.links {
+    for link in note.parsed.links() {
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
@@ -192,14 +192,14 @@ impl Collector<'_> {
 
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
     let others: Vec<FileId> = workspace
-        .notes_by_id(&slug::fold(&note.id))
+        .notes_by_id(&slug::fold(note.id()))
         .iter()
         .copied()
         .filter(|&f| f != file)
         .filter(|&f| {
             workspace
                 .note(f)
-                .is_some_and(|n| n.kb == note.kb && n.id == note.id)
+                .is_some_and(|n| n.kb == note.kb && n.id() == note.id())
         })
         .collect();
     if others.is_empty() {
@@ -212,7 +212,7 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .map(|&f| Related {
             file: f,
             range: workspace.note(f).map_or_else(TextRange::default, id_range),
-            message: format!("`{}` is also the id of this note", note.id),
+            message: format!("`{}` is also the id of this note", note.id()),
         })
         .collect();
     out.push(
@@ -220,11 +220,11 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         range,
         format!(
             "duplicate id `{}` in KB `{}`: also used by {}",
-            note.id,
+            note.id(),
             workspace.kb(note.kb).name,
             paths.join(", ")
         ),
-        Some(&note.id),
+        Some(note.id()),
         related,
     );
 }
@@ -232,9 +232,8 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
 /// The range that stands for a note's identity: its `id:` value, else the start of the file.
 pub fn id_range(note: &Note) -> TextRange {
     note.parsed
-        .frontmatter
-        .as_ref()
-        .and_then(|fm| fm.id.as_ref())
+        .frontmatter()
+        .and_then(|fm| fm.id())
         .map_or(TextRange::empty(0), |id| id.range)
 }
 
@@ -253,10 +252,10 @@ fn link_problems(
     workspace: &Workspace,
     file: FileId,
     note: &Note,
-    link: &Link,
+    link: Link,
     out: &mut Collector<'_>,
 ) {
-    let target = &*link.target.text;
+    let target = link.target.text;
     let kb_name = &workspace.kb(note.kb).name;
     let written = match &link.kb {
         Some(kb) => format!("{}:{target}", kb.text),
@@ -278,7 +277,7 @@ fn link_problems(
             let kb_of_link = link
                 .kb
                 .as_ref()
-                .and_then(|kb| workspace.kb_by_name(&kb.text))
+                .and_then(|kb| workspace.kb_by_name(kb.text))
                 .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
             let message = if slug::clean_target(target).is_none() {
                 format!("`{target}` points outside the knowledge base")
@@ -318,7 +317,7 @@ fn link_problems(
             let fixes: Vec<String> = candidates
                 .iter()
                 .filter_map(|&f| workspace.note(f))
-                .map(|n| format!("`[[{}:{}]]`", workspace.kb_link_prefix(n.kb), n.id))
+                .map(|n| format!("`[[{}:{}]]`", workspace.kb_link_prefix(n.kb), n.id()))
                 .collect();
             let message = format!(
                 "`{target}` is not in KB `{kb_name}` but in {}: write {}",
@@ -386,7 +385,7 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenHeading,
                 heading.range,
-                format!("no heading `{}` in `{}`", heading.text, target_note.id),
+                format!("no heading `{}` in `{}`", heading.text, target_note.id()),
                 Some(&written),
                 Vec::new(),
             );
@@ -399,7 +398,7 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenBlock,
                 block.range,
-                format!("no block `^{}` in `{}`", block.text, target_note.id),
+                format!("no block `^{}` in `{}`", block.text, target_note.id()),
                 Some(&written),
                 Vec::new(),
             );
@@ -411,21 +410,21 @@ fn link_problems(
 /// How a link in `from` should name `target`: `id`, or `kb:id` across KBs.
 pub fn canonical_target(workspace: &Workspace, from: &Note, target: &Note) -> String {
     if from.kb == target.kb {
-        target.id.to_string()
+        target.id().to_string()
     } else {
-        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id)
+        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id())
     }
 }
 
 fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
-    let Some(fm) = &note.parsed.frontmatter else {
+    let Some(fm) = note.parsed.frontmatter() else {
         return;
     };
-    for field in &fm.fields {
-        if !workspace.is_reference_field(note.kb, &field.name) {
+    for field in fm.fields() {
+        if !workspace.is_reference_field(note.kb, field.name) {
             continue;
         }
-        for value in &field.values {
+        for value in field.values {
             if slug::resolve_reference(workspace, file, value).is_some() {
                 continue;
             }
@@ -441,7 +440,7 @@ fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mu
                     "field `{}`: no note with id `{id}` in KB `{kb_name}`",
                     field.name
                 ),
-                Some(&value.text),
+                Some(value.text),
                 Vec::new(),
             );
         }

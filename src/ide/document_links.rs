@@ -22,7 +22,7 @@ pub fn document_links(workspace: &Workspace, file: FileId) -> Vec<DocumentLink> 
         return Vec::new();
     };
     let mut links = Vec::new();
-    for link in &note.parsed.links {
+    for link in note.parsed.links() {
         let [target] = link_targets(workspace, file, link)[..] else {
             continue;
         };
@@ -30,12 +30,14 @@ pub fn document_links(workspace: &Workspace, file: FileId) -> Vec<DocumentLink> 
             continue;
         };
         let place = match slug::resolve_subtarget(target_note, link) {
-            SubTarget::Heading(index) => {
-                Some(format!(" › {}", target_note.parsed.headings[index].text))
-            }
-            SubTarget::Block(index) => {
-                Some(format!(" › ^{}", target_note.parsed.block_ids[index].id))
-            }
+            SubTarget::Heading(index) => Some(format!(
+                " › {}",
+                target_note.parsed.headings().at(index).text
+            )),
+            SubTarget::Block(index) => Some(format!(
+                " › ^{}",
+                target_note.parsed.block_ids().at(index).id
+            )),
             _ => None,
         };
         links.push(DocumentLink {

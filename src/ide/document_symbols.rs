@@ -6,7 +6,7 @@
 //! heading of the same or a higher level (or the end of the file) and is focused on the
 //! heading's words.
 
-use crate::syntax::Heading;
+use crate::syntax::{Records, StoredHeading};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
 
@@ -32,16 +32,15 @@ pub fn document_symbols(workspace: &Workspace, file: FileId) -> Vec<DocumentSymb
         return Vec::new();
     };
     let len = note.parsed.line_index.text_len() as usize;
-    let headings = &note.parsed.headings;
+    let headings = note.parsed.headings();
     let focus = note
         .parsed
-        .frontmatter
-        .as_ref()
-        .and_then(|fm| fm.id.as_ref())
+        .frontmatter()
+        .and_then(|fm| fm.id())
         .map(|id| id.range)
         .or_else(|| headings.first().map(|h| h.text_range))
         .unwrap_or_default();
-    let mut detail = vec![format!("id {}", note.id)];
+    let mut detail = vec![format!("id {}", note.id())];
     if let Some(note_type) = note.note_type() {
         detail.push(note_type.to_owned());
     }
@@ -59,7 +58,7 @@ pub fn document_symbols(workspace: &Workspace, file: FileId) -> Vec<DocumentSymb
 
 /// The headings from `*next` on that are deeper than `parent_level`, as a tree.
 fn outline(
-    headings: &[Heading],
+    headings: Records<'_, StoredHeading>,
     next: &mut usize,
     parent_level: u8,
     end: u32,
@@ -70,8 +69,9 @@ fn outline(
             break;
         }
         *next += 1;
-        let section_end = headings[*next..]
+        let section_end = headings
             .iter()
+            .skip(*next)
             .find(|h| h.level <= heading.level)
             .map_or(end, |h| h.range.start);
         let children = outline(headings, next, heading.level, section_end);

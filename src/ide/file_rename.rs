@@ -78,7 +78,7 @@ fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut Source
     let new_kb_path = workspace.kb_relative_path(new_kb, to);
     let id_value = note.id_value();
     let new_id = match id_value {
-        _ if *note.stem != *note.id || new_stem == &*note.stem => None,
+        _ if *note.stem() != *note.id() || new_stem == note.stem() => None,
         None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
         Some(value) => {
             let ok = check_new_id(workspace, file, new_stem).is_ok();
@@ -119,7 +119,7 @@ fn prefix_own_pointers(
     let in_old_kb = |target: Option<FileId>| {
         target.is_some_and(|t| t != file && workspace.note(t).is_some_and(|n| n.kb == old_kb))
     };
-    for link in &note.parsed.links {
+    for link in note.parsed.links() {
         if link.kb.is_some() || link.target.text.is_empty() {
             continue;
         }
@@ -127,8 +127,13 @@ fn prefix_own_pointers(
             builder.insert(file, link.target.range.start, format!("{prefix}:"));
         }
     }
-    for field in note.parsed.frontmatter.iter().flat_map(|fm| &fm.fields) {
-        for value in &field.values {
+    for field in note
+        .parsed
+        .frontmatter()
+        .into_iter()
+        .flat_map(|fm| fm.fields())
+    {
+        for value in field.values {
             let parts = reference_parts(value);
             if value.kb.is_some() || parts.kb.is_some() || !parts.verbatim {
                 continue;

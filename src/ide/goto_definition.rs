@@ -15,7 +15,7 @@ pub fn goto_definition(
     let note = workspace.note(position.file)?;
     match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = &note.parsed.links[index];
+            let link = note.parsed.links().at(index);
             let targets = link_targets(workspace, position.file, link);
             (!targets.is_empty()).then_some(RangeInfo {
                 range: link.range,
@@ -23,7 +23,7 @@ pub fn goto_definition(
             })
         }
         CursorItem::Reference { field, value } => {
-            let value = &note.parsed.frontmatter.as_ref()?.fields[field].values[value];
+            let value = note.parsed.frontmatter()?.field(field)?.values.get(value)?;
             let target = slug::resolve_reference(workspace, position.file, value)?;
             Some(RangeInfo {
                 range: value.range,

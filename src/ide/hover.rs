@@ -27,27 +27,27 @@ pub fn hover(
     let note = workspace.note(position.file)?;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = &note.parsed.links[index];
+            let link = note.parsed.links().at(index);
             (
                 link.range,
                 link_card(workspace, position.file, link, source)?,
             )
         }
         CursorItem::Reference { field, value } => {
-            let value = &note.parsed.frontmatter.as_ref()?.fields[field].values[value];
+            let value = note.parsed.frontmatter()?.field(field)?.values.get(value)?;
             let target = slug::resolve_reference(workspace, position.file, value)?;
             (value.range, note_card(workspace, target))
         }
         CursorItem::OwnId | CursorItem::OwnTitle => {
-            let fm = note.parsed.frontmatter.as_ref()?;
+            let fm = note.parsed.frontmatter()?;
             let range = match item_at(note, position.offset)? {
-                CursorItem::OwnId => fm.id.as_ref()?.range,
-                _ => fm.title.as_ref()?.range,
+                CursorItem::OwnId => fm.id()?.range,
+                _ => fm.title()?.range,
             };
             (range, note_card(workspace, position.file))
         }
         CursorItem::Heading(index) => {
-            let heading = &note.parsed.headings[index];
+            let heading = note.parsed.headings().at(index);
             let count = heading_link_count(workspace, position.file, index);
             let markdown = format!(
                 "**{}**\n\n{} to this heading",
@@ -66,7 +66,7 @@ pub fn hover(
 fn link_card(
     workspace: &Workspace,
     from: FileId,
-    link: &Link,
+    link: Link,
     source: SourceText<'_>,
 ) -> Option<String> {
     let from_note = workspace.note(from)?;
@@ -77,7 +77,7 @@ fn link_card(
     let target_note = workspace.note(target)?;
     let mut card = match slug::resolve_subtarget(target_note, link) {
         SubTarget::Heading(index) => {
-            let heading = &target_note.parsed.headings[index];
+            let heading = target_note.parsed.headings().at(index);
             let mut card = format!("**{} › {}**\n", target_note.title(), heading.text);
             if let Some(paragraph) = heading.first_paragraph
                 && let Some(text) = excerpt(source, target, paragraph)
@@ -87,7 +87,7 @@ fn link_card(
             card
         }
         SubTarget::Block(index) => {
-            let block = &target_note.parsed.block_ids[index];
+            let block = target_note.parsed.block_ids().at(index);
             let mut card = format!("**{} › ^{}**\n", target_note.title(), block.id);
             if let Some(text) = excerpt(source, target, block.line_range) {
                 let _ = write!(card, "\n{text}\n");
@@ -97,13 +97,13 @@ fn link_card(
         SubTarget::MissingHeading => format!(
             "**{}**: no heading `{}` here\n\n{}",
             target_note.title(),
-            link.heading.as_ref().map_or("", |h| &h.text),
+            link.heading.as_ref().map_or("", |h| h.text),
             note_card(workspace, target)
         ),
         SubTarget::MissingBlock => format!(
             "**{}**: no block `^{}` here\n\n{}",
             target_note.title(),
-            link.block.as_ref().map_or("", |b| &b.text),
+            link.block.as_ref().map_or("", |b| b.text),
             note_card(workspace, target)
         ),
         SubTarget::None => note_card(workspace, target),
@@ -114,7 +114,7 @@ fn link_card(
             card,
             "\n\n*Not in KB `{}`: write `[[{prefix}:{}]]`.*",
             workspace.kb(from_note.kb).name,
-            target_note.id
+            target_note.id()
         );
     }
     Some(card)
@@ -124,17 +124,17 @@ fn link_card(
 fn problem_card(
     workspace: &Workspace,
     from: FileId,
-    link: &Link,
+    link: Link,
     resolution: &Resolution,
 ) -> String {
-    let target = &*link.target.text;
+    let target = link.target.text;
     let Some(from_note) = workspace.note(from) else {
         return String::new();
     };
     let kb = link
         .kb
         .as_ref()
-        .and_then(|kb| workspace.kb_by_name(&kb.text))
+        .and_then(|kb| workspace.kb_by_name(kb.text))
         .unwrap_or(from_note.kb);
     let mut card = match resolution {
         Resolution::UnknownKb { kb } => format!("**Unknown KB** `{kb}`"),
@@ -147,7 +147,7 @@ fn problem_card(
                         "\n- **{}** `{}:{}`",
                         note.title(),
                         workspace.kb_link_prefix(note.kb),
-                        note.id
+                        note.id()
                     );
                 }
             }
@@ -182,7 +182,7 @@ pub fn note_card(workspace: &Workspace, file: FileId) -> String {
         facts.push(format!("*{note_type}*"));
     }
     facts.push(format!("KB `{}`", workspace.kb(note.kb).name));
-    facts.push(format!("id `{}`", note.id));
+    facts.push(format!("id `{}`", note.id()));
     card += &facts.join(" · ");
     card += "\n";
     let tags: Vec<String> = note.tags().map(|t| format!("#{t}")).collect();
@@ -201,8 +201,8 @@ pub fn note_card(workspace: &Workspace, file: FileId) -> String {
     if !tags.is_empty() || !aliases.is_empty() {
         card += "\n";
     }
-    if !note.parsed.summary.is_empty() {
-        let _ = write!(card, "\n{}\n", note.parsed.summary);
+    if !note.parsed.summary().is_empty() {
+        let _ = write!(card, "\n{}\n", note.parsed.summary());
     }
     let backlinks = slug::pointers_to(workspace, file).len();
     let path = workspace
@@ -222,7 +222,7 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
     let Some(note) = workspace.note(file) else {
         return 0;
     };
-    let wanted = slug::heading_key(&note.parsed.headings[heading].text);
+    let wanted = slug::heading_key(note.parsed.headings().at(heading).text);
     let mut count = 0;
     let mut sources: Vec<FileId> = slug::pointers_to(workspace, file)
         .into_iter()
@@ -238,11 +238,11 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
         let Some(source_note) = workspace.note(source) else {
             continue;
         };
-        for link in &source_note.parsed.links {
+        for link in source_note.parsed.links() {
             let Some(h) = &link.heading else {
                 continue;
             };
-            if slug::heading_key(&h.text) == wanted
+            if slug::heading_key(h.text) == wanted
                 && slug::resolve_link(workspace, source, link).file(source) == Some(file)
             {
                 count += 1;

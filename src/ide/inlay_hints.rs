@@ -19,7 +19,7 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
         return Vec::new();
     };
     let mut hints = Vec::new();
-    for link in &note.parsed.links {
+    for link in note.parsed.links() {
         if link.display.is_some()
             || link.target.text.is_empty()
             || !range.contains_range(link.range)
@@ -37,7 +37,7 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
             continue;
         };
         let title = target_note.title();
-        if slug::fold(title) == slug::fold(&target_note.id) {
+        if slug::fold(title) == slug::fold(target_note.id()) {
             continue;
         }
         hints.push(InlayHint {

@@ -21,7 +21,7 @@ pub struct RangeInfo<T> {
 }
 
 /// Where a link leads: each note it may mean, at its heading or block when the link names one.
-pub fn link_targets(workspace: &Workspace, from: FileId, link: &Link) -> Vec<NavigationTarget> {
+pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<NavigationTarget> {
     let resolution = slug::resolve_link(workspace, from, link);
     let candidates = match &resolution {
         Resolution::Ambiguous { candidates } | Resolution::MissingKbPrefix { candidates } => {
@@ -35,7 +35,7 @@ pub fn link_targets(workspace: &Workspace, from: FileId, link: &Link) -> Vec<Nav
             let note = workspace.note(file)?;
             Some(match slug::resolve_subtarget(note, link) {
                 SubTarget::Heading(index) => {
-                    let heading = &note.parsed.headings[index];
+                    let heading = note.parsed.headings().at(index);
                     NavigationTarget {
                         file,
                         full_range: heading.range,
@@ -43,7 +43,7 @@ pub fn link_targets(workspace: &Workspace, from: FileId, link: &Link) -> Vec<Nav
                     }
                 }
                 SubTarget::Block(index) => {
-                    let block = &note.parsed.block_ids[index];
+                    let block = note.parsed.block_ids().at(index);
                     NavigationTarget {
                         file,
                         full_range: block.line_range,

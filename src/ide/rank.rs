@@ -113,7 +113,7 @@ impl NoteRanker {
         let tier = self.tier(note)?;
         let title = note.title();
         let mut best = 0u32;
-        for name in [&*note.id, title].into_iter().chain(note.aliases()) {
+        for name in [note.id(), title].into_iter().chain(note.aliases()) {
             if let Some(score) = self.score_text(name) {
                 best = best.max(score);
             }
@@ -164,7 +164,7 @@ impl NoteRanker {
         };
         let id = match from_key(facts.id_key) {
             Some(tested) => tested,
-            None => test(&note()?.id),
+            None => test(note()?.id()),
         };
         let title = match from_key(facts.title_key) {
             Some(tested) => tested,

@@ -59,11 +59,11 @@ pub fn references(
             if config.include_declaration {
                 found.push(FileRange {
                     file: target,
-                    range: note.parsed.headings[heading].text_range,
+                    range: note.parsed.headings().at(heading).text_range,
                 });
             }
             for (file, link) in slug::pointers_to_heading(workspace, target, heading) {
-                let range = workspace.note(file)?.parsed.links[link].range;
+                let range = workspace.note(file)?.parsed.links().at(link).range;
                 found.push(FileRange { file, range });
             }
         }
@@ -81,13 +81,13 @@ pub(super) fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<
     match *pointer {
         Pointer::Link { file, link } => Some(FileRange {
             file,
-            range: workspace.note(file)?.parsed.links.get(link)?.range,
+            range: workspace.note(file)?.parsed.links().get(link)?.range,
         }),
         Pointer::Reference { file, field, value } => {
-            let fm = workspace.note(file)?.parsed.frontmatter.as_ref()?;
+            let fm = workspace.note(file)?.parsed.frontmatter()?;
             Some(FileRange {
                 file,
-                range: fm.fields.get(field)?.values.get(value)?.range,
+                range: fm.field(field)?.values.get(value)?.range,
             })
         }
     }
@@ -98,7 +98,7 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
     let note = workspace.note(file)?;
     match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = &note.parsed.links[index];
+            let link = note.parsed.links().at(index);
             let target = slug::resolve_link(workspace, file, link).file(file)?;
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = workspace.note(target)?;
@@ -115,17 +115,17 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
             Some((link.range, Subject::Note(target)))
         }
         CursorItem::Reference { field, value } => {
-            let value = &note.parsed.frontmatter.as_ref()?.fields[field].values[value];
+            let value = note.parsed.frontmatter()?.field(field)?.values.get(value)?;
             let target = slug::resolve_reference(workspace, file, value)?;
             Some((value.range, Subject::Note(target)))
         }
         CursorItem::OwnId => Some((id_range(note), Subject::Note(file))),
         CursorItem::OwnTitle => {
-            let title = note.parsed.frontmatter.as_ref()?.title.as_ref()?;
+            let title = note.parsed.frontmatter()?.title()?;
             Some((title.range, Subject::Note(file)))
         }
         CursorItem::Heading(index) => {
-            let heading = &note.parsed.headings[index];
+            let heading = note.parsed.headings().at(index);
             let subject = if index == 0 && heading.level == 1 {
                 Subject::Note(file)
             } else {

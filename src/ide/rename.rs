@@ -67,8 +67,11 @@ pub fn prepare_rename(
 ) -> Result<RangeInfo<String>, String> {
     let (range, subject) = renameable_at(workspace, position)?;
     let name = match subject {
-        Renameable::Note(file) => note_of(workspace, file)?.id.to_string(),
-        Renameable::Heading(file, index) => note_of(workspace, file)?.parsed.headings[index]
+        Renameable::Note(file) => note_of(workspace, file)?.id().to_string(),
+        Renameable::Heading(file, index) => note_of(workspace, file)?
+            .parsed
+            .headings()
+            .at(index)
             .text
             .to_string(),
     };
@@ -112,21 +115,22 @@ fn renameable_at(
     let item = item_at(note, position.offset).ok_or(NOTHING_HERE)?;
     match item {
         CursorItem::Link(index) => {
-            let link = &note.parsed.links[index];
+            let link = note.parsed.links().at(index);
             let resolution = slug::resolve_link(workspace, file, link);
             let Some(target) = resolution.file(file) else {
                 return Err(unresolved(link, &resolution));
             };
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = note_of(workspace, target)?;
-                let heading = link.heading.as_ref().ok_or(NOTHING_HERE)?;
+                let heading = link.heading.ok_or(NOTHING_HERE)?;
                 return match slug::resolve_subtarget(target_note, link) {
                     SubTarget::Heading(h) => {
                         Ok((last_segment(heading).0, Renameable::Heading(target, h)))
                     }
                     _ => Err(format!(
                         "no heading `{}` in `{}`: nothing to rename",
-                        heading.text, target_note.id
+                        heading.text,
+                        target_note.id()
                     )),
                 };
             }
@@ -136,8 +140,9 @@ fn renameable_at(
             Ok((link.target.range, Renameable::Note(target)))
         }
         CursorItem::Reference { field, value } => {
-            let fm = note.parsed.frontmatter.as_ref().ok_or(NOTHING_HERE)?;
-            let value = &fm.fields[field].values[value];
+            let fm = note.parsed.frontmatter().ok_or(NOTHING_HERE)?;
+            let field = fm.field(field).ok_or(NOTHING_HERE)?;
+            let value = field.values.get(value).ok_or(NOTHING_HERE)?;
             match slug::resolve_reference(workspace, file, value) {
                 Some(target) => Ok((reference_parts(value).id, Renameable::Note(target))),
                 None => Err(format!(
@@ -147,11 +152,7 @@ fn renameable_at(
             }
         }
         CursorItem::OwnId => {
-            let id = note
-                .parsed
-                .frontmatter
-                .as_ref()
-                .and_then(|fm| fm.id.as_ref());
+            let id = note.parsed.frontmatter().and_then(|fm| fm.id());
             let id = id.ok_or(NOTHING_HERE)?;
             Ok((id.range, Renameable::Note(file)))
         }
@@ -160,13 +161,13 @@ fn renameable_at(
                 .to_owned(),
         ),
         CursorItem::Heading(index) => Ok((
-            note.parsed.headings[index].text_range,
+            note.parsed.headings().at(index).text_range,
             Renameable::Heading(file, index),
         )),
     }
 }
 
-fn unresolved(link: &Link, resolution: &Resolution) -> String {
+fn unresolved(link: Link, resolution: &Resolution) -> String {
     let target = &link.target.text;
     match resolution {
         Resolution::UnknownKb { kb } => format!("no KB named `{kb}`: nothing to rename"),
@@ -190,16 +191,17 @@ fn rename_note(
 ) -> Result<Renamed, String> {
     let note = note_of(workspace, file)?;
     let new_id = check_new_id(workspace, file, new_name)?;
-    if new_id == *note.id {
+    if new_id == *note.id() {
         return Ok(Renamed::default());
     }
     let id_value = note.id_value();
-    let new_path = (*note.stem == *note.id).then(|| with_stem(&note.path, &new_id));
+    let new_path = (note.stem() == note.id()).then(|| with_stem(&note.path, &new_id));
     if id_value.is_none() && !config.rename_files {
         return Err(format!(
             "the id of `{}` is its file name, and this editor cannot rename files: add `id: {}` \
              to its frontmatter first, or rename the file",
-            note.id, note.id
+            note.id(),
+            note.id()
         ));
     }
     if let Some(path) = &new_path
@@ -270,7 +272,7 @@ pub(super) fn check_new_id(
     let clash = |what: &str, other: FileId| {
         let path = workspace
             .note(other)
-            .map(|n| n.kb_path.to_string())
+            .map(|n| n.kb_path().to_string())
             .unwrap_or_default();
         format!("`{id}` is already {what} `{path}` in KB `{kb}`")
     };
@@ -357,7 +359,7 @@ pub(super) fn retarget_pointers(
                 let Some(source) = workspace.note(file) else {
                     continue;
                 };
-                let link = &source.parsed.links[link];
+                let link = source.parsed.links().at(link);
                 let Some(via) = via_of(workspace, file, link, change.file) else {
                     continue;
                 };
@@ -367,10 +369,10 @@ pub(super) fn retarget_pointers(
                     Via::Name => None,
                     Via::Path => change
                         .new_kb_path
-                        .map(|path| path_target(&link.target.text, path)),
+                        .map(|path| path_target(link.target.text, path)),
                 };
                 if let Some(target) = new_target
-                    && slug::clean_target(&link.target.text).as_deref() != Some(&*target)
+                    && slug::clean_target(link.target.text).as_deref() != Some(&*target)
                 {
                     builder.replace(file, link.target.range, target);
                     if via == Via::Name && link.display.is_none() {
@@ -378,7 +380,7 @@ pub(super) fn retarget_pointers(
                         builder.insert(file, before_close, format!("|{}", link.target.text));
                     }
                 }
-                let prefix = link.kb.as_ref().map(|kb| (&*kb.text, kb.range));
+                let prefix = link.kb.as_ref().map(|kb| (kb.text, kb.range));
                 let source_kb = kb_after(file, source.kb, change);
                 fix_prefix(
                     workspace,
@@ -395,10 +397,13 @@ pub(super) fn retarget_pointers(
                 let Some(source) = workspace.note(file) else {
                     continue;
                 };
-                let Some(fm) = &source.parsed.frontmatter else {
+                let Some(value) = source
+                    .parsed
+                    .frontmatter()
+                    .and_then(|fm| fm.field(field)?.values.get(value))
+                else {
                     continue;
                 };
-                let value = &fm.fields[field].values[value];
                 let parts = reference_parts(value);
                 if let Some(id) = change.new_id {
                     let new_text = match (parts.verbatim, parts.kb) {
@@ -436,12 +441,12 @@ fn kb_after(source: FileId, source_kb: KbId, change: &Retarget<'_>) -> KbId {
 }
 
 /// How the link from `from` matched `target`.
-fn via_of(workspace: &Workspace, from: FileId, link: &Link, target: FileId) -> Option<Via> {
+fn via_of(workspace: &Workspace, from: FileId, link: Link, target: FileId) -> Option<Via> {
     match slug::resolve_link(workspace, from, link) {
         Resolution::Found { file, via } if file == target => Some(via),
         Resolution::MissingKbPrefix { candidates } if candidates == [target] => {
             let kb = workspace.kb_link_prefix(workspace.note(target)?.kb);
-            match slug::resolve_target(workspace, from, Some(kb), &link.target.text) {
+            match slug::resolve_target(workspace, from, Some(kb), link.target.text) {
                 Resolution::Found { file, via } if file == target => Some(via),
                 _ => None,
             }
@@ -497,7 +502,7 @@ pub(super) struct ReferenceParts<'a> {
     pub verbatim: bool,
 }
 
-pub(super) fn reference_parts(value: &Value) -> ReferenceParts<'_> {
+pub(super) fn reference_parts<'a>(value: Value<'a>) -> ReferenceParts<'a> {
     let (kb, id) = slug::split_reference(value);
     let verbatim = value.range.len() as usize == value.text.len();
     if !verbatim || value.kb.is_some() {
@@ -530,24 +535,24 @@ fn rename_heading(
     new_name: &str,
 ) -> Result<SourceChange, String> {
     let note = note_of(workspace, file)?;
-    let heading = &note.parsed.headings[index];
+    let heading = note.parsed.headings().at(index);
     let new_text = check_new_heading(note, index, new_name)?;
     if new_text == *heading.text {
         return Ok(SourceChange::default());
     }
-    let old_slug = slug::heading_slug(&heading.text);
+    let old_slug = slug::heading_slug(heading.text);
     let new_slug = slug::heading_slug(&new_text);
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
     for (source, link) in slug::pointers_to_heading(workspace, file, index) {
         let Some(part) = workspace
             .note(source)
-            .and_then(|n| n.parsed.links[link].heading.as_ref())
+            .and_then(|n| n.parsed.links().at(link).heading)
         else {
             continue;
         };
         let (range, written) = last_segment(part);
-        let as_slug = written != &*heading.text && written == old_slug;
+        let as_slug = written != heading.text && written == old_slug;
         let text = if as_slug { &new_slug } else { &new_text };
         builder.replace(source, range, text.clone());
     }
@@ -555,7 +560,7 @@ fn rename_heading(
 }
 
 /// The last `#` segment of a heading part (`A#B` -> `B`), trimmed, with its range.
-fn last_segment(part: &Part) -> (TextRange, &str) {
+fn last_segment<'a>(part: Part<'a>) -> (TextRange, &'a str) {
     let start = part.text.rfind('#').map_or(0, |i| i + 1);
     let segment = &part.text[start..];
     let leading = segment.len() - segment.trim_start().len();
@@ -586,14 +591,15 @@ fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String
     }
     let clash = note
         .parsed
-        .headings
+        .headings()
         .iter()
         .enumerate()
-        .find(|(i, h)| *i != index && slug::heading_key(&h.text) == key);
+        .find(|(i, h)| *i != index && slug::heading_key(h.text) == key);
     if let Some((_, other)) = clash {
         return Err(format!(
             "`{}` already has a heading `{}`: links could not tell them apart",
-            note.id, other.text
+            note.id(),
+            other.text
         ));
     }
     Ok(text.to_owned())

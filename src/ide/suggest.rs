@@ -38,11 +38,10 @@ pub fn closest_notes(
         let mut best = usize::MAX;
         let title = note
             .parsed
-            .frontmatter
-            .as_ref()
-            .and_then(|fm| fm.title.as_ref())
-            .map(|t| &*t.text);
-        for name in std::iter::once(&*note.id)
+            .frontmatter()
+            .and_then(|fm| fm.title())
+            .map(|t| t.text);
+        for name in std::iter::once(note.id())
             .chain(title)
             .chain(note.aliases())
         {
@@ -65,7 +64,7 @@ pub fn closest_notes(
             best = best.min(strsim::levenshtein(&folded, &wanted));
         }
         if best <= max_distance {
-            scored.push((best, kb.is_some_and(|kb| note.kb != kb), &note.id, file));
+            scored.push((best, kb.is_some_and(|kb| note.kb != kb), note.id(), file));
         }
     }
     scored.sort();

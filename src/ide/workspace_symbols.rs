@@ -138,7 +138,7 @@ fn symbol(
     let kb = &workspace.kb(note.kb).name;
     let title = note.title();
     if let Some(index) = heading {
-        let heading = note.parsed.headings.get(index)?;
+        let heading = note.parsed.headings().get(index)?;
         return Some(WorkspaceSymbol {
             name: heading.text.to_string(),
             kind: SymbolKind::Heading,
@@ -152,15 +152,15 @@ fn symbol(
     };
     let name = if matched(ranker, title) {
         title
-    } else if matched(ranker, &note.id) {
-        &note.id
+    } else if matched(ranker, note.id()) {
+        note.id()
     } else {
         note.aliases()
             .max_by_key(|alias| ranker.score_text(alias))
             .unwrap_or(title)
     };
     let container = if name == title {
-        format!("{kb} · {}", note.id)
+        format!("{kb} · {}", note.id())
     } else {
         format!("{kb} · {title}")
     };
@@ -228,8 +228,8 @@ title: Linden Hive
             if ranker.is_empty() {
                 continue;
             }
-            for (index, heading) in note.parsed.headings.iter().enumerate() {
-                if let Some(score) = ranker.score_text(&heading.text) {
+            for (index, heading) in note.parsed.headings().iter().enumerate() {
+                if let Some(score) = ranker.score_text(heading.text) {
                     hits.push((score, Reverse(file), Reverse(Some(index))));
                 }
             }

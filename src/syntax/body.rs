@@ -11,7 +11,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::link::parse_link_inner;
-use super::{BlockId, Heading, Link, SUMMARY_MAX_CHARS};
+use super::{SUMMARY_MAX_CHARS, StoredLink};
 use crate::text::TextRange;
 
 mod blocks;
@@ -19,12 +19,31 @@ mod blocks;
 mod tests;
 
 pub(super) struct Body {
-    pub links: Vec<Link>,
+    pub links: Vec<StoredLink>,
     /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
     pub links_capped_at: Option<usize>,
     pub headings: Vec<Heading>,
     pub block_ids: Vec<BlockId>,
     pub summary: String,
+}
+
+/// A heading as the body scan finds it; `parse_note` moves its text into the note's arena.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Heading {
+    pub level: u8,
+    pub text: Box<str>,
+    pub range: TextRange,
+    pub text_range: TextRange,
+    pub first_paragraph: Option<TextRange>,
+}
+
+/// A block id as the body scan finds it (the id is the source after the `^`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct BlockId {
+    /// The `^id` marker itself.
+    pub range: TextRange,
+    /// The line the marker ends.
+    pub line_range: TextRange,
 }
 
 /// Parses `text[body_start..]`; all ranges returned are offsets into `text`. The summary is
@@ -36,7 +55,7 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
     let mut block_ids = find_block_ids(body, &structure.excluded);
     let mut headings = structure.headings;
     for link in &mut links {
-        shift_link(link, body_start);
+        link.shift(body_start);
     }
     for block in &mut block_ids {
         block.range = block.range.shifted(body_start);
@@ -196,7 +215,7 @@ fn in_excluded(excluded: &[Range<usize>], range: Range<usize>) -> bool {
 pub const MAX_LINKS: usize = 100_000;
 
 /// The links of the body, and where scanning stopped if it reached [`MAX_LINKS`].
-fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<Link>, Option<usize>) {
+fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<StoredLink>, Option<usize>) {
     let bytes = body.as_bytes();
     let mut links = Vec::new();
     let mut pos = 0;
@@ -231,17 +250,11 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<Link>, Option<usize
         if links.len() == MAX_LINKS {
             return (links, Some(start));
         }
-        let parts = parse_link_inner(inner, inner_start);
-        links.push(Link {
-            range: TextRange::new(start, close_end),
+        links.push(StoredLink::new(
+            TextRange::new(start, close_end),
             is_embed,
-            in_frontmatter: false,
-            kb: parts.kb,
-            target: parts.target,
-            heading: parts.heading,
-            block: parts.block,
-            display: parts.display,
-        });
+            false,
+        ));
         pos = close_end;
     }
     (links, None)
@@ -272,22 +285,6 @@ fn find_link_end(rest: &[u8]) -> Option<usize> {
     None
 }
 
-fn shift_link(link: &mut Link, delta: usize) {
-    link.range = link.range.shifted(delta);
-    for part in [
-        Some(&mut link.target),
-        link.kb.as_mut(),
-        link.heading.as_mut(),
-        link.block.as_mut(),
-        link.display.as_mut(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        part.range = part.range.shifted(delta);
-    }
-}
-
 /// Block ids: `^id` at the end of a line (after a space, or alone on its line).
 fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
     let bytes = body.as_bytes();
@@ -311,7 +308,6 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
         }
         let line_start = body[..caret].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         ids.push(BlockId {
-            id: body[caret + 1..id_end].into(),
             range: TextRange::new(caret, id_end),
             line_range: TextRange::new(line_start, line_end),
         });

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-use super::{Field, Frontmatter, Link, SyntaxError, Value};
+use super::{StoredLink, SyntaxError};
 use crate::text::TextRange;
 
 mod flat;
@@ -87,9 +87,38 @@ impl Iterator for LineIter<'_> {
     }
 }
 
+/// One value (a scalar, or one item of a list) as read; `parse_note` moves its texts into the
+/// note's arena.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Value {
+    pub text: Box<str>,
+    pub range: TextRange,
+    pub kb: Option<Box<str>>,
+}
+
+/// A top-level field other than the well-known ones, as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Field {
+    pub name: Box<str>,
+    pub values: Vec<Value>,
+}
+
+/// The frontmatter as read (see [`super::Frontmatter`] for what each part is).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Frontmatter {
+    pub range: TextRange,
+    pub id: Option<Value>,
+    pub title: Option<Value>,
+    pub note_type: Option<Value>,
+    pub tags: Vec<Value>,
+    pub aliases: Vec<Value>,
+    pub summary: Option<Box<str>>,
+    pub fields: Vec<Field>,
+}
+
 pub(super) struct Parsed {
     pub frontmatter: Frontmatter,
-    pub links: Vec<Link>,
+    pub links: Vec<StoredLink>,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -507,7 +536,7 @@ impl CharOffsets {
 
 /// `"[[target]]"` as a whole value becomes a link, when the value is written verbatim in the
 /// source (so the link's ranges are exact).
-fn link_in_value(text: &str, value: &Value) -> Option<Link> {
+fn link_in_value(text: &str, value: &Value) -> Option<StoredLink> {
     let inner = value.text.strip_prefix("[[")?.strip_suffix("]]")?;
     if inner.contains("[[") || inner.contains("]]") || inner.trim().is_empty() {
         return None;
@@ -515,17 +544,7 @@ fn link_in_value(text: &str, value: &Value) -> Option<Link> {
     if text.get(value.range.as_usize()) != Some(&*value.text) {
         return None;
     }
-    let parts = super::link::parse_link_inner(inner, value.range.start as usize + 2);
-    Some(Link {
-        range: value.range,
-        is_embed: false,
-        in_frontmatter: true,
-        kb: parts.kb,
-        target: parts.target,
-        heading: parts.heading,
-        block: parts.block,
-        display: parts.display,
-    })
+    Some(StoredLink::new(value.range, false, true))
 }
 
 /// Tags written as one string (`tags: a, b c`) are split on commas and white space; a leading

@@ -10,17 +10,17 @@ use super::Part;
 use crate::text::TextRange;
 
 /// The parts of a link's inside; `target` is always present (possibly empty).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkParts {
-    pub kb: Option<Part>,
-    pub target: Part,
-    pub heading: Option<Part>,
-    pub block: Option<Part>,
-    pub display: Option<Part>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkParts<'a> {
+    pub kb: Option<Part<'a>>,
+    pub target: Part<'a>,
+    pub heading: Option<Part<'a>>,
+    pub block: Option<Part<'a>>,
+    pub display: Option<Part<'a>>,
 }
 
 /// Splits `inner` (the text between `[[` and `]]`), which starts at byte `inner_start` of the note.
-pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts {
+pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts<'_> {
     let part = |start: usize, end: usize| trimmed_part(inner, inner_start, start, end);
 
     let (reference_end, display) = match inner.find('|') {
@@ -91,13 +91,13 @@ pub fn is_kb_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
 }
 
-fn trimmed_part(inner: &str, inner_start: usize, start: usize, end: usize) -> Part {
+fn trimmed_part(inner: &str, inner_start: usize, start: usize, end: usize) -> Part<'_> {
     let slice = &inner[start..end];
     let leading = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
     let abs = inner_start + start + leading;
     Part {
-        text: trimmed.into(),
+        text: trimmed,
         range: TextRange::new(abs, abs + trimmed.len()),
     }
 }

@@ -12,70 +12,129 @@ use crate::text::TextRange;
 
 pub use body::{MAX_LINKS, plain_text};
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
-pub use link::{is_kb_name_byte, parse_link_inner};
+pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
 
 /// A piece of source text with its byte range in the note.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Part {
-    pub text: Box<str>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part<'a> {
+    pub text: &'a str,
     pub range: TextRange,
 }
 
 /// One frontmatter value (a scalar, or one item of a list), unquoted, with its range.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Value {
-    pub text: Box<str>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Value<'a> {
+    pub text: &'a str,
     pub range: TextRange,
     /// For Pyrite typed links (`links: [{target: x, kb: other}]`), the KB named beside the target.
-    pub kb: Option<Box<str>>,
+    pub kb: Option<&'a str>,
 }
 
 /// A top-level frontmatter field other than the well-known ones, whose values are strings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    pub name: Box<str>,
-    pub values: Vec<Value>,
+#[derive(Clone, Copy, Debug)]
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub values: Records<'a, StoredValue>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Frontmatter {
+/// A note's frontmatter, read through its [`ParsedNote`].
+#[derive(Clone, Copy, Debug)]
+pub struct Frontmatter<'a> {
+    stored: &'a StoredFrontmatter,
+    note: &'a ParsedNote,
+}
+
+impl<'a> Frontmatter<'a> {
     /// From the opening `---` to the end of the closing line.
-    pub range: TextRange,
-    pub id: Option<Value>,
-    pub title: Option<Value>,
-    pub note_type: Option<Value>,
-    pub tags: Vec<Value>,
-    pub aliases: Vec<Value>,
-    pub summary: Option<Box<str>>,
-    pub fields: Vec<Field>,
+    pub fn range(self) -> TextRange {
+        self.stored.range
+    }
+
+    /// The `id:` value (possibly empty).
+    pub fn id(self) -> Option<Value<'a>> {
+        self.value(self.stored.id)
+    }
+
+    /// The `title:` value.
+    pub fn title(self) -> Option<Value<'a>> {
+        self.value(self.stored.title)
+    }
+
+    /// The `type:` value.
+    pub fn note_type(self) -> Option<Value<'a>> {
+        self.value(self.stored.note_type)
+    }
+
+    /// The tags, one value per word (see `tags: a, b c`).
+    pub fn tags(self) -> Records<'a, StoredValue> {
+        self.values(self.stored.tags)
+    }
+
+    /// The `aliases:` (or `alias:`) values.
+    pub fn aliases(self) -> Records<'a, StoredValue> {
+        self.values(self.stored.aliases)
+    }
+
+    /// The other fields, in the order written.
+    pub fn fields(self) -> impl DoubleEndedIterator<Item = Field<'a>> + ExactSizeIterator {
+        self.note
+            .fields
+            .iter()
+            .map(move |&field| self.field_view(field))
+    }
+
+    /// The field at `index` of [`Frontmatter::fields`].
+    pub fn field(self, index: usize) -> Option<Field<'a>> {
+        let field = *self.note.fields.get(index)?;
+        Some(self.field_view(field))
+    }
+
+    fn field_view(self, field: StoredField) -> Field<'a> {
+        Field {
+            name: field.name.resolve(&self.note.arena),
+            values: self.values(field.values),
+        }
+    }
+
+    fn value(self, index: u32) -> Option<Value<'a>> {
+        let value = self.note.values.get(index as usize)?;
+        Some(value.view(&self.note.arena))
+    }
+
+    fn values(self, (start, end): (u32, u32)) -> Records<'a, StoredValue> {
+        Records {
+            stored: &self.note.values[start as usize..end as usize],
+            arena: &self.note.arena,
+        }
+    }
 }
 
 /// A wiki-link or embed, in the body or written as `"[[...]]"` in a frontmatter value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link<'a> {
     /// The whole link, from `[[` (or `![[`) to `]]`.
     pub range: TextRange,
     pub is_embed: bool,
     pub in_frontmatter: bool,
-    pub kb: Option<Part>,
+    pub kb: Option<Part<'a>>,
     /// The note part; empty text (with an empty range) for same-note links like `[[#Heading]]`.
-    pub target: Part,
-    pub heading: Option<Part>,
-    pub block: Option<Part>,
-    pub display: Option<Part>,
+    pub target: Part<'a>,
+    pub heading: Option<Part<'a>>,
+    pub block: Option<Part<'a>>,
+    pub display: Option<Part<'a>>,
 }
 
-impl Link {
+impl<'a> Link<'a> {
     /// The text the reader sees: the display part, else the raw inside of the brackets.
-    pub fn visible_text<'a>(&'a self, source_inner: &'a str) -> &'a str {
-        self.display.as_ref().map_or(source_inner, |d| &d.text)
+    pub fn visible_text(&self, source_inner: &'a str) -> &'a str {
+        self.display.map_or(source_inner, |d| d.text)
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Heading {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heading<'a> {
     pub level: u8,
-    pub text: Box<str>,
+    pub text: &'a str,
     /// The whole heading, markers included (two lines for setext headings).
     pub range: TextRange,
     /// Just the heading's words, without `#` markers or surrounding space.
@@ -84,9 +143,9 @@ pub struct Heading {
     pub first_paragraph: Option<TextRange>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockId {
-    pub id: Box<str>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockId<'a> {
+    pub id: &'a str,
     /// The `^id` marker itself.
     pub range: TextRange,
     /// The line the marker ends.
@@ -100,33 +159,417 @@ pub struct SyntaxError {
 }
 
 /// Everything the index keeps about one note.
+///
+/// The facts are compact `Copy` records ([`StoredLink`], [`StoredHeading`], …) whose texts live
+/// in one string per note (the arena): a note costs a handful of allocations, not one per
+/// string. Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the texts:
+/// [`ParsedNote::links`], [`ParsedNote::headings`], [`ParsedNote::frontmatter`], ….
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedNote {
-    pub frontmatter: Option<Frontmatter>,
-    pub links: Vec<Link>,
-    pub headings: Vec<Heading>,
-    pub block_ids: Vec<BlockId>,
+    /// Every stored text of the note: link sources, heading texts, frontmatter values and field
+    /// names, block ids and the summary.
+    arena: Box<str>,
+    frontmatter: Option<StoredFrontmatter>,
+    /// Every frontmatter value; the frontmatter's lists and fields are ranges of it.
+    values: Box<[StoredValue]>,
+    fields: Box<[StoredField]>,
+    links: Box<[StoredLink]>,
+    headings: Box<[StoredHeading]>,
+    block_ids: Box<[StoredBlockId]>,
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
-    pub summary: Box<str>,
-    pub errors: Vec<SyntaxError>,
+    summary: StrRef,
+    pub errors: Box<[SyntaxError]>,
     pub line_index: LineIndex,
     /// Where the body starts (after the frontmatter).
     pub body_start: u32,
 }
+
+impl ParsedNote {
+    /// The frontmatter, when the note has one (even an empty or broken one).
+    pub fn frontmatter(&self) -> Option<Frontmatter<'_>> {
+        self.frontmatter
+            .as_ref()
+            .map(|stored| Frontmatter { stored, note: self })
+    }
+
+    /// The links, body and frontmatter ones, in the order found.
+    pub fn links(&self) -> Records<'_, StoredLink> {
+        Records {
+            stored: &self.links,
+            arena: &self.arena,
+        }
+    }
+
+    /// The headings, in order.
+    pub fn headings(&self) -> Records<'_, StoredHeading> {
+        Records {
+            stored: &self.headings,
+            arena: &self.arena,
+        }
+    }
+
+    /// The block ids (`^id` at the end of a line), in order.
+    pub fn block_ids(&self) -> Records<'_, StoredBlockId> {
+        Records {
+            stored: &self.block_ids,
+            arena: &self.arena,
+        }
+    }
+
+    /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
+    pub fn summary(&self) -> &str {
+        self.summary.resolve(&self.arena)
+    }
+}
+
+/// A fact stored compactly in a [`ParsedNote`], read as a view borrowing the note's texts.
+pub trait Record: Copy {
+    /// The borrowed, readable form ([`Link`] for [`StoredLink`], …).
+    type View<'a>;
+    /// The view of this record, with its texts taken from `arena`.
+    fn view(self, arena: &str) -> Self::View<'_>;
+}
+
+/// A list of stored facts of one note, read as views (see [`Record`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Records<'a, R> {
+    stored: &'a [R],
+    arena: &'a str,
+}
+
+impl<'a, R: Record> Records<'a, R> {
+    /// How many items the list holds.
+    pub fn len(self) -> usize {
+        self.stored.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// The item at `index`, if any.
+    pub fn get(self, index: usize) -> Option<R::View<'a>> {
+        self.stored.get(index).map(|r| r.view(self.arena))
+    }
+
+    /// The item at `index`; panics when out of range, as indexing a slice does.
+    pub fn at(self, index: usize) -> R::View<'a> {
+        self.stored[index].view(self.arena)
+    }
+
+    /// The first item, if any.
+    pub fn first(self) -> Option<R::View<'a>> {
+        self.get(0)
+    }
+
+    /// The items, in order.
+    pub fn iter(self) -> RecordIter<'a, R> {
+        RecordIter {
+            stored: self.stored.iter(),
+            arena: self.arena,
+        }
+    }
+}
+
+impl<'a, R: Record> IntoIterator for Records<'a, R> {
+    type Item = R::View<'a>;
+    type IntoIter = RecordIter<'a, R>;
+
+    fn into_iter(self) -> RecordIter<'a, R> {
+        self.iter()
+    }
+}
+
+/// The views of a [`Records`] list, in order.
+#[derive(Clone, Debug)]
+pub struct RecordIter<'a, R> {
+    stored: std::slice::Iter<'a, R>,
+    arena: &'a str,
+}
+
+impl<'a, R: Record> Iterator for RecordIter<'a, R> {
+    type Item = R::View<'a>;
+
+    fn next(&mut self) -> Option<R::View<'a>> {
+        self.stored.next().map(|r| r.view(self.arena))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.stored.size_hint()
+    }
+}
+
+impl<R: Record> DoubleEndedIterator for RecordIter<'_, R> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.stored.next_back().map(|r| r.view(self.arena))
+    }
+}
+
+impl<R: Record> ExactSizeIterator for RecordIter<'_, R> {}
+
+/// A string in a note's arena: byte offset and length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct StrRef {
+    start: u32,
+    len: u32,
+}
+
+impl StrRef {
+    /// Marks an absent string (`Option<StrRef>` would take 12 bytes).
+    const NONE: StrRef = StrRef {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    fn resolve(self, arena: &str) -> &str {
+        &arena[self.start as usize..(self.start + self.len) as usize]
+    }
+
+    fn resolve_option(self, arena: &str) -> Option<&str> {
+        (self != StrRef::NONE).then(|| self.resolve(arena))
+    }
+}
+
+/// A range that marks an absent link part (`Option<TextRange>` would take 12 bytes).
+const NO_RANGE: TextRange = TextRange {
+    start: u32::MAX,
+    end: u32::MAX,
+};
+
+fn optional_range(range: Option<TextRange>) -> TextRange {
+    range.unwrap_or(NO_RANGE)
+}
+
+/// A stored [`Link`]: its range and where its inside (between the brackets) is in the arena.
+///
+/// The parts are not stored: [`parse_link_inner`] is a pure function of the inside and its
+/// offset. The common shapes (`[[a]]`, `[[kb:a]]`, `[[a#b]]`, `[[a|b]]`) are rebuilt from one
+/// separator position, which the note's assembly checks against a real split; any other
+/// link is split again when read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredLink {
+    range: TextRange,
+    /// Where the inside starts in the arena (set when the note is assembled).
+    source: u32,
+    is_embed: bool,
+    in_frontmatter: bool,
+    shape: LinkShape,
+    /// For the shapes with a separator, its byte offset in the inside.
+    separator: u8,
+}
+
+/// How to rebuild a [`StoredLink`]'s parts (see there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkShape {
+    /// Split the inside again with [`parse_link_inner`].
+    Split,
+    /// The whole inside is the target.
+    Target,
+    /// `kb:target`.
+    KbTarget,
+    /// `target#heading`.
+    TargetHeading,
+    /// `target|display`.
+    TargetDisplay,
+}
+
+impl StoredLink {
+    /// A link of `range`, from `[[` (or `![[`) to `]]`.
+    pub(super) fn new(range: TextRange, is_embed: bool, in_frontmatter: bool) -> StoredLink {
+        StoredLink {
+            range,
+            source: 0,
+            is_embed,
+            in_frontmatter,
+            shape: LinkShape::Split,
+            separator: 0,
+        }
+    }
+
+    /// Picks the cheapest [`LinkShape`] that gives the same parts as [`parse_link_inner`].
+    fn set_shape(&mut self, inner: &str) {
+        let start = self.inner_range().start as usize;
+        let parts = parse_link_inner(inner, start);
+        let separator = memchr::memchr3(b':', b'#', b'|', inner.as_bytes());
+        let shape = match separator.map(|at| inner.as_bytes()[at]) {
+            None => LinkShape::Target,
+            Some(b':') => LinkShape::KbTarget,
+            Some(b'#') => LinkShape::TargetHeading,
+            _ => LinkShape::TargetDisplay,
+        };
+        let Ok(separator) = u8::try_from(separator.unwrap_or(0)) else {
+            return;
+        };
+        let candidate = StoredLink {
+            shape,
+            separator,
+            ..*self
+        };
+        if candidate.parts(inner) == parts {
+            *self = candidate;
+        }
+    }
+
+    /// The parts of the link whose inside is `inner`.
+    fn parts(self, inner: &str) -> LinkParts<'_> {
+        let start = self.inner_range().start as usize;
+        let part = |from: usize, to: usize| Part {
+            text: &inner[from..to],
+            range: TextRange::new(start + from, start + to),
+        };
+        let at = self.separator as usize;
+        let (kb, target, heading, display) = match self.shape {
+            LinkShape::Split => return parse_link_inner(inner, start),
+            LinkShape::Target => (None, part(0, inner.len()), None, None),
+            LinkShape::KbTarget => (Some(part(0, at)), part(at + 1, inner.len()), None, None),
+            LinkShape::TargetHeading => (None, part(0, at), Some(part(at + 1, inner.len())), None),
+            LinkShape::TargetDisplay => (None, part(0, at), None, Some(part(at + 1, inner.len()))),
+        };
+        LinkParts {
+            kb,
+            target,
+            heading,
+            block: None,
+            display,
+        }
+    }
+
+    /// Moves the link `delta` bytes later.
+    pub(super) fn shift(&mut self, delta: usize) {
+        self.range = self.range.shifted(delta);
+    }
+
+    /// The range of the inside, between `[[` (or `![[`) and `]]`.
+    fn inner_range(self) -> TextRange {
+        let open = 2 + u32::from(self.is_embed);
+        TextRange {
+            start: self.range.start + open,
+            end: self.range.end - 2,
+        }
+    }
+}
+
+impl Record for StoredLink {
+    type View<'a> = Link<'a>;
+
+    fn view(self, arena: &str) -> Link<'_> {
+        let inner = self.inner_range();
+        let text = &arena[self.source as usize..][..inner.len() as usize];
+        let parts = self.parts(text);
+        Link {
+            range: self.range,
+            is_embed: self.is_embed,
+            in_frontmatter: self.in_frontmatter,
+            kb: parts.kb,
+            target: parts.target,
+            heading: parts.heading,
+            block: parts.block,
+            display: parts.display,
+        }
+    }
+}
+
+/// A stored [`Heading`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredHeading {
+    text: StrRef,
+    range: TextRange,
+    text_range: TextRange,
+    /// [`NO_RANGE`] when the section has no paragraph.
+    first_paragraph: TextRange,
+    level: u8,
+}
+
+impl Record for StoredHeading {
+    type View<'a> = Heading<'a>;
+
+    fn view(self, arena: &str) -> Heading<'_> {
+        Heading {
+            level: self.level,
+            text: self.text.resolve(arena),
+            range: self.range,
+            text_range: self.text_range,
+            first_paragraph: (self.first_paragraph != NO_RANGE).then_some(self.first_paragraph),
+        }
+    }
+}
+
+/// A stored [`BlockId`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredBlockId {
+    id: StrRef,
+    range: TextRange,
+    line_range: TextRange,
+}
+
+impl Record for StoredBlockId {
+    type View<'a> = BlockId<'a>;
+
+    fn view(self, arena: &str) -> BlockId<'_> {
+        BlockId {
+            id: self.id.resolve(arena),
+            range: self.range,
+            line_range: self.line_range,
+        }
+    }
+}
+
+/// A stored [`Value`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredValue {
+    text: StrRef,
+    range: TextRange,
+    /// [`StrRef::NONE`] when no KB is named.
+    kb: StrRef,
+}
+
+impl Record for StoredValue {
+    type View<'a> = Value<'a>;
+
+    fn view(self, arena: &str) -> Value<'_> {
+        Value {
+            text: self.text.resolve(arena),
+            range: self.range,
+            kb: self.kb.resolve_option(arena),
+        }
+    }
+}
+
+/// A stored [`Field`]: its name, and its values as a range of `ParsedNote::values`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StoredField {
+    name: StrRef,
+    values: (u32, u32),
+}
+
+/// A stored [`Frontmatter`]: indexes and ranges of `ParsedNote::values`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StoredFrontmatter {
+    range: TextRange,
+    /// [`NO_VALUE`] when absent, as `title` and `note_type`.
+    id: u32,
+    title: u32,
+    note_type: u32,
+    tags: (u32, u32),
+    aliases: (u32, u32),
+}
+
+/// Marks an absent frontmatter value.
+const NO_VALUE: u32 = u32::MAX;
 
 /// The longest summary kept, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 300;
 
 /// Parses a note. Never fails and never panics on any input.
 pub fn parse_note(text: &str) -> ParsedNote {
-    let mut note = ParsedNote {
-        line_index: LineIndex::new(text),
-        ..ParsedNote::default()
-    };
+    let mut errors = Vec::new();
+    let mut links = Vec::new();
+    let mut frontmatter = None;
     let body_start = match frontmatter::split(text) {
         frontmatter::Split::None => 0,
         frontmatter::Split::Unclosed { range } => {
-            note.errors.push(SyntaxError {
+            errors.push(SyntaxError {
                 range,
                 message: "frontmatter is not closed: add a line `---` after the last field"
                     .to_owned(),
@@ -139,26 +582,24 @@ pub fn parse_note(text: &str) -> ParsedNote {
             body_start,
         } => {
             let parsed = frontmatter::parse(text, range, yaml_range);
-            note.errors.extend(parsed.errors);
-            note.links.extend(parsed.links);
-            note.frontmatter = Some(parsed.frontmatter);
+            errors.extend(parsed.errors);
+            links.extend(parsed.links);
+            frontmatter = Some(parsed.frontmatter);
             body_start
         }
     };
-    note.body_start = crate::text::to_u32(body_start);
     // The body's first paragraph is only needed when the frontmatter has no summary.
-    let wants_summary = note
-        .frontmatter
+    let wants_summary = frontmatter
         .as_ref()
-        .is_none_or(|fm| fm.summary.is_none());
+        .is_none_or(|fm: &frontmatter::Frontmatter| fm.summary.is_none());
     let body = body::parse(text, body_start, wants_summary);
-    if note.links.is_empty() {
-        note.links = body.links;
+    if links.is_empty() {
+        links = body.links;
     } else {
-        note.links.extend(body.links);
+        links.extend(body.links);
     }
     if let Some(at) = body.links_capped_at {
-        note.errors.push(SyntaxError {
+        errors.push(SyntaxError {
             range: TextRange::new(at, at + 2),
             message: format!(
                 "too many links: only the first {} are read",
@@ -166,17 +607,170 @@ pub fn parse_note(text: &str) -> ParsedNote {
             ),
         });
     }
-    note.headings = body.headings;
-    note.block_ids = body.block_ids;
-    note.summary = match note.frontmatter.as_ref().and_then(|fm| fm.summary.clone()) {
-        Some(summary) => truncate_chars(&summary, SUMMARY_MAX_CHARS).into(),
-        None => body.summary.into(),
+    let summary = match frontmatter.as_ref().and_then(|fm| fm.summary.as_deref()) {
+        Some(summary) => truncate_chars(summary, SUMMARY_MAX_CHARS),
+        None => body.summary,
     };
-    // The index keeps every note's facts: no spare capacity.
-    note.links.shrink_to_fit();
-    note.headings.shrink_to_fit();
-    note.block_ids.shrink_to_fit();
+    let mut note = assemble(
+        text,
+        frontmatter,
+        links,
+        body.headings,
+        body.block_ids,
+        &summary,
+    );
+    note.errors = errors.into_boxed_slice();
+    note.line_index = LineIndex::new(text);
+    note.body_start = crate::text::to_u32(body_start);
     note
+}
+
+/// Moves the parsed facts into compact records, their texts into one arena string.
+fn assemble(
+    text: &str,
+    frontmatter: Option<frontmatter::Frontmatter>,
+    mut links: Vec<StoredLink>,
+    headings: Vec<body::Heading>,
+    block_ids: Vec<body::BlockId>,
+    summary: &str,
+) -> ParsedNote {
+    let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
+    let block_id =
+        |block: &body::BlockId| &text[block.range.start as usize + 1..block.range.end as usize];
+    let mut arena_len = summary.len()
+        + links.iter().map(|l| link_source(l).len()).sum::<usize>()
+        + headings.iter().map(|h| h.text.len()).sum::<usize>()
+        + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>();
+    if let Some(fm) = &frontmatter {
+        let value_len =
+            |v: &frontmatter::Value| v.text.len() + v.kb.as_ref().map_or(0, |kb| kb.len());
+        arena_len += [&fm.id, &fm.title, &fm.note_type]
+            .into_iter()
+            .flatten()
+            .chain(&fm.tags)
+            .chain(&fm.aliases)
+            .map(value_len)
+            .sum::<usize>();
+        arena_len += fm
+            .fields
+            .iter()
+            .map(|f| f.name.len() + f.values.iter().map(value_len).sum::<usize>())
+            .sum::<usize>();
+    }
+    let mut arena = Arena {
+        text: String::with_capacity(arena_len),
+    };
+    for link in &mut links {
+        link.set_shape(link_source(link));
+        link.source = arena.push(link_source(link)).start;
+    }
+    let headings = headings
+        .iter()
+        .map(|heading| StoredHeading {
+            text: arena.push(&heading.text),
+            range: heading.range,
+            text_range: heading.text_range,
+            first_paragraph: optional_range(heading.first_paragraph),
+            level: heading.level,
+        })
+        .collect();
+    let block_ids = block_ids
+        .iter()
+        .map(|block| StoredBlockId {
+            id: arena.push(block_id(block)),
+            range: block.range,
+            line_range: block.line_range,
+        })
+        .collect();
+    let summary = arena.push(summary);
+    let mut values = Vec::new();
+    let mut fields = Vec::new();
+    let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
+    debug_assert_eq!(arena.text.len(), arena_len);
+    ParsedNote {
+        arena: arena.text.into_boxed_str(),
+        frontmatter,
+        values: values.into_boxed_slice(),
+        fields: fields.into_boxed_slice(),
+        links: links.into_boxed_slice(),
+        headings,
+        block_ids,
+        summary,
+        ..ParsedNote::default()
+    }
+}
+
+/// The arena of a note being assembled.
+struct Arena {
+    text: String,
+}
+
+impl Arena {
+    fn push(&mut self, text: &str) -> StrRef {
+        let start = crate::text::to_u32(self.text.len());
+        self.text.push_str(text);
+        StrRef {
+            start,
+            len: crate::text::to_u32(text.len()),
+        }
+    }
+
+    fn push_value(&mut self, value: &frontmatter::Value) -> StoredValue {
+        StoredValue {
+            text: self.push(&value.text),
+            range: value.range,
+            kb: value.kb.as_deref().map_or(StrRef::NONE, |kb| self.push(kb)),
+        }
+    }
+
+    /// Moves `fm`'s texts into the arena, its values into `values` and its fields into `fields`.
+    fn push_frontmatter(
+        &mut self,
+        fm: frontmatter::Frontmatter,
+        values: &mut Vec<StoredValue>,
+        fields: &mut Vec<StoredField>,
+    ) -> StoredFrontmatter {
+        let singles = [&fm.id, &fm.title, &fm.note_type];
+        values.reserve_exact(
+            singles.iter().filter(|v| v.is_some()).count()
+                + fm.tags.len()
+                + fm.aliases.len()
+                + fm.fields.iter().map(|f| f.values.len()).sum::<usize>(),
+        );
+        let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::Value>| match value {
+            Some(value) => {
+                values.push(arena.push_value(value));
+                (values.len() - 1) as u32
+            }
+            None => NO_VALUE,
+        };
+        let id = push_single(self, &fm.id);
+        let title = push_single(self, &fm.title);
+        let note_type = push_single(self, &fm.note_type);
+        let mut push_list = |arena: &mut Arena, list: &[frontmatter::Value]| {
+            let start = values.len() as u32;
+            values.extend(list.iter().map(|value| arena.push_value(value)));
+            (start, values.len() as u32)
+        };
+        let tags = push_list(self, &fm.tags);
+        let aliases = push_list(self, &fm.aliases);
+        fields.reserve_exact(fm.fields.len());
+        for field in &fm.fields {
+            let name = self.push(&field.name);
+            fields.push(StoredField {
+                name,
+                values: push_list(self, &field.values),
+            });
+        }
+        StoredFrontmatter {
+            range: fm.range,
+            id,
+            title,
+            note_type,
+            tags,
+            aliases,
+        }
+    }
 }
 
 /// Cuts `text` to at most `max` characters, ending with `…` when something was cut.

@@ -9,28 +9,25 @@ fn render(text: &str) -> String {
     let note = parse_note(text);
     let slice = |r: TextRange| text.get(r.as_usize()).unwrap_or("<bad range>").to_owned();
     let mut out = String::new();
-    if let Some(fm) = &note.frontmatter {
+    if let Some(fm) = note.frontmatter() {
         for (name, value) in [
-            ("id", &fm.id),
-            ("title", &fm.title),
-            ("type", &fm.note_type),
+            ("id", fm.id()),
+            ("title", fm.title()),
+            ("type", fm.note_type()),
         ] {
             if let Some(v) = value {
                 out += &format!("{name} {:?} {:?}\n", v.range, slice(v.range));
             }
         }
-        for v in &fm.tags {
+        for v in fm.tags() {
             out += &format!("tag {:?} {:?}\n", v.range, slice(v.range));
         }
-        for v in &fm.aliases {
+        for v in fm.aliases() {
             out += &format!("alias {:?} {:?}\n", v.range, slice(v.range));
         }
-        for field in &fm.fields {
-            for v in &field.values {
-                let kb =
-                    v.kb.as_deref()
-                        .map(|kb| format!(" kb={kb}"))
-                        .unwrap_or_default();
+        for field in fm.fields() {
+            for v in field.values {
+                let kb = v.kb.map(|kb| format!(" kb={kb}")).unwrap_or_default();
                 out += &format!(
                     "field {} {:?} {:?}{kb}\n",
                     field.name,
@@ -40,7 +37,7 @@ fn render(text: &str) -> String {
             }
         }
     }
-    for link in &note.links {
+    for link in note.links() {
         out += &format!("link {:?} {:?}", link.range, slice(link.range));
         if link.is_embed {
             out += " embed";
@@ -49,21 +46,21 @@ fn render(text: &str) -> String {
             out += " frontmatter";
         }
         let parts = [
-            ("kb", link.kb.as_ref()),
-            ("target", Some(&link.target)),
-            ("heading", link.heading.as_ref()),
-            ("block", link.block.as_ref()),
-            ("display", link.display.as_ref()),
+            ("kb", link.kb),
+            ("target", Some(link.target)),
+            ("heading", link.heading),
+            ("block", link.block),
+            ("display", link.display),
         ];
         for (name, part) in parts {
             if let Some(part) = part {
-                assert_eq!(slice(part.range), &*part.text, "{name} range of {link:?}");
-                out += &format!(" {name}={:?}", &*part.text);
+                assert_eq!(slice(part.range), part.text, "{name} range of {link:?}");
+                out += &format!(" {name}={:?}", part.text);
             }
         }
         out += "\n";
     }
-    for h in &note.headings {
+    for h in note.headings() {
         out += &format!(
             "heading{} {:?} {:?}",
             h.level,
@@ -75,11 +72,11 @@ fn render(text: &str) -> String {
         }
         out += "\n";
     }
-    for b in &note.block_ids {
+    for b in note.block_ids() {
         out += &format!("block {:?} {:?}\n", b.range, slice(b.range));
     }
-    if !note.summary.is_empty() {
-        out += &format!("summary {:?}\n", note.summary);
+    if !note.summary().is_empty() {
+        out += &format!("summary {:?}\n", note.summary());
     }
     for e in &note.errors {
         out += &format!("error {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
@@ -232,5 +229,5 @@ fn yaml_bombs_are_cheap() {
     bomb += &"]".repeat(5000);
     bomb += "\n---\n[[ok]]\n";
     let note = parse_note(&bomb);
-    assert_eq!(note.links.len(), 1);
+    assert_eq!(note.links().len(), 1);
 }

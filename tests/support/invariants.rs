@@ -42,28 +42,28 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
     assert!(note.body_start as usize <= text.len());
     assert!(text.is_char_boundary(note.body_start as usize));
     assert_eq!(note.line_index.text_len() as usize, text.len());
-    if let Some(fm) = &note.frontmatter {
-        assert_range(text, fm.range, "frontmatter");
+    if let Some(fm) = note.frontmatter() {
+        assert_range(text, fm.range(), "frontmatter");
         let values = fm
-            .id
-            .iter()
-            .chain(&fm.title)
-            .chain(&fm.note_type)
-            .chain(&fm.tags)
-            .chain(&fm.aliases)
-            .chain(fm.fields.iter().flat_map(|f| &f.values));
+            .id()
+            .into_iter()
+            .chain(fm.title())
+            .chain(fm.note_type())
+            .chain(fm.tags())
+            .chain(fm.aliases())
+            .chain(fm.fields().flat_map(|f| f.values));
         for value in values {
             assert_range(text, value.range, "frontmatter value");
         }
     }
-    for link in &note.links {
+    for link in note.links() {
         assert_range(text, link.range, "link");
         let parts = [
-            Some(&link.target),
-            link.kb.as_ref(),
-            link.heading.as_ref(),
-            link.block.as_ref(),
-            link.display.as_ref(),
+            Some(link.target),
+            link.kb,
+            link.heading,
+            link.block,
+            link.display,
         ];
         for part in parts.into_iter().flatten() {
             assert_range(text, part.range, "link part");
@@ -75,19 +75,19 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
             );
             assert_eq!(
                 &text[part.range.as_usize()],
-                &*part.text,
+                part.text,
                 "link part text differs from its source in {text:?}"
             );
         }
     }
-    for heading in &note.headings {
+    for heading in note.headings() {
         assert_range(text, heading.range, "heading");
         assert_range(text, heading.text_range, "heading text");
         if let Some(paragraph) = heading.first_paragraph {
             assert_range(text, paragraph, "heading paragraph");
         }
     }
-    for block in &note.block_ids {
+    for block in note.block_ids() {
         assert_range(text, block.range, "block id");
         assert_range(text, block.line_range, "block line");
         assert_eq!(&text[block.range.as_usize()], format!("^{}", block.id));
@@ -95,7 +95,7 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
     for error in &note.errors {
         assert_range(text, error.range, "syntax error");
     }
-    assert!(note.summary.chars().count() <= wikilink_lsp::syntax::SUMMARY_MAX_CHARS + 1);
+    assert!(note.summary().chars().count() <= wikilink_lsp::syntax::SUMMARY_MAX_CHARS + 1);
 }
 
 /// A workspace built from `(path, text)` notes and `(path, text)` kb.yaml files, with the text

@@ -10,8 +10,7 @@
 
 use std::ops::Range;
 
-use super::{Structure, heading_text_range, trim_end_offset};
-use crate::syntax::Heading;
+use super::{Heading, Structure, heading_text_range, trim_end_offset};
 use crate::text::TextRange;
 
 /// The structure of `body`, or `None` when it holds something only pulldown-cmark reads right.
