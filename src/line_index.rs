@@ -38,12 +38,68 @@ impl WideChar {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LineIndex {
     /// Byte offset where each line starts; the first is always 0.
-    line_starts: Box<[u32]>,
+    line_starts: LineStarts,
     /// Lines whose break is the two bytes `\r\n` (sorted); all other breaks are one byte.
     crlf_lines: Box<[u32]>,
     text_len: u32,
     /// Every non-ASCII character, sorted by line and column (one allocation, none for ASCII).
     wide_chars: Box<[WideChar]>,
+}
+
+/// Where each line starts, as `u16`s when the text is shorter than 64 KiB (nearly every note):
+/// every note keeps its index, and this halves the biggest part of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum LineStarts {
+    Narrow(Box<[u16]>),
+    Wide(Box<[u32]>),
+}
+
+impl Default for LineStarts {
+    fn default() -> LineStarts {
+        LineStarts::Narrow(Box::default())
+    }
+}
+
+impl LineStarts {
+    fn new(starts: Vec<u32>, text_len: usize) -> LineStarts {
+        if text_len <= usize::from(u16::MAX) {
+            LineStarts::Narrow(starts.iter().map(|&start| start as u16).collect())
+        } else {
+            LineStarts::Wide(starts.into_boxed_slice())
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            LineStarts::Narrow(starts) => starts.len(),
+            LineStarts::Wide(starts) => starts.len(),
+        }
+    }
+
+    fn get(&self, line: usize) -> Option<u32> {
+        match self {
+            LineStarts::Narrow(starts) => starts.get(line).map(|&start| u32::from(start)),
+            LineStarts::Wide(starts) => starts.get(line).copied(),
+        }
+    }
+
+    /// The start of `line`; panics past the last line, as indexing does.
+    fn at(&self, line: usize) -> u32 {
+        match self {
+            LineStarts::Narrow(starts) => u32::from(starts[line]),
+            LineStarts::Wide(starts) => starts[line],
+        }
+    }
+
+    /// How many lines start at or before `offset`.
+    fn count_at_or_before(&self, offset: u32) -> usize {
+        match self {
+            LineStarts::Narrow(starts) => {
+                starts.partition_point(|&start| u32::from(start) <= offset)
+            }
+            LineStarts::Wide(starts) => starts.partition_point(|&start| start <= offset),
+        }
+    }
 }
 
 impl LineIndex {
@@ -89,7 +145,7 @@ impl LineIndex {
         }
         // Boxed slices: no spare capacity, and a smaller index (every note keeps one).
         LineIndex {
-            line_starts: line_starts.into_boxed_slice(),
+            line_starts: LineStarts::new(line_starts, bytes.len()),
             crlf_lines: crlf_lines.into_boxed_slice(),
             text_len: crate::text::to_u32(bytes.len()),
             wide_chars: wide_chars.into_boxed_slice(),
@@ -107,15 +163,15 @@ impl LineIndex {
     /// The byte offset where `line` starts (clamped to the last line).
     pub fn line_start(&self, line: u32) -> u32 {
         let line = (line as usize).min(self.line_starts.len() - 1);
-        self.line_starts[line]
+        self.line_starts.at(line)
     }
 
     /// The byte offset where `line`'s content ends, before its line break (clamped).
     pub fn line_end(&self, line: u32) -> u32 {
         let line = line.min(self.line_count() - 1);
         match self.line_starts.get(line as usize + 1) {
-            Some(&next) if self.crlf_lines.binary_search(&line).is_ok() => next - 2,
-            Some(&next) => next - 1,
+            Some(next) if self.crlf_lines.binary_search(&line).is_ok() => next - 2,
+            Some(next) => next - 1,
             None => self.text_len,
         }
     }
@@ -123,7 +179,7 @@ impl LineIndex {
     /// The zero-based line that contains `offset` (clamped to the text).
     pub fn line_of(&self, offset: u32) -> u32 {
         let offset = offset.min(self.text_len);
-        (self.line_starts.partition_point(|&start| start <= offset) - 1) as u32
+        (self.line_starts.count_at_or_before(offset) - 1) as u32
     }
 
     /// Converts a byte offset to a line and column in `encoding`. An offset inside a line break
@@ -277,5 +333,21 @@ mod tests {
         let index = LineIndex::new("a\n");
         assert_eq!(index.line_count(), 2);
         assert_eq!(index.offset(LineCol { line: 1, col: 5 }, Utf8), 2);
+    }
+
+    #[test]
+    fn texts_past_64_kib() {
+        // Line starts are stored narrow up to 64 KiB and wide past it: both answer alike.
+        for len in [65_535, 65_536, 70_000] {
+            let text = format!("{}\r\nb😀\n", "a".repeat(len - 8));
+            assert_eq!(text.len(), len);
+            let index = LineIndex::new(&text);
+            let b = (len - 6) as u32;
+            assert_eq!(index.line_col(b, Utf16), LineCol { line: 1, col: 0 });
+            assert_eq!(index.offset(LineCol { line: 1, col: 3 }, Utf16), b + 5);
+            assert_eq!(index.line_end(0), b - 2);
+            assert_eq!(index.line_start(2), len as u32);
+            assert_eq!(index.line_of(len as u32), 2);
+        }
     }
 }
