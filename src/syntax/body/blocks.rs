@@ -235,6 +235,12 @@ impl Scanner<'_> {
     }
 
     fn heading(&mut self, start: usize, end: usize, next: usize, level: u8) -> Option<()> {
+        // Unicode white space (U+2028, U+00A0...) is not CommonMark's: where it ends a heading,
+        // the closing `#`s and the trimmed text are pulldown-cmark's to decide.
+        let line = &self.body[start..end];
+        if !line.is_ascii() && line.chars().any(|c| c.is_whitespace() && !c.is_ascii()) {
+            return None;
+        }
         let text_range = heading_text_range(self.body, start..end);
         let text = &self.body[text_range.as_usize()];
         if text.contains(['`', '\\', '*', '_', '[', ']', '<', '&', '~']) {

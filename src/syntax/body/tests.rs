@@ -46,6 +46,9 @@ fn unusual_markdown_falls_back() {
         "text `code` <b>\n",
         "\tindented\n",
         "para\n2. not a list\n",
+        // Unicode white space before closing `#`s (found by the property test below).
+        "   # # \u{2028}",
+        "a | b\n# \u{2028} # \u{2028}\n",
     ];
     for note in notes {
         assert!(!check_same(note), "fast path taken for {note:?}");

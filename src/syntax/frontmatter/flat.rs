@@ -172,7 +172,14 @@ fn flow_list(value: &str, at: usize) -> Option<Node> {
             }
             first if is_indicator(*first) => return None,
             _ => {
-                if trimmed.contains(['[', ']', '{', '}', '#', ':', '"', '\'']) {
+                // An indicator after a space may start a new token in a flow list (saphyr
+                // reads `[a -]` as an error): left to saphyr.
+                if trimmed.contains(['[', ']', '{', '}', '#', ':', '"', '\''])
+                    || trimmed
+                        .as_bytes()
+                        .windows(2)
+                        .any(|pair| pair[0] == b' ' && is_indicator(pair[1]) && pair[1] != b' ')
+                {
                     return None;
                 }
                 new_value(trimmed, item_at)
