@@ -76,6 +76,9 @@ pub struct StatusParams {
     pub kbs: usize,
 }
 
+/// How many notes' diagnostics are computed (in parallel) and published at a time.
+const PUBLISH_CHUNK: usize = 2048;
+
 impl Notification for StatusNotification {
     type Params = StatusParams;
     const METHOD: &'static str = "wikilink/status";
@@ -543,12 +546,16 @@ impl Backend {
             return;
         }
         // On a blocking thread: after indexing this is every note, and the async workers must
-        // stay free (a notification just sent, like `ready`, waits for its writer task).
-        let this = self.clone();
-        let batch = tokio::task::spawn_blocking(move || this.diagnostics_batch(paths))
-            .await
-            .unwrap_or_default();
-        self.publish(batch).await;
+        // stay free (a notification just sent, like `ready`, waits for its writer task). In
+        // chunks, so that 100k notes' diagnostics never sit in memory at once.
+        for chunk in paths.chunks(PUBLISH_CHUNK) {
+            let this = self.clone();
+            let chunk = chunk.to_vec();
+            let batch = tokio::task::spawn_blocking(move || this.diagnostics_batch(chunk))
+                .await
+                .unwrap_or_default();
+            self.publish(batch).await;
+        }
     }
 
     fn diagnostics_batch(&self, paths: Vec<PathBuf>) -> Vec<(Url, Vec<Diagnostic>, Option<i32>)> {
@@ -582,6 +589,10 @@ impl Backend {
                     }
                     _ => Vec::new(),
                 };
+                // Nothing to clear for a note that never had diagnostics.
+                if diagnostics.is_empty() && !lock(&self.state.published).contains(&uri) {
+                    return None;
+                }
                 Some((uri, diagnostics, version))
             })
             .collect::<Vec<_>>()
