@@ -74,6 +74,23 @@ fn indexing_reports_progress_with_a_created_token() {
 }
 
 #[test]
+fn an_open_note_without_problems_gets_an_empty_list_for_its_version() {
+    let dir = demo();
+    let mut client = started(dir.path(), false);
+    let alpha = dir.path().join("kb/notes/alpha.md");
+    let uri = client.open(&alpha, ALPHA);
+    client.wait_diagnostics(&uri, |d| d.is_empty());
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"text": ALPHA.replace("first", "1st")}]}),
+    );
+    client.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri.as_str() && p["version"] == 2 && p["diagnostics"] == json!([])
+    });
+}
+
+#[test]
 fn inlay_hints_are_refreshed_once_the_index_is_ready_and_after_disk_changes() {
     let dir = demo();
     let mut client = Client::start();

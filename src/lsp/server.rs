@@ -589,8 +589,12 @@ impl Backend {
                     }
                     _ => Vec::new(),
                 };
-                // Nothing to clear for a note that never had diagnostics.
-                if diagnostics.is_empty() && !lock(&self.state.published).contains(&uri) {
+                // Nothing to show or clear for a closed note that never had diagnostics (an
+                // open one always gets its list, for its version).
+                if diagnostics.is_empty()
+                    && version.is_none()
+                    && !lock(&self.state.published).contains(&uri)
+                {
                     return None;
                 }
                 Some((uri, diagnostics, version))
