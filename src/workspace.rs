@@ -486,6 +486,11 @@ impl Workspace {
         };
         let mut affected = self.unindex(file);
         let note = self.make_note(path, parsed);
+        // A keystroke that leaves the note's names, headings and block ids as they were
+        // changes no other note's answers: its backlinks need no new diagnostics.
+        let same_identity = self.notes[file.0 as usize]
+            .as_ref()
+            .is_some_and(|old| Self::same_identity(old, &note));
         self.name_facts[file.0 as usize] = NameFacts::of(&note);
         self.names.insert(file, &note);
         if let Some(old) = self.notes[file.0 as usize].as_ref().map(|n| n.kb) {
@@ -498,11 +503,38 @@ impl Workspace {
             self.insert_path(file, hash);
         }
         affected.extend(self.index(file));
+        if same_identity {
+            affected.clear();
+        }
         affected.push(file);
         self.compact_names();
         affected.sort_unstable();
         affected.dedup();
         (file, affected)
+    }
+
+    /// Whether two versions of a note look the same to links from other notes: same KB, id,
+    /// stem, frontmatter title and aliases, heading texts and block ids.
+    fn same_identity(old: &Note, new: &Note) -> bool {
+        fn title(note: &Note) -> Option<&str> {
+            let fm = note.parsed.frontmatter();
+            fm.and_then(|fm| fm.title()).map(|title| title.text)
+        }
+        old.kb == new.kb
+            && old.id() == new.id()
+            && old.stem() == new.stem()
+            && title(old) == title(new)
+            && old.aliases().eq(new.aliases())
+            && old.parsed.headings().iter().map(|h| h.text).eq(new
+                .parsed
+                .headings()
+                .iter()
+                .map(|h| h.text))
+            && old.parsed.block_ids().iter().map(|b| b.id).eq(new
+                .parsed
+                .block_ids()
+                .iter()
+                .map(|b| b.id))
     }
 
     /// Forgets the note at `path`; returns the notes whose answers may have changed.
@@ -1354,5 +1386,54 @@ mod tests {
             "{}",
             workspace.keys.keys.len()
         );
+    }
+
+    #[test]
+    fn an_edit_that_keeps_names_headings_and_block_ids_affects_only_its_note() {
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let hub = root.join("hub.md");
+        let hub_text = "---\ntitle: Hub\naliases: [Centre]\n---\n# Top\nText ^blk\n";
+        workspace.set_note(hub.clone(), parse_note(hub_text));
+        for i in 0..3 {
+            let text = format!("[[hub#Top]] [[Centre]] [[hub^blk]] {i}\n");
+            workspace.set_note(root.join(format!("n{i}.md")), parse_note(&text));
+        }
+        let mut edit = |text: &str| -> Vec<String> {
+            let (_, affected) = workspace.set_note(hub.clone(), parse_note(text));
+            let stem = |f: FileId| workspace.note(f).unwrap().stem().to_owned();
+            affected.into_iter().map(stem).collect()
+        };
+        let body_only = edit(&hub_text.replace("Text", "More text [[n0]]"));
+        let heading = edit(&hub_text.replace("# Top", "# Tip"));
+        let block = edit(&hub_text.replace("^blk", "^blk2"));
+        let alias = edit(&hub_text.replace("Centre", "Center"));
+        let affected = [body_only, heading, block, alias];
+        expect_test::expect![[r#"
+            [
+                [
+                    "hub",
+                ],
+                [
+                    "hub",
+                    "n0",
+                    "n1",
+                    "n2",
+                ],
+                [
+                    "hub",
+                    "n0",
+                    "n1",
+                    "n2",
+                ],
+                [
+                    "hub",
+                    "n0",
+                    "n1",
+                    "n2",
+                ],
+            ]
+        "#]]
+        .assert_debug_eq(&affected);
     }
 }
