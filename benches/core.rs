@@ -197,8 +197,9 @@ mod completion {
         bencher.bench(|| ide::completion(workspace, position, black_box(&text), &config));
     }
 
-    /// The same at 100k notes (the issue's scale for the completion target).
-    #[divan::bench(args = ["", "b", "br", "bra", "zzq"])]
+    /// The same at 100k notes (the issue's scale for the completion target); `kb2` and `kb2:`
+    /// are the start of a link into another KB.
+    #[divan::bench(args = ["", "b", "br", "bra", "zzq", "k", "kb2", "kb2:", "kb2:b"])]
     fn rank_100k(bencher: Bencher, query: &str) {
         let workspace = &*WORKSPACE_100K;
         let (file, _) = workspace.notes().nth(5_000).unwrap();

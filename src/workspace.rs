@@ -756,11 +756,22 @@ impl Workspace {
         &'a self,
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a [FileId])> {
+        self.link_keys_from(prefix, prefix)
+    }
+
+    /// [`Workspace::link_keys_starting_with`] `prefix`, from the first key not below `from`
+    /// (to skip a run of keys without reading them).
+    pub fn link_keys_from<'a>(
+        &'a self,
+        from: &str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
         let keys = &self.keys;
         debug_assert!(!keys.sort_pending);
+        let from = from.max(prefix);
         let start = keys
             .sorted_links
-            .partition_point(|&id| keys.key_text(id) < prefix);
+            .partition_point(|&id| keys.key_text(id) < from);
         keys.sorted_links[start..]
             .iter()
             .map(|&id| (keys.key_text(id), keys.files_of(Role::Link, id)))

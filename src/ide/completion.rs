@@ -419,29 +419,41 @@ fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>)
 /// Targets linked somewhere (other than the link being typed here) that no note answers to.
 fn wanted_items(
     workspace: &Workspace,
-    from: FileId,
+    from_file: FileId,
     query: &str,
     close: &str,
     config: &CompletionConfig,
     items: &mut Vec<CompletionItem>,
 ) {
     let folded = slug::fold(query);
-    if folded.is_empty() {
+    if folded.is_empty() || folded.contains(['/', ':']) {
         return;
     }
-    // Keys come sorted, so the first ones that qualify are the answer.
-    let wanted = workspace
-        .link_keys_starting_with(&folded)
-        .filter(|(key, files)| {
-            !key.contains('/') && !key.contains(':') && files.iter().any(|&f| f != from)
-        })
-        .filter(|(key, _)| {
-            workspace.notes_by_id(key).is_empty()
+    // Keys come sorted, so the first ones that qualify are the answer. Keys with a `/` or `:`
+    // (paths, other KBs' notes) never qualify: each run of keys sharing the text up to that
+    // character is skipped with one search (links into another KB make long runs).
+    let limit = config.max_items.min(10);
+    let mut wanted: Vec<&str> = Vec::new();
+    let mut from = folded.clone();
+    'runs: loop {
+        for (key, files) in workspace.link_keys_from(&from, &folded) {
+            if let Some(at) = key.find(['/', ':']) {
+                from = format!("{}{}", &key[..at], char::from(key.as_bytes()[at] + 1));
+                continue 'runs;
+            }
+            let qualifies = files.iter().any(|&f| f != from_file)
+                && workspace.notes_by_id(key).is_empty()
                 && workspace.notes_by_stem(key).is_empty()
-                && workspace.notes_by_name(key).is_empty()
-        })
-        .map(|(key, _)| key)
-        .take(config.max_items.min(10));
+                && workspace.notes_by_name(key).is_empty();
+            if qualifies {
+                wanted.push(key);
+                if wanted.len() == limit {
+                    break 'runs;
+                }
+            }
+        }
+        break;
+    }
     for key in wanted {
         items.push(CompletionItem {
             label: key.to_owned(),

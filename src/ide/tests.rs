@@ -295,6 +295,23 @@ fn completion_of_headings_blocks_and_other_kbs() {
 }
 
 #[test]
+fn completion_of_wanted_pages_skips_paths_and_other_kbs() {
+    let notes = format!(
+        "{TWO_KBS}//- /garden/wish.md\n[[pa-b]] [[pa:x]] [[pa/y]] [[pa-a]] [[paz]] [[pa:y]] [[pb]]\n//- /garden/plants/mint.md\n"
+    );
+    check_completion(
+        &format!("{notes}[[pa$0"),
+        expect![[r#"
+            replace 2..4 "pa"
+            WantedPage pa-a -> [[pa-a]]
+            WantedPage pa-b -> [[pa-b]]
+            WantedPage parsley-gone -> [[parsley-gone]]
+            WantedPage paz -> [[paz]]
+        "#]],
+    );
+}
+
+#[test]
 fn completion_in_frontmatter_reference_fields_and_tags() {
     check_completion(
         &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncompanions: [bas$0]\n---\n"),
