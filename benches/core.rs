@@ -199,7 +199,7 @@ mod completion {
 
     /// The same at 100k notes (the issue's scale for the completion target); `kb2` and `kb2:`
     /// are the start of a link into another KB.
-    #[divan::bench(args = ["", "b", "br", "bra", "zzq", "k", "kb2", "kb2:", "kb2:b"])]
+    #[divan::bench(args = ["", "b", "br", "bra", "zzq", "k", "kb2", "kb2:", "kb2:b", "them", "chod", "k8:stio"])]
     fn rank_100k(bencher: Bencher, query: &str) {
         let workspace = &*WORKSPACE_100K;
         let (file, _) = workspace.notes().nth(5_000).unwrap();

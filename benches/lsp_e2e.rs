@@ -19,6 +19,7 @@
 //! it is skipped (with a note) when the vault is read-only. A method the server does not know
 //! (MethodNotFound) is reported as skipped. Figures are medians over `--runs` runs.
 //! `--dump FILE` writes every request with its answer, to compare two builds (`--bin`).
+//! `--slowest N` prints each method's N slowest requests of every run, to see what a p95 is.
 //!
 //! This is a benchmark, not a test: it never fails on time, only when the server misbehaves.
 
@@ -56,6 +57,8 @@ struct Options {
     notes: usize,
     /// Writes every request and its answer here, to compare two builds' answers.
     dump: Option<PathBuf>,
+    /// Prints each method's this many slowest requests.
+    slowest: usize,
 }
 
 fn parse_options() -> Options {
@@ -67,6 +70,7 @@ fn parse_options() -> Options {
         edits: 40,
         notes: 300,
         dump: None,
+        slowest: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -82,6 +86,7 @@ fn parse_options() -> Options {
             "--edits" => options.edits = value("--edits").parse().expect("--edits N"),
             "--notes" => options.notes = value("--notes").parse().expect("--notes N"),
             "--dump" => options.dump = Some(PathBuf::from(value("--dump"))),
+            "--slowest" => options.slowest = value("--slowest").parse().expect("--slowest N"),
             // `cargo bench` passes `--bench`; filters and other harness flags mean nothing here.
             _ => {}
         }
@@ -276,6 +281,7 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         .dump
         .as_ref()
         .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("the dump file")));
+    client.slowest = options.slowest;
     let root = uri_of(vault);
     client.request(
         "initialize",
@@ -474,6 +480,7 @@ struct Client {
     notifications: Vec<(Instant, Value)>,
     settings: Value,
     dump: Option<std::io::BufWriter<std::fs::File>>,
+    slowest: usize,
 }
 
 impl Client {
@@ -503,6 +510,7 @@ impl Client {
             notifications: Vec::new(),
             settings,
             dump: None,
+            slowest: 0,
         }
     }
 
@@ -538,10 +546,14 @@ impl Client {
         params: impl Iterator<Item = Value>,
     ) -> Option<Vec<Duration>> {
         let mut latencies = Vec::new();
+        let mut slowest: Vec<(Duration, Value)> = Vec::new();
         for params in params {
             let started = Instant::now();
             let response = self.request(method, params.clone());
             let elapsed = started.elapsed();
+            if self.slowest > 0 {
+                slowest.push((elapsed, params.clone()));
+            }
             if let Some(dump) = &mut self.dump {
                 let _ = writeln!(dump, "{method} {params}\n  {}", response["result"]);
             }
@@ -552,6 +564,13 @@ impl Client {
                 panic!("{method} failed: {error}");
             }
             latencies.push(elapsed);
+        }
+        slowest.sort_by_key(|(elapsed, _)| std::cmp::Reverse(*elapsed));
+        for (elapsed, params) in slowest.iter().take(self.slowest) {
+            eprintln!(
+                "slow {method} {:.2} ms {params}",
+                elapsed.as_secs_f64() * 1000.0
+            );
         }
         Some(latencies)
     }

@@ -1285,14 +1285,34 @@ impl NameTable {
     /// The live entries whose [`char_mask`] holds all the bits of `mask`, with their text;
     /// each note's entries together, in the order described on [`NameTable`].
     pub fn matching(&self, mask: u64) -> impl Iterator<Item = (&str, NameEntry)> {
-        self.masks
+        self.matching_in(mask, 0..self.entries.len())
+    }
+
+    /// [`NameTable::matching`] among the entries at `range` (of `0..len()`), to split a scan
+    /// between threads; a note's entries may then straddle two ranges.
+    pub fn matching_in(
+        &self,
+        mask: u64,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (&str, NameEntry)> {
+        let range = range.start.min(self.entries.len())..range.end.min(self.entries.len());
+        self.masks[range.clone()]
             .iter()
-            .zip(&self.entries)
+            .zip(&self.entries[range])
             .filter(move |&(&names, entry)| names & mask == mask && entry.file != DEAD)
             .map(|(_, &entry)| {
                 let start = entry.start as usize;
                 (&self.text[start..start + entry.len as usize], entry)
             })
+    }
+
+    /// How many entries the table holds (dead ones included).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
 

@@ -228,17 +228,20 @@ fn starts_with_folded(name: &str, folded: &str) -> bool {
 /// Whether the lowercase ASCII `word` appears in `text` in order, ignoring case (what a fuzzy
 /// match needs at the least).
 fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
-    let mut wanted = word.iter().peekable();
+    let Some(&first) = word.first() else {
+        return true;
+    };
+    let (mut wanted, mut next) = (0usize, first);
     for &byte in text {
-        match wanted.peek() {
-            Some(&&next) if byte.to_ascii_lowercase() == next => {
-                wanted.next();
+        if byte.to_ascii_lowercase() == next {
+            wanted += 1;
+            match word.get(wanted) {
+                Some(&byte) => next = byte,
+                None => return true,
             }
-            Some(_) => {}
-            None => return true,
         }
     }
-    wanted.peek().is_none()
+    false
 }
 
 #[cfg(test)]
