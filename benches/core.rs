@@ -186,23 +186,19 @@ mod completion {
     /// `[[` plus the query at the end of a note of a 10k vault.
     #[divan::bench(args = ["", "b", "br", "bra", "zzq"])]
     fn rank_10k(bencher: Bencher, query: &str) {
-        let workspace = &*WORKSPACE_10K;
-        let (file, _) = workspace.notes().nth(500).unwrap();
-        let text = format!("See [[{query}");
-        let position = FilePosition {
-            file,
-            offset: text.len() as u32,
-        };
-        let config = CompletionConfig::default();
-        bencher.bench(|| ide::completion(workspace, position, black_box(&text), &config));
+        complete_after(bencher, &WORKSPACE_10K, 500, query);
     }
 
     /// The same at 100k notes (the issue's scale for the completion target); `kb2` and `kb2:`
     /// are the start of a link into another KB.
     #[divan::bench(args = ["", "b", "br", "bra", "zzq", "k", "kb2", "kb2:", "kb2:b", "them", "chod", "k8:stio"])]
     fn rank_100k(bencher: Bencher, query: &str) {
-        let workspace = &*WORKSPACE_100K;
-        let (file, _) = workspace.notes().nth(5_000).unwrap();
+        complete_after(bencher, &WORKSPACE_100K, 5_000, query);
+    }
+
+    /// Completion after `[[query` in the `nth` note of `workspace`.
+    fn complete_after(bencher: Bencher, workspace: &Workspace, nth: usize, query: &str) {
+        let (file, _) = workspace.notes().nth(nth).unwrap();
         let text = format!("See [[{query}");
         let position = FilePosition {
             file,

@@ -327,13 +327,7 @@ fn rank_notes(
         }
     } else if only_tiered {
         for &(file, tier) in &tiered {
-            let score = match ranker.tiered_score(tier) {
-                Some(score) => Some(score),
-                None => workspace
-                    .note(file)
-                    .and_then(|note| ranker.score_note(note)),
-            };
-            if let Some(score) = score {
+            if let Some(score) = ranker.score_tiered(tier, || workspace.note(file)) {
                 offer(file, score);
             }
         }

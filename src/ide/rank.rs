@@ -82,6 +82,19 @@ impl NoteRanker {
         Some(tier + best * 2)
     }
 
+    /// [`NoteRanker::score_note`] of a note whose tier is `tier` (> 0): from the tier alone
+    /// when [`NoteRanker::tiered_score`] can, else by scoring the names of `note()`.
+    pub fn score_tiered<'n>(
+        &mut self,
+        tier: u32,
+        note: impl FnOnce() -> Option<&'n Note>,
+    ) -> Option<u32> {
+        match self.tiered_score(tier) {
+            Some(score) => Some(score),
+            None => note().and_then(|note| self.score_note(note)),
+        }
+    }
+
     /// A [`char_mask`] that every matching note's [`Note::name_mask`] holds (0 when the
     /// query cannot be screened this way): see [`Workspace::notes_with_name_mask`].
     ///

@@ -59,13 +59,7 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
             };
             if tier > 0 {
                 tiered.push(file);
-                let score = match ranker.tiered_score(tier) {
-                    Some(score) => Some(score),
-                    None => workspace
-                        .note(file)
-                        .and_then(|note| ranker.score_note(note)),
-                };
-                if let Some(score) = score {
+                if let Some(score) = ranker.score_tiered(tier, || workspace.note(file)) {
                     keep((score + 1, Reverse(file), Reverse(None)));
                 }
             }
