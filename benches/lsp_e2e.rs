@@ -2,16 +2,36 @@
 //!
 //! ```text
 //! cargo bench --bench lsp_e2e -- --vault /tmp/vault-10k --runs 3
+//! cargo bench --bench lsp_e2e -- --vault /tmp/vault-10k --runs 3 --cold   # page cache dropped
 //! cargo bench --bench lsp_e2e                # a generated 300-note vault in a temporary folder
 //! ```
 //!
-//! Per run it measures, with real `Content-Length` framing: the floor (walk the vault and read
-//! every file, in parallel, with no parsing); spawn → index complete (`$/progress` end, and the
-//! `wikilink/status` ready notification); the time until the workspace diagnostics stop coming;
-//! latency p50/p95/max of completion, definition, hover, references and workspace symbols over
-//! `--requests` requests each, at real link positions of notes spread over the vault; didChange
-//! → publishDiagnostics of that version; a note rewritten on disk + didChangeWatchedFiles →
-//! its refreshed diagnostics; and the server's peak RSS (`VmHWM` just before shutdown).
+//! Per run it measures, with real `Content-Length` framing:
+//!
+//! - the floor: walk the vault and read every file, in parallel, with no parsing;
+//! - spawn → index complete (`$/progress` end, and the `wikilink/status` ready notification),
+//!   and the server's CPU time until then; the time until the workspace diagnostics stop coming;
+//! - what an editor opening a file with the server sees: `initialized`, the `didOpen` of one
+//!   note, and a definition and a hover on a link in it (to another note of its KB) go out in
+//!   ONE write, right after the `initialize` reply. Figures: spawn → the note's first
+//!   publishDiagnostics, spawn → each answer, and whether each is RIGHT: the same request is
+//!   sent again once the index is ready and the answers compared (and the note's first
+//!   diagnostics with its last ones). A difference is printed as `WRONG`;
+//! - latency p50/p95/max of completion, definition, hover, references and workspace symbols over
+//!   `--requests` requests each, at real link positions of notes spread over the vault;
+//! - completion by query class, typed into a scratch note (opened, never on disk) as
+//!   `[[query]]` with the cursor before `]]`: 1-, 2- and 3-letter prefixes of note ids after
+//!   `[[`; after `[[kb:` (KB prefixes and ids of the vault's own cross-KB links) with 1-3
+//!   letters; and fuzzy queries (every other letter of an id, 4-5 letters: no prefix);
+//! - didChange → publishDiagnostics of that version; a note rewritten on disk +
+//!   didChangeWatchedFiles → its refreshed diagnostics; the server's peak RSS (`VmHWM` just
+//!   before shutdown);
+//! - `wikilink-lsp check VAULT --format json` wall time (output to /dev/null), after the server.
+//!
+//! `--cold` drops the page cache (`sync; echo 3 > /proc/sys/vm/drop_caches`, root only; without
+//! it the run stops with a note) before the floor, before spawning the server and before
+//! `check`, then reads the server binary back in, so the cold figures are the vault's I/O.
+//! Warm runs read the vault and the binary once before the first run.
 //!
 //! Settings: `initializationOptions` (and `workspace/configuration`) set
 //! `{"diagnostics":{"debounceMs":0}}`, so didChange latency is the work, not the debounce.
@@ -20,6 +40,7 @@
 //! (MethodNotFound) is reported as skipped. Figures are medians over `--runs` runs.
 //! `--dump FILE` writes every request with its answer, to compare two builds (`--bin`).
 //! `--slowest N` prints each method's N slowest requests of every run, to see what a p95 is.
+//! `--no-check` skips the `check` timing.
 //!
 //! This is a benchmark, not a test: it never fails on time, only when the server misbehaves.
 
@@ -29,6 +50,8 @@
 #[path = "../examples/gen_vault.rs"]
 mod gen_vault;
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -47,6 +70,10 @@ const TIMEOUT: Duration = Duration::from_secs(600);
 const OPEN_NOTES: usize = 20;
 /// Notes whose links are used as request positions.
 const SAMPLED_NOTES: usize = 200;
+/// Distinct queries of each completion class (cycled up to `--requests`).
+const QUERIES_PER_CLASS: usize = 100;
+/// The scratch note holding the completion queries: opened in the editor, never written.
+const SCRATCH_NOTE: &str = "bench-completion-scratch.md";
 
 struct Options {
     vault: Option<PathBuf>,
@@ -59,6 +86,10 @@ struct Options {
     dump: Option<PathBuf>,
     /// Prints each method's this many slowest requests.
     slowest: usize,
+    /// Drops the page cache before the floor, the server and `check`.
+    cold: bool,
+    /// Times `wikilink-lsp check` on the vault.
+    check: bool,
 }
 
 fn parse_options() -> Options {
@@ -71,6 +102,8 @@ fn parse_options() -> Options {
         notes: 300,
         dump: None,
         slowest: 0,
+        cold: false,
+        check: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -87,6 +120,8 @@ fn parse_options() -> Options {
             "--notes" => options.notes = value("--notes").parse().expect("--notes N"),
             "--dump" => options.dump = Some(PathBuf::from(value("--dump"))),
             "--slowest" => options.slowest = value("--slowest").parse().expect("--slowest N"),
+            "--cold" => options.cold = true,
+            "--no-check" => options.check = false,
             // `cargo bench` passes `--bench`; filters and other harness flags mean nothing here.
             _ => {}
         }
@@ -114,28 +149,57 @@ fn main() {
             path
         }
     };
+    if options.cold
+        && let Err(error) = drop_page_cache(&options.bin)
+    {
+        eprintln!(
+            "note: --cold needs to drop the page cache (as root), which failed here: \
+                 {error}; cold figures skipped"
+        );
+        return;
+    }
     let plan = Plan::new(&vault);
     println!(
-        "vault {}: {} notes, {:.1} MiB of markdown; binary {}",
+        "vault {}: {} notes, {:.1} MiB of markdown; binary {}; page cache {}",
         vault.display(),
         plan.note_count,
         plan.markdown_bytes as f64 / (1024.0 * 1024.0),
-        options.bin.display()
+        options.bin.display(),
+        if options.cold { "COLD" } else { "warm" }
     );
+    if !options.cold {
+        // Warm: the vault and the binary are in the page cache before the first run.
+        floor(&vault);
+        let _ = std::fs::read(&options.bin);
+    }
     let mut runs = Vec::new();
     for run in 0..options.runs {
-        let floor = floor(&vault);
-        let figures = run_once(&options, &vault, &plan, floor);
+        let floor = {
+            if options.cold {
+                drop_page_cache(&options.bin).expect("the page cache drops");
+            }
+            floor(&vault)
+        };
+        let mut figures = run_once(&options, &vault, &plan, floor);
+        if options.check {
+            if options.cold {
+                drop_page_cache(&options.bin).expect("the page cache drops");
+            }
+            figures.check = Some(check_wall_time(&options.bin, &vault));
+        }
         eprintln!(
-            "run {}/{}: floor {:.0} ms, index {:.0} ms",
+            "run {}/{}: floor {:.0} ms, index {:.0} ms, check {}",
             run + 1,
             options.runs,
-            figures.floor.as_secs_f64() * 1e3,
-            figures.index_end.as_secs_f64() * 1e3
+            ms(figures.floor),
+            ms(figures.index_end),
+            figures
+                .check
+                .map_or("-".to_string(), |d| format!("{:.0} ms", ms(d)))
         );
         runs.push(figures);
     }
-    print_table(&plan, &runs);
+    print_table(&options, &plan, &runs);
 }
 
 // ----- what to ask -----
@@ -154,7 +218,17 @@ struct Plan {
     symbol_queries: Vec<String>,
     /// A note to edit on disk.
     disk_note: Option<PathBuf>,
+    /// The note opened with `initialized`, and a position inside a link of it to another note
+    /// of its KB (that note's file exists): `(path, text, position)`.
+    early: Option<(PathBuf, String, Value)>,
+    /// The scratch note (never on disk), its text, and each completion class with the
+    /// positions of its queries in that text.
+    scratch: (PathBuf, String),
+    completion_classes: CompletionClasses,
 }
+
+/// Completion query classes: a name, and the cursor positions of its queries in the scratch note.
+type CompletionClasses = Vec<(&'static str, Vec<Value>)>;
 
 impl Plan {
     fn new(vault: &Path) -> Plan {
@@ -169,12 +243,35 @@ impl Plan {
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum();
+        // The first folder below the vault (a KB in Pyrite vaults) and the file stem of every
+        // note: which link targets name a note file of the linking note's own KB.
+        let kb_folder = |path: &Path| -> OsString {
+            path.strip_prefix(vault)
+                .ok()
+                .and_then(|relative| relative.components().next())
+                .map(|c| c.as_os_str().to_owned())
+                .unwrap_or_default()
+        };
+        let stem = |path: &Path| -> String {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let note_files: HashMap<(OsString, String), &PathBuf> = notes
+            .iter()
+            .map(|path| ((kb_folder(path), stem(path)), *path))
+            .collect();
+
         let step = (notes.len() / SAMPLED_NOTES).max(1);
         let mut link_positions = Vec::new();
         let mut completion_positions = Vec::new();
         let mut symbol_queries = Vec::new();
         let mut open = Vec::new();
         let mut disk_note = None;
+        // `(target path, note, text, position)`: the early request's candidates.
+        let mut early: Option<(PathBuf, PathBuf, String, Value)> = None;
+        // `(kb, id)` of cross-KB links, for the `[[kb:` queries.
+        let mut cross_kb_targets: Vec<(String, String)> = Vec::new();
         for (i, path) in notes.iter().step_by(step).enumerate() {
             let Ok(text) = std::fs::read_to_string(path) else {
                 continue;
@@ -190,6 +287,9 @@ impl Plan {
             for link in &body_links {
                 let offset = link.target.range.start + link.target.range.len().min(1);
                 link_positions.push((uri.clone(), position(&index, offset)));
+                if let Some(kb) = link.kb {
+                    cross_kb_targets.push((kb.text.to_string(), link.target.text.to_string()));
+                }
             }
             if let Some(title) = parsed.frontmatter().and_then(|f| f.title()) {
                 let query: String = title.text.chars().take(2 + i % 4).collect();
@@ -198,7 +298,9 @@ impl Plan {
                 }
             }
             if disk_note.is_none() && open.len() >= OPEN_NOTES && !body_links.is_empty() {
+                // Written on disk later: it must not be open in the editor.
                 disk_note = Some((*path).clone());
+                continue;
             }
             if open.len() < OPEN_NOTES && !body_links.is_empty() {
                 for (j, link) in body_links.iter().enumerate() {
@@ -212,12 +314,38 @@ impl Plan {
                     completion_positions.push((uri.clone(), position(&index, offset)));
                 }
                 open.push(((*path).clone(), text));
+                continue;
+            }
+            // The early request: a plain link to another note file of the same KB, the one
+            // whose path sorts last (indexed last, if the index grows in path order).
+            for link in &body_links {
+                if link.kb.is_some() || link.block.is_some() {
+                    continue;
+                }
+                let key = (kb_folder(path), link.target.text.to_string());
+                let Some(&target) = note_files.get(&key) else {
+                    continue;
+                };
+                if target == *path || early.as_ref().is_some_and(|e| e.0 >= *target) {
+                    continue;
+                }
+                let offset = link.target.range.start + link.target.range.len().min(1);
+                early = Some((
+                    target.clone(),
+                    (*path).clone(),
+                    text.clone(),
+                    position(&index, offset),
+                ));
             }
         }
         assert!(
             !link_positions.is_empty(),
             "the vault has no links to ask about"
         );
+        let (scratch, completion_classes) = completion_queries(&notes, &cross_kb_targets);
+        if early.is_none() {
+            eprintln!("note: no link to another note file of its KB; early requests skipped");
+        }
         Plan {
             note_count: notes.len(),
             markdown_bytes,
@@ -226,8 +354,95 @@ impl Plan {
             completion_positions,
             symbol_queries,
             disk_note,
+            early: early.map(|(_, path, text, position)| (path, text, position)),
+            scratch,
+            completion_classes,
         }
     }
+}
+
+/// The scratch note's path and text, one `[[query]]` a line, and the completion classes with
+/// the cursor positions (before `]]`) of their queries.
+fn completion_queries(
+    notes: &[&PathBuf],
+    cross_kb_targets: &[(String, String)],
+) -> ((PathBuf, String), CompletionClasses) {
+    let step = (notes.len() / (4 * QUERIES_PER_CLASS)).max(1);
+    let ids: Vec<String> = notes
+        .iter()
+        .step_by(step)
+        .filter_map(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .collect();
+    let prefix = |text: &str, letters: usize| -> Option<String> {
+        (text.chars().count() >= letters).then(|| text.chars().take(letters).collect())
+    };
+    let mut classes: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for (name, letters) in [
+        ("completion [[ 1 letter", 1),
+        ("completion [[ 2 letters", 2),
+        ("completion [[ 3 letters", 3),
+    ] {
+        classes.push((
+            name,
+            ids.iter().filter_map(|id| prefix(id, letters)).collect(),
+        ));
+    }
+    for (name, letters) in [
+        ("completion [[kb: 1 letter", 1),
+        ("completion [[kb: 2 letters", 2),
+        ("completion [[kb: 3 letters", 3),
+    ] {
+        let queries = cross_kb_targets
+            .iter()
+            .filter_map(|(kb, id)| Some(format!("{kb}:{}", prefix(&id.to_lowercase(), letters)?)))
+            .collect();
+        classes.push((name, queries));
+    }
+    // Every other letter of an id, from the second: a subsequence, never a prefix.
+    let fuzzy = ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            let letters: Vec<char> = id.chars().filter(|c| c.is_alphabetic()).collect();
+            let query: String = letters.iter().skip(1).step_by(2).take(4 + i % 2).collect();
+            (query.chars().count() >= 4 && !id.starts_with(&query)).then_some(query)
+        })
+        .collect();
+    classes.push(("completion fuzzy", fuzzy));
+
+    let mut text = String::new();
+    let mut line = 0;
+    let mut positioned = Vec::new();
+    for (name, queries) in classes {
+        let mut seen = std::collections::HashSet::new();
+        let mut positions = Vec::new();
+        for query in queries {
+            if positions.len() == QUERIES_PER_CLASS || !seen.insert(query.clone()) {
+                continue;
+            }
+            text.push_str(&format!("[[{query}]]\n"));
+            let character = 2 + query.encode_utf16().count();
+            positions.push(json!({"line": line, "character": character}));
+            line += 1;
+        }
+        if positions.is_empty() {
+            eprintln!("note: no queries for {name} in this vault; skipped");
+            continue;
+        }
+        positioned.push((name, positions));
+    }
+    let folder = notes
+        .first()
+        .and_then(|p| p.parent())
+        .unwrap_or(Path::new("/"));
+    let scratch = folder.join(SCRATCH_NOTE);
+    assert!(
+        !scratch.exists(),
+        "{} exists; the scratch note must not be on disk",
+        scratch.display()
+    );
+    ((scratch, text), positioned)
 }
 
 fn position(index: &LineIndex, offset: u32) -> Value {
@@ -235,7 +450,7 @@ fn position(index: &LineIndex, offset: u32) -> Value {
     json!({"line": p.line, "character": p.col})
 }
 
-// ----- the floor -----
+// ----- the floor and the page cache -----
 
 /// Walks the vault and reads every note and kb.yaml in parallel, parsing nothing: the least
 /// any indexer must do.
@@ -251,7 +466,67 @@ fn floor(vault: &Path) -> Duration {
     elapsed
 }
 
+/// Writes dirty pages out and empties the page cache, dentries and inodes (root only), then
+/// reads the server binary back, so what is cold is the vault.
+fn drop_page_cache(bin: &Path) -> Result<(), String> {
+    let synced = Command::new("sync")
+        .status()
+        .map_err(|e| format!("sync: {e}"))?;
+    if !synced.success() {
+        return Err(format!("sync: {synced}"));
+    }
+    std::fs::write("/proc/sys/vm/drop_caches", "3")
+        .map_err(|e| format!("/proc/sys/vm/drop_caches: {e}"))?;
+    std::fs::read(bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+    Ok(())
+}
+
+/// `wikilink-lsp check VAULT --format json > /dev/null`, wall time from spawn to exit.
+fn check_wall_time(bin: &Path, vault: &Path) -> Duration {
+    let started = Instant::now();
+    let status = Command::new(bin)
+        .arg("check")
+        .arg(vault)
+        .args(["--format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{} check does not start: {e}", bin.display()));
+    let elapsed = started.elapsed();
+    // Exit 1 means problems were found; only a signal (a crash) is a failure.
+    assert!(status.code().is_some(), "check died: {status}");
+    elapsed
+}
+
 // ----- one run -----
+
+/// Whether an answer given before the index was ready matches the one given after.
+#[derive(Clone, Debug, PartialEq)]
+enum Verdict {
+    Right,
+    Wrong,
+    /// An error reply (a wait that ended, or a refusal): not wrong, not an answer.
+    Error,
+}
+
+impl Verdict {
+    fn of(early: &Value, late: &Value) -> Verdict {
+        if early.get("error").is_some() {
+            Verdict::Error
+        } else if early["result"] == late["result"] {
+            Verdict::Right
+        } else {
+            Verdict::Wrong
+        }
+    }
+}
+
+/// An early request: spawn → answer, and whether it was right.
+#[derive(Clone)]
+struct Early {
+    after_spawn: Duration,
+    verdict: Verdict,
+}
 
 #[derive(Default)]
 struct Figures {
@@ -264,9 +539,16 @@ struct Figures {
     index_cpu: Duration,
     diagnostics_quiet: Duration,
     workspace_diagnostics: usize,
+    /// The early note's first publishDiagnostics after spawn: time, right or wrong, and the
+    /// number of diagnostics in it and in the note's last publish.
+    first_diagnostics: Option<(Early, usize, usize)>,
+    early_definition: Option<Early>,
+    early_hover: Option<Early>,
     latencies: Vec<(&'static str, Option<Vec<Duration>>)>,
     peak_rss_kb: u64,
     rss_kb: u64,
+    /// `check --format json` wall time.
+    check: Option<Duration>,
 }
 
 fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Figures {
@@ -275,6 +557,9 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         ..Figures::default()
     };
     let settings = json!({"diagnostics": {"debounceMs": 0}});
+    if options.cold {
+        drop_page_cache(&options.bin).expect("the page cache drops");
+    }
     let started = Instant::now();
     let mut client = Client::start(&options.bin, settings.clone());
     client.dump = options
@@ -308,7 +593,27 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         }),
     );
     figures.initialize = started.elapsed();
-    client.notify("initialized", json!({}));
+
+    // One write, as an editor that starts the server for a file sends it: `initialized`, the
+    // file's didOpen, and a definition and a hover on a link in it.
+    let mut batch = vec![json!({"jsonrpc": "2.0", "method": "initialized", "params": {}})];
+    let early = plan.early.as_ref().map(|(path, text, position)| {
+        let uri = uri_of(path);
+        batch.push(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params":
+            {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}}),
+        );
+        let params = json!({"textDocument": {"uri": uri}, "position": position});
+        let definition = client.next_request_id();
+        batch.push(json!({"jsonrpc": "2.0", "id": definition,
+                          "method": "textDocument/definition", "params": params}));
+        let hover = client.next_request_id();
+        batch.push(json!({"jsonrpc": "2.0", "id": hover,
+                          "method": "textDocument/hover", "params": params}));
+        (uri, params, definition, hover)
+    });
+    client.send_all(&batch);
+
     let end = client.wait_notification(|m| {
         m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
     });
@@ -320,6 +625,90 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
     // Workspace diagnostics follow; wait until they stop coming.
     let quiet = client.wait_quiet(Duration::from_secs(10), Duration::from_millis(500));
     figures.diagnostics_quiet = quiet.map_or(figures.status_ready, |t| t.duration_since(started));
+
+    if let Some((uri, params, definition, hover)) = early {
+        let (definition_at, early_definition) = client.wait_response(definition);
+        let (hover_at, early_hover) = client.wait_response(hover);
+        // The same questions, now that the index is ready.
+        let late_definition = client.request("textDocument/definition", params.clone());
+        let late_hover = client.request("textDocument/hover", params.clone());
+        if late_definition["result"].is_null() || late_definition["result"] == json!([]) {
+            eprintln!("note: the early definition finds nothing even when the index is ready");
+        }
+        let judge = |name: &str, at: Instant, early: &Value, late: &Value| {
+            let verdict = Verdict::of(early, late);
+            if verdict != Verdict::Right {
+                eprintln!(
+                    "{}: the {name} sent with didOpen ({params}) answered after {:.0} ms\n  \
+                     {}\n  after the index was ready:\n  {}",
+                    if verdict == Verdict::Wrong {
+                        "WRONG ANSWER"
+                    } else {
+                        "error"
+                    },
+                    ms(at.duration_since(started)),
+                    shorten(early),
+                    shorten(late)
+                );
+            }
+            Early {
+                after_spawn: at.duration_since(started),
+                verdict,
+            }
+        };
+        figures.early_definition = Some(judge(
+            "definition",
+            definition_at,
+            &early_definition,
+            &late_definition,
+        ));
+        figures.early_hover = Some(judge("hover", hover_at, &early_hover, &late_hover));
+        // The note's first diagnostics against its last ones (after the workspace's).
+        let publishes: Vec<(Instant, Value)> = client
+            .notifications
+            .iter()
+            .filter(|(_, m)| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            })
+            .map(|(at, m)| (*at, m["params"]["diagnostics"].clone()))
+            .collect();
+        if let (Some((first_at, first)), Some((_, last))) = (publishes.first(), publishes.last()) {
+            let sorted = |diagnostics: &Value| {
+                let mut all: Vec<String> = diagnostics
+                    .as_array()
+                    .map(|d| d.iter().map(Value::to_string).collect())
+                    .unwrap_or_default();
+                all.sort();
+                all
+            };
+            let verdict = if sorted(first) == sorted(last) {
+                Verdict::Right
+            } else {
+                Verdict::Wrong
+            };
+            let count = |d: &Value| d.as_array().map_or(0, Vec::len);
+            if verdict == Verdict::Wrong {
+                eprintln!(
+                    "WRONG DIAGNOSTICS: the open note's first publish ({:.0} ms after spawn) had \
+                     {} diagnostics, its last {}; first: {}",
+                    ms(first_at.duration_since(started)),
+                    count(first),
+                    count(last),
+                    shorten(first)
+                );
+            }
+            figures.first_diagnostics = Some((
+                Early {
+                    after_spawn: first_at.duration_since(started),
+                    verdict,
+                },
+                count(first),
+                count(last),
+            ));
+        } else {
+            eprintln!("note: the note opened with `initialized` got no diagnostics");
+        }
+    }
     figures.workspace_diagnostics = client.count_and_clear("textDocument/publishDiagnostics");
 
     // Open some notes, as an editor would.
@@ -343,7 +732,36 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         "textDocument/completion",
         cycle(&plan.completion_positions).into_iter().map(at),
     );
-    figures.latencies.push(("completion", completion));
+    figures
+        .latencies
+        .push(("completion (mixed, 0-4 chars)", completion));
+
+    // Completion by query class, in the scratch note.
+    let (scratch_path, scratch_text) = &plan.scratch;
+    let scratch = uri_of(scratch_path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": scratch, "languageId": "markdown", "version": 1,
+                                "text": scratch_text}}),
+    );
+    client.wait_notification(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == scratch
+    });
+    for (name, positions) in &plan.completion_classes {
+        let latencies =
+            client.latencies(
+                "textDocument/completion",
+                positions.iter().cycle().take(n).map(
+                    |position| json!({"textDocument": {"uri": scratch}, "position": position}),
+                ),
+            );
+        figures.latencies.push((name, latencies));
+    }
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": scratch}}),
+    );
+
     let definition = client.latencies(
         "textDocument/definition",
         cycle(&plan.link_positions).into_iter().map(at),
@@ -387,6 +805,15 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
     figures.rss_kb = client.status_kb("VmRSS");
     client.shutdown();
     figures
+}
+
+/// A JSON value cut to a few hundred characters, for a log line.
+fn shorten(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(400) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
 }
 
 /// Types a broken link into an open note and deletes it again, `edits` times in all; each
@@ -478,6 +905,8 @@ struct Client {
     next_id: i64,
     /// Notifications received and not yet consumed, with their arrival times.
     notifications: Vec<(Instant, Value)>,
+    /// Answers received and not yet consumed, with their arrival times.
+    responses: Vec<(Instant, Value)>,
     settings: Value,
     dump: Option<std::io::BufWriter<std::fs::File>>,
     slowest: usize,
@@ -508,6 +937,7 @@ impl Client {
             incoming,
             next_id: 1,
             notifications: Vec::new(),
+            responses: Vec::new(),
             settings,
             dump: None,
             slowest: 0,
@@ -515,8 +945,17 @@ impl Client {
     }
 
     fn send(&mut self, message: &Value) {
-        let body = serde_json::to_string(message).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.send_all(std::slice::from_ref(message));
+    }
+
+    /// Sends messages in one write, as a client does when it has several to send at once.
+    fn send_all(&mut self, messages: &[Value]) {
+        let mut bytes = Vec::new();
+        for message in messages {
+            let body = serde_json::to_string(message).unwrap();
+            write!(bytes, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        }
+        self.stdin.write_all(&bytes).unwrap();
         self.stdin.flush().unwrap();
     }
 
@@ -524,16 +963,31 @@ impl Client {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    fn next_request_id(&mut self) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
+        id
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_request_id();
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_response(id).1
+    }
+
+    /// Waits for the answer to request `id`; returns when it arrived, and the answer.
+    fn wait_response(&mut self, id: i64) -> (Instant, Value) {
+        let deadline = Instant::now() + TIMEOUT;
         loop {
-            let (_, message) = self.receive(Instant::now() + TIMEOUT).unwrap_or_else(|| {
-                panic!("no answer to {method} within {TIMEOUT:?}");
-            });
-            if message.get("method").is_none() && message["id"] == json!(id) {
-                return message;
+            if let Some(i) = self
+                .responses
+                .iter()
+                .position(|(_, r)| r["id"] == json!(id))
+            {
+                return self.responses.remove(i);
+            }
+            if self.receive(deadline).is_none() {
+                panic!("no answer to request {id} within {TIMEOUT:?}");
             }
         }
     }
@@ -604,7 +1058,7 @@ impl Client {
         before - self.notifications.len()
     }
 
-    /// Receives one message, answering server requests and keeping notifications.
+    /// Receives one message, answering server requests and keeping notifications and answers.
     fn receive(&mut self, deadline: Instant) -> Option<(Instant, Value)> {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let (at, message) = match self.incoming.recv_timeout(timeout) {
@@ -622,7 +1076,7 @@ impl Client {
                 self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
             }
             (Some(_), None) => self.notifications.push((at, message.clone())),
-            _ => {}
+            (None, _) => self.responses.push((at, message.clone())),
         }
         Some((at, message))
     }
@@ -743,49 +1197,100 @@ fn percentiles(latencies: &[Duration]) -> (f64, f64, f64) {
     (at(0.5), at(0.95), at(1.0))
 }
 
-fn print_table(plan: &Plan, runs: &[Figures]) {
+/// Picks one early figure of a run.
+type PickEarly = dyn Fn(&Figures) -> Option<&Early>;
+
+fn print_table(options: &Options, plan: &Plan, runs: &[Figures]) {
     let med = |f: &dyn Fn(&Figures) -> f64| median(runs.iter().map(f).collect());
     let floor = med(&|r| ms(r.floor));
     let index = med(&|r| ms(r.index_end));
     let vault_mb = plan.markdown_bytes as f64 / 1e6;
     println!();
     println!(
-        "{:<28} {:>10} {:>10} {:>10}   medians of {} run(s)",
+        "{:<32} {:>10} {:>10} {:>10}   medians of {} run(s), page cache {}",
         "figure",
         "p50/value",
         "p95",
         "max",
-        runs.len()
+        runs.len(),
+        if options.cold { "COLD" } else { "warm" }
     );
-    println!("{}", "-".repeat(64));
-    println!("{:<28} {:>10.1} ms", "floor: walk + read all", floor);
+    println!("{}", "-".repeat(68));
+    println!("{:<32} {:>10.1} ms", "floor: walk + read all", floor);
     println!(
-        "{:<28} {:>10.1} ms",
+        "{:<32} {:>10.1} ms",
         "initialize reply",
         med(&|r| ms(r.initialize))
     );
     println!(
-        "{:<28} {:>10.1} ms  {:.1}x floor",
+        "{:<32} {:>10.1} ms  {:.1}x floor",
         "index ready ($/progress end)",
         index,
         index / floor
     );
     println!(
-        "{:<28} {:>10.1} ms",
+        "{:<32} {:>10.1} ms",
         "wikilink/status ready",
         med(&|r| ms(r.status_ready))
     );
     println!(
-        "{:<28} {:>10.1} ms  (user + system, all threads)",
+        "{:<32} {:>10.1} ms  (user + system, all threads)",
         "server CPU until ready",
         med(&|r| ms(r.index_cpu))
     );
     println!(
-        "{:<28} {:>10.1} ms  ({} notes published)",
+        "{:<32} {:>10.1} ms  ({} notes published)",
         "workspace diagnostics done",
         med(&|r| ms(r.diagnostics_quiet)),
         runs[0].workspace_diagnostics
     );
+    if runs.iter().all(|r| r.check.is_some()) {
+        let check = med(&|r| r.check.map_or(f64::NAN, ms));
+        println!(
+            "{:<32} {:>10.1} ms  {:.2}x index ready",
+            "check --format json (wall)",
+            check,
+            check / index
+        );
+    }
+    // The early note and requests: time after spawn, and how many runs answered right.
+    let verdicts = |pick: &PickEarly| -> Option<(f64, String)> {
+        let all: Vec<&Early> = runs.iter().filter_map(pick).collect();
+        if all.is_empty() {
+            return None;
+        }
+        let time = median(all.iter().map(|e| ms(e.after_spawn)).collect());
+        let wrong = all.iter().filter(|e| e.verdict == Verdict::Wrong).count();
+        let errors = all.iter().filter(|e| e.verdict == Verdict::Error).count();
+        let mut summary = format!("right in {}/{} runs", all.len() - wrong - errors, all.len());
+        if wrong > 0 {
+            summary.push_str(&format!(", WRONG in {wrong}"));
+        }
+        if errors > 0 {
+            summary.push_str(&format!(", error reply in {errors}"));
+        }
+        Some((time, summary))
+    };
+    let early_rows: [(&str, &PickEarly); 3] = [
+        ("open note: first diagnostics", &|r| {
+            r.first_diagnostics.as_ref().map(|(e, _, _)| e)
+        }),
+        ("definition sent with didOpen", &|r| {
+            r.early_definition.as_ref()
+        }),
+        ("hover sent with didOpen", &|r| r.early_hover.as_ref()),
+    ];
+    for (name, pick) in early_rows {
+        if let Some((time, summary)) = verdicts(pick) {
+            println!("{name:<32} {time:>10.1} ms  after spawn; {summary}");
+        }
+    }
+    if let Some((_, first, last)) = runs.iter().find_map(|r| r.first_diagnostics.as_ref()) {
+        println!(
+            "{:<32} {:>10} first publish, {} last (run 1)",
+            "  its diagnostics", first, last
+        );
+    }
     let names: Vec<&str> = runs[0].latencies.iter().map(|(name, _)| *name).collect();
     for (i, name) in names.iter().enumerate() {
         let per_run: Vec<(f64, f64, f64, usize)> = runs
@@ -797,11 +1302,11 @@ fn print_table(plan: &Plan, runs: &[Figures]) {
             })
             .collect();
         if per_run.is_empty() {
-            println!("{name:<28} {:>10}   (method not found: skipped)", "-");
+            println!("{name:<32} {:>10}   (method not found: skipped)", "-");
             continue;
         }
         println!(
-            "{name:<28} {:>10.2} {:>10.2} {:>10.2} ms  (n={})",
+            "{name:<32} {:>10.2} {:>10.2} {:>10.2} ms  (n={})",
             median(per_run.iter().map(|p| p.0).collect()),
             median(per_run.iter().map(|p| p.1).collect()),
             median(per_run.iter().map(|p| p.2).collect()),
@@ -810,14 +1315,14 @@ fn print_table(plan: &Plan, runs: &[Figures]) {
     }
     let peak = med(&|r| r.peak_rss_kb as f64) / 1e3;
     println!(
-        "{:<28} {:>10.1} MB  vault {:.1} MB + {:.1} MB",
+        "{:<32} {:>10.1} MB  vault {:.1} MB + {:.1} MB",
         "peak RSS (VmHWM)",
         peak,
         vault_mb,
         peak - vault_mb
     );
     println!(
-        "{:<28} {:>10.1} MB",
+        "{:<32} {:>10.1} MB",
         "RSS at the end (VmRSS)",
         med(&|r| r.rss_kb as f64) / 1e3
     );
