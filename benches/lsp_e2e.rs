@@ -268,8 +268,8 @@ impl Plan {
         let mut symbol_queries = Vec::new();
         let mut open = Vec::new();
         let mut disk_note = None;
-        // `(target path, note, text, position)`: the early request's candidates.
-        let mut early: Option<(PathBuf, PathBuf, String, Value)> = None;
+        // `(note has a problem, target path, note, text, position)`: the early request.
+        let mut early: Option<(bool, PathBuf, PathBuf, String, Value)> = None;
         // `(kb, id)` of cross-KB links, for the `[[kb:` queries.
         let mut cross_kb_targets: Vec<(String, String)> = Vec::new();
         for (i, path) in notes.iter().step_by(step).enumerate() {
@@ -316,21 +316,33 @@ impl Plan {
                 open.push(((*path).clone(), text));
                 continue;
             }
-            // The early request: a plain link to another note file of the same KB, the one
-            // whose path sorts last (indexed last, if the index grows in path order).
+            // The early request: a plain link to another note file of the same KB, in a note
+            // that also links to a name no note file has (so it has diagnostics to publish),
+            // the one whose target path sorts last (indexed last, if the index grows in path
+            // order).
+            let kb = kb_folder(path);
+            let names_a_file =
+                |target: &str| note_files.contains_key(&(kb.clone(), target.to_string()));
+            let has_problem = body_links
+                .iter()
+                .any(|l| l.kb.is_none() && !names_a_file(l.target.text));
             for link in &body_links {
                 if link.kb.is_some() || link.block.is_some() {
                     continue;
                 }
-                let key = (kb_folder(path), link.target.text.to_string());
+                let key = (kb.clone(), link.target.text.to_string());
                 let Some(&target) = note_files.get(&key) else {
                     continue;
                 };
-                if target == *path || early.as_ref().is_some_and(|e| e.0 >= *target) {
+                let better = early
+                    .as_ref()
+                    .is_none_or(|e| (has_problem, target) > (e.0, &e.1));
+                if target == *path || !better {
                     continue;
                 }
                 let offset = link.target.range.start + link.target.range.len().min(1);
                 early = Some((
+                    has_problem,
                     target.clone(),
                     (*path).clone(),
                     text.clone(),
@@ -354,7 +366,7 @@ impl Plan {
             completion_positions,
             symbol_queries,
             disk_note,
-            early: early.map(|(_, path, text, position)| (path, text, position)),
+            early: early.map(|(_, _, path, text, position)| (path, text, position)),
             scratch,
             completion_classes,
         }
