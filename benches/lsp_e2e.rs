@@ -634,8 +634,9 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         .wait_notification(|m| m["method"] == "wikilink/status" && m["params"]["state"] == "ready");
     figures.status_ready = ready.duration_since(started);
     figures.index_cpu = client.cpu_time();
-    // Workspace diagnostics follow; wait until they stop coming.
-    let quiet = client.wait_quiet(Duration::from_secs(10), Duration::from_millis(500));
+    // Workspace diagnostics follow; wait until they stop coming (for 2 s: at 100k notes on a
+    // busy machine, chunks of them can be more than half a second apart).
+    let quiet = client.wait_quiet(Duration::from_secs(10), Duration::from_secs(2));
     figures.diagnostics_quiet = quiet.map_or(figures.status_ready, |t| t.duration_since(started));
 
     if let Some((uri, params, definition, hover)) = early {
@@ -676,14 +677,22 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         ));
         figures.early_hover = Some(judge("hover", hover_at, &early_hover, &late_hover));
         // The note's first diagnostics against its last ones (after the workspace's).
-        let publishes: Vec<(Instant, Value)> = client
+        let is_its_publish = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        let mut publishes: Vec<(Instant, Value)> = client
             .notifications
             .iter()
-            .filter(|(_, m)| {
-                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-            })
+            .filter(|(_, m)| is_its_publish(m))
             .map(|(at, m)| (*at, m["params"]["diagnostics"].clone()))
             .collect();
+        if publishes.is_empty() {
+            // Not yet: wait a while longer for the first one.
+            let waited = client.take_notification_within(is_its_publish, Duration::from_secs(30));
+            if let Some((at, message)) = waited {
+                publishes.push((at, message["params"]["diagnostics"].clone()));
+            }
+        }
         if let (Some((first_at, first)), Some((_, last))) = (publishes.first(), publishes.last()) {
             let sorted = |diagnostics: &Value| {
                 let mut all: Vec<String> = diagnostics
@@ -1043,13 +1052,28 @@ impl Client {
 
     /// Waits for a notification that satisfies `matches`; returns when it arrived.
     fn wait_notification(&mut self, matches: impl Fn(&Value) -> bool) -> Instant {
-        let deadline = Instant::now() + TIMEOUT;
+        self.take_notification_within(matches, TIMEOUT)
+            .unwrap_or_else(|| panic!("no matching notification within {TIMEOUT:?}"))
+            .0
+    }
+
+    /// Waits up to `timeout` for a notification that satisfies `matches` and takes it out of
+    /// the kept ones, with when it arrived. Each message is tested once (tens of thousands of
+    /// diagnostics may be kept).
+    fn take_notification_within(
+        &mut self,
+        matches: impl Fn(&Value) -> bool,
+        timeout: Duration,
+    ) -> Option<(Instant, Value)> {
+        if let Some(i) = self.notifications.iter().position(|(_, n)| matches(n)) {
+            return Some(self.notifications.remove(i));
+        }
+        let deadline = Instant::now() + timeout;
         loop {
-            if let Some(i) = self.notifications.iter().position(|(_, n)| matches(n)) {
-                return self.notifications.remove(i).0;
-            }
-            if self.receive(deadline).is_none() {
-                panic!("no matching notification within {TIMEOUT:?}");
+            let kept = self.notifications.len();
+            self.receive(deadline)?;
+            if self.notifications.len() > kept && matches(&self.notifications[kept].1) {
+                return Some(self.notifications.remove(kept));
             }
         }
     }
