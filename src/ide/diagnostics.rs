@@ -54,10 +54,13 @@ pub enum DiagnosticCode {
     AmbiguousLink,
     UnknownKb,
     BrokenReference,
+    /// The note has more problems than a list in the editor shows (see
+    /// [`DiagnosticsConfig::max_per_note`]).
+    TooManyProblems,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 10] = [
+    pub const ALL: [DiagnosticCode; 11] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -68,6 +71,7 @@ impl DiagnosticCode {
         DiagnosticCode::AmbiguousLink,
         DiagnosticCode::UnknownKb,
         DiagnosticCode::BrokenReference,
+        DiagnosticCode::TooManyProblems,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +86,7 @@ impl DiagnosticCode {
             DiagnosticCode::AmbiguousLink => "ambiguous-link",
             DiagnosticCode::UnknownKb => "unknown-kb",
             DiagnosticCode::BrokenReference => "broken-reference",
+            DiagnosticCode::TooManyProblems => "too-many-problems",
         }
     }
 
@@ -92,7 +97,9 @@ impl DiagnosticCode {
     pub fn default_severity(self) -> Severity {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
-            DiagnosticCode::NonCanonicalLink => Severity::Information,
+            DiagnosticCode::NonCanonicalLink | DiagnosticCode::TooManyProblems => {
+                Severity::Information
+            }
             _ => Severity::Warning,
         }
     }
@@ -117,10 +124,14 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
 }
 
-/// Severity per code: absent means the default, `None` means the code is off.
+/// Severity per code (absent means the default, `None` means the code is off), and how many
+/// problems one note may report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DiagnosticsConfig {
     pub severity: HashMap<DiagnosticCode, Option<Severity>>,
+    /// At most this many problems per note, the first by position, plus one `too-many-problems`
+    /// at the note's start saying how many more there are; `None` reports all (`check`).
+    pub max_per_note: Option<usize>,
 }
 
 impl DiagnosticsConfig {
@@ -161,6 +172,29 @@ pub fn diagnostics(
     reference_problems(workspace, file, note, &mut out);
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
+    if let Some(limit) = config.max_per_note
+        && diagnostics.len() > limit
+    {
+        let hidden = diagnostics.len() - limit;
+        diagnostics.truncate(limit);
+        diagnostics.shrink_to_fit();
+        if let Some(severity) = config.severity_of(DiagnosticCode::TooManyProblems) {
+            let message = format!(
+                "{hidden} more problems in this note are not shown (only the first {limit}); `wikilink-lsp check` lists them all"
+            );
+            diagnostics.insert(
+                0,
+                Diagnostic {
+                    range: TextRange::empty(0),
+                    severity,
+                    code: DiagnosticCode::TooManyProblems,
+                    message,
+                    target: None,
+                    related: Vec::new(),
+                },
+            );
+        }
+    }
     diagnostics
 }
 
