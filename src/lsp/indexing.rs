@@ -216,7 +216,11 @@ impl Backend {
                 missing.display()
             );
         }
+        let delay = super::test_index_delay();
         let mut load = tokio::task::spawn_blocking(move || {
+            if let Some(delay) = delay {
+                std::thread::sleep(delay);
+            }
             vfs::load(&existing_roots, &options, &move |p| {
                 let _ = sender.send(p);
             })
