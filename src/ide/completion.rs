@@ -12,7 +12,7 @@
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
-use super::rank::NoteRanker;
+use super::rank::{NoteRanker, TopK};
 use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
@@ -297,10 +297,9 @@ fn rank_notes(
             .then_with(|| id_of(a.file).cmp(id_of(b.file)))
             .then(a.file.cmp(&b.file))
     };
-    // The best `limit` so far, in order: most notes lose to the worst of them in one compare
-    // (of scores and id heads, mostly), so only the answer is ever sorted. The answer does
-    // not depend on the order in which notes are offered.
-    let mut best: Vec<RankHit> = Vec::new();
+    // The best `limit` so far: most notes lose to the worst of them in one compare (of scores
+    // and id heads, mostly).
+    let mut best = TopK::new(limit, order);
     let mut matched = 0usize;
     let mut offer = |file: FileId, score: u32| {
         let f = &facts[file.0 as usize];
@@ -309,17 +308,11 @@ fn rank_notes(
         }
         matched += 1;
         let home_bonus = if Some(f.kb) == from_kb { 1 } else { 0 };
-        let hit = RankHit {
+        best.offer(RankHit {
             score: score + home_bonus,
             id_head: f.id_head,
             file,
-        };
-        if best.len() == limit && best.last().is_some_and(|worst| order(&hit, worst).is_ge()) {
-            return;
-        }
-        let at = best.partition_point(|kept| order(kept, &hit).is_lt());
-        best.insert(at, hit);
-        best.truncate(limit);
+        });
     };
     if ranker.is_empty() {
         // Every note scores 0: the order is the home KB first, then ids.
@@ -361,7 +354,8 @@ fn rank_notes(
         }
     }
     let more = only_tiered || matched > limit;
-    let ranked = best.into_iter().map(|hit| (hit.file, hit.score)).collect();
+    let ranked = best.into_sorted().into_iter();
+    let ranked = ranked.map(|hit| (hit.file, hit.score)).collect();
     (ranked, more)
 }
 
@@ -644,7 +638,7 @@ fn frontmatter_completion(
         let Some(target_note) = workspace.note(target) else {
             continue;
         };
-        let insert = super::diagnostics::canonical_target(workspace, note, target_note);
+        let insert = slug::canonical_target(workspace, note, target_note);
         items.push(CompletionItem {
             label: insert.clone(),
             kind: CompletionKind::Note,

@@ -206,13 +206,15 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
     if others.is_empty() {
         return;
     }
-    let range = id_range(note);
+    let range = note.id_range();
     let paths: Vec<String> = others.iter().map(|&f| display_path(workspace, f)).collect();
     let related = others
         .iter()
         .map(|&f| Related {
             file: f,
-            range: workspace.note(f).map_or_else(TextRange::default, id_range),
+            range: workspace
+                .note(f)
+                .map_or_else(TextRange::default, Note::id_range),
             message: format!("`{}` is also the id of this note", note.id()),
         })
         .collect();
@@ -228,14 +230,6 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         Some(note.id()),
         related,
     );
-}
-
-/// The range that stands for a note's identity: its `id:` value, else the start of the file.
-pub fn id_range(note: &Note) -> TextRange {
-    note.parsed
-        .frontmatter()
-        .and_then(|fm| fm.id())
-        .map_or(TextRange::empty(0), |id| id.range)
 }
 
 fn display_path(workspace: &Workspace, file: FileId) -> String {
@@ -359,7 +353,7 @@ fn link_problems(
             via: Via::Name,
         } => {
             if let Some(found_note) = workspace.note(*found) {
-                let canonical = canonical_target(workspace, note, found_note);
+                let canonical = slug::canonical_target(workspace, note, found_note);
                 out.push(
                     DiagnosticCode::NonCanonicalLink,
                     link.range,
@@ -405,15 +399,6 @@ fn link_problems(
             );
         }
         SubTarget::None | SubTarget::Heading(_) | SubTarget::Block(_) => {}
-    }
-}
-
-/// How a link in `from` should name `target`: `id`, or `kb:id` across KBs.
-pub fn canonical_target(workspace: &Workspace, from: &Note, target: &Note) -> String {
-    if from.kb == target.kb {
-        target.id().to_string()
-    } else {
-        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id())
     }
 }
 

@@ -6,15 +6,10 @@
 //! heading of the same or a higher level (or the end of the file) and is focused on the
 //! heading's words.
 
+use super::navigation::SymbolKind;
 use crate::syntax::{Records, StoredHeading};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymbolKind {
-    Note,
-    Heading,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentSymbol {

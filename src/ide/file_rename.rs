@@ -24,7 +24,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::rename::{Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers};
+use super::retarget::{
+    Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers,
+};
 use super::source_change::{SourceChange, SourceChangeBuilder};
 use crate::slug;
 use crate::text::FileId;

@@ -159,12 +159,7 @@ fn problem_card(
     let suggestions: Vec<String> = closest_notes(workspace, Some(kb), target, 3)
         .into_iter()
         .filter_map(|f| workspace.note(f))
-        .map(|n| {
-            format!(
-                "`{}`",
-                super::diagnostics::canonical_target(workspace, from_note, n)
-            )
-        })
+        .map(|n| format!("`{}`", slug::canonical_target(workspace, from_note, n)))
         .collect();
     if !suggestions.is_empty() {
         let _ = write!(card, "\n\nDid you mean {}?", suggestions.join(", "));

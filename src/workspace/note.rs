@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::name_table::{NameKey, char_mask};
 use crate::syntax::{KbConfig, ParsedNote};
-use crate::text::to_u32;
+use crate::text::{TextRange, to_u32};
 
 /// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -133,6 +133,15 @@ impl Note {
             .frontmatter()
             .into_iter()
             .flat_map(|fm| fm.aliases().iter().map(|a| a.text))
+    }
+
+    /// The range that stands for the note's identity: its `id:` value, else the start of the
+    /// file.
+    pub fn id_range(&self) -> TextRange {
+        self.parsed
+            .frontmatter()
+            .and_then(|fm| fm.id())
+            .map_or(TextRange::empty(0), |id| id.range)
     }
 
     /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
