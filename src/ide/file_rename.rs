@@ -83,7 +83,7 @@ fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut Source
         _ if *note.stem() != *note.id() || new_stem == note.stem() => None,
         None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
         Some(value) => {
-            let ok = check_new_id(workspace, file, new_stem).is_ok();
+            let ok = check_new_id(workspace, file, note.kb, new_stem).is_ok();
             if ok {
                 builder.replace(file, value.range, new_stem);
             }

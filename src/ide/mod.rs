@@ -40,7 +40,8 @@ pub use document_symbols::{DocumentSymbol, document_symbols};
 pub use file_rename::will_rename_files;
 pub use inlay_hints::{InlayHint, inlay_hints};
 pub use references::{ReferencesConfig, references};
-pub use rename::{RenameConfig, Renamed, prepare_rename, rename};
+pub use rename::{InvalidHeading, RenameConfig, RenameError, Renamed, prepare_rename, rename};
+pub use retarget::{Clash, InvalidId};
 pub use source_change::{FileEdit, FileSystemEdit, SourceChange};
 pub use workspace_symbols::{WorkspaceSymbol, workspace_symbols};
 

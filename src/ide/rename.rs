@@ -37,7 +37,9 @@ use std::path::PathBuf;
 
 use super::cursor::{self, CursorItem, item_at};
 use super::navigation::RangeInfo;
-use super::retarget::{Retarget, check_new_id, reference_parts, retarget_pointers, with_stem};
+use super::retarget::{
+    InvalidId, Retarget, check_new_id, reference_parts, retarget_pointers, with_stem,
+};
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use crate::keys;
 use crate::slug::{self, Resolution, SubTarget};
@@ -59,14 +61,136 @@ pub struct Renamed {
     pub kept_file_name: Option<(PathBuf, PathBuf)>,
 }
 
-const NOTHING_HERE: &str = "rename a link target, an id or a heading";
+/// Why a rename or a `prepare_rename` is refused; `Display` gives the message the editor shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenameError {
+    /// Nothing under the cursor can be renamed.
+    NotRenameable,
+    /// The note left the index meanwhile.
+    NoteGone,
+    /// The cursor is on the note's own title.
+    TitleIsNotAnId,
+    /// The heading part of a link names no heading of its note.
+    NoHeading {
+        heading: String,
+        note: String,
+    },
+    /// A frontmatter value that names no note by id.
+    NotAnId {
+        text: String,
+    },
+    UnknownKb {
+        kb: String,
+    },
+    /// The link matches several notes.
+    Ambiguous {
+        target: String,
+        candidates: usize,
+    },
+    /// The link is broken.
+    NoNote {
+        target: String,
+    },
+    /// The note's id is its file name, and the editor cannot rename files.
+    IdIsFileName {
+        id: String,
+    },
+    /// The renamed file would land on another note.
+    PathTaken {
+        path: PathBuf,
+    },
+    InvalidId(InvalidId),
+    InvalidHeading(InvalidHeading),
+}
+
+/// Why a text cannot be a heading's new text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvalidHeading {
+    Empty,
+    MultiLine,
+    /// One of `[ ] | # ^`: links to the heading could not name it.
+    ForbiddenChar(char),
+    NoLetterOrDigit,
+    /// Another heading of the note has the same key (see `keys::heading_key`).
+    Taken {
+        note: String,
+        other: String,
+    },
+}
+
+impl From<InvalidId> for RenameError {
+    fn from(error: InvalidId) -> RenameError {
+        RenameError::InvalidId(error)
+    }
+}
+
+impl From<InvalidHeading> for RenameError {
+    fn from(error: InvalidHeading) -> RenameError {
+        RenameError::InvalidHeading(error)
+    }
+}
+
+impl std::fmt::Display for RenameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenameError::NotRenameable => write!(f, "rename a link target, an id or a heading"),
+            RenameError::NoteGone => write!(f, "the note is no longer indexed"),
+            RenameError::TitleIsNotAnId => write!(
+                f,
+                "a title is not an id: rename the `id:` value (or a link), or edit the title as text"
+            ),
+            RenameError::NoHeading { heading, note } => {
+                write!(f, "no heading `{heading}` in `{note}`: nothing to rename")
+            }
+            RenameError::NotAnId { text } => {
+                write!(f, "`{text}` is not the id of a note: nothing to rename")
+            }
+            RenameError::UnknownKb { kb } => write!(f, "no KB named `{kb}`: nothing to rename"),
+            RenameError::Ambiguous { target, candidates } => write!(
+                f,
+                "`{target}` matches {candidates} notes: make the link name one of them first"
+            ),
+            RenameError::NoNote { target } => write!(f, "no note `{target}`: nothing to rename"),
+            RenameError::IdIsFileName { id } => write!(
+                f,
+                "the id of `{id}` is its file name, and this editor cannot rename files: add \
+                 `id: {id}` to its frontmatter first, or rename the file"
+            ),
+            RenameError::PathTaken { path } => {
+                write!(f, "a note already exists at {}", path.display())
+            }
+            RenameError::InvalidId(error) => error.fmt(f),
+            RenameError::InvalidHeading(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for InvalidHeading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidHeading::Empty => write!(f, "the new heading is empty"),
+            InvalidHeading::MultiLine => write!(f, "a heading is one line"),
+            InvalidHeading::ForbiddenChar(c) => write!(
+                f,
+                "a heading cannot contain `{c}`: links to it could not name it"
+            ),
+            InvalidHeading::NoLetterOrDigit => {
+                write!(f, "a heading needs a letter or digit for links to find it")
+            }
+            InvalidHeading::Taken { note, other } => write!(
+                f,
+                "`{note}` already has a heading `{other}`: links could not tell them apart"
+            ),
+        }
+    }
+}
 
 /// The range under the cursor that a rename would edit, and the current name (a note's id, or
 /// a heading's text); an error message when there is nothing to rename there.
 pub fn prepare_rename(
     workspace: &Workspace,
     position: FilePosition,
-) -> Result<RangeInfo<String>, String> {
+) -> Result<RangeInfo<String>, RenameError> {
     let (range, subject) = renameable_at(workspace, position)?;
     let name = match subject {
         Renameable::Note(file) => note_of(workspace, file)?.id().to_string(),
@@ -86,7 +210,7 @@ pub fn rename(
     position: FilePosition,
     new_name: &str,
     config: &RenameConfig,
-) -> Result<Renamed, String> {
+) -> Result<Renamed, RenameError> {
     match renameable_at(workspace, position)?.1 {
         Renameable::Note(file) => rename_note(workspace, file, new_name, config),
         Renameable::Heading(file, index) => Ok(Renamed {
@@ -102,19 +226,17 @@ enum Renameable {
     Heading(FileId, usize),
 }
 
-fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, String> {
-    workspace
-        .note(file)
-        .ok_or_else(|| "the note is no longer indexed".to_owned())
+fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, RenameError> {
+    workspace.note(file).ok_or(RenameError::NoteGone)
 }
 
 fn renameable_at(
     workspace: &Workspace,
     position: FilePosition,
-) -> Result<(TextRange, Renameable), String> {
+) -> Result<(TextRange, Renameable), RenameError> {
     let file = position.file;
     let note = note_of(workspace, file)?;
-    let item = item_at(note, position.offset).ok_or(NOTHING_HERE)?;
+    let item = item_at(note, position.offset).ok_or(RenameError::NotRenameable)?;
     match item {
         CursorItem::Link(index) => {
             let link = note.parsed.links().at(index);
@@ -124,44 +246,42 @@ fn renameable_at(
             };
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = note_of(workspace, target)?;
-                let heading = link.heading.ok_or(NOTHING_HERE)?;
+                let heading = link.heading.ok_or(RenameError::NotRenameable)?;
                 return match slug::resolve_subtarget(target_note, link) {
                     SubTarget::Heading(h) => {
                         Ok((last_segment(heading).0, Renameable::Heading(target, h)))
                     }
-                    _ => Err(format!(
-                        "no heading `{}` in `{}`: nothing to rename",
-                        heading.text,
-                        target_note.id()
-                    )),
+                    _ => Err(RenameError::NoHeading {
+                        heading: heading.text.to_owned(),
+                        note: target_note.id().to_owned(),
+                    }),
                 };
             }
             if link.target.text.is_empty() && link.kb.is_none() {
-                return Err(NOTHING_HERE.to_owned());
+                return Err(RenameError::NotRenameable);
             }
             Ok((link.target.range, Renameable::Note(target)))
         }
         CursorItem::Reference { field, value } => {
-            let fm = note.parsed.frontmatter().ok_or(NOTHING_HERE)?;
-            let field = fm.field(field).ok_or(NOTHING_HERE)?;
-            let value = field.values.get(value).ok_or(NOTHING_HERE)?;
+            let fm = note
+                .parsed
+                .frontmatter()
+                .ok_or(RenameError::NotRenameable)?;
+            let field = fm.field(field).ok_or(RenameError::NotRenameable)?;
+            let value = field.values.get(value).ok_or(RenameError::NotRenameable)?;
             match slug::resolve_reference(workspace, file, value) {
                 Some(target) => Ok((reference_parts(value).id, Renameable::Note(target))),
-                None => Err(format!(
-                    "`{}` is not the id of a note: nothing to rename",
-                    value.text
-                )),
+                None => Err(RenameError::NotAnId {
+                    text: value.text.to_owned(),
+                }),
             }
         }
         CursorItem::OwnId => {
             let id = note.parsed.frontmatter().and_then(|fm| fm.id());
-            let id = id.ok_or(NOTHING_HERE)?;
+            let id = id.ok_or(RenameError::NotRenameable)?;
             Ok((id.range, Renameable::Note(file)))
         }
-        CursorItem::OwnTitle => Err(
-            "a title is not an id: rename the `id:` value (or a link), or edit the title as text"
-                .to_owned(),
-        ),
+        CursorItem::OwnTitle => Err(RenameError::TitleIsNotAnId),
         CursorItem::Heading(index) => Ok((
             note.parsed.headings().at(index).text_range,
             Renameable::Heading(file, index),
@@ -169,17 +289,17 @@ fn renameable_at(
     }
 }
 
-fn unresolved(link: Link, resolution: &Resolution) -> String {
-    let target = &link.target.text;
+fn unresolved(link: Link, resolution: &Resolution) -> RenameError {
+    let target = link.target.text.to_owned();
     match resolution {
-        Resolution::UnknownKb { kb } => format!("no KB named `{kb}`: nothing to rename"),
+        Resolution::UnknownKb { kb } => RenameError::UnknownKb { kb: kb.clone() },
         Resolution::Ambiguous { candidates } | Resolution::MissingKbPrefix { candidates } => {
-            format!(
-                "`{target}` matches {} notes: make the link name one of them first",
-                candidates.len()
-            )
+            RenameError::Ambiguous {
+                target,
+                candidates: candidates.len(),
+            }
         }
-        _ => format!("no note `{target}`: nothing to rename"),
+        _ => RenameError::NoNote { target },
     }
 }
 
@@ -190,27 +310,24 @@ fn rename_note(
     file: FileId,
     new_name: &str,
     config: &RenameConfig,
-) -> Result<Renamed, String> {
+) -> Result<Renamed, RenameError> {
     let note = note_of(workspace, file)?;
-    let new_id = check_new_id(workspace, file, new_name)?;
+    let new_id = check_new_id(workspace, file, note.kb, new_name)?;
     if new_id == *note.id() {
         return Ok(Renamed::default());
     }
     let id_value = note.id_value();
     let new_path = (note.stem() == note.id()).then(|| with_stem(&note.path, &new_id));
     if id_value.is_none() && !config.rename_files {
-        return Err(format!(
-            "the id of `{}` is its file name, and this editor cannot rename files: add `id: {}` \
-             to its frontmatter first, or rename the file",
-            note.id(),
-            note.id()
-        ));
+        return Err(RenameError::IdIsFileName {
+            id: note.id().to_owned(),
+        });
     }
     if let Some(path) = &new_path
         && config.rename_files
         && workspace.file_id(path).is_some_and(|f| f != file)
     {
-        return Err(format!("a note already exists at {}", path.display()));
+        return Err(RenameError::PathTaken { path: path.clone() });
     }
     let moved_to = new_path.as_ref().filter(|_| config.rename_files);
     let new_kb_path = moved_to.map(|path| workspace.kb_relative_path(note.kb, path));
@@ -253,7 +370,7 @@ fn rename_heading(
     file: FileId,
     index: usize,
     new_name: &str,
-) -> Result<SourceChange, String> {
+) -> Result<SourceChange, RenameError> {
     let note = note_of(workspace, file)?;
     let heading = note.parsed.headings().at(index);
     let new_text = check_new_heading(note, index, new_name)?;
@@ -289,25 +406,23 @@ fn last_segment<'a>(part: Part<'a>) -> (TextRange, &'a str) {
     (TextRange::new(from, from + trimmed.len()), trimmed)
 }
 
-fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String, String> {
+fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String, InvalidHeading> {
     let text = new_name.trim();
     if text.is_empty() {
-        return Err("the new heading is empty".to_owned());
+        return Err(InvalidHeading::Empty);
     }
     if text.contains(['\n', '\r']) {
-        return Err("a heading is one line".to_owned());
+        return Err(InvalidHeading::MultiLine);
     }
     if let Some(c) = text
         .chars()
         .find(|c| matches!(c, '[' | ']' | '|' | '#' | '^'))
     {
-        return Err(format!(
-            "a heading cannot contain `{c}`: links to it could not name it"
-        ));
+        return Err(InvalidHeading::ForbiddenChar(c));
     }
     let key = keys::heading_key(text);
     if key.is_empty() {
-        return Err("a heading needs a letter or digit for links to find it".to_owned());
+        return Err(InvalidHeading::NoLetterOrDigit);
     }
     let clash = note
         .parsed
@@ -316,11 +431,10 @@ fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String
         .enumerate()
         .find(|(i, h)| *i != index && keys::heading_key(h.text) == key);
     if let Some((_, other)) = clash {
-        return Err(format!(
-            "`{}` already has a heading `{}`: links could not tell them apart",
-            note.id(),
-            other.text
-        ));
+        return Err(InvalidHeading::Taken {
+            note: note.id().to_owned(),
+            other: other.text.to_owned(),
+        });
     }
     Ok(text.to_owned())
 }

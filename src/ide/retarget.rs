@@ -21,47 +21,120 @@ pub fn with_stem(path: &Path, stem: &str) -> PathBuf {
     }
 }
 
-/// Checks `new_name` as the new id of note `file`; returns it trimmed.
-pub fn check_new_id(workspace: &Workspace, file: FileId, new_name: &str) -> Result<String, String> {
+/// Why a text cannot be a note's new id (the rules are in [`super::rename`]'s module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvalidId {
+    Empty,
+    MultiLine,
+    /// A character with a meaning elsewhere, and what it would mean.
+    ForbiddenChar {
+        c: char,
+        why: &'static str,
+    },
+    /// A first character that hides the file or that YAML reads as syntax.
+    ForbiddenStart {
+        c: char,
+        why: &'static str,
+    },
+    MarkdownExtension,
+    /// Already a name of another note (at `path` inside KB `kb`).
+    Taken {
+        id: String,
+        clash: Clash,
+        path: String,
+        kb: String,
+    },
+}
+
+/// Which name of another note a new id would repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clash {
+    Id,
+    TitleOrAlias,
+    FileName,
+}
+
+impl std::fmt::Display for InvalidId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidId::Empty => write!(f, "the new id is empty"),
+            InvalidId::MultiLine => write!(f, "an id is one line"),
+            InvalidId::ForbiddenChar { c, why } => write!(f, "an id cannot contain `{c}`: {why}"),
+            InvalidId::ForbiddenStart { c, why } => {
+                write!(f, "an id cannot start with `{c}`: {why}")
+            }
+            InvalidId::MarkdownExtension => write!(
+                f,
+                "leave out the `.md`: an id is the name without extension"
+            ),
+            InvalidId::Taken {
+                id,
+                clash,
+                path,
+                kb,
+            } => {
+                let what = match clash {
+                    Clash::Id => "the id of",
+                    Clash::TitleOrAlias => "a title or alias of",
+                    Clash::FileName => "the file name of",
+                };
+                write!(f, "`{id}` is already {what} `{path}` in KB `{kb}`")?;
+                if *clash != Clash::Id {
+                    write!(f, ": links to it would change meaning")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks `new_name` as the new id of note `file` in KB `kb`; returns it trimmed.
+pub fn check_new_id(
+    workspace: &Workspace,
+    file: FileId,
+    kb: KbId,
+    new_name: &str,
+) -> Result<String, InvalidId> {
     let id = new_name.trim();
     check_id_syntax(id)?;
-    let note = workspace
-        .note(file)
-        .ok_or_else(|| "the note is no longer indexed".to_owned())?;
     let folded = keys::fold(id);
     let other = |files: &[FileId]| {
         files
             .iter()
             .copied()
-            .find(|&f| f != file && workspace.note(f).is_some_and(|n| n.kb == note.kb))
+            .find(|&f| f != file && workspace.note(f).is_some_and(|n| n.kb == kb))
     };
-    let kb = &workspace.kb(note.kb).name;
-    let clash = |what: &str, other: FileId| {
+    let taken = |clash: Clash, other: FileId| {
         let path = workspace
             .note(other)
             .map(|n| n.kb_path().to_string())
             .unwrap_or_default();
-        format!("`{id}` is already {what} `{path}` in KB `{kb}`")
+        InvalidId::Taken {
+            id: id.to_owned(),
+            clash,
+            path,
+            kb: workspace.kb(kb).name.clone(),
+        }
     };
     if let Some(other) = other(workspace.notes_by_id(&folded)) {
-        return Err(clash("the id of", other));
+        return Err(taken(Clash::Id, other));
     }
     if let Some(other) = other(workspace.notes_by_name(&folded)) {
-        return Err(clash("a title or alias of", other) + ": links to it would change meaning");
+        return Err(taken(Clash::TitleOrAlias, other));
     }
     if let Some(other) = other(workspace.notes_by_stem(&folded)) {
-        return Err(clash("the file name of", other) + ": links to it would change meaning");
+        return Err(taken(Clash::FileName, other));
     }
     Ok(id.to_owned())
 }
 
 /// The characters and forms an id cannot have, with the reason (see the module doc).
-pub fn check_id_syntax(id: &str) -> Result<(), String> {
+pub fn check_id_syntax(id: &str) -> Result<(), InvalidId> {
     if id.is_empty() {
-        return Err("the new id is empty".to_owned());
+        return Err(InvalidId::Empty);
     }
     if id.contains(['\n', '\r']) {
-        return Err("an id is one line".to_owned());
+        return Err(InvalidId::MultiLine);
     }
     let rules: [(&[char], &str); 5] = [
         (&['[', ']', '|', '#', '^'], "it has a meaning inside links"),
@@ -75,7 +148,7 @@ pub fn check_id_syntax(id: &str) -> Result<(), String> {
     ];
     for (chars, why) in rules {
         if let Some(c) = id.chars().find(|c| chars.contains(c)) {
-            return Err(format!("an id cannot contain `{c}`: {why}"));
+            return Err(InvalidId::ForbiddenChar { c, why });
         }
     }
     if let Some(c) = id
@@ -88,11 +161,11 @@ pub fn check_id_syntax(id: &str) -> Result<(), String> {
         } else {
             "YAML reads it as syntax"
         };
-        return Err(format!("an id cannot start with `{c}`: {why}"));
+        return Err(InvalidId::ForbiddenStart { c, why });
     }
     let lower = id.to_ascii_lowercase();
     if lower.ends_with(".md") || lower.ends_with(".markdown") {
-        return Err("leave out the `.md`: an id is the name without extension".to_owned());
+        return Err(InvalidId::MarkdownExtension);
     }
     Ok(())
 }
