@@ -432,3 +432,89 @@ fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::fixture::{Fixture, TWO_KBS};
+
+    #[track_caller]
+    fn check(fixture: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let mut files: Vec<_> = f.texts.keys().copied().collect();
+        files.sort_by_key(|&file| f.path(file));
+        let mut out = String::new();
+        for file in files {
+            for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
+                out += &format!(
+                    "{} {}[{}]: {}\n",
+                    f.render(file, d.range),
+                    d.severity.as_str(),
+                    d.code.as_str(),
+                    d.message
+                );
+            }
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn diagnostics_cover_every_resolution_step() {
+        check(
+            &format!(
+                "{TWO_KBS}{}",
+                r#"
+//- /kitchen/recipes/pesto.md
+---
+id: pesto
+source: "[[gd:basil#Harvest]]"
+---
+Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
+[[nowhere]], [[pantry:salt]], [[gd:tomato]], [[#Method]], [[../../etc/passwd]].
+
+## Method
+"#
+            ),
+            expect![[r#"
+                /garden/plants/basil.md 109..121 "parsley-gone" warning[broken-reference]: field `companions`: no note with id `parsley-gone` in KB `garden`
+                /garden/plants/tomato-notes.md 80..92 "[[Genovese]]" information[non-canonical-link]: `Genovese` is a title or alias: link by id as `[[basil]]`
+                /kitchen/recipes/pesto.md 55..64 "[[basil]]" warning[missing-kb-prefix]: `basil` is not in KB `kitchen` but in another KB: write `[[gd:basil]]`
+                /kitchen/recipes/pesto.md 97..101 "nope" warning[broken-block]: no block `^nope` in `basil`
+                /kitchen/recipes/pesto.md 116..120 "Nope" warning[broken-heading]: no heading `Nope` in `basil`
+                /kitchen/recipes/pesto.md 124..135 "[[nowhere]]" warning[broken-link]: no note `nowhere` in KB `kitchen`
+                /kitchen/recipes/pesto.md 139..145 "pantry" warning[unknown-kb]: no KB named `pantry`; known KBs: garden (gd), kitchen
+                /kitchen/recipes/pesto.md 182..202 "[[../../etc/passwd]]" warning[broken-link]: `../../etc/passwd` points outside the knowledge base
+            "#]],
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_and_ambiguous_links() {
+        check(
+            r#"
+//- /a/one.md
+---
+id: same
+---
+//- /b/two.md
+---
+id: same
+aliases: [Twin]
+---
+//- /c/three.md
+---
+aliases: [Twin]
+---
+[[same]] [[twin]]
+"#,
+            expect![[r#"
+                /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by b/two.md
+                /b/two.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
+                /c/three.md 24..32 "[[same]]" warning[ambiguous-link]: `same` matches 2 notes: a/one.md, b/two.md
+                /c/three.md 33..41 "[[twin]]" warning[ambiguous-link]: `twin` matches 2 notes: b/two.md, c/three.md
+            "#]],
+        );
+    }
+}

@@ -44,6 +44,3 @@ pub use rename::{InvalidHeading, RenameConfig, RenameError, Renamed, prepare_ren
 pub use retarget::{Clash, InvalidId};
 pub use source_change::{FileEdit, FileSystemEdit, SourceChange};
 pub use workspace_symbols::{WorkspaceSymbol, workspace_symbols};
-
-#[cfg(test)]
-mod tests;

@@ -672,49 +672,144 @@ Missing its prefix: [[linden-hive]].
             "{APIARY}//- /apiary/hives/swarm-box-notes.md\n---\nid: swarm-box\ntitle: Swarm\n---\n\
              //- /apiary/a.md\n[[linden-h$0ive]]\n"
         );
-        let f = Fixture::parse(&fixture);
-        let errors: Vec<String> = [
+        check(
+            &fixture,
             "",
+            true,
+            expect![[r#"
+            error: the new id is empty
+        "#]],
+        );
+        check(
+            &fixture,
             "heather-hive",
+            true,
+            expect![[r#"
+            error: `heather-hive` is already the id of `hives/heather-hive` in KB `apiary`
+        "#]],
+        );
+        check(
+            &fixture,
             "HEATHER-HIVE",
+            true,
+            expect![[r#"
+            error: `HEATHER-HIVE` is already the id of `hives/heather-hive` in KB `apiary`
+        "#]],
+        );
+        check(
+            &fixture,
             "swarm",
+            true,
+            expect![[r#"
+            error: `swarm` is already a title or alias of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
+        "#]],
+        );
+        check(
+            &fixture,
             "swarm-box-notes",
+            true,
+            expect![[r#"
+            error: `swarm-box-notes` is already the file name of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
+        "#]],
+        );
+        check(
+            &fixture,
             "Hive One",
+            true,
+            expect![[r#"
+            //- /apiary/hives/linden-hive.md
+            ---
+            id: Hive One
+            title: Linden Hive
+            aliases: [Hive One]
+            ---
+            # Linden Hive
+            ## Temperament
+            Calm. See [[Hive One#Temperament]].
+            //- /apiary/hives/heather-hive.md
+            ---
+            id: heather-hive
+            sister_hives: [Hive One, swarm-box]
+            ---
+            Split from [[hives/Hive One]] and [[Hive One]].
+            Also [[Hive One]] and [[Hive One|the old one]].
+            //- /apiary/a.md
+            [[Hive One]]
+            rename /apiary/hives/linden-hive.md -> /apiary/hives/Hive One.md
+        "#]],
+        );
+        check(
+            &fixture,
             "a#b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `#`: it has a meaning inside links
+        "#]],
+        );
+        check(
+            &fixture,
             "a|b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `|`: it has a meaning inside links
+        "#]],
+        );
+        check(
+            &fixture,
             "kb:x",
+            true,
+            expect![[r#"
+            error: an id cannot contain `:`: it would read as a KB prefix
+        "#]],
+        );
+        check(
+            &fixture,
             "x/y",
+            true,
+            expect![[r#"
+            error: an id cannot contain `/`: it would read as a folder
+        "#]],
+        );
+        check(
+            &fixture,
             ".x",
+            true,
+            expect![[r#"
+            error: an id cannot start with `.`: files starting with `.` are hidden and not indexed
+        "#]],
+        );
+        check(
+            &fixture,
             "x.md",
+            true,
+            expect![[r#"
+            error: leave out the `.md`: an id is the name without extension
+        "#]],
+        );
+        check(
+            &fixture,
             "-x",
+            true,
+            expect![[r#"
+            error: an id cannot start with `-`: YAML reads it as syntax
+        "#]],
+        );
+        check(
+            &fixture,
             "a, b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `,`: the frontmatter would need quotes
+        "#]],
+        );
+        check(
+            &fixture,
             "two\nlines",
-        ]
-        .iter()
-        .map(|new_id| {
-            let config = RenameConfig { rename_files: true };
-            match rename(&f.workspace, f.position(), new_id, &config) {
-                Ok(_) => format!("{new_id:?}: accepted"),
-                Err(error) => format!("{new_id:?}: {error}"),
-            }
-        })
-        .collect();
-        expect![[r#"
-            "": the new id is empty
-            "heather-hive": `heather-hive` is already the id of `hives/heather-hive` in KB `apiary`
-            "HEATHER-HIVE": `HEATHER-HIVE` is already the id of `hives/heather-hive` in KB `apiary`
-            "swarm": `swarm` is already a title or alias of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
-            "swarm-box-notes": `swarm-box-notes` is already the file name of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
-            "Hive One": accepted
-            "a#b": an id cannot contain `#`: it has a meaning inside links
-            "a|b": an id cannot contain `|`: it has a meaning inside links
-            "kb:x": an id cannot contain `:`: it would read as a KB prefix
-            "x/y": an id cannot contain `/`: it would read as a folder
-            ".x": an id cannot start with `.`: files starting with `.` are hidden and not indexed
-            "x.md": leave out the `.md`: an id is the name without extension
-            "-x": an id cannot start with `-`: YAML reads it as syntax
-            "a, b": an id cannot contain `,`: the frontmatter would need quotes
-            "two\nlines": an id is one line"#]].assert_eq(&errors.join("\n"));
+            true,
+            expect![[r#"
+            error: an id is one line
+        "#]],
+        );
     }
 
     #[test]

@@ -184,6 +184,7 @@ title: Linden Hive
 ## Lime window
 "#;
 
+    #[track_caller]
     fn check(query: &str, limit: usize, expect: Expect) {
         let f = Fixture::parse(NOTES);
         let mut out = String::new();
@@ -226,6 +227,8 @@ title: Linden Hive
             .collect()
     }
 
+    /// The one test that calls `workspace_symbols` beside `check`: it compares the answer
+    /// with an oracle's ([`reference`]) as the workspace changes, with no snapshot to check.
     #[test]
     fn name_table_follows_edits_and_removals() {
         let mut f = Fixture::parse(NOTES);
