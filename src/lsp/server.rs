@@ -66,6 +66,11 @@ pub(super) struct State {
 /// LSP's `RequestFailed`: a valid request the server declines, with a message for the user.
 const REQUEST_FAILED: i64 = -32803;
 
+/// Whether the test hooks (`wikilink/debugPanic...`) are on: `WIKILINK_LSP_TEST_HOOKS=1`.
+pub(super) fn test_hooks() -> bool {
+    std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
+}
+
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -168,7 +173,7 @@ impl Backend {
     /// The test hook behind `wikilink/debugPanic`: panics inside a guarded feature when the
     /// environment variable `WIKILINK_LSP_TEST_HOOKS=1` is set, and is unknown otherwise.
     pub async fn debug_panic(&self, _params: serde_json::Value) -> Result<Option<()>> {
-        if !super::test_hooks() {
+        if !test_hooks() {
             return Err(jsonrpc::Error::method_not_found());
         }
         self.guarded(|| -> Option<()> { panic!("deliberate panic for testing") })
