@@ -23,10 +23,8 @@
 
 use std::path::PathBuf;
 
-use super::diagnostics::{
-    Diagnostic, DiagnosticCode, DiagnosticsConfig, canonical_target, diagnostics,
-};
-use super::rename::check_id_syntax;
+use super::diagnostics::{Diagnostic, DiagnosticCode, DiagnosticsConfig, diagnostics};
+use super::retarget::check_id_syntax;
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use super::suggest::closest_notes;
 use crate::keys;
@@ -245,7 +243,7 @@ impl Fix<'_> {
             .into_iter()
             .filter_map(|candidate| {
                 let target = workspace.note(candidate)?;
-                let reference = canonical_target(workspace, self.note, target);
+                let reference = slug::canonical_target(workspace, self.note, target);
                 self.resolves_to(&reference, candidate)?;
                 Some((
                     format!("Change to `{reference}`"),

@@ -1,6 +1,7 @@
 //! Server settings: the `wikilink` section, from `initializationOptions`,
 //! `workspace/configuration` and `workspace/didChangeConfiguration`. The README's settings table
-//! documents the same names; every editor integration uses them.
+//! documents the same names; every editor integration uses them. [`merge_settings`] lays pulled
+//! settings over the initial ones before they are read.
 
 use serde_json::Value;
 
@@ -16,18 +17,24 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub reference_fields: Vec<String>,
     pub inlay_hints: bool,
+    /// How long a request that needs the workspace waits for the index before an error reply.
+    pub index_wait_seconds: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             completion: CompletionConfig::default(),
-            diagnostics: DiagnosticsConfig::default(),
+            diagnostics: DiagnosticsConfig {
+                max_per_note: Some(DEFAULT_MAX_PER_NOTE),
+                ..DiagnosticsConfig::default()
+            },
             workspace_diagnostics: true,
             debounce_ms: 200,
             exclude: Vec::new(),
             reference_fields: Vec::new(),
             inlay_hints: true,
+            index_wait_seconds: 30,
         }
     }
 }
@@ -36,6 +43,12 @@ impl Default for Settings {
 const MAX_COMPLETION_ITEMS: u64 = 1000;
 /// Longest debounce accepted, in milliseconds.
 const MAX_DEBOUNCE_MS: u64 = 10_000;
+/// Most problems one note shows in the editor by default (`check` shows all).
+const DEFAULT_MAX_PER_NOTE: usize = 1000;
+/// The largest `diagnostics.maxPerNote` accepted.
+const MAX_MAX_PER_NOTE: u64 = 100_000;
+/// Longest wait for the index accepted, in seconds.
+const MAX_INDEX_WAIT_SECONDS: u64 = 600;
 
 impl Settings {
     /// Reads settings from JSON (the `wikilink` section's contents, or an object holding a
@@ -89,6 +102,17 @@ impl Settings {
                 ),
             }
         }
+        if let Some(v) = get(&["diagnostics", "maxPerNote"]) {
+            match v.as_u64() {
+                Some(n) if (1..=MAX_MAX_PER_NOTE).contains(&n) => {
+                    settings.diagnostics.max_per_note = Some(n as usize)
+                }
+                _ => warn(
+                    "diagnostics.maxPerNote",
+                    &format!("a whole number from 1 to {MAX_MAX_PER_NOTE}"),
+                ),
+            }
+        }
         if let Some(v) = get(&["diagnostics", "severity"]) {
             match v.as_object() {
                 Some(map) => {
@@ -132,8 +156,20 @@ impl Settings {
                 None => warn("inlayHints.enabled", "true or false"),
             }
         }
+        if let Some(v) = get(&["index", "waitSeconds"]) {
+            match v.as_u64() {
+                Some(n) if (1..=MAX_INDEX_WAIT_SECONDS).contains(&n) => {
+                    settings.index_wait_seconds = n
+                }
+                _ => warn(
+                    "index.waitSeconds",
+                    &format!("a whole number of seconds from 1 to {MAX_INDEX_WAIT_SECONDS}"),
+                ),
+            }
+        }
         let known = [
             "completion",
+            "index",
             "diagnostics",
             "exclude",
             "referenceFields",
@@ -156,6 +192,37 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
         .iter()
         .map(|v| v.as_str().map(str::to_owned))
         .collect()
+}
+
+/// Lays `pulled` settings over `initial` ones, key by key (either may be wrapped in a
+/// `wikilink` object), so a client that answers `workspace/configuration` with only some keys
+/// keeps the rest from `initializationOptions`.
+pub fn merge_settings(
+    initial: &serde_json::Value,
+    pulled: &serde_json::Value,
+) -> serde_json::Value {
+    fn section(value: &serde_json::Value) -> &serde_json::Value {
+        value.get("wikilink").unwrap_or(value)
+    }
+    fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
+        match (base, over) {
+            (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+                for (key, value) in over {
+                    merge(
+                        base.entry(key.clone()).or_insert(serde_json::Value::Null),
+                        value,
+                    );
+                }
+            }
+            (base, over) => *base = over.clone(),
+        }
+    }
+    let mut merged = match section(initial) {
+        serde_json::Value::Object(_) => section(initial).clone(),
+        _ => serde_json::Value::Object(Default::default()),
+    };
+    merge(&mut merged, section(pulled));
+    merged
 }
 
 #[cfg(test)]
@@ -202,5 +269,17 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&warnings);
+    }
+
+    #[test]
+    fn pulled_settings_are_laid_over_initialization_options() {
+        use serde_json::json;
+        let initial = json!({"wikilink": {"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 50}}});
+        let pulled = json!({"diagnostics": {"debounceMs": 10}, "completion": {"maxItems": 5}});
+        assert_eq!(
+            merge_settings(&initial, &pulled),
+            json!({"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 10}, "completion": {"maxItems": 5}})
+        );
+        assert_eq!(merge_settings(&json!(null), &pulled), pulled);
     }
 }
