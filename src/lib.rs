@@ -4,6 +4,7 @@
 //! - [`text`] and [`line_index`]: byte ranges, and their conversion to line/column positions;
 //! - [`schema`]: a KB's types and fields as its kb.yaml declares them, and the value rules;
 //! - [`syntax`]: one note's text to facts (frontmatter, links, headings, block ids);
+//! - [`keys`]: how ids, titles, headings and link targets are normalised (folding, link keys);
 //! - [`workspace`]: knowledge bases and every note's facts, updated one file at a time;
 //! - [`slug`]: the one definition of which note a link means;
 //! - [`ide`]: one module per feature, plain functions over the workspace;
@@ -13,6 +14,7 @@
 
 pub mod check;
 pub mod ide;
+pub mod keys;
 pub mod line_index;
 pub mod lsp;
 

@@ -13,7 +13,7 @@ use hashbrown::HashTable;
 use rayon::slice::ParallelSliceMut;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
-use crate::slug;
+use crate::keys;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
 use crate::text::{FileId, to_u32};
 
@@ -212,7 +212,7 @@ pub struct Workspace {
     /// The notes by path: file ids (with their path's [`hash_path`]), compared through
     /// `notes[file].path` (no second copy of each path).
     file_by_path: HashTable<(FileId, u32)>,
-    /// Folded id, stem, title or alias, and link key (see [`slug::link_keys`]) -> notes.
+    /// Folded id, stem, title or alias, and link key (see [`keys::link_keys`]) -> notes.
     keys: KeyTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
     /// before they touch any note.
@@ -669,14 +669,14 @@ impl Workspace {
     fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
         let mut names: Vec<Box<str>> = Vec::new();
         if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
-            names.push(slug::fold(title.text).into());
+            names.push(keys::fold(title.text).into());
         }
-        names.extend(note.aliases().map(|a| slug::fold(a).into()));
+        names.extend(note.aliases().map(|a| keys::fold(a).into()));
         names.sort_unstable();
         names.dedup();
         (
-            slug::fold(note.id()).into(),
-            slug::fold(note.stem()).into(),
+            keys::fold(note.id()).into(),
+            keys::fold(note.stem()).into(),
             names,
         )
     }
@@ -710,7 +710,7 @@ impl Workspace {
             return Vec::new();
         };
         let (id, stem, names) = Self::names_of(note);
-        let keys = slug::note_link_keys(note);
+        let keys = keys::note_link_keys(&note.parsed);
         let mut affected = Vec::new();
         for name in std::iter::once(&id)
             .chain(std::iter::once(&stem))
@@ -746,7 +746,7 @@ impl Workspace {
         self.keys.files(Role::Name, folded_name)
     }
 
-    /// Notes with a link or reference whose key is `key` (see [`slug::link_keys`]).
+    /// Notes with a link or reference whose key is `key` (see [`keys::link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
         self.keys.files(Role::Link, key)
     }
@@ -843,7 +843,7 @@ struct NoteKeys {
 impl NoteKeys {
     fn of(note: &Note) -> NoteKeys {
         let (id, stem, names) = Workspace::names_of(note);
-        let links = slug::note_link_keys(note);
+        let links = keys::note_link_keys(&note.parsed);
         let all = || {
             [&id, &stem]
                 .into_iter()
@@ -933,7 +933,7 @@ enum Role {
     Stem = 1,
     /// A folded title or alias.
     Name = 2,
-    /// A folded link key (see [`slug::link_keys`]): the notes that link or refer with it.
+    /// A folded link key (see [`keys::link_keys`]): the notes that link or refer with it.
     Link = 3,
 }
 

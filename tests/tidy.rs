@@ -1,6 +1,6 @@
 //! Layering and hygiene invariants, checked by reading the sources (as rust-analyzer's tidy
-//! tests do): the core names no protocol type, only `vfs.rs` touches the disk, and every file
-//! opens with a `//!` doc paragraph.
+//! tests do): the core names no protocol type, the core's layers import one way only, only
+//! `vfs.rs` touches the disk, and every file opens with a `//!` doc paragraph.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,43 @@ fn the_core_knows_nothing_of_the_protocol() {
     assert!(
         offenders.is_empty(),
         "protocol types in the core:\n{}",
+        offenders.join("\n")
+    );
+}
+
+/// Whether a file's code (not its comments) names `module` of this crate.
+fn names_module(text: &str, module: &str) -> bool {
+    let path = format!("crate::{module}");
+    let bare = format!("{module}::");
+    code_lines(text).any(|line| {
+        line.contains(&path) || (line.trim_start().starts_with("use ") && line.contains(&bare))
+    })
+}
+
+#[test]
+fn the_core_layers_import_one_way() {
+    // keys < workspace < slug: the key functions know neither the workspace nor the resolver,
+    // and the workspace indexes notes without asking the resolver what a link means.
+    let mut offenders = Vec::new();
+    for path in rust_files(&src()) {
+        let relative = path.strip_prefix(src()).unwrap();
+        let forbidden: &[&str] = if relative == Path::new("keys.rs") {
+            &["workspace", "slug"]
+        } else if relative.starts_with("workspace") || relative == Path::new("workspace.rs") {
+            &["slug"]
+        } else {
+            &[]
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        for module in forbidden {
+            if names_module(&text, module) {
+                offenders.push(format!("{} imports {module}", path.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "imports against the layering (keys < workspace < slug):\n{}",
         offenders.join("\n")
     );
 }

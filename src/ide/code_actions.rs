@@ -29,6 +29,7 @@ use super::diagnostics::{
 use super::rename::check_id_syntax;
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use super::suggest::closest_notes;
+use crate::keys;
 use crate::slug::{self, Resolution, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
@@ -179,7 +180,7 @@ impl Fix<'_> {
 
     fn create_note(&self) -> Option<(String, SourceChange)> {
         let workspace = self.workspace;
-        let cleaned = slug::clean_target(self.link.target.text)?;
+        let cleaned = keys::clean_target(self.link.target.text)?;
         let (folder, stem) = match cleaned.rsplit_once('/') {
             Some((folder, stem)) => (Some(folder), stem),
             None => (None, cleaned.as_str()),
@@ -311,7 +312,7 @@ impl Fix<'_> {
                 let name = reference
                     .rsplit_once(':')
                     .map_or(&*reference, |(_, name)| name);
-                let keep_shown = slug::fold(name) != slug::fold(self.link.target.text);
+                let keep_shown = keys::fold(name) != keys::fold(self.link.target.text);
                 let title = self.workspace.note(candidate)?.title();
                 Some((
                     format!("Link to `{}` ({title})", self.shown(&reference, keep_shown)),

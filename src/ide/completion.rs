@@ -13,6 +13,7 @@
 //! seen as one yet (it is not closed).
 
 use super::rank::NoteRanker;
+use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace};
@@ -243,7 +244,7 @@ fn link_completion(
 /// Editors filter with the text from the replace range's start to the cursor; make sure the
 /// typed text itself passes when the item was matched by title or alias.
 fn typed_prefix_filter(typed: &str, filter: &str) -> String {
-    if typed.trim().is_empty() || slug::fold(filter).contains(&slug::fold(typed)) {
+    if typed.trim().is_empty() || keys::fold(filter).contains(&keys::fold(typed)) {
         filter.to_owned()
     } else {
         format!("{typed} {filter}")
@@ -413,14 +414,14 @@ struct RankHit {
 }
 
 fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
-    let typed = slug::fold(typed);
+    let typed = keys::fold(typed);
     if typed.is_empty() {
         return;
     }
     for kb in workspace.visible_kbs() {
         let prefix = workspace.kb_link_prefix(kb);
         let name = &workspace.kb(kb).name;
-        if !slug::fold(prefix).starts_with(&typed) && !slug::fold(name).starts_with(&typed) {
+        if !keys::fold(prefix).starts_with(&typed) && !keys::fold(name).starts_with(&typed) {
             continue;
         }
         items.push(CompletionItem {
@@ -444,7 +445,7 @@ fn wanted_items(
     config: &CompletionConfig,
     items: &mut Vec<CompletionItem>,
 ) {
-    let folded = slug::fold(query);
+    let folded = keys::fold(query);
     if folded.is_empty() || folded.contains(['/', ':']) {
         return;
     }
@@ -603,10 +604,10 @@ fn frontmatter_completion(
             .collect();
         tags.sort_unstable();
         tags.dedup();
-        let folded = slug::fold(typed);
+        let folded = keys::fold(typed);
         for (rank, tag) in tags
             .into_iter()
-            .filter(|t| slug::fold(t).contains(&folded))
+            .filter(|t| keys::fold(t).contains(&folded))
             .take(config.max_items)
             .enumerate()
         {

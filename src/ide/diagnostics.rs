@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::keys;
 use crate::slug::{self, Resolution, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
@@ -192,7 +193,7 @@ impl Collector<'_> {
 
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
     let others: Vec<FileId> = workspace
-        .notes_by_id(&slug::fold(note.id()))
+        .notes_by_id(&keys::fold(note.id()))
         .iter()
         .copied()
         .filter(|&f| f != file)
@@ -279,7 +280,7 @@ fn link_problems(
                 .as_ref()
                 .and_then(|kb| workspace.kb_by_name(kb.text))
                 .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
-            let message = if slug::clean_target(target).is_none() {
+            let message = if keys::clean_target(target).is_none() {
                 format!("`{target}` points outside the knowledge base")
             } else {
                 format!("no note `{target}` in KB `{kb_of_link}`")
@@ -428,7 +429,7 @@ fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mu
             if slug::resolve_reference(workspace, file, value).is_some() {
                 continue;
             }
-            let (kb, id) = slug::split_reference(value);
+            let (kb, id) = keys::split_reference(value);
             let kb_name = kb.and_then(|k| workspace.kb_by_name(k)).map_or_else(
                 || kb.unwrap_or(&workspace.kb(note.kb).name).to_owned(),
                 |k| workspace.kb(k).name.clone(),

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::cursor::{CursorItem, item_at};
 use super::navigation::RangeInfo;
 use super::suggest::closest_notes;
+use crate::keys;
 use crate::slug::{self, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FilePosition, TextRange};
@@ -222,7 +223,7 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
     let Some(note) = workspace.note(file) else {
         return 0;
     };
-    let wanted = slug::heading_key(note.parsed.headings().at(heading).text);
+    let wanted = keys::heading_key(note.parsed.headings().at(heading).text);
     let mut count = 0;
     let mut sources: Vec<FileId> = slug::pointers_to(workspace, file)
         .into_iter()
@@ -242,7 +243,7 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
             let Some(h) = &link.heading else {
                 continue;
             };
-            if slug::heading_key(h.text) == wanted
+            if keys::heading_key(h.text) == wanted
                 && slug::resolve_link(workspace, source, link).file(source) == Some(file)
             {
                 count += 1;

@@ -2,6 +2,7 @@
 //! `[[kb:id#Heading]]`, no display part), the title of the note it leads to, when the title
 //! says something the id does not (it differs from the id, ignoring case).
 
+use crate::keys;
 use crate::slug::{self, Resolution, Via};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
@@ -37,7 +38,7 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
             continue;
         };
         let title = target_note.title();
-        if slug::fold(title) == slug::fold(target_note.id()) {
+        if keys::fold(title) == keys::fold(target_note.id()) {
             continue;
         }
         hints.push(InlayHint {

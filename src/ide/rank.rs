@@ -9,7 +9,7 @@
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use crate::slug;
+use crate::keys;
 use crate::workspace::{NameFacts, NameKey, Note, char_mask};
 
 /// How many leading bytes a [`NameKey`] holds.
@@ -52,7 +52,7 @@ impl NoteRanker {
             mask | char_mask(std::str::from_utf8(word).unwrap_or_default())
         });
         let mut ranker = NoteRanker {
-            folded: slug::fold(query),
+            folded: keys::fold(query),
             ascii_words,
             mask,
             pattern: Pattern::new(
@@ -217,24 +217,24 @@ fn trimmed(name: &str) -> &str {
     }
 }
 
-/// `slug::fold(name) == folded`, without allocating for ASCII names.
+/// `keys::fold(name) == folded`, without allocating for ASCII names.
 fn eq_folded(name: &str, folded: &str) -> bool {
     let name = trimmed(name);
     if name.is_ascii() {
         name.eq_ignore_ascii_case(folded)
     } else {
-        slug::fold(name) == folded
+        keys::fold(name) == folded
     }
 }
 
-/// `slug::fold(name).starts_with(folded)`, without allocating for ASCII names.
+/// `keys::fold(name).starts_with(folded)`, without allocating for ASCII names.
 fn starts_with_folded(name: &str, folded: &str) -> bool {
     let name = trimmed(name);
     if name.is_ascii() {
         name.len() >= folded.len()
             && name.as_bytes()[..folded.len()].eq_ignore_ascii_case(folded.as_bytes())
     } else {
-        slug::fold(name).starts_with(folded)
+        keys::fold(name).starts_with(folded)
     }
 }
 

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use super::cursor::{self, CursorItem, item_at};
 use super::navigation::RangeInfo;
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
+use crate::keys;
 use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
 use crate::syntax::{Link, Part, Value};
 use crate::text::{FileId, FilePosition, TextRange};
@@ -261,7 +262,7 @@ pub(super) fn check_new_id(
     let id = new_name.trim();
     check_id_syntax(id)?;
     let note = note_of(workspace, file)?;
-    let folded = slug::fold(id);
+    let folded = keys::fold(id);
     let other = |files: &[FileId]| {
         files
             .iter()
@@ -372,7 +373,7 @@ pub(super) fn retarget_pointers(
                         .map(|path| path_target(link.target.text, path)),
                 };
                 if let Some(target) = new_target
-                    && slug::clean_target(link.target.text).as_deref() != Some(&*target)
+                    && keys::clean_target(link.target.text).as_deref() != Some(&*target)
                 {
                     builder.replace(file, link.target.range, target);
                     if via == Via::Name && link.display.is_none() {
@@ -457,7 +458,7 @@ fn via_of(workspace: &Workspace, from: FileId, link: Link, target: FileId) -> Op
 
 /// A path-style target for a note now at `new_kb_path`, with as many folders as `written` had.
 fn path_target(written: &str, new_kb_path: &str) -> String {
-    let cleaned = slug::clean_target(written).unwrap_or_default();
+    let cleaned = keys::clean_target(written).unwrap_or_default();
     let segments = cleaned.split('/').count();
     let new_segments: Vec<&str> = new_kb_path.split('/').collect();
     let keep = segments.min(new_segments.len());
@@ -503,7 +504,7 @@ pub(super) struct ReferenceParts<'a> {
 }
 
 pub(super) fn reference_parts<'a>(value: Value<'a>) -> ReferenceParts<'a> {
-    let (kb, id) = slug::split_reference(value);
+    let (kb, id) = keys::split_reference(value);
     let verbatim = value.range.len() as usize == value.text.len();
     if !verbatim || value.kb.is_some() {
         return ReferenceParts {
@@ -540,8 +541,8 @@ fn rename_heading(
     if new_text == *heading.text {
         return Ok(SourceChange::default());
     }
-    let old_slug = slug::heading_slug(heading.text);
-    let new_slug = slug::heading_slug(&new_text);
+    let old_slug = keys::heading_slug(heading.text);
+    let new_slug = keys::heading_slug(&new_text);
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
     for (source, link) in slug::pointers_to_heading(workspace, file, index) {
@@ -585,7 +586,7 @@ fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String
             "a heading cannot contain `{c}`: links to it could not name it"
         ));
     }
-    let key = slug::heading_key(text);
+    let key = keys::heading_key(text);
     if key.is_empty() {
         return Err("a heading needs a letter or digit for links to find it".to_owned());
     }
@@ -594,7 +595,7 @@ fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String
         .headings()
         .iter()
         .enumerate()
-        .find(|(i, h)| *i != index && slug::heading_key(h.text) == key);
+        .find(|(i, h)| *i != index && keys::heading_key(h.text) == key);
     if let Some((_, other)) = clash {
         return Err(format!(
             "`{}` already has a heading `{}`: links could not tell them apart",

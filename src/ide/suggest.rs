@@ -1,7 +1,7 @@
 //! "Did you mean": the existing notes closest to a target that matched nothing, by edit
 //! distance over ids, titles and aliases. Used by hover and by the quick fixes.
 
-use crate::slug;
+use crate::keys;
 use crate::text::FileId;
 use crate::workspace::{KbId, Workspace};
 
@@ -12,7 +12,7 @@ pub fn closest_notes(
     target: &str,
     limit: usize,
 ) -> Vec<FileId> {
-    let wanted = slug::fold(target);
+    let wanted = keys::fold(target);
     if wanted.is_empty() {
         return Vec::new();
     }
@@ -72,7 +72,7 @@ pub fn closest_notes(
     scored.into_iter().take(limit).map(|s| s.3).collect()
 }
 
-/// `slug::fold(name)` into a reused buffer (no allocation for ASCII names).
+/// `keys::fold(name)` into a reused buffer (no allocation for ASCII names).
 fn fold_into(name: &str, out: &mut String) {
     out.clear();
     let trimmed = name.trim();
@@ -80,7 +80,7 @@ fn fold_into(name: &str, out: &mut String) {
         out.push_str(trimmed);
         out.make_ascii_lowercase();
     } else {
-        out.push_str(&slug::fold(trimmed));
+        out.push_str(&keys::fold(trimmed));
     }
 }
 
