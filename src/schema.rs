@@ -470,11 +470,15 @@ fn is_clock(text: &str, seconds: bool) -> bool {
     fields_ok && fraction_ok
 }
 
-/// Whether a file of a KB is one of its entries, by Pyrite's rules: `.md` files, except a
+/// Whether a file of a KB is one of its entries, by Pyrite's rules: markdown files, except a
 /// `README.md` (any case) and anything under a `_templates` folder. `kb_path` is the file's
-/// path inside its KB, `/`-separated; `file_name` its name with the extension. Files outside
-/// any kb.yaml folder (`in_kb_with_config` false) are all entries.
-pub fn is_entry_file(in_kb_with_config: bool, kb_path: &str, file_name: &str) -> bool {
+/// path inside its KB, `/`-separated. Markdown files outside any kb.yaml folder
+/// (`in_kb_with_config` false) are all entries.
+pub fn is_entry_file(in_kb_with_config: bool, kb_path: &str, path: &std::path::Path) -> bool {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let lower = file_name.to_ascii_lowercase();
     if !(lower.ends_with(".md") || lower.ends_with(".markdown")) {
         return false;
@@ -483,6 +487,15 @@ pub fn is_entry_file(in_kb_with_config: bool, kb_path: &str, file_name: &str) ->
         return true;
     }
     lower != "readme.md" && !kb_path.split('/').any(|part| part == "_templates")
+}
+
+/// The one of `candidates` that `wanted` is plausibly a slip for: the [`nearest`], when it
+/// contains `wanted` (or is contained in it) or is a few edits away.
+pub fn did_you_mean<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let nearest = *nearest(wanted, candidates, 1).first()?;
+    let (lower, wanted) = (nearest.to_lowercase(), wanted.trim().to_lowercase());
+    let close = strsim::levenshtein(&lower, &wanted) <= (wanted.chars().count() / 3).max(2);
+    (close || lower.contains(&wanted) || wanted.contains(&lower)).then_some(nearest)
 }
 
 /// Up to `limit` of `candidates` nearest to `wanted`: those containing it (or contained in
@@ -643,7 +656,7 @@ mod tests {
         ];
         let entries: Vec<bool> = cases
             .iter()
-            .map(|&(kb, path, name)| is_entry_file(kb, path, name))
+            .map(|&(kb, path, name)| is_entry_file(kb, path, std::path::Path::new(name)))
             .collect();
         assert_eq!(entries, [true, false, false, false, false, false, true]);
     }
@@ -661,5 +674,8 @@ mod tests {
             ["research-method", "condition", "trigger"]
         );
         assert_eq!(nearest("conditon", &options, 1), ["condition"]);
+        assert_eq!(did_you_mean("conditon", &options), Some("condition"));
+        assert_eq!(did_you_mean("method", &options), Some("research-method"));
+        assert_eq!(did_you_mean("mechanism", &options), None);
     }
 }

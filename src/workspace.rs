@@ -55,6 +55,10 @@ pub struct Note {
     /// queries without reading the names themselves.
     pub id_key: Option<NameKey>,
     pub title_key: Option<NameKey>,
+    /// Whether the file is one of its KB's entries by Pyrite's rules (see
+    /// [`crate::schema::is_entry_file`]): a README or a template is a file to read and link
+    /// to, but not an entry (no duplicate id, not offered as a note, no schema checks).
+    pub entry: bool,
 }
 
 /// The start of an ASCII name, trimmed and lowercased (zero-padded), and its trimmed length.
@@ -80,6 +84,8 @@ pub struct NameFacts {
     pub kb: KbId,
     /// Whether a note has this file id (false once removed).
     pub live: bool,
+    /// [`Note::entry`].
+    pub entry: bool,
 }
 
 impl NameFacts {
@@ -91,6 +97,7 @@ impl NameFacts {
         id_len: 0,
         kb: KbId(0),
         live: false,
+        entry: false,
     };
 
     fn of(note: &Note) -> NameFacts {
@@ -102,6 +109,7 @@ impl NameFacts {
             id_len: note.id().len() as u32,
             kb: note.kb,
             live: true,
+            entry: note.entry,
         }
     }
 }
@@ -381,6 +389,12 @@ impl Workspace {
             let old = std::mem::replace(&mut note.kb, kb);
             let (id, stem) = (note.id().to_owned(), note.stem().to_owned());
             note.set_names(&id, &stem, &kb_path);
+            let in_kb_with_config = self
+                .kbs
+                .get(kb.0 as usize)
+                .is_some_and(|k| !k.is_implicit());
+            note.entry = crate::schema::is_entry_file(in_kb_with_config, &kb_path, &note.path);
+            self.name_facts[i] = NameFacts::of(note);
             self.count_note(old, false);
             self.count_note(kb, true);
         }
@@ -638,6 +652,12 @@ impl Workspace {
             _ => &stem,
         };
         let kb_path = self.kb_relative_path(kb, &path);
+        // No KB at all while the server has no root yet.
+        let in_kb_with_config = self
+            .kbs
+            .get(kb.0 as usize)
+            .is_some_and(|k| !k.is_implicit());
+        let entry = crate::schema::is_entry_file(in_kb_with_config, &kb_path, &path);
         let mut note = Note {
             names: Box::default(),
             id_len: 0,
@@ -649,6 +669,7 @@ impl Workspace {
             heading_mask: 0,
             id_key: None,
             title_key: None,
+            entry,
         };
         note.set_names(id, &stem, &kb_path);
         note.parsed = parsed;

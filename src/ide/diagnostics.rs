@@ -54,10 +54,16 @@ pub enum DiagnosticCode {
     AmbiguousLink,
     UnknownKb,
     BrokenReference,
+    // The KB's schema (see `super::schema::diagnostics`).
+    UnknownType,
+    MissingRequiredField,
+    InvalidFieldValue,
+    WrongTargetType,
+    UnknownRelation,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 10] = [
+    pub const ALL: [DiagnosticCode; 15] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -68,6 +74,11 @@ impl DiagnosticCode {
         DiagnosticCode::AmbiguousLink,
         DiagnosticCode::UnknownKb,
         DiagnosticCode::BrokenReference,
+        DiagnosticCode::UnknownType,
+        DiagnosticCode::MissingRequiredField,
+        DiagnosticCode::InvalidFieldValue,
+        DiagnosticCode::WrongTargetType,
+        DiagnosticCode::UnknownRelation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +93,11 @@ impl DiagnosticCode {
             DiagnosticCode::AmbiguousLink => "ambiguous-link",
             DiagnosticCode::UnknownKb => "unknown-kb",
             DiagnosticCode::BrokenReference => "broken-reference",
+            DiagnosticCode::UnknownType => "unknown-type",
+            DiagnosticCode::MissingRequiredField => "missing-required-field",
+            DiagnosticCode::InvalidFieldValue => "invalid-field-value",
+            DiagnosticCode::WrongTargetType => "wrong-target-type",
+            DiagnosticCode::UnknownRelation => "unknown-relation",
         }
     }
 
@@ -92,7 +108,8 @@ impl DiagnosticCode {
     pub fn default_severity(self) -> Severity {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
-            DiagnosticCode::NonCanonicalLink => Severity::Information,
+            // A Pyrite plugin may add types the server cannot see.
+            DiagnosticCode::NonCanonicalLink | DiagnosticCode::UnknownType => Severity::Information,
             _ => Severity::Warning,
         }
     }
@@ -159,6 +176,9 @@ pub fn diagnostics(
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
+    for problem in super::schema::diagnostics::problems(workspace, file, note) {
+        out.push_at_most(problem.severity_cap, problem);
+    }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     diagnostics
@@ -170,6 +190,26 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// [`Collector::push`] of a schema problem, at most as severe as `cap`.
+    fn push_at_most(
+        &mut self,
+        cap: Option<Severity>,
+        problem: super::schema::diagnostics::Problem,
+    ) {
+        let before = self.diagnostics.len();
+        let target = problem.target.as_deref();
+        self.push(
+            problem.code,
+            problem.range,
+            problem.message,
+            target,
+            Vec::new(),
+        );
+        if let (Some(cap), Some(pushed)) = (cap, self.diagnostics.get_mut(before)) {
+            pushed.severity = pushed.severity.max(cap);
+        }
+    }
+
     fn push(
         &mut self,
         code: DiagnosticCode,
@@ -192,6 +232,10 @@ impl Collector<'_> {
 }
 
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    // A README or a template is not an entry: its id names nothing in Pyrite.
+    if !note.entry {
+        return;
+    }
     let others: Vec<FileId> = workspace
         .notes_by_id(&keys::fold(note.id()))
         .iter()
@@ -200,7 +244,7 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .filter(|&f| {
             workspace
                 .note(f)
-                .is_some_and(|n| n.kb == note.kb && n.id() == note.id())
+                .is_some_and(|n| n.entry && n.kb == note.kb && n.id() == note.id())
         })
         .collect();
     if others.is_empty() {

@@ -30,6 +30,7 @@ pub mod inlay_hints;
 mod rank;
 pub mod references;
 pub mod rename;
+mod schema;
 pub mod source_change;
 pub mod workspace_symbols;
 

@@ -114,6 +114,8 @@ pub(super) struct Frontmatter {
     pub aliases: Vec<Value>,
     pub summary: Option<Box<str>>,
     pub fields: Vec<Field>,
+    /// The `relation:` of each Pyrite typed link (`links: [{target: x, relation: r}]`).
+    pub relations: Vec<Value>,
 }
 
 pub(super) struct Parsed {
@@ -238,10 +240,10 @@ fn finish(text: &str, mut frontmatter: Frontmatter, errors: Vec<SyntaxError>) ->
             None => true,
         })
     };
+    // A field whose values were all links stays, without values: it is present and not empty.
     for field in &mut frontmatter.fields {
         link_values(&mut field.values);
     }
-    frontmatter.fields.retain(|field| !field.values.is_empty());
     Parsed {
         frontmatter,
         links,
@@ -285,6 +287,9 @@ fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
         }
         "summary" | "description" if frontmatter.summary.is_none() => {
             frontmatter.summary = first_value(node).map(|value| collapse_space(&value.text).into());
+            if frontmatter.summary.as_ref().is_some_and(|s| !s.is_empty()) {
+                push_field(frontmatter, key, Vec::new(), true);
+            }
         }
         "links" => {
             // Pyrite typed links: a list of mappings with `target` and optionally `kb`.
@@ -302,11 +307,32 @@ fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
                             ..target.clone()
                         });
                     }
+                    if let Some((_, relation)) = map.iter().find(|(k, _)| &**k == "relation")
+                        && frontmatter.relations.len() < MAX_VALUES_PER_FIELD
+                    {
+                        frontmatter.relations.push(relation.clone());
+                    }
                 }
             }
-            push_field(frontmatter, key, targets);
+            push_field(frontmatter, key, targets, true);
         }
-        _ => push_field(frontmatter, key, into_values(node)),
+        _ => {
+            let present = has_content(&node);
+            push_field(frontmatter, key, into_values(node), present);
+        }
+    }
+}
+
+/// Whether a value is more than nothing (`""`, `[]`, `{}`): a field with a mapping for a
+/// value, say, is present even though no scalar of it is kept.
+fn has_content(node: &Node) -> bool {
+    match node {
+        Node::Scalar(value) => !value.text.is_empty(),
+        Node::List(scalars, maps) => {
+            scalars.iter().any(|value| !value.text.is_empty()) || !maps.is_empty()
+        }
+        Node::Map(pairs) => !pairs.is_empty(),
+        Node::Other => true,
     }
 }
 
@@ -327,12 +353,14 @@ fn first_value(node: Node) -> Option<Value> {
     }
 }
 
-fn push_field(frontmatter: &mut Frontmatter, name: &str, mut values: Vec<Value>) {
+/// Keeps field `name` with its non-empty values; a field without any is kept (valueless) only
+/// when it is `present` (its value is more than nothing, see [`has_content`]).
+fn push_field(frontmatter: &mut Frontmatter, name: &str, mut values: Vec<Value>, present: bool) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
     // The index keeps every field: no spare capacity (the lists were built by pushing).
     values.shrink_to_fit();
-    if !values.is_empty() {
+    if !values.is_empty() || present {
         frontmatter.fields.push(Field {
             name: name.into(),
             values,

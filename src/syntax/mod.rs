@@ -75,7 +75,13 @@ impl<'a> Frontmatter<'a> {
         self.values(self.stored.aliases)
     }
 
-    /// The other fields, in the order written.
+    /// The `relation:` of each Pyrite typed link in `links:`, in the order written.
+    pub fn relations(self) -> Records<'a, StoredValue> {
+        self.values(self.stored.relations)
+    }
+
+    /// The other fields, in the order written. A field whose value is more than nothing but
+    /// holds no plain value (a mapping, links only, a description) is here without values.
     pub fn fields(self) -> impl DoubleEndedIterator<Item = Field<'a>> + ExactSizeIterator {
         self.note
             .fields
@@ -553,6 +559,7 @@ struct StoredFrontmatter {
     note_type: u32,
     tags: (u32, u32),
     aliases: (u32, u32),
+    relations: (u32, u32),
 }
 
 /// Marks an absent frontmatter value.
@@ -649,6 +656,7 @@ fn assemble(
             .flatten()
             .chain(&fm.tags)
             .chain(&fm.aliases)
+            .chain(&fm.relations)
             .map(value_len)
             .sum::<usize>();
         arena_len += fm
@@ -735,6 +743,7 @@ impl Arena {
             singles.iter().filter(|v| v.is_some()).count()
                 + fm.tags.len()
                 + fm.aliases.len()
+                + fm.relations.len()
                 + fm.fields.iter().map(|f| f.values.len()).sum::<usize>(),
         );
         let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::Value>| match value {
@@ -754,6 +763,7 @@ impl Arena {
         };
         let tags = push_list(self, &fm.tags);
         let aliases = push_list(self, &fm.aliases);
+        let relations = push_list(self, &fm.relations);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
             let name = self.push(&field.name);
@@ -769,6 +779,7 @@ impl Arena {
             note_type,
             tags,
             aliases,
+            relations,
         }
     }
 }

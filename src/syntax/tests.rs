@@ -25,7 +25,13 @@ fn render(text: &str) -> String {
         for v in fm.aliases() {
             out += &format!("alias {:?} {:?}\n", v.range, slice(v.range));
         }
+        for v in fm.relations() {
+            out += &format!("relation {:?} {:?}\n", v.range, slice(v.range));
+        }
         for field in fm.fields() {
+            if field.values.is_empty() {
+                out += &format!("field {} (no plain value)\n", field.name);
+            }
             for v in field.values {
                 let kb = v.kb.map(|kb| format!(" kb={kb}")).unwrap_or_default();
                 out += &format!(
@@ -145,7 +151,7 @@ fn code_and_comments_are_not_links() {
 #[test]
 fn frontmatter_fields_and_links() {
     check(
-        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
+        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\n  relation: cites\ndescription: A short one\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
         expect![[r#"
             id 8..13 "alpha"
             title 22..32 "Alpha Note"
@@ -154,12 +160,16 @@ fn frontmatter_fields_and_links() {
             tag 60..63 "two"
             alias 78..83 "The A"
             alias 89..93 "A''s"
+            relation 194..199 "cites"
             field related 105..109 "beta"
             field related 111..116 "gamma"
+            field source (no plain value)
             field links 164..169 "delta" kb=other
+            field description (no plain value)
+            field nested (no plain value)
             link 127..145 "[[kb2:beta#Intro]]" frontmatter kb="kb2" target="beta" heading="Intro"
-            link 213..221 "[[beta]]" target="beta"
-            summary "Body beta."
+            link 256..264 "[[beta]]" target="beta"
+            summary "A short one"
         "#]],
     );
 }
@@ -170,6 +180,7 @@ fn anchors_aliases_bom_and_crlf() {
         "\u{feff}---\r\nid: é-note\r\nmeta:\r\n  concepts: &c [a, b]\r\nkey_concepts: *c\r\n---\r\n# Title 😀\r\n\r\nText [[a]] ^blk\r\n",
         expect![[r#"
             id 12..19 "é-note"
+            field meta (no plain value)
             field key_concepts 44..45 "a"
             field key_concepts 47..48 "b"
             link 95..100 "[[a]]" target="a"

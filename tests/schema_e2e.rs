@@ -1,0 +1,72 @@
+//! End to end: a KB's schema (its kb.yaml `types`) over real JSON-RPC. Changing kb.yaml on disk
+//! re-checks that KB's notes, the open ones (from their buffers) and the closed ones alike.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Client, capabilities, file_uri, workspace};
+
+const KB_STRICT: &str = "name: garden\ntypes:\n  plant:\n    required: [title, family]\n    fields:\n      family: {type: select, values: [rose, mint]}\n";
+const KB_LOOSE: &str = "name: garden\ntypes:\n  plant:\n    fields:\n      family: {type: select, values: [rose, mint, nightshade]}\n";
+const TOMATO: &str = "---\ntitle: Tomato\ntype: plant\nfamily: rose\n---\nRed.\n";
+const BASIL: &str = "---\ntitle: Basil\ntype: plant\n---\nGreen.\n";
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_kb_yaml_change_rechecks_open_and_closed_notes() {
+    let dir = workspace(&[
+        ("garden/kb.yaml", KB_STRICT),
+        ("garden/plants/tomato.md", TOMATO),
+        ("garden/plants/basil.md", BASIL),
+    ]);
+    let mut client = Client::start();
+    client.initialize(dir.path(), capabilities(false));
+    client.wait_indexed();
+    let tomato = dir.path().join("garden/plants/tomato.md");
+    let basil_uri = file_uri(&dir.path().join("garden/plants/basil.md"));
+    // The open note is checked from its buffer, which differs from the disk.
+    let buffer = TOMATO.replace("rose", "nightshade");
+    let tomato_uri = client.open(&tomato, &buffer);
+    let diagnostics = client.wait_diagnostics(&tomato_uri, |d| !d.is_empty());
+    assert_eq!(codes(&diagnostics), ["invalid-field-value"]);
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 3, "character": 8})
+    );
+    let diagnostics = client.wait_diagnostics(&basil_uri, |d| !d.is_empty());
+    assert_eq!(codes(&diagnostics), ["missing-required-field"]);
+
+    // The schema loosens: both notes are clean.
+    let kb_yaml = dir.path().join("garden/kb.yaml");
+    std::fs::write(&kb_yaml, KB_LOOSE).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&kb_yaml), "type": 2}]}),
+    );
+    client.wait_diagnostics(&tomato_uri, |d| d.is_empty());
+    client.wait_diagnostics(&basil_uri, |d| d.is_empty());
+    // Everything published before is in: older lists must not answer the waits below.
+    client.notifications.clear();
+
+    // Back to the strict schema, then the types are removed altogether: nothing is checked.
+    std::fs::write(&kb_yaml, KB_STRICT).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&kb_yaml), "type": 2}]}),
+    );
+    client.wait_diagnostics(&tomato_uri, |d| codes(d) == ["invalid-field-value"]);
+    std::fs::write(&kb_yaml, "name: garden\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&kb_yaml), "type": 2}]}),
+    );
+    client.wait_diagnostics(&tomato_uri, |d| d.is_empty());
+    client.wait_diagnostics(&basil_uri, |d| d.is_empty());
+    assert_eq!(client.shutdown_and_exit(), Some(0));
+}
