@@ -265,7 +265,9 @@ fn rank_notes(
 ) -> (Vec<(FileId, u32)>, bool) {
     let mut ranker = NoteRanker::new(query);
     let facts = workspace.name_facts();
-    let in_scope = |facts: &NameFacts| facts.live && only_kb.is_none_or(|kb| facts.kb == kb);
+    // A README or a template is a file, not an entry: not offered (see `Note::entry`).
+    let in_scope =
+        |facts: &NameFacts| facts.live && facts.entry && only_kb.is_none_or(|kb| facts.kb == kb);
     let candidates = || {
         let mask = ranker.mask();
         facts
@@ -737,7 +739,7 @@ mod tests {
         let mut ranker = NoteRanker::new(query);
         let mut hits: Vec<(u32, &str, FileId)> = workspace
             .notes()
-            .filter(|(_, note)| only_kb.is_none_or(|kb| note.kb == kb))
+            .filter(|(_, note)| note.entry && only_kb.is_none_or(|kb| note.kb == kb))
             .filter_map(|(file, note)| {
                 let score = ranker.score_note(note)?;
                 let home_bonus = u32::from(Some(note.kb) == from_kb);

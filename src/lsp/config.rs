@@ -1,6 +1,7 @@
 //! Server settings: the `wikilink` section, from `initializationOptions`,
 //! `workspace/configuration` and `workspace/didChangeConfiguration`. The README's settings table
-//! documents the same names; every editor integration uses them.
+//! documents the same names; every editor integration uses them. [`merge_settings`] lays pulled
+//! settings over the initial ones before they are read.
 
 use serde_json::Value;
 
@@ -158,6 +159,37 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
         .collect()
 }
 
+/// Lays `pulled` settings over `initial` ones, key by key (either may be wrapped in a
+/// `wikilink` object), so a client that answers `workspace/configuration` with only some keys
+/// keeps the rest from `initializationOptions`.
+pub fn merge_settings(
+    initial: &serde_json::Value,
+    pulled: &serde_json::Value,
+) -> serde_json::Value {
+    fn section(value: &serde_json::Value) -> &serde_json::Value {
+        value.get("wikilink").unwrap_or(value)
+    }
+    fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
+        match (base, over) {
+            (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+                for (key, value) in over {
+                    merge(
+                        base.entry(key.clone()).or_insert(serde_json::Value::Null),
+                        value,
+                    );
+                }
+            }
+            (base, over) => *base = over.clone(),
+        }
+    }
+    let mut merged = match section(initial) {
+        serde_json::Value::Object(_) => section(initial).clone(),
+        _ => serde_json::Value::Object(Default::default()),
+    };
+    merge(&mut merged, section(pulled));
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +234,17 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&warnings);
+    }
+
+    #[test]
+    fn pulled_settings_are_laid_over_initialization_options() {
+        use serde_json::json;
+        let initial = json!({"wikilink": {"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 50}}});
+        let pulled = json!({"diagnostics": {"debounceMs": 10}, "completion": {"maxItems": 5}});
+        assert_eq!(
+            merge_settings(&initial, &pulled),
+            json!({"diagnostics": {"severity": {"broken-link": "error"}, "debounceMs": 10}, "completion": {"maxItems": 5}})
+        );
+        assert_eq!(merge_settings(&json!(null), &pulled), pulled);
     }
 }

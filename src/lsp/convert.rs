@@ -69,6 +69,27 @@ pub fn location(
     ))
 }
 
+/// A hover card over `range`, as markdown when the client shows it, else as plain text.
+pub fn hover(
+    index: &LineIndex,
+    answer: ide::RangeInfo<String>,
+    markdown: bool,
+    encoding: PositionEncoding,
+) -> lsp::Hover {
+    let kind = if markdown {
+        lsp::MarkupKind::Markdown
+    } else {
+        lsp::MarkupKind::PlainText
+    };
+    lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind,
+            value: answer.info,
+        }),
+        range: Some(range(index, answer.range, encoding)),
+    }
+}
+
 pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
     match severity {
         Severity::Error => lsp::DiagnosticSeverity::ERROR,

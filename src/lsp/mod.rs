@@ -6,7 +6,11 @@ mod capabilities;
 pub mod config;
 mod convert;
 pub mod documents;
+mod handlers;
+mod indexing;
+mod publish;
 mod server;
+mod session;
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -70,7 +74,8 @@ pub fn serve_stdio() -> std::io::Result<u8> {
 /// status the specification asks for (tower-lsp would otherwise wait for the input to close);
 /// logs notifications it drops (unknown methods, params that do not parse), which tower-lsp
 /// drops silently; and turns a panic in any handler, request or notification, into an error
-/// reply or a log line, since tower-lsp 0.20 lets a panic end the whole server.
+/// reply or a log line, since tower-lsp 0.20 lets a panic end the whole server. It is the one
+/// place that catches a handler's panic: `Backend::guarded` does not catch again.
 struct ExitOnExit<S> {
     inner: S,
     shutdown: Arc<AtomicBool>,
@@ -152,12 +157,12 @@ where
 }
 
 /// Whether the test hooks (`wikilink/debugPanic...`) are on: `WIKILINK_LSP_TEST_HOOKS=1`.
-pub(crate) fn test_hooks() -> bool {
+fn test_hooks() -> bool {
     std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
 }
 
 /// The text of a panic's payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

@@ -6,210 +6,29 @@
 //! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
 //! facts over. Which note a link means is decided in [`crate::slug`], never here.
 
-use std::hash::BuildHasher;
+//!
+//! This file is the workspace's API; its parts live beside it: the note model (`note.rs`), the
+//! key table that the lookups by id, stem, name and link key read (`key_table.rs`), the name
+//! facts and name table that name searches scan (`name_table.rs`), and the tables' hashing
+//! (`hash.rs`).
+
+mod hash;
+mod key_table;
+mod name_table;
+mod note;
+
 use std::path::{Path, PathBuf};
 
 use hashbrown::HashTable;
-use rayon::slice::ParallelSliceMut;
-use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
+use rustc_hash::FxHashMap as HashMap;
 
-use crate::keys;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
-use crate::text::{FileId, to_u32};
+use crate::text::FileId;
 
-/// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub struct KbId(pub u32);
-
-#[derive(Clone, Debug)]
-pub struct Kb {
-    pub name: String,
-    pub shortname: Option<String>,
-    pub dir: PathBuf,
-    /// Path of `kb.yaml`; `None` for a root's implicit KB.
-    pub config_path: Option<PathBuf>,
-    pub config: KbConfig,
-}
-
-impl Kb {
-    pub fn is_implicit(&self) -> bool {
-        self.config_path.is_none()
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Note {
-    pub path: PathBuf,
-    pub kb: KbId,
-    /// [`Note::id`], [`Note::stem`] and [`Note::kb_path`] one after the other: one allocation.
-    names: Box<str>,
-    id_len: u32,
-    stem_len: u32,
-    pub parsed: ParsedNote,
-    /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
-    /// workspace symbols) skip a note without reading its names.
-    pub name_mask: u64,
-    /// [`char_mask`] of all the headings' words together, to the same end.
-    pub heading_mask: u64,
-    /// [`NameKey`]s of the id and of [`Note::title`]: whole-name and prefix tests of short
-    /// queries without reading the names themselves.
-    pub id_key: Option<NameKey>,
-    pub title_key: Option<NameKey>,
-    /// Whether the file is one of its KB's entries by Pyrite's rules (see
-    /// [`crate::schema::is_entry_file`]): a README or a template is a file to read and link
-    /// to, but not an entry (no duplicate id, not offered as a note, no schema checks).
-    pub entry: bool,
-}
-
-/// The start of an ASCII name, trimmed and lowercased (zero-padded), and its trimmed length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NameKey {
-    pub head: [u8; 8],
-    pub len: u32,
-}
-
-/// What name searches read about each note, in one dense array by file id
-/// ([`Workspace::name_facts`]): a scan of 100k notes then reads a few MB in order instead of
-/// chasing a pointer into every note.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NameFacts {
-    /// [`Note::name_mask`]; 0 for a removed note.
-    pub mask: u64,
-    pub id_key: Option<NameKey>,
-    pub title_key: Option<NameKey>,
-    /// [`id_head`] of the id: orders notes by id without reading most ids.
-    pub id_head: u64,
-    /// The id's length in bytes.
-    pub id_len: u32,
-    pub kb: KbId,
-    /// Whether a note has this file id (false once removed).
-    pub live: bool,
-    /// [`Note::entry`].
-    pub entry: bool,
-}
-
-impl NameFacts {
-    const REMOVED: NameFacts = NameFacts {
-        mask: 0,
-        id_key: None,
-        title_key: None,
-        id_head: 0,
-        id_len: 0,
-        kb: KbId(0),
-        live: false,
-        entry: false,
-    };
-
-    fn of(note: &Note) -> NameFacts {
-        NameFacts {
-            mask: note.name_mask,
-            id_key: note.id_key,
-            title_key: note.title_key,
-            id_head: id_head(note.id()),
-            id_len: note.id().len() as u32,
-            kb: note.kb,
-            live: true,
-            entry: note.entry,
-        }
-    }
-}
-
-/// The first 8 bytes of `id`, zero-padded, as a big-endian number: ids compare as their heads
-/// do, except that equal heads (ids sharing 8 leading bytes, or equal) need the ids themselves.
-pub fn id_head(id: &str) -> u64 {
-    let mut head = [0u8; 8];
-    for (slot, byte) in head.iter_mut().zip(id.bytes()) {
-        *slot = byte;
-    }
-    u64::from_be_bytes(head)
-}
-
-impl NameKey {
-    /// `None` for a name that is not all ASCII.
-    pub fn of(name: &str) -> Option<NameKey> {
-        if !name.is_ascii() {
-            return None;
-        }
-        let trimmed = name.trim();
-        let mut head = [0u8; 8];
-        for (slot, byte) in head.iter_mut().zip(trimmed.bytes()) {
-            *slot = byte.to_ascii_lowercase();
-        }
-        Some(NameKey {
-            head,
-            len: trimmed.len() as u32,
-        })
-    }
-}
-
-impl Note {
-    /// Frontmatter `id`, else the file stem.
-    pub fn id(&self) -> &str {
-        &self.names[..self.id_len as usize]
-    }
-
-    pub fn stem(&self) -> &str {
-        &self.names[self.id_len as usize..(self.id_len + self.stem_len) as usize]
-    }
-
-    /// Path inside the KB folder, `/`-separated, without the extension.
-    pub fn kb_path(&self) -> &str {
-        &self.names[(self.id_len + self.stem_len) as usize..]
-    }
-
-    /// Stores `id`, `stem` and `kb_path` in [`Note::names`].
-    fn set_names(&mut self, id: &str, stem: &str, kb_path: &str) {
-        self.names = [id, stem, kb_path].concat().into();
-        self.id_len = to_u32(id.len());
-        self.stem_len = to_u32(stem.len());
-    }
-
-    /// The title to show: frontmatter `title`, else the first heading, else the id.
-    pub fn title(&self) -> &str {
-        let fm_title = self.parsed.frontmatter().and_then(|fm| fm.title());
-        match fm_title {
-            Some(title) if !title.text.is_empty() => title.text,
-            _ => self
-                .parsed
-                .headings()
-                .first()
-                .filter(|h| h.level == 1)
-                .map_or(self.id(), |h| h.text),
-        }
-    }
-
-    pub fn note_type(&self) -> Option<&str> {
-        let fm = self.parsed.frontmatter()?;
-        fm.note_type().map(|t| t.text)
-    }
-
-    pub fn aliases(&self) -> impl Iterator<Item = &str> {
-        self.parsed
-            .frontmatter()
-            .into_iter()
-            .flat_map(|fm| fm.aliases().iter().map(|a| a.text))
-    }
-
-    /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
-    pub fn id_value(&self) -> Option<crate::syntax::Value<'_>> {
-        let fm = self.parsed.frontmatter()?;
-        fm.id().filter(|id| !id.text.trim().is_empty())
-    }
-
-    pub fn tags(&self) -> impl Iterator<Item = &str> {
-        self.parsed
-            .frontmatter()
-            .into_iter()
-            .flat_map(|fm| fm.tags().iter().map(|t| t.text))
-    }
-}
-
-/// Settings that change what the index means (not how it is shown).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IndexConfig {
-    /// Extra frontmatter fields whose values are note ids, in every KB.
-    pub reference_fields: Vec<String>,
-}
+use hash::{hash_path, table_hash};
+use key_table::{KeyTable, NoteKeys, Role, folded_names};
+pub use name_table::{NOTE_NAME, NameEntry, NameFacts, NameKey, NameTable, char_mask};
+pub use note::{IndexConfig, Kb, KbId, Note};
 
 #[derive(Default)]
 pub struct Workspace {
@@ -220,7 +39,7 @@ pub struct Workspace {
     /// The notes by path: file ids (with their path's [`hash_path`]), compared through
     /// `notes[file].path` (no second copy of each path).
     file_by_path: HashTable<(FileId, u32)>,
-    /// Folded id, stem, title or alias, and link key (see [`keys::link_keys`]) -> notes.
+    /// Folded id, stem, title or alias, and link key (see [`crate::keys::link_keys`]) -> notes.
     keys: KeyTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
     /// before they touch any note.
@@ -617,7 +436,7 @@ impl Workspace {
     /// nothing has diagnostics yet: the keys go straight into the tables.
     pub fn extend_prepared(&mut self, notes: impl IntoIterator<Item = PreparedNote>) {
         // One sort of all link keys at the end, rather than one insertion per new key.
-        self.keys.sort_pending = true;
+        self.keys.begin_bulk_insertion();
         for PreparedNote {
             note,
             keys,
@@ -643,14 +462,6 @@ impl Workspace {
     /// Builds the note for `path`: its KB, path inside the KB, id and stem.
     fn make_note(&self, path: PathBuf, parsed: ParsedNote) -> Note {
         let kb = self.kb_for_path(&path);
-        let stem = path
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let fm_id = parsed.frontmatter().and_then(|fm| fm.id());
-        let id = match fm_id {
-            Some(id) if !id.text.trim().is_empty() => id.text.trim(),
-            _ => &stem,
-        };
         let kb_path = self.kb_relative_path(kb, &path);
         // No KB at all while the server has no root yet.
         let in_kb_with_config = self
@@ -658,48 +469,9 @@ impl Workspace {
             .get(kb.0 as usize)
             .is_some_and(|k| !k.is_implicit());
         let entry = crate::schema::is_entry_file(in_kb_with_config, &kb_path, &path);
-        let mut note = Note {
-            names: Box::default(),
-            id_len: 0,
-            stem_len: 0,
-            path,
-            kb,
-            parsed: ParsedNote::default(),
-            name_mask: 0,
-            heading_mask: 0,
-            id_key: None,
-            title_key: None,
-            entry,
-        };
-        note.set_names(id, &stem, &kb_path);
-        note.parsed = parsed;
-        note.id_key = NameKey::of(note.id());
-        note.title_key = NameKey::of(note.title());
-        note.name_mask = std::iter::once(note.id())
-            .chain(std::iter::once(note.title()))
-            .chain(note.aliases())
-            .fold(0, |mask, name| mask | char_mask(name));
-        note.heading_mask = note
-            .parsed
-            .headings()
-            .iter()
-            .fold(0, |mask, heading| mask | char_mask(heading.text));
+        let mut note = Note::new(path, kb, &kb_path, parsed);
+        note.entry = entry;
         note
-    }
-
-    fn names_of(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
-        let mut names: Vec<Box<str>> = Vec::new();
-        if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
-            names.push(keys::fold(title.text).into());
-        }
-        names.extend(note.aliases().map(|a| keys::fold(a).into()));
-        names.sort_unstable();
-        names.dedup();
-        (
-            keys::fold(note.id()).into(),
-            keys::fold(note.stem()).into(),
-            names,
-        )
     }
 
     /// Adds `file`'s entries to the tables; returns notes that link to any of its names.
@@ -730,8 +502,8 @@ impl Workspace {
         let Some(note) = self.note(file) else {
             return Vec::new();
         };
-        let (id, stem, names) = Self::names_of(note);
-        let keys = keys::note_link_keys(&note.parsed);
+        let (id, stem, names) = folded_names(note);
+        let keys = crate::keys::note_link_keys(&note.parsed);
         let mut affected = Vec::new();
         for name in std::iter::once(&id)
             .chain(std::iter::once(&stem))
@@ -767,7 +539,7 @@ impl Workspace {
         self.keys.files(Role::Name, folded_name)
     }
 
-    /// Notes with a link or reference whose key is `key` (see [`keys::link_keys`]).
+    /// Notes with a link or reference whose key is `key` (see [`crate::keys::link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
         self.keys.files(Role::Link, key)
     }
@@ -787,16 +559,7 @@ impl Workspace {
         from: &str,
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
-        let keys = &self.keys;
-        debug_assert!(!keys.sort_pending);
-        let from = from.max(prefix);
-        let start = keys
-            .sorted_links
-            .partition_point(|&id| keys.key_text(id) < from);
-        keys.sorted_links[start..]
-            .iter()
-            .map(|&id| (keys.key_text(id), keys.files_of(Role::Link, id)))
-            .take_while(move |(key, _)| key.starts_with(prefix))
+        self.keys.links_from(from, prefix)
     }
 
     /// Notes whose [`Note::name_mask`] holds all the bits of `mask`, in file-id order.
@@ -820,7 +583,7 @@ impl Workspace {
 
     /// Rebuilds the name table once most of it is names of replaced or removed notes.
     fn compact_names(&mut self) {
-        if self.names.dead > 4096 && self.names.dead > self.names.entries.len() / 2 {
+        if self.names.is_mostly_dead() {
             let mut names = NameTable::default();
             for (file, note) in self.notes() {
                 names.insert(file, note);
@@ -850,491 +613,10 @@ pub struct PreparedNote {
     path_hash: u32,
 }
 
-/// A note's entries in the lookup tables, with their [`hash_key`]s, in one buffer: folded id,
-/// stem and names, then its link keys. Built where the note is parsed, so the thread that
-/// inserts notes neither hashes nor frees many small strings.
-struct NoteKeys {
-    text: String,
-    /// Each key's end in `text` and its hash.
-    keys: Vec<(u32, u32)>,
-    /// How many keys are the id, the stem and the names (the rest are link keys).
-    name_count: usize,
-}
-
-impl NoteKeys {
-    fn of(note: &Note) -> NoteKeys {
-        let (id, stem, names) = Workspace::names_of(note);
-        let links = keys::note_link_keys(&note.parsed);
-        let all = || {
-            [&id, &stem]
-                .into_iter()
-                .chain(&names)
-                .chain(&links)
-                .map(|key| &**key)
-        };
-        let mut keys = NoteKeys {
-            text: String::with_capacity(all().map(str::len).sum()),
-            keys: Vec::with_capacity(2 + names.len() + links.len()),
-            name_count: 2 + names.len(),
-        };
-        for key in all() {
-            keys.text.push_str(key);
-            keys.keys.push((keys.text.len() as u32, hash_key(key)));
-        }
-        keys
-    }
-
-    /// Each key with its role and hash.
-    fn iter(&self) -> impl Iterator<Item = (Role, &str, u32)> {
-        let mut start = 0;
-        self.keys.iter().enumerate().map(move |(i, &(end, hash))| {
-            let key = &self.text[start..end as usize];
-            start = end as usize;
-            let role = match i {
-                0 => Role::Id,
-                1 => Role::Stem,
-                _ if i < self.name_count => Role::Name,
-                _ => Role::Link,
-            };
-            (role, key, hash)
-        })
-    }
-}
-
-/// A bit for each lowercase ASCII letter and digit in `text` (ignoring case), and shared bits
-/// for other ASCII bytes; every bit when `text` is not ASCII. Text can contain all of a
-/// query's characters only if its mask holds the query's mask.
-pub fn char_mask(text: &str) -> u64 {
-    if !text.is_ascii() {
-        return u64::MAX;
-    }
-    text.bytes().fold(0, |mask, byte| {
-        let byte = byte.to_ascii_lowercase();
-        let bit = match byte {
-            b'a'..=b'z' => byte - b'a',
-            b'0'..=b'9' => 26 + byte - b'0',
-            _ => 36 + byte % 28,
-        };
-        mask | 1 << bit
-    })
-}
-
-/// A path's hash, stored beside its entry in the path table (see [`table_hash`]).
-fn hash_path(path: &Path) -> u32 {
-    fold_hash(FxBuildHasher.hash_one(path))
-}
-
-/// A key's hash, stored beside its entry in [`KeyTable::lookup`] (see [`table_hash`]).
-fn hash_key(key: &str) -> u32 {
-    fold_hash(FxBuildHasher.hash_one(key))
-}
-
-fn fold_hash(hash: u64) -> u32 {
-    (hash ^ hash >> 32) as u32
-}
-
-/// The hash a table probes with, from the 32-bit one stored beside each entry: a table grows
-/// without reading any key or path again, and a probe compares the stored hash before the text.
-fn table_hash(hash: u32) -> u64 {
-    u64::from(hash) << 32 | u64::from(hash)
-}
-
 fn note_has_path(notes: &[Option<Note>], file: FileId, path: &Path) -> bool {
     notes[file.0 as usize]
         .as_ref()
         .is_some_and(|note| note.path == path)
-}
-
-/// Which lookup a key serves in a [`KeyTable`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    /// A folded note id.
-    Id = 0,
-    /// A folded file stem.
-    Stem = 1,
-    /// A folded title or alias.
-    Name = 2,
-    /// A folded link key (see [`keys::link_keys`]): the notes that link or refer with it.
-    Link = 3,
-}
-
-/// The notes under one key in one role: the usual single note inline, more in a list.
-/// Stored packed in a [`Key`] slot (see [`Files::pack`]).
-#[derive(Clone, Copy, Debug)]
-enum Files {
-    One(FileId),
-    /// An index into [`KeyTable::lists`] (which holds two notes or more).
-    Many(u32),
-}
-
-/// A [`Key`] slot with no note.
-const NO_FILES: FileId = FileId(u32::MAX);
-
-/// Marks a [`Key`] slot that holds a list index rather than a file id.
-const LIST_BIT: u32 = 1 << 31;
-
-impl Files {
-    /// `files` in one `u32`: [`NO_FILES`], a file id, or a list index with [`LIST_BIT`] set.
-    fn pack(files: Option<Files>) -> FileId {
-        match files {
-            None => NO_FILES,
-            Some(Files::One(file)) => file,
-            Some(Files::Many(index)) => FileId(LIST_BIT | index),
-        }
-    }
-
-    fn unpack(slot: FileId) -> Option<Files> {
-        match slot {
-            NO_FILES => None,
-            FileId(index) if index & LIST_BIT != 0 => Some(Files::Many(index & !LIST_BIT)),
-            file => Some(Files::One(file)),
-        }
-    }
-}
-
-/// An interned key: its text in [`KeyTable::text`] and its notes in each [`Role`], packed.
-#[derive(Clone, Copy, Debug)]
-struct Key {
-    start: u32,
-    len: u32,
-    files: [FileId; 4],
-}
-
-impl Key {
-    fn is_unused(&self) -> bool {
-        self.files.iter().all(|&slot| slot == NO_FILES)
-    }
-}
-
-/// The workspace's lookup tables (by folded id, stem, title or alias, and link key) in one:
-/// each distinct key is stored once, in one buffer, and named by a `u32` id; a hash table of
-/// ids, hashed and compared through that buffer, finds a key by its text. A key's notes in each
-/// role are inline when there is one (the usual case), else in a list. Within a role, notes
-/// keep the order in which they were added (a removal moves the last one into its place).
-#[derive(Default)]
-struct KeyTable {
-    text: String,
-    keys: Vec<Key>,
-    /// Key ids with their [`hash_key`].
-    lookup: HashTable<(u32, u32)>,
-    /// Ids of unused keys, to reuse; their old text is dead bytes in `text`.
-    free_keys: Vec<u32>,
-    dead_bytes: usize,
-    lists: Vec<Vec<FileId>>,
-    free_lists: Vec<u32>,
-    /// The ids of the keys used in [`Role::Link`], sorted by text, for prefix searches.
-    sorted_links: Vec<u32>,
-    /// Set while a bulk insertion leaves `sorted_links` stale, to sort it once at the end.
-    sort_pending: bool,
-}
-
-/// The first 8 bytes of `key` as a big-endian number (zero-padded): keys in this order are
-/// in string order, except that keys with the same head need a string comparison.
-fn key_head(key: &str) -> u64 {
-    let mut head = [0u8; 8];
-    for (slot, byte) in head.iter_mut().zip(key.bytes()) {
-        *slot = byte;
-    }
-    u64::from_be_bytes(head)
-}
-
-fn key_text<'a>(text: &'a str, keys: &[Key], id: u32) -> &'a str {
-    let key = &keys[id as usize];
-    &text[key.start as usize..(key.start + key.len) as usize]
-}
-
-impl KeyTable {
-    fn key_text(&self, id: u32) -> &str {
-        key_text(&self.text, &self.keys, id)
-    }
-
-    fn find(&self, key: &str, hash: u32) -> Option<u32> {
-        let (id, _) = self.lookup.find(table_hash(hash), |&(id, other)| {
-            other == hash && self.key_text(id) == key
-        })?;
-        Some(*id)
-    }
-
-    /// The notes under `key` in `role`.
-    fn files(&self, role: Role, key: &str) -> &[FileId] {
-        self.files_hashed(role, key, hash_key(key))
-    }
-
-    /// [`KeyTable::files`] with the key's hash already computed.
-    fn files_hashed(&self, role: Role, key: &str, hash: u32) -> &[FileId] {
-        self.find(key, hash)
-            .map_or(&[], |id| self.files_of(role, id))
-    }
-
-    fn files_of(&self, role: Role, id: u32) -> &[FileId] {
-        let slot = &self.keys[id as usize].files[role as usize];
-        match Files::unpack(*slot) {
-            None => &[],
-            Some(Files::One(_)) => std::slice::from_ref(slot),
-            Some(Files::Many(list)) => &self.lists[list as usize],
-        }
-    }
-
-    /// The id of `key` (whose hash is `hash`), added if new.
-    fn intern(&mut self, key: &str, hash: u32) -> u32 {
-        if let Some(id) = self.find(key, hash) {
-            return id;
-        }
-        let entry = Key {
-            start: self.text.len() as u32,
-            len: key.len() as u32,
-            files: [NO_FILES; 4],
-        };
-        self.text.push_str(key);
-        let id = match self.free_keys.pop() {
-            Some(id) => {
-                self.keys[id as usize] = entry;
-                id
-            }
-            None => {
-                self.keys.push(entry);
-                (self.keys.len() - 1) as u32
-            }
-        };
-        self.lookup
-            .insert_unique(table_hash(hash), (id, hash), |&(_, hash)| table_hash(hash));
-        id
-    }
-
-    /// Adds `file` under `key` (whose hash is `hash`) in `role`.
-    fn add(&mut self, role: Role, key: &str, hash: u32, file: FileId) {
-        debug_assert!(file.0 & LIST_BIT == 0, "file ids stay below 2^31");
-        let id = self.intern(key, hash);
-        let files = match Files::unpack(self.keys[id as usize].files[role as usize]) {
-            None => {
-                if role == Role::Link && !self.sort_pending {
-                    let text = key_text(&self.text, &self.keys, id);
-                    let at = self
-                        .sorted_links
-                        .partition_point(|&other| key_text(&self.text, &self.keys, other) < text);
-                    self.sorted_links.insert(at, id);
-                }
-                Files::One(file)
-            }
-            Some(Files::One(first)) => {
-                let list = vec![first, file];
-                match self.free_lists.pop() {
-                    Some(index) => {
-                        self.lists[index as usize] = list;
-                        Files::Many(index)
-                    }
-                    None => {
-                        self.lists.push(list);
-                        Files::Many((self.lists.len() - 1) as u32)
-                    }
-                }
-            }
-            Some(Files::Many(index)) => {
-                self.lists[index as usize].push(file);
-                Files::Many(index)
-            }
-        };
-        self.keys[id as usize].files[role as usize] = Files::pack(Some(files));
-    }
-
-    /// Removes `file` from under `key` in `role`; forgets the key once no role uses it.
-    fn remove(&mut self, role: Role, key: &str, file: FileId) {
-        let hash = hash_key(key);
-        let Some(id) = self.find(key, hash) else {
-            return;
-        };
-        let slot = &mut self.keys[id as usize].files[role as usize];
-        match Files::unpack(*slot) {
-            None => return,
-            Some(Files::One(only)) if only == file => *slot = NO_FILES,
-            Some(Files::One(_)) => return,
-            Some(Files::Many(index)) => {
-                let list = &mut self.lists[index as usize];
-                if let Some(i) = list.iter().position(|&f| f == file) {
-                    list.swap_remove(i);
-                }
-                if let [only] = list[..] {
-                    *slot = only;
-                    self.lists[index as usize] = Vec::new();
-                    self.free_lists.push(index);
-                }
-                return;
-            }
-        }
-        // `key` has no note left in `role`.
-        if role == Role::Link && !self.sort_pending {
-            let at = self
-                .sorted_links
-                .partition_point(|&other| self.key_text(other) < key);
-            if self.sorted_links.get(at) == Some(&id) {
-                self.sorted_links.remove(at);
-            }
-        }
-        if self.keys[id as usize].is_unused() {
-            self.forget(id, key, hash);
-        }
-    }
-
-    /// Frees the unused key `id` (whose text is `key`, hashing to `hash`) for reuse.
-    fn forget(&mut self, id: u32, key: &str, hash: u32) {
-        if let Ok(entry) = self
-            .lookup
-            .find_entry(table_hash(hash), |&(other, _)| other == id)
-        {
-            entry.remove();
-        }
-        self.dead_bytes += key.len();
-        let entry = &mut self.keys[id as usize];
-        entry.start = 0;
-        entry.len = 0;
-        self.free_keys.push(id);
-        if self.dead_bytes > 1 << 16 && self.dead_bytes > self.text.len() / 2 {
-            self.compact_text();
-        }
-    }
-
-    /// Copies the live keys' text into a new buffer, dropping the dead bytes.
-    fn compact_text(&mut self) {
-        let mut text = String::with_capacity(self.text.len() - self.dead_bytes);
-        for key in &mut self.keys {
-            if key.is_unused() {
-                continue;
-            }
-            let start = text.len() as u32;
-            text.push_str(&self.text[key.start as usize..(key.start + key.len) as usize]);
-            key.start = start;
-        }
-        self.text = text;
-        self.dead_bytes = 0;
-    }
-
-    /// Rebuilds `sorted_links` after a bulk insertion.
-    fn sort_links(&mut self) {
-        let (text, keys) = (&self.text, &self.keys);
-        // Sorted by the first 8 bytes as a number first: most comparisons need no string.
-        let mut by_head: Vec<(u64, u32)> = (0..keys.len() as u32)
-            .filter(|&id| keys[id as usize].files[Role::Link as usize] != NO_FILES)
-            .map(|id| (key_head(key_text(text, keys, id)), id))
-            .collect();
-        by_head.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| key_text(text, keys, a.1).cmp(key_text(text, keys, b.1)))
-        });
-        let mut sorted = std::mem::take(&mut self.sorted_links);
-        sorted.clear();
-        sorted.extend(by_head.iter().map(|&(_, id)| id));
-        self.sorted_links = sorted;
-        self.sort_pending = false;
-    }
-}
-
-/// [`NameEntry::kind`] of a note's id, title or alias.
-pub const NOTE_NAME: u32 = u32::MAX;
-
-/// Marks the entries of a replaced or removed note.
-const DEAD: FileId = FileId(u32::MAX);
-
-/// A name in a [`NameTable`].
-#[derive(Clone, Copy, Debug)]
-pub struct NameEntry {
-    start: u32,
-    len: u32,
-    pub file: FileId,
-    /// [`NOTE_NAME`] for the id, [`Note::title`] or an alias; else the heading's index.
-    pub kind: u32,
-}
-
-/// Every note's id, title, aliases and heading texts, as written, in one buffer, with a
-/// [`char_mask`] for each in a dense array: a search screens the masks and reads only the
-/// names that pass, sequentially, instead of chasing each note's separately allocated strings.
-///
-/// A note's entries are contiguous: its id, title and aliases (in that order), then its
-/// headings. Replacing or removing a note leaves its old entries behind as dead ones; the
-/// workspace rebuilds the table when they outnumber the live ones.
-#[derive(Default)]
-pub struct NameTable {
-    text: String,
-    masks: Vec<u64>,
-    entries: Vec<NameEntry>,
-    /// By file id: the range of the note's entries.
-    spans: Vec<(u32, u32)>,
-    dead: usize,
-}
-
-impl NameTable {
-    fn insert(&mut self, file: FileId, note: &Note) {
-        self.remove(file);
-        let start = self.entries.len() as u32;
-        let names = std::iter::once(note.id())
-            .chain(std::iter::once(note.title()))
-            .chain(note.aliases())
-            .map(|name| (name, NOTE_NAME));
-        let headings = note
-            .parsed
-            .headings()
-            .iter()
-            .enumerate()
-            .map(|(index, heading)| (heading.text, index as u32));
-        for (name, kind) in names.chain(headings) {
-            self.masks.push(char_mask(name));
-            self.entries.push(NameEntry {
-                start: self.text.len() as u32,
-                len: name.len() as u32,
-                file,
-                kind,
-            });
-            self.text.push_str(name);
-        }
-        let index = file.0 as usize;
-        if self.spans.len() <= index {
-            self.spans.resize(index + 1, (0, 0));
-        }
-        self.spans[index] = (start, self.entries.len() as u32);
-    }
-
-    fn remove(&mut self, file: FileId) {
-        let Some(span) = self.spans.get_mut(file.0 as usize) else {
-            return;
-        };
-        let (start, end) = std::mem::take(span);
-        for entry in &mut self.entries[start as usize..end as usize] {
-            entry.file = DEAD;
-        }
-        self.dead += (end - start) as usize;
-    }
-
-    /// The live entries whose [`char_mask`] holds all the bits of `mask`, with their text;
-    /// each note's entries together, in the order described on [`NameTable`].
-    pub fn matching(&self, mask: u64) -> impl Iterator<Item = (&str, NameEntry)> {
-        self.matching_in(mask, 0..self.entries.len())
-    }
-
-    /// [`NameTable::matching`] among the entries at `range` (of `0..len()`), to split a scan
-    /// between threads; a note's entries may then straddle two ranges.
-    pub fn matching_in(
-        &self,
-        mask: u64,
-        range: std::ops::Range<usize>,
-    ) -> impl Iterator<Item = (&str, NameEntry)> {
-        let range = range.start.min(self.entries.len())..range.end.min(self.entries.len());
-        self.masks[range.clone()]
-            .iter()
-            .zip(&self.entries[range])
-            .filter(move |&(&names, entry)| names & mask == mask && entry.file != DEAD)
-            .map(|(_, &entry)| {
-                let start = entry.start as usize;
-                (&self.text[start..start + entry.len as usize], entry)
-            })
-    }
-
-    /// How many entries the table holds (dead ones included).
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -1429,14 +711,14 @@ mod tests {
         }
         // 2,400 long keys were added and all but a few forgotten: their text was dropped.
         assert!(
-            workspace.keys.text.len() < 1 << 16,
+            workspace.keys.text_len() < 1 << 16,
             "{}",
-            workspace.keys.text.len()
+            workspace.keys.text_len()
         );
         assert!(
-            workspace.keys.keys.len() < 200,
+            workspace.keys.key_count() < 200,
             "{}",
-            workspace.keys.keys.len()
+            workspace.keys.key_count()
         );
     }
 

@@ -1,0 +1,405 @@
+//! `impl LanguageServer`: each request handler locks, converts positions with `convert`, calls
+//! one `ide` function through [`Backend::guarded`] and converts the answer back; each
+//! notification hands its work to `indexing.rs`, `publish.rs` or `session.rs`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tower_lsp::LanguageServer;
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+
+use super::capabilities;
+use super::convert;
+use super::documents::ChangeError;
+use super::indexing::DiskChange;
+use super::server::{Backend, lock, read, write};
+use crate::ide;
+use crate::text::FileId;
+use crate::vfs;
+
+/// Most workspace symbols answered at once.
+const WORKSPACE_SYMBOLS_LIMIT: usize = 100;
+
+/// The path of a `file://` URI given as a string (file operations carry strings).
+fn file_path(uri: &str) -> Option<PathBuf> {
+    convert::path_of(&Url::parse(uri).ok()?)
+}
+
+/// Whether a code action request lets quick fixes through its `only` filter.
+fn wants_quick_fixes(context: &CodeActionContext) -> bool {
+    let only = context.only.as_deref().unwrap_or_default();
+    only.is_empty()
+        || only
+            .iter()
+            .any(|kind| CodeActionKind::QUICKFIX.as_str().starts_with(kind.as_str()))
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = self.start_session(&params);
+        Ok(InitializeResult {
+            capabilities: capabilities::server_capabilities(encoding),
+            server_info: Some(ServerInfo {
+                name: "wikilink-lsp".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        // Two independent round trips to the client: both under way at once.
+        let ((), pulled) = tokio::join!(self.register_watchers(), self.pull_settings());
+        if let Some(settings) = pulled {
+            *write(&self.state.settings) = settings;
+        }
+        if !read(&self.state.session).roots.is_empty() {
+            self.reindex().await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state
+            .shutdown
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let Some(path) = convert::path_of(&document.uri) else {
+            tracing::info!("not tracking non-file document {}", document.uri);
+            return;
+        };
+        lock(&self.state.documents).open(document.uri.clone(), &document.text, document.version);
+        let mut affected = self.update_note(path.clone(), &document.text);
+        affected.push(path.clone());
+        self.schedule_diagnostics(affected, Duration::ZERO);
+        if self.add_implicit_root(&path) {
+            self.reindex().await;
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(path) = convert::path_of(&uri) else {
+            return;
+        };
+        let encoding = self.encoding();
+        let result = lock(&self.state.documents).apply_changes(
+            &uri,
+            params.text_document.version,
+            &params.content_changes,
+            encoding,
+        );
+        let affected = match result {
+            Ok(text) => self.update_note(path, &text),
+            Err(error @ ChangeError::BadRange { .. }) => {
+                tracing::warn!(
+                    "cannot apply a change to {uri}: {error}; using the file on disk until the editor sends the full text"
+                );
+                self.reload_from_disk(&path)
+            }
+            Err(error) => {
+                tracing::warn!("ignored a change to {uri}: {error}");
+                return;
+            }
+        };
+        self.schedule_diagnostics(affected, self.debounce());
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        lock(&self.state.documents).close(&uri);
+        let Some(path) = convert::path_of(&uri) else {
+            return;
+        };
+        let mut affected = self.reload_from_disk(&path);
+        affected.push(path);
+        self.schedule_diagnostics(affected, Duration::ZERO);
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let changes = params.changes.into_iter().filter_map(|change| {
+            let path = convert::path_of(&change.uri)?;
+            Some(DiskChange {
+                kind: vfs::file_kind(&path)?,
+                deleted: change.typ == FileChangeType::DELETED,
+                keep_open_buffer: true,
+                uri: Some(change.uri),
+                path,
+            })
+        });
+        self.after_disk_change(changes.collect()).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.settings_changed(&params.settings).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        self.change_roots(&params.event);
+        self.reindex().await;
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        self.guarded(|| {
+            let documents = lock(&self.state.documents);
+            let uri = &params.text_document_position.text_document.uri;
+            let Some(document) = documents.get(uri) else {
+                tracing::info!("completion in a document that is not open: {uri}");
+                return None;
+            };
+            let text = document.rope.to_string();
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position)?;
+            let config = read(&self.state.settings).completion.clone();
+            let list = ide::completion(&workspace, position, &text, &config)?;
+            let index = &workspace.note(position.file)?.parsed.line_index;
+            let list = convert::completion_list(&workspace, index, list, self.encoding());
+            Some(CompletionResponse::List(list))
+        })
+        .await
+    }
+
+    async fn completion_resolve(&self, mut item: CompletionItem) -> Result<CompletionItem> {
+        let documentation = self
+            .guarded(|| {
+                let path: PathBuf =
+                    serde_json::from_value(item.data.as_ref()?.get("path")?.clone()).ok()?;
+                let workspace = read(&self.state.workspace);
+                let file = workspace.file_id(&path)?;
+                Some(ide::hover::note_card(&workspace, file))
+            })
+            .await?;
+        if let Some(markdown) = documentation {
+            item.documentation = Some(Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }));
+        }
+        Ok(item)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position_params)?;
+            let answer = ide::goto_definition(&workspace, position)?;
+            let (encoding, links) = (self.encoding(), self.flags().location_links);
+            convert::goto_response(&workspace, position.file, answer, encoding, links)
+        })
+        .await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.guarded(|| {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position_params)?;
+            let roots = read(&self.state.session).roots.clone();
+            let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
+            let answer = ide::hover(&workspace, position, &source)?;
+            let index = &workspace.note(position.file)?.parsed.line_index;
+            let markdown = self.flags().markdown_hover;
+            Some(convert::hover(index, answer, markdown, self.encoding()))
+        })
+        .await
+    }
+
+    // ----- navigation and refactoring -----
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position)?;
+            let config = ide::ReferencesConfig {
+                include_declaration: params.context.include_declaration,
+            };
+            let answer = ide::references(&workspace, position, &config)?;
+            let encoding = self.encoding();
+            let locations = answer.info.iter();
+            let locations =
+                locations.filter_map(|r| convert::location(&workspace, r.file, r.range, encoding));
+            Some(locations.collect())
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.guarded_result(|| -> std::result::Result<_, String> {
+            let workspace = read(&self.state.workspace);
+            let Some(position) = self.position(&workspace, &params) else {
+                return Ok(None);
+            };
+            let answer = ide::prepare_rename(&workspace, position)?;
+            let index = &workspace
+                .note(position.file)
+                .ok_or("no note")?
+                .parsed
+                .line_index;
+            Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+                range: convert::range(index, answer.range, self.encoding()),
+                placeholder: answer.info,
+            }))
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.guarded_result(|| -> std::result::Result<_, String> {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let Some(position) = self.position(&workspace, &params.text_document_position) else {
+                return Ok(None);
+            };
+            let config = ide::RenameConfig {
+                rename_files: self.can_change_files(),
+            };
+            let renamed = ide::rename(&workspace, position, &params.new_name, &config)?;
+            if let Some((from, to)) = &renamed.kept_file_name {
+                tracing::info!(
+                    "rename: kept the file name {} (the editor cannot rename files; {} would match the new id)",
+                    from.display(),
+                    to.display()
+                );
+            }
+            Ok(self.workspace_edit(&documents, &workspace, &renamed.change))
+        })
+        .await
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        self.guarded(|| {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let moves: Vec<(PathBuf, PathBuf)> = params
+                .files
+                .iter()
+                .filter_map(|f| Some((file_path(&f.old_uri)?, file_path(&f.new_uri)?)))
+                .collect();
+            let change = ide::will_rename_files(&workspace, &moves);
+            (!change.is_empty()).then_some(())?;
+            self.workspace_edit(&documents, &workspace, &change)
+        })
+        .await
+    }
+
+    async fn did_rename_files(&self, params: RenameFilesParams) {
+        let paths = params.files.iter();
+        let paths = paths.flat_map(|f| [file_path(&f.old_uri), file_path(&f.new_uri)]);
+        self.refresh_paths(paths.flatten().collect()).await;
+    }
+
+    async fn did_create_files(&self, params: CreateFilesParams) {
+        let paths = params.files.iter().filter_map(|f| file_path(&f.uri));
+        self.refresh_paths(paths.collect()).await;
+    }
+
+    async fn did_delete_files(&self, params: DeleteFilesParams) {
+        let paths = params.files.iter().filter_map(|f| file_path(&f.uri));
+        self.refresh_paths(paths.collect()).await;
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        if !wants_quick_fixes(&params.context) {
+            return Ok(None);
+        }
+        self.guarded(|| {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let range = convert::text_range(index, params.range, self.encoding());
+            let config = ide::CodeActionConfig {
+                create_files: self.can_change_files(),
+                diagnostics: read(&self.state.settings).diagnostics.clone(),
+            };
+            let actions = ide::code_actions(&workspace, file, range, &config);
+            let to_lsp = |action: &ide::CodeAction| {
+                let edit = self.workspace_edit(&documents, &workspace, &action.change)?;
+                convert::code_action(&workspace, file, action, edit, self.encoding())
+            };
+            Some(actions.iter().filter_map(to_lsp).collect())
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let symbols = ide::document_symbols(&workspace, file);
+            let encoding = self.encoding();
+            let symbols = symbols
+                .iter()
+                .map(|s| convert::document_symbol(index, s, encoding));
+            Some(DocumentSymbolResponse::Nested(symbols.collect()))
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let symbols =
+                ide::workspace_symbols(&workspace, &params.query, WORKSPACE_SYMBOLS_LIMIT);
+            let encoding = self.encoding();
+            let symbols = symbols.iter();
+            let symbols =
+                symbols.filter_map(|s| convert::workspace_symbol(&workspace, s, encoding));
+            Some(symbols.collect())
+        })
+        .await
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let links = ide::document_links(&workspace, file);
+            let encoding = self.encoding();
+            let links = links.iter();
+            let links =
+                links.filter_map(|l| convert::document_link(&workspace, index, l, encoding));
+            Some(links.collect())
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        if !read(&self.state.settings).inlay_hints {
+            return Ok(None);
+        }
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let range = convert::text_range(index, params.range, self.encoding());
+            let hints = ide::inlay_hints(&workspace, file, range);
+            let encoding = self.encoding();
+            let hints = hints
+                .iter()
+                .map(|h| convert::inlay_hint(index, h, encoding));
+            Some(hints.collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,352 @@
+//! Keeping the index in step with buffers and the disk: a buffer's text into the index, the
+//! one path after files change on disk ([`Backend::after_disk_change`]), the background
+//! (re)index of every root with its progress reports and `wikilink/status` notifications.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tower_lsp::lsp_types::notification::Notification;
+use tower_lsp::lsp_types::*;
+
+use super::convert;
+use super::server::{Backend, lock, read, write};
+use crate::syntax::parse_note;
+use crate::vfs::{self, FileKind, LoadOptions};
+use crate::workspace::IndexConfig;
+
+/// `wikilink/status`: indexing progress and the note count, for status bars.
+pub enum StatusNotification {}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusParams {
+    pub state: String,
+    pub indexed: usize,
+    pub total: usize,
+    pub notes: usize,
+    pub kbs: usize,
+}
+
+impl Notification for StatusNotification {
+    type Params = StatusParams;
+    const METHOD: &'static str = "wikilink/status";
+}
+
+/// A file that changed on disk, as the editor reported it.
+pub(super) struct DiskChange {
+    pub(super) path: PathBuf,
+    /// The URI an open buffer of the file would have.
+    pub(super) uri: Option<Url>,
+    pub(super) kind: FileKind,
+    /// The file is gone (deleted, or moved away): it is not read.
+    pub(super) deleted: bool,
+    /// An open buffer keeps the note's text even when the file is gone (a watcher event while
+    /// the editor still shows the buffer); after the editor's own deletion or move it does not.
+    pub(super) keep_open_buffer: bool,
+}
+
+impl Backend {
+    /// Parses `text` as the note at `path` and puts it in the index; returns the paths whose
+    /// diagnostics may have changed.
+    pub(super) fn update_note(&self, path: PathBuf, text: &str) -> Vec<PathBuf> {
+        let parsed = parse_note(text);
+        let mut workspace = write(&self.state.workspace);
+        if workspace.root_of(&path).is_none() && !workspace.roots().is_empty() {
+            // A note outside every root still gets answers of its own (it joins the first root's
+            // implicit KB for lookups) but is not part of anyone's KB.
+            tracing::debug!("{} is outside the workspace roots", path.display());
+        }
+        let (_, affected) = workspace.set_note(path, parsed);
+        affected
+            .iter()
+            .filter_map(|&f| workspace.note(f).map(|n| n.path.clone()))
+            .collect()
+    }
+
+    /// Re-reads a note from disk (after its buffer closed or failed), or forgets it.
+    pub(super) fn reload_from_disk(&self, path: &Path) -> Vec<PathBuf> {
+        let roots = read(&self.state.session).roots.clone();
+        if vfs::is_readable_in_roots(path, &roots) {
+            match vfs::read_text(path) {
+                Ok(text) => return self.update_note(path.to_path_buf(), &text),
+                Err(error) => tracing::info!("{error}"),
+            }
+        }
+        let mut workspace = write(&self.state.workspace);
+        let affected = workspace.remove_note(path);
+        affected
+            .iter()
+            .filter_map(|&f| workspace.note(f).map(|n| n.path.clone()))
+            .collect()
+    }
+
+    /// After the editor created, renamed or deleted files or folders: re-reads each path (a
+    /// folder with everything below it) or forgets it, then refreshes diagnostics. An open
+    /// buffer wins over the disk, unless its file is gone.
+    pub(super) async fn refresh_paths(&self, paths: Vec<PathBuf>) {
+        let roots = read(&self.state.session).roots.clone();
+        let exclude = read(&self.state.settings).exclude.clone();
+        let mut changes = Vec::new();
+        for path in paths
+            .into_iter()
+            .filter(|p| roots.iter().any(|r| p.starts_with(r)))
+        {
+            let files = if path.is_dir() {
+                vfs::walk(std::slice::from_ref(&path), &exclude).0
+            } else if let Some(kind) = vfs::file_kind(&path) {
+                vec![(path.clone(), kind)]
+            } else {
+                // A folder that is gone: everything indexed below it.
+                let workspace = read(&self.state.workspace);
+                let below = workspace.notes().map(|(_, n)| &n.path);
+                below
+                    .filter(|p| p.starts_with(&path))
+                    .map(|p| (p.clone(), FileKind::Note))
+                    .collect()
+            };
+            changes.extend(files.into_iter().map(|(path, kind)| DiskChange {
+                uri: Url::from_file_path(&path).ok(),
+                deleted: !path.exists(),
+                keep_open_buffer: false,
+                path,
+                kind,
+            }));
+        }
+        self.after_disk_change(changes).await;
+    }
+
+    /// The one path after files changed on disk (the editor's file operations, through
+    /// [`Backend::refresh_paths`], and watched-file events): each file inside the roots is
+    /// re-read or forgotten, then diagnostics and inlay hints are refreshed, every note's when
+    /// a `kb.yaml` changed.
+    pub(super) async fn after_disk_change(&self, changes: Vec<DiskChange>) {
+        let roots = read(&self.state.session).roots.clone();
+        let mut affected = Vec::new();
+        let mut kb_changed = false;
+        for change in changes
+            .into_iter()
+            .filter(|c| roots.iter().any(|root| c.path.starts_with(root)))
+        {
+            let path = change.path;
+            match change.kind {
+                FileKind::KbConfig => {
+                    kb_changed = true;
+                    // Like notes: never through a symlink, never outside the roots.
+                    let text = (!change.deleted && vfs::is_readable_in_roots(&path, &roots))
+                        .then(|| vfs::read_text(&path));
+                    let mut workspace = write(&self.state.workspace);
+                    match text {
+                        Some(Ok(text)) => {
+                            for problem in vfs::kb_config_problems(&path, &text) {
+                                tracing::warn!("{problem}");
+                            }
+                            workspace.set_kb_config(&path, &text)
+                        }
+                        Some(Err(error)) => {
+                            tracing::info!("{error}");
+                            workspace.remove_kb_config(&path)
+                        }
+                        None => workspace.remove_kb_config(&path),
+                    }
+                }
+                FileKind::Note => {
+                    let open = change
+                        .uri
+                        .is_some_and(|uri| lock(&self.state.documents).get(&uri).is_some());
+                    if open && (change.keep_open_buffer || !change.deleted) {
+                        continue; // The open buffer wins over the disk.
+                    }
+                    affected.extend(self.reload_from_disk(&path));
+                    affected.push(path);
+                }
+            }
+        }
+        let changed = kb_changed || !affected.is_empty();
+        if kb_changed {
+            self.publish_all_diagnostics().await;
+        } else {
+            self.schedule_diagnostics(affected, Duration::ZERO);
+        }
+        if changed {
+            self.refresh_inlay_hints().await;
+        }
+    }
+
+    /// Re-indexes every root in the background, reporting progress; open buffers win over disk.
+    pub(super) async fn reindex(&self) {
+        let generation = self.state.index_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.state.indexed.store(false, Ordering::SeqCst);
+        let roots = read(&self.state.session).roots.clone();
+        let options = {
+            let settings = read(&self.state.settings);
+            LoadOptions {
+                exclude: settings.exclude.clone(),
+                index: IndexConfig {
+                    reference_fields: settings.reference_fields.clone(),
+                },
+            }
+        };
+        let started = Instant::now();
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<vfs::Progress>();
+        let existing_roots: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
+        for missing in roots.iter().filter(|r| !r.is_dir()) {
+            tracing::warn!(
+                "workspace root {} does not exist or is not a folder; skipped",
+                missing.display()
+            );
+        }
+        let mut load = tokio::task::spawn_blocking(move || {
+            vfs::load(&existing_roots, &options, &move |p| {
+                let _ = sender.send(p);
+            })
+        });
+        // The client creates the progress token while the notes load, not before.
+        let token = self.begin_progress(generation).await;
+        let mut last_report = Instant::now();
+        let loaded = loop {
+            tokio::select! {
+                result = &mut load => break result,
+                Some(progress) = receiver.recv() => {
+                    if last_report.elapsed() >= Duration::from_millis(100) {
+                        last_report = Instant::now();
+                        self.report_progress(&token, progress).await;
+                    }
+                }
+            }
+        };
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                tracing::error!("indexing failed: {error}");
+                self.end_progress(&token, "indexing failed; see the server log")
+                    .await;
+                return;
+            }
+        };
+        if self.state.index_generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        let (notes, kbs) = {
+            let documents = lock(&self.state.documents);
+            let mut workspace = loaded.workspace;
+            for uri in documents.uris() {
+                if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
+                    workspace.set_note(path, parse_note(&document.rope.to_string()));
+                }
+            }
+            let counts = (workspace.note_count(), workspace.visible_kbs().len());
+            *write(&self.state.workspace) = workspace;
+            counts
+        };
+        self.state.indexed.store(true, Ordering::SeqCst);
+        let elapsed = started.elapsed().as_millis();
+        tracing::info!("indexed {notes} notes in {kbs} KBs in {elapsed} ms");
+        self.end_progress(&token, &format!("{notes} notes in {kbs} KBs"))
+            .await;
+        self.send_status("ready", notes, notes, notes, kbs).await;
+        self.publish_all_diagnostics().await;
+        // Hints asked for before the index was ready named no titles.
+        self.refresh_inlay_hints().await;
+    }
+
+    /// Asks the client to ask again for the inlay hints of the notes it shows (they name other
+    /// notes' titles, which may have changed), when it can and hints are on.
+    pub(super) async fn refresh_inlay_hints(&self) {
+        if !self.flags().inlay_hint_refresh || !read(&self.state.settings).inlay_hints {
+            return;
+        }
+        if let Err(error) = self.client.inlay_hint_refresh().await {
+            tracing::info!("client refused workspace/inlayHint/refresh: {error}");
+        }
+    }
+
+    async fn begin_progress(&self, generation: u64) -> Option<ProgressToken> {
+        self.send_status("indexing", 0, 0, 0, 0).await;
+        if !self.flags().work_done_progress {
+            return None;
+        }
+        let token = ProgressToken::String(format!("wikilink-lsp/index/{generation}"));
+        let created = self
+            .client
+            .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                token: token.clone(),
+            })
+            .await;
+        if let Err(error) = created {
+            tracing::info!("client refused a progress token: {error}");
+            return None;
+        }
+        self.client
+            .send_notification::<notification::Progress>(ProgressParams {
+                token: token.clone(),
+                value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(
+                    WorkDoneProgressBegin {
+                        title: "Indexing notes".to_owned(),
+                        cancellable: Some(false),
+                        message: Some("walking the workspace".to_owned()),
+                        percentage: Some(0),
+                    },
+                )),
+            })
+            .await;
+        Some(token)
+    }
+
+    async fn report_progress(&self, token: &Option<ProgressToken>, progress: vfs::Progress) {
+        self.send_status("indexing", progress.done, progress.total, 0, 0)
+            .await;
+        let Some(token) = token else { return };
+        let percentage = (progress.done * 100)
+            .checked_div(progress.total)
+            .unwrap_or(0) as u32;
+        self.client
+            .send_notification::<notification::Progress>(ProgressParams {
+                token: token.clone(),
+                value: ProgressParamsValue::WorkDone(WorkDoneProgress::Report(
+                    WorkDoneProgressReport {
+                        cancellable: Some(false),
+                        message: Some(format!("{}/{} notes", progress.done, progress.total)),
+                        percentage: Some(percentage),
+                    },
+                )),
+            })
+            .await;
+    }
+
+    async fn end_progress(&self, token: &Option<ProgressToken>, message: &str) {
+        let Some(token) = token else { return };
+        self.client
+            .send_notification::<notification::Progress>(ProgressParams {
+                token: token.clone(),
+                value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(WorkDoneProgressEnd {
+                    message: Some(message.to_owned()),
+                })),
+            })
+            .await;
+    }
+
+    async fn send_status(
+        &self,
+        state: &str,
+        indexed: usize,
+        total: usize,
+        notes: usize,
+        kbs: usize,
+    ) {
+        let params = StatusParams {
+            state: state.to_owned(),
+            indexed,
+            total,
+            notes,
+            kbs,
+        };
+        self.client
+            .send_notification::<StatusNotification>(params)
+            .await;
+    }
+}

@@ -1,0 +1,151 @@
+//! Publishing diagnostics: scheduling (debounced after typing, at once after other changes),
+//! computing them on blocking threads in chunks (every note's after indexing, on all cores),
+//! and sending or clearing each document's list, remembering which lists the editor shows.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tower_lsp::lsp_types::*;
+
+use super::convert;
+use super::server::{Backend, lock, read};
+use crate::ide;
+
+/// How many notes' diagnostics are computed (in parallel) and published at a time.
+const PUBLISH_CHUNK: usize = 2048;
+
+impl Backend {
+    /// Publishes diagnostics for `paths` after the debounce delay (immediately for `0`).
+    pub(super) fn schedule_diagnostics(&self, paths: Vec<PathBuf>, delay: Duration) {
+        lock(&self.state.pending_diagnostics).extend(paths);
+        let generation = self
+            .state
+            .diagnostics_generation
+            .fetch_add(1, Ordering::SeqCst)
+            + 1;
+        let this = self.clone();
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if this.state.diagnostics_generation.load(Ordering::SeqCst) != generation {
+                return; // A later change will publish these with its own.
+            }
+            let paths: Vec<PathBuf> = lock(&this.state.pending_diagnostics).drain().collect();
+            this.publish_diagnostics_for(paths).await;
+        });
+    }
+
+    pub(super) fn debounce(&self) -> Duration {
+        Duration::from_millis(read(&self.state.settings).debounce_ms)
+    }
+
+    async fn publish_diagnostics_for(&self, paths: Vec<PathBuf>) {
+        if !self.state.indexed.load(Ordering::SeqCst) {
+            // Until the index is complete most links would look broken; indexing ends by
+            // publishing every open document's diagnostics.
+            return;
+        }
+        // On a blocking thread: after indexing this is every note, and the async workers must
+        // stay free (a notification just sent, like `ready`, waits for its writer task). In
+        // chunks, so that 100k notes' diagnostics never sit in memory at once.
+        for chunk in paths.chunks(PUBLISH_CHUNK) {
+            let this = self.clone();
+            let chunk = chunk.to_vec();
+            let batch = tokio::task::spawn_blocking(move || this.diagnostics_batch(chunk))
+                .await
+                .unwrap_or_default();
+            self.publish(batch).await;
+        }
+    }
+
+    fn diagnostics_batch(&self, paths: Vec<PathBuf>) -> Vec<(Url, Vec<Diagnostic>, Option<i32>)> {
+        let documents = lock(&self.state.documents);
+        let workspace = read(&self.state.workspace);
+        let settings = read(&self.state.settings);
+        let encoding = self.encoding();
+        // Every note's diagnostics after indexing: computed on all cores, in order.
+        use rayon::prelude::*;
+        paths
+            .into_par_iter()
+            .filter_map(|path| {
+                let uri = Url::from_file_path(&path).ok()?;
+                let open = documents.get(&uri);
+                let version = open.map(|d| d.version);
+                let diagnostics = match workspace.file_id(&path) {
+                    Some(file) if open.is_some() || settings.workspace_diagnostics => {
+                        // Not a request: no service layer stands above this background work, so a
+                        // panic costs only this note's list.
+                        let found = catch_unwind(AssertUnwindSafe(|| {
+                            ide::diagnostics(&workspace, file, &settings.diagnostics)
+                        }));
+                        match found {
+                            Ok(found) => found
+                                .iter()
+                                .filter_map(|d| convert::diagnostic(&workspace, file, d, encoding))
+                                .collect(),
+                            Err(_) => {
+                                tracing::error!("diagnostics panicked for {}", path.display());
+                                Vec::new()
+                            }
+                        }
+                    }
+                    _ => Vec::new(),
+                };
+                // Nothing to show or clear for a closed note that never had diagnostics (an
+                // open one always gets its list, for its version).
+                if diagnostics.is_empty()
+                    && version.is_none()
+                    && !lock(&self.state.published).contains(&uri)
+                {
+                    return None;
+                }
+                Some((uri, diagnostics, version))
+            })
+            .collect::<Vec<_>>()
+    }
+
+    async fn publish(&self, batch: Vec<(Url, Vec<Diagnostic>, Option<i32>)>) {
+        for (uri, diagnostics, version) in batch {
+            let was_published = {
+                let mut published = lock(&self.state.published);
+                if diagnostics.is_empty() {
+                    published.remove(&uri)
+                } else {
+                    published.insert(uri.clone());
+                    true
+                }
+            };
+            if diagnostics.is_empty() && !was_published && version.is_none() {
+                continue; // Nothing shown, nothing to clear.
+            }
+            self.client
+                .publish_diagnostics(uri, diagnostics, version)
+                .await;
+        }
+    }
+
+    /// After indexing or a settings change: every open document, plus every note with problems
+    /// when workspace diagnostics are on; clears lists that are now stale.
+    pub(super) async fn publish_all_diagnostics(&self) {
+        let paths: Vec<PathBuf> = {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let mut paths: HashSet<PathBuf> =
+                documents.uris().filter_map(convert::path_of).collect();
+            paths.extend(
+                lock(&self.state.published)
+                    .iter()
+                    .filter_map(convert::path_of),
+            );
+            if read(&self.state.settings).workspace_diagnostics {
+                paths.extend(workspace.notes().map(|(_, n)| n.path.clone()));
+            }
+            paths.into_iter().collect()
+        };
+        self.publish_diagnostics_for(paths).await;
+    }
+}

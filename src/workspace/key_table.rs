@@ -1,0 +1,388 @@
+//! The key table: the workspace's lookup tables by folded id, stem, title or alias and link key,
+//! in one. Each distinct key is interned once in one buffer and named by a `u32`; a key's notes
+//! in each [`Role`] sit inline when there is one, else in a list. [`NoteKeys`] are one note's
+//! entries, built (and hashed) where the note is parsed.
+
+use hashbrown::HashTable;
+use rayon::slice::ParallelSliceMut;
+
+use super::hash::{hash_key, table_hash, text_head};
+use super::note::Note;
+use crate::keys;
+use crate::text::FileId;
+
+/// A note's folded id, stem, and titles and aliases (sorted, without repeats): the keys it is
+/// found under.
+pub(super) fn folded_names(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
+    let mut names: Vec<Box<str>> = Vec::new();
+    if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+        names.push(keys::fold(title.text).into());
+    }
+    names.extend(note.aliases().map(|a| keys::fold(a).into()));
+    names.sort_unstable();
+    names.dedup();
+    (
+        keys::fold(note.id()).into(),
+        keys::fold(note.stem()).into(),
+        names,
+    )
+}
+
+/// A note's entries in the lookup tables, with their [`hash_key`]s, in one buffer: folded id,
+/// stem and names, then its link keys. Built where the note is parsed, so the thread that
+/// inserts notes neither hashes nor frees many small strings.
+pub(super) struct NoteKeys {
+    text: String,
+    /// Each key's end in `text` and its hash.
+    keys: Vec<(u32, u32)>,
+    /// How many keys are the id, the stem and the names (the rest are link keys).
+    name_count: usize,
+}
+
+impl NoteKeys {
+    pub(super) fn of(note: &Note) -> NoteKeys {
+        let (id, stem, names) = folded_names(note);
+        let links = keys::note_link_keys(&note.parsed);
+        let all = || {
+            [&id, &stem]
+                .into_iter()
+                .chain(&names)
+                .chain(&links)
+                .map(|key| &**key)
+        };
+        let mut keys = NoteKeys {
+            text: String::with_capacity(all().map(str::len).sum()),
+            keys: Vec::with_capacity(2 + names.len() + links.len()),
+            name_count: 2 + names.len(),
+        };
+        for key in all() {
+            keys.text.push_str(key);
+            keys.keys.push((keys.text.len() as u32, hash_key(key)));
+        }
+        keys
+    }
+
+    /// Each key with its role and hash.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (Role, &str, u32)> {
+        let mut start = 0;
+        self.keys.iter().enumerate().map(move |(i, &(end, hash))| {
+            let key = &self.text[start..end as usize];
+            start = end as usize;
+            let role = match i {
+                0 => Role::Id,
+                1 => Role::Stem,
+                _ if i < self.name_count => Role::Name,
+                _ => Role::Link,
+            };
+            (role, key, hash)
+        })
+    }
+}
+
+/// Which lookup a key serves in a [`KeyTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    /// A folded note id.
+    Id = 0,
+    /// A folded file stem.
+    Stem = 1,
+    /// A folded title or alias.
+    Name = 2,
+    /// A folded link key (see [`crate::keys::link_keys`]): the notes that link or refer with it.
+    Link = 3,
+}
+
+/// The notes under one key in one role: the usual single note inline, more in a list.
+/// Stored packed in a [`Key`] slot (see [`Files::pack`]).
+#[derive(Clone, Copy, Debug)]
+enum Files {
+    One(FileId),
+    /// An index into [`KeyTable::lists`] (which holds two notes or more).
+    Many(u32),
+}
+
+/// A [`Key`] slot with no note.
+const NO_FILES: FileId = FileId(u32::MAX);
+
+/// Marks a [`Key`] slot that holds a list index rather than a file id.
+const LIST_BIT: u32 = 1 << 31;
+
+impl Files {
+    /// `files` in one `u32`: [`NO_FILES`], a file id, or a list index with [`LIST_BIT`] set.
+    fn pack(files: Option<Files>) -> FileId {
+        match files {
+            None => NO_FILES,
+            Some(Files::One(file)) => file,
+            Some(Files::Many(index)) => FileId(LIST_BIT | index),
+        }
+    }
+
+    fn unpack(slot: FileId) -> Option<Files> {
+        match slot {
+            NO_FILES => None,
+            FileId(index) if index & LIST_BIT != 0 => Some(Files::Many(index & !LIST_BIT)),
+            file => Some(Files::One(file)),
+        }
+    }
+}
+
+/// An interned key: its text in [`KeyTable::text`] and its notes in each [`Role`], packed.
+#[derive(Clone, Copy, Debug)]
+struct Key {
+    start: u32,
+    len: u32,
+    files: [FileId; 4],
+}
+
+impl Key {
+    fn is_unused(&self) -> bool {
+        self.files.iter().all(|&slot| slot == NO_FILES)
+    }
+}
+
+/// The workspace's lookup tables (by folded id, stem, title or alias, and link key) in one:
+/// each distinct key is stored once, in one buffer, and named by a `u32` id; a hash table of
+/// ids, hashed and compared through that buffer, finds a key by its text. A key's notes in each
+/// role are inline when there is one (the usual case), else in a list. Within a role, notes
+/// keep the order in which they were added (a removal moves the last one into its place).
+#[derive(Default)]
+pub(super) struct KeyTable {
+    text: String,
+    keys: Vec<Key>,
+    /// Key ids with their [`hash_key`].
+    lookup: HashTable<(u32, u32)>,
+    /// Ids of unused keys, to reuse; their old text is dead bytes in `text`.
+    free_keys: Vec<u32>,
+    dead_bytes: usize,
+    lists: Vec<Vec<FileId>>,
+    free_lists: Vec<u32>,
+    /// The ids of the keys used in [`Role::Link`], sorted by text, for prefix searches.
+    sorted_links: Vec<u32>,
+    /// Set while a bulk insertion leaves `sorted_links` stale, to sort it once at the end.
+    sort_pending: bool,
+}
+
+fn key_text<'a>(text: &'a str, keys: &[Key], id: u32) -> &'a str {
+    let key = &keys[id as usize];
+    &text[key.start as usize..(key.start + key.len) as usize]
+}
+
+impl KeyTable {
+    /// Starts a bulk insertion: `sorted_links` is left stale until [`KeyTable::sort_links`].
+    pub(super) fn begin_bulk_insertion(&mut self) {
+        self.sort_pending = true;
+    }
+
+    /// The link keys that start with `prefix`, in sorted order, from the first key not below
+    /// `from`, with the notes using them.
+    pub(super) fn links_from<'a>(
+        &'a self,
+        from: &str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
+        debug_assert!(!self.sort_pending);
+        let from = from.max(prefix);
+        let start = self
+            .sorted_links
+            .partition_point(|&id| self.key_text(id) < from);
+        self.sorted_links[start..]
+            .iter()
+            .map(|&id| (self.key_text(id), self.files_of(Role::Link, id)))
+            .take_while(move |(key, _)| key.starts_with(prefix))
+    }
+
+    /// The key buffer's length, dead bytes included.
+    #[cfg(test)]
+    pub(super) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// How many key slots the table holds, unused ones included.
+    #[cfg(test)]
+    pub(super) fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn key_text(&self, id: u32) -> &str {
+        key_text(&self.text, &self.keys, id)
+    }
+
+    fn find(&self, key: &str, hash: u32) -> Option<u32> {
+        let (id, _) = self.lookup.find(table_hash(hash), |&(id, other)| {
+            other == hash && self.key_text(id) == key
+        })?;
+        Some(*id)
+    }
+
+    /// The notes under `key` in `role`.
+    pub(super) fn files(&self, role: Role, key: &str) -> &[FileId] {
+        self.files_hashed(role, key, hash_key(key))
+    }
+
+    /// [`KeyTable::files`] with the key's hash already computed.
+    pub(super) fn files_hashed(&self, role: Role, key: &str, hash: u32) -> &[FileId] {
+        self.find(key, hash)
+            .map_or(&[], |id| self.files_of(role, id))
+    }
+
+    fn files_of(&self, role: Role, id: u32) -> &[FileId] {
+        let slot = &self.keys[id as usize].files[role as usize];
+        match Files::unpack(*slot) {
+            None => &[],
+            Some(Files::One(_)) => std::slice::from_ref(slot),
+            Some(Files::Many(list)) => &self.lists[list as usize],
+        }
+    }
+
+    /// The id of `key` (whose hash is `hash`), added if new.
+    fn intern(&mut self, key: &str, hash: u32) -> u32 {
+        if let Some(id) = self.find(key, hash) {
+            return id;
+        }
+        let entry = Key {
+            start: self.text.len() as u32,
+            len: key.len() as u32,
+            files: [NO_FILES; 4],
+        };
+        self.text.push_str(key);
+        let id = match self.free_keys.pop() {
+            Some(id) => {
+                self.keys[id as usize] = entry;
+                id
+            }
+            None => {
+                self.keys.push(entry);
+                (self.keys.len() - 1) as u32
+            }
+        };
+        self.lookup
+            .insert_unique(table_hash(hash), (id, hash), |&(_, hash)| table_hash(hash));
+        id
+    }
+
+    /// Adds `file` under `key` (whose hash is `hash`) in `role`.
+    pub(super) fn add(&mut self, role: Role, key: &str, hash: u32, file: FileId) {
+        debug_assert!(file.0 & LIST_BIT == 0, "file ids stay below 2^31");
+        let id = self.intern(key, hash);
+        let files = match Files::unpack(self.keys[id as usize].files[role as usize]) {
+            None => {
+                if role == Role::Link && !self.sort_pending {
+                    let text = key_text(&self.text, &self.keys, id);
+                    let at = self
+                        .sorted_links
+                        .partition_point(|&other| key_text(&self.text, &self.keys, other) < text);
+                    self.sorted_links.insert(at, id);
+                }
+                Files::One(file)
+            }
+            Some(Files::One(first)) => {
+                let list = vec![first, file];
+                match self.free_lists.pop() {
+                    Some(index) => {
+                        self.lists[index as usize] = list;
+                        Files::Many(index)
+                    }
+                    None => {
+                        self.lists.push(list);
+                        Files::Many((self.lists.len() - 1) as u32)
+                    }
+                }
+            }
+            Some(Files::Many(index)) => {
+                self.lists[index as usize].push(file);
+                Files::Many(index)
+            }
+        };
+        self.keys[id as usize].files[role as usize] = Files::pack(Some(files));
+    }
+
+    /// Removes `file` from under `key` in `role`; forgets the key once no role uses it.
+    pub(super) fn remove(&mut self, role: Role, key: &str, file: FileId) {
+        let hash = hash_key(key);
+        let Some(id) = self.find(key, hash) else {
+            return;
+        };
+        let slot = &mut self.keys[id as usize].files[role as usize];
+        match Files::unpack(*slot) {
+            None => return,
+            Some(Files::One(only)) if only == file => *slot = NO_FILES,
+            Some(Files::One(_)) => return,
+            Some(Files::Many(index)) => {
+                let list = &mut self.lists[index as usize];
+                if let Some(i) = list.iter().position(|&f| f == file) {
+                    list.swap_remove(i);
+                }
+                if let [only] = list[..] {
+                    *slot = only;
+                    self.lists[index as usize] = Vec::new();
+                    self.free_lists.push(index);
+                }
+                return;
+            }
+        }
+        // `key` has no note left in `role`.
+        if role == Role::Link && !self.sort_pending {
+            let at = self
+                .sorted_links
+                .partition_point(|&other| self.key_text(other) < key);
+            if self.sorted_links.get(at) == Some(&id) {
+                self.sorted_links.remove(at);
+            }
+        }
+        if self.keys[id as usize].is_unused() {
+            self.forget(id, key, hash);
+        }
+    }
+
+    /// Frees the unused key `id` (whose text is `key`, hashing to `hash`) for reuse.
+    fn forget(&mut self, id: u32, key: &str, hash: u32) {
+        if let Ok(entry) = self
+            .lookup
+            .find_entry(table_hash(hash), |&(other, _)| other == id)
+        {
+            entry.remove();
+        }
+        self.dead_bytes += key.len();
+        let entry = &mut self.keys[id as usize];
+        entry.start = 0;
+        entry.len = 0;
+        self.free_keys.push(id);
+        if self.dead_bytes > 1 << 16 && self.dead_bytes > self.text.len() / 2 {
+            self.compact_text();
+        }
+    }
+
+    /// Copies the live keys' text into a new buffer, dropping the dead bytes.
+    fn compact_text(&mut self) {
+        let mut text = String::with_capacity(self.text.len() - self.dead_bytes);
+        for key in &mut self.keys {
+            if key.is_unused() {
+                continue;
+            }
+            let start = text.len() as u32;
+            text.push_str(&self.text[key.start as usize..(key.start + key.len) as usize]);
+            key.start = start;
+        }
+        self.text = text;
+        self.dead_bytes = 0;
+    }
+
+    /// Rebuilds `sorted_links` after a bulk insertion.
+    pub(super) fn sort_links(&mut self) {
+        let (text, keys) = (&self.text, &self.keys);
+        // Sorted by the first 8 bytes as a number first: most comparisons need no string.
+        let mut by_head: Vec<(u64, u32)> = (0..keys.len() as u32)
+            .filter(|&id| keys[id as usize].files[Role::Link as usize] != NO_FILES)
+            .map(|id| (text_head(key_text(text, keys, id)), id))
+            .collect();
+        by_head.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| key_text(text, keys, a.1).cmp(key_text(text, keys, b.1)))
+        });
+        let mut sorted = std::mem::take(&mut self.sorted_links);
+        sorted.clear();
+        sorted.extend(by_head.iter().map(|&(_, id)| id));
+        self.sorted_links = sorted;
+        self.sort_pending = false;
+    }
+}

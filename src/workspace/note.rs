@@ -1,0 +1,162 @@
+//! The note model: knowledge bases ([`Kb`], [`KbId`]), a note's facts ([`Note`]: its path, KB,
+//! id, stem, parsed text and the name facts that searches screen with) and the settings that
+//! change what the index means ([`IndexConfig`]).
+
+use std::path::PathBuf;
+
+use super::name_table::{NameKey, char_mask};
+use crate::syntax::{KbConfig, ParsedNote};
+use crate::text::to_u32;
+
+/// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct KbId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Kb {
+    pub name: String,
+    pub shortname: Option<String>,
+    pub dir: PathBuf,
+    /// Path of `kb.yaml`; `None` for a root's implicit KB.
+    pub config_path: Option<PathBuf>,
+    pub config: KbConfig,
+}
+
+impl Kb {
+    pub fn is_implicit(&self) -> bool {
+        self.config_path.is_none()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub path: PathBuf,
+    pub kb: KbId,
+    /// [`Note::id`], [`Note::stem`] and [`Note::kb_path`] one after the other: one allocation.
+    names: Box<str>,
+    id_len: u32,
+    stem_len: u32,
+    pub parsed: ParsedNote,
+    /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
+    /// workspace symbols) skip a note without reading its names.
+    pub name_mask: u64,
+    /// [`char_mask`] of all the headings' words together, to the same end.
+    pub heading_mask: u64,
+    /// [`NameKey`]s of the id and of [`Note::title`]: whole-name and prefix tests of short
+    /// queries without reading the names themselves.
+    pub id_key: Option<NameKey>,
+    pub title_key: Option<NameKey>,
+    /// Whether the file is one of its KB's entries by Pyrite's rules (see
+    /// [`crate::schema::is_entry_file`]): a README or a template is a file to read and link
+    /// to, but not an entry (no duplicate id, not offered as a note, no schema checks).
+    pub entry: bool,
+}
+
+impl Note {
+    /// The note at `path` in `kb` (at `kb_path` inside it), with its id (frontmatter `id`, else
+    /// the file stem), stem and the name facts that name searches screen with.
+    pub(super) fn new(path: PathBuf, kb: KbId, kb_path: &str, parsed: ParsedNote) -> Note {
+        let stem = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let fm_id = parsed.frontmatter().and_then(|fm| fm.id());
+        let id = match fm_id {
+            Some(id) if !id.text.trim().is_empty() => id.text.trim(),
+            _ => &stem,
+        };
+        let mut note = Note {
+            names: Box::default(),
+            id_len: 0,
+            stem_len: 0,
+            path,
+            kb,
+            parsed: ParsedNote::default(),
+            name_mask: 0,
+            heading_mask: 0,
+            id_key: None,
+            title_key: None,
+            entry: true,
+        };
+        note.set_names(id, &stem, kb_path);
+        note.parsed = parsed;
+        note.id_key = NameKey::of(note.id());
+        note.title_key = NameKey::of(note.title());
+        note.name_mask = std::iter::once(note.id())
+            .chain(std::iter::once(note.title()))
+            .chain(note.aliases())
+            .fold(0, |mask, name| mask | char_mask(name));
+        note.heading_mask = note
+            .parsed
+            .headings()
+            .iter()
+            .fold(0, |mask, heading| mask | char_mask(heading.text));
+        note
+    }
+
+    /// Frontmatter `id`, else the file stem.
+    pub fn id(&self) -> &str {
+        &self.names[..self.id_len as usize]
+    }
+
+    pub fn stem(&self) -> &str {
+        &self.names[self.id_len as usize..(self.id_len + self.stem_len) as usize]
+    }
+
+    /// Path inside the KB folder, `/`-separated, without the extension.
+    pub fn kb_path(&self) -> &str {
+        &self.names[(self.id_len + self.stem_len) as usize..]
+    }
+
+    /// Stores `id`, `stem` and `kb_path` in [`Note::names`].
+    pub(super) fn set_names(&mut self, id: &str, stem: &str, kb_path: &str) {
+        self.names = [id, stem, kb_path].concat().into();
+        self.id_len = to_u32(id.len());
+        self.stem_len = to_u32(stem.len());
+    }
+
+    /// The title to show: frontmatter `title`, else the first heading, else the id.
+    pub fn title(&self) -> &str {
+        let fm_title = self.parsed.frontmatter().and_then(|fm| fm.title());
+        match fm_title {
+            Some(title) if !title.text.is_empty() => title.text,
+            _ => self
+                .parsed
+                .headings()
+                .first()
+                .filter(|h| h.level == 1)
+                .map_or(self.id(), |h| h.text),
+        }
+    }
+
+    pub fn note_type(&self) -> Option<&str> {
+        let fm = self.parsed.frontmatter()?;
+        fm.note_type().map(|t| t.text)
+    }
+
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.parsed
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.aliases().iter().map(|a| a.text))
+    }
+
+    /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
+    pub fn id_value(&self) -> Option<crate::syntax::Value<'_>> {
+        let fm = self.parsed.frontmatter()?;
+        fm.id().filter(|id| !id.text.trim().is_empty())
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        self.parsed
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.tags().iter().map(|t| t.text))
+    }
+}
+
+/// Settings that change what the index means (not how it is shown).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexConfig {
+    /// Extra frontmatter fields whose values are note ids, in every KB.
+    pub reference_fields: Vec<String>,
+}
