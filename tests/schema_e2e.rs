@@ -70,3 +70,46 @@ fn a_kb_yaml_change_rechecks_open_and_closed_notes() {
     client.wait_diagnostics(&basil_uri, |d| d.is_empty());
     assert_eq!(client.shutdown_and_exit(), Some(0));
 }
+
+#[test]
+fn completion_and_hover_come_from_the_schema() {
+    let dir = workspace(&[
+        ("garden/kb.yaml", KB_STRICT),
+        ("garden/plants/basil.md", BASIL),
+    ]);
+    let mut client = Client::start();
+    client.initialize(dir.path(), capabilities(false));
+    client.wait_indexed();
+    let text = "---\ntitle: Basil\ntype: plant\nfamily: m\n---\n";
+    let uri = client.open(&dir.path().join("garden/plants/basil.md"), text);
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 9}}),
+    );
+    let items = completion["items"].as_array().cloned().unwrap_or_default();
+    let labels: Vec<(&str, u64)> = items
+        .iter()
+        .map(|item| {
+            (
+                item["label"].as_str().unwrap(),
+                item["kind"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // 20: EnumMember.
+    assert_eq!(labels, [("rose", 20), ("mint", 20)]);
+    assert_eq!(
+        items[1]["textEdit"]["range"]["start"],
+        json!({"line": 3, "character": 8})
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 7}}),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        value.starts_with("**plant** · type of KB `garden`"),
+        "{value}"
+    );
+    assert_eq!(client.shutdown_and_exit(), Some(0));
+}

@@ -70,6 +70,18 @@ pub fn code_actions(
         if diagnostic.range.start > range.end || range.start > diagnostic.range.end {
             continue;
         }
+        if let Some(fixes) = super::schema::fixes::fixes(workspace, file, note, &diagnostic) {
+            for (title, is_preferred, change) in fixes {
+                let diagnostic = diagnostic.clone();
+                actions.push(CodeAction {
+                    title,
+                    diagnostic,
+                    is_preferred,
+                    change,
+                });
+            }
+            continue;
+        }
         let Some(link) = note
             .parsed
             .links()
@@ -219,6 +231,7 @@ impl Fix<'_> {
         let mut text = format!("---\nid: {stem}\ntitle: {}\n", yaml_quoted(&title));
         if let Some(t) = note_type {
             text += &format!("type: {}\n", t.name);
+            text += &super::schema::fixes::required_field_lines(&kb.config.schema, &t.name);
         }
         text += "---\n\n";
         let shown_path = workspace

@@ -38,6 +38,14 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
+    /// A frontmatter field name the note's type declares (see [`super::schema::completion`]).
+    Field,
+    /// A type of the KB's schema, or a built-in one.
+    Type,
+    /// A value a select field allows.
+    Value,
+    /// A relationship type of a typed link.
+    Relation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -562,6 +570,9 @@ fn frontmatter_completion(
     cursor: usize,
     config: &CompletionConfig,
 ) -> Option<CompletionList> {
+    if let Some(list) = super::schema::completion::complete(workspace, file, text, cursor, config) {
+        return Some(list);
+    }
     let note = workspace.note(file)?;
     let fm_end = note
         .parsed

@@ -25,6 +25,9 @@ pub fn hover(
     position: FilePosition,
     source: SourceText<'_>,
 ) -> Option<RangeInfo<String>> {
+    if let Some(info) = super::schema::hover::hover(workspace, position, source) {
+        return Some(info);
+    }
     let note = workspace.note(position.file)?;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {

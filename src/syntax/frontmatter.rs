@@ -116,6 +116,8 @@ pub(super) struct Frontmatter {
     pub fields: Vec<Field>,
     /// The `relation:` of each Pyrite typed link (`links: [{target: x, relation: r}]`).
     pub relations: Vec<Value>,
+    /// The top-level keys written with nothing for a value (`""`, `[]`, null).
+    pub empty_keys: Vec<Box<str>>,
 }
 
 pub(super) struct Parsed {
@@ -271,6 +273,9 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
 
 /// Takes in one top-level field, in source order (both readers end here).
 fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
+    if !has_content(&node) && frontmatter.empty_keys.len() < MAX_VALUES_PER_FIELD {
+        frontmatter.empty_keys.push(key.into());
+    }
     match key {
         "id" if frontmatter.id.is_none() => frontmatter.id = first_value(node),
         "title" if frontmatter.title.is_none() => frontmatter.title = first_value(node),

@@ -14,6 +14,9 @@ pub use body::{MAX_LINKS, plain_text};
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
 
+/// The file name of a KB's list of links into other KBs (see `cross_kb_links`).
+pub const CROSS_KB_LINKS: &str = "cross-kb-links.yaml";
+
 /// A piece of source text with its byte range in the note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Part<'a> {
@@ -78,6 +81,13 @@ impl<'a> Frontmatter<'a> {
     /// The `relation:` of each Pyrite typed link in `links:`, in the order written.
     pub fn relations(self) -> Records<'a, StoredValue> {
         self.values(self.stored.relations)
+    }
+
+    /// The top-level keys written with nothing for a value (`""`, `[]`, null), by name.
+    pub fn empty_keys(self) -> impl Iterator<Item = &'a str> {
+        self.values(self.stored.empty_keys)
+            .iter()
+            .map(|key| key.text)
     }
 
     /// The other fields, in the order written. A field whose value is more than nothing but
@@ -560,6 +570,8 @@ struct StoredFrontmatter {
     tags: (u32, u32),
     aliases: (u32, u32),
     relations: (u32, u32),
+    /// Names only (no ranges): see [`Frontmatter::empty_keys`].
+    empty_keys: (u32, u32),
 }
 
 /// Marks an absent frontmatter value.
@@ -659,6 +671,7 @@ fn assemble(
             .chain(&fm.relations)
             .map(value_len)
             .sum::<usize>();
+        arena_len += fm.empty_keys.iter().map(|key| key.len()).sum::<usize>();
         arena_len += fm
             .fields
             .iter()
@@ -744,6 +757,7 @@ impl Arena {
                 + fm.tags.len()
                 + fm.aliases.len()
                 + fm.relations.len()
+                + fm.empty_keys.len()
                 + fm.fields.iter().map(|f| f.values.len()).sum::<usize>(),
         );
         let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::Value>| match value {
@@ -764,6 +778,16 @@ impl Arena {
         let tags = push_list(self, &fm.tags);
         let aliases = push_list(self, &fm.aliases);
         let relations = push_list(self, &fm.relations);
+        let empty_keys: Vec<frontmatter::Value> = fm
+            .empty_keys
+            .iter()
+            .map(|key| frontmatter::Value {
+                text: key.clone(),
+                range: TextRange::default(),
+                kb: None,
+            })
+            .collect();
+        let empty_keys = push_list(self, &empty_keys);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
             let name = self.push(&field.name);
@@ -780,6 +804,7 @@ impl Arena {
             tags,
             aliases,
             relations,
+            empty_keys,
         }
     }
 }

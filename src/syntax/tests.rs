@@ -25,6 +25,9 @@ fn render(text: &str) -> String {
         for v in fm.aliases() {
             out += &format!("alias {:?} {:?}\n", v.range, slice(v.range));
         }
+        for key in fm.empty_keys() {
+            out += &format!("empty {key}\n");
+        }
         for v in fm.relations() {
             out += &format!("relation {:?} {:?}\n", v.range, slice(v.range));
         }
@@ -151,7 +154,7 @@ fn code_and_comments_are_not_links() {
 #[test]
 fn frontmatter_fields_and_links() {
     check(
-        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\n  relation: cites\ndescription: A short one\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
+        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\n  relation: cites\ndescription: A short one\nblank:\nnone: []\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
         expect![[r#"
             id 8..13 "alpha"
             title 22..32 "Alpha Note"
@@ -160,6 +163,8 @@ fn frontmatter_fields_and_links() {
             tag 60..63 "two"
             alias 78..83 "The A"
             alias 89..93 "A''s"
+            empty blank
+            empty none
             relation 194..199 "cites"
             field related 105..109 "beta"
             field related 111..116 "gamma"
@@ -168,7 +173,7 @@ fn frontmatter_fields_and_links() {
             field description (no plain value)
             field nested (no plain value)
             link 127..145 "[[kb2:beta#Intro]]" frontmatter kb="kb2" target="beta" heading="Intro"
-            link 256..264 "[[beta]]" target="beta"
+            link 272..280 "[[beta]]" target="beta"
             summary "A short one"
         "#]],
     );

@@ -185,6 +185,7 @@ mod tests {
     use expect_test::{Expect, expect};
 
     use crate::fixture::Fixture;
+    use crate::ide::schema::GARDEN;
     use crate::ide::{DiagnosticsConfig, diagnostics};
 
     /// Every diagnostic of every note, as `path range "slice" severity[code]: message`.
@@ -207,39 +208,6 @@ mod tests {
         }
         expect.assert_eq(&out);
     }
-
-    pub(crate) const GARDEN: &str = r#"
-//- /garden/kb.yaml
-name: garden
-types:
-  plant:
-    description: "A plant grown here"
-    subdirectory: plants
-    required: [title, family]
-    fields:
-      family: {type: select, values: [rose, mint, nightshade], description: "Botanical family"}
-      sown: {type: date}
-      height_cm: {type: number, min: 0, max: 300}
-      rows: {type: integer}
-      perennial: {type: checkbox}
-      colours: {type: multi-select, options: [red, white, purple], allow_other: true}
-      grower: {type: object-ref, target_type: person, required: true}
-  person:
-    subdirectory: people
-relationship_types:
-  grows_beside: "Planted next to"
-  shades: "Casts shade on"
-//- /garden/people/ada.md
----
-title: Ada
-type: person
----
-//- /garden/plants/shed.md
----
-title: The shed
-type: structure
----
-"#;
 
     #[test]
     fn every_schema_code() {

@@ -5,7 +5,11 @@
 //! into the feature of the same name; this module holds what they share: which type a note
 //! has, and whether a field is there.
 
+pub mod completion;
 pub mod diagnostics;
+pub mod fixes;
+pub mod hover;
+pub(crate) mod lines;
 
 use crate::schema::{DEFAULT_TYPE, Schema, TypeInfo};
 use crate::syntax::Frontmatter;
@@ -82,3 +86,61 @@ pub(crate) fn has_field(frontmatter: Frontmatter<'_>, name: &str) -> bool {
 fn is_null(text: &str) -> bool {
     matches!(text.trim(), "" | "~" | "null" | "Null" | "NULL")
 }
+
+/// A typed KB for the tests of this module's features.
+#[cfg(test)]
+pub(crate) const GARDEN: &str = r#"
+//- /garden/kb.yaml
+name: garden
+types:
+  plant:
+    description: "A plant grown here"
+    subdirectory: plants
+    required: [title, family]
+    fields:
+      family: {type: select, values: [rose, mint, nightshade], description: "Botanical family"}
+      sown: {type: date}
+      height_cm: {type: number, min: 0, max: 300}
+      rows: {type: integer}
+      perennial: {type: checkbox}
+      colours: {type: multi-select, options: [red, white, purple], allow_other: true}
+      grower: {type: object-ref, target_type: person, required: true}
+  person:
+    subdirectory: people
+relationship_types:
+  grows_beside: "Planted next to"
+  shades: "Casts shade on"
+//- /garden/people/ada.md
+---
+title: Ada
+type: person
+---
+//- /garden/plants/shed.md
+---
+title: The shed
+type: structure
+---
+"#;
+
+/// A second typed KB, beside [`GARDEN`].
+#[cfg(test)]
+pub(crate) const KITCHEN: &str = r#"
+//- /kitchen/kb.yaml
+name: kitchen
+description: "What we cook"
+types:
+  recipe:
+    description: "How to make a dish"
+    required: [title, course]
+    fields:
+      course: {type: select, values: [starter, main, dessert]}
+      serves: {type: integer, min: 1}
+relationship_types:
+  uses: "Cooks with"
+//- /kitchen/soup.md
+---
+title: Soup
+type: recipe
+course: starter
+---
+"#;
