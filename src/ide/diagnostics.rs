@@ -60,10 +60,12 @@ pub enum DiagnosticCode {
     InvalidFieldValue,
     WrongTargetType,
     UnknownRelation,
+    /// Frontmatter that Pyrite's YAML reader accepts and strict YAML does not.
+    NonStrictYaml,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 15] = [
+    pub const ALL: [DiagnosticCode; 16] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -79,6 +81,7 @@ impl DiagnosticCode {
         DiagnosticCode::InvalidFieldValue,
         DiagnosticCode::WrongTargetType,
         DiagnosticCode::UnknownRelation,
+        DiagnosticCode::NonStrictYaml,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +101,7 @@ impl DiagnosticCode {
             DiagnosticCode::InvalidFieldValue => "invalid-field-value",
             DiagnosticCode::WrongTargetType => "wrong-target-type",
             DiagnosticCode::UnknownRelation => "unknown-relation",
+            DiagnosticCode::NonStrictYaml => "non-strict-yaml",
         }
     }
 
@@ -110,6 +114,7 @@ impl DiagnosticCode {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
             // A Pyrite plugin may add types the server cannot see.
             DiagnosticCode::NonCanonicalLink | DiagnosticCode::UnknownType => Severity::Information,
+            DiagnosticCode::NonStrictYaml => Severity::Hint,
             _ => Severity::Warning,
         }
     }
@@ -163,13 +168,12 @@ pub fn diagnostics(
         diagnostics: Vec::new(),
     };
     for error in &note.parsed.errors {
-        out.push(
-            DiagnosticCode::InvalidFrontmatter,
-            error.range,
-            error.message.clone(),
-            None,
-            Vec::new(),
-        );
+        let code = if error.lenient {
+            DiagnosticCode::NonStrictYaml
+        } else {
+            DiagnosticCode::InvalidFrontmatter
+        };
+        out.push(code, error.range, error.message.clone(), None, Vec::new());
     }
     duplicate_id(workspace, file, note, &mut out);
     for link in note.parsed.links() {

@@ -12,7 +12,7 @@ use tower_lsp::lsp_types::*;
 
 use super::convert;
 use super::server::{Backend, lock, read, write};
-use crate::syntax::parse_note;
+use crate::syntax::parse_file;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
 
@@ -51,7 +51,7 @@ impl Backend {
     /// Parses `text` as the note at `path` and puts it in the index; returns the paths whose
     /// diagnostics may have changed.
     pub(super) fn update_note(&self, path: PathBuf, text: &str) -> Vec<PathBuf> {
-        let parsed = parse_note(text);
+        let parsed = parse_file(&path, text);
         let mut workspace = write(&self.state.workspace);
         if workspace.root_of(&path).is_none() && !workspace.roots().is_empty() {
             // A note outside every root still gets answers of its own (it joins the first root's
@@ -236,7 +236,7 @@ impl Backend {
             let mut workspace = loaded.workspace;
             for uri in documents.uris() {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
-                    workspace.set_note(path, parse_note(&document.rope.to_string()));
+                    workspace.set_note(path.clone(), parse_file(&path, &document.rope.to_string()));
                 }
             }
             let counts = (workspace.note_count(), workspace.visible_kbs().len());

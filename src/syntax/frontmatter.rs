@@ -14,6 +14,7 @@ use super::{StoredLink, SyntaxError};
 use crate::text::TextRange;
 
 mod flat;
+mod lenient;
 
 /// Most YAML events read from one frontmatter; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
@@ -164,7 +165,8 @@ pub(super) fn parse_with_saphyr(text: &str, range: TextRange, yaml_range: TextRa
     finish(text, frontmatter, errors)
 }
 
-/// Reads any YAML with saphyr-parser's events.
+/// Reads any YAML with saphyr-parser's events; what only Pyrite's reader accepts (see
+/// [`lenient`]) is read as Pyrite reads it, with a hint.
 fn read_with_saphyr(
     text: &str,
     range: TextRange,
@@ -173,30 +175,52 @@ fn read_with_saphyr(
     errors: &mut Vec<SyntaxError>,
 ) {
     let yaml = &text[yaml_range.as_usize()];
-    let offsets = CharOffsets::new(yaml, yaml_range.start as usize);
-    let mut events = Vec::new();
-    for item in Parser::new_from_str(yaml) {
-        match item {
-            Ok((event, span)) => events.push((event, span)),
-            Err(error) => {
-                let at = offsets.byte(error.marker().index());
+    let base = yaml_range.start as usize;
+    let strict = read_events(yaml);
+    let repaired = match strict.error {
+        Some(_) => lenient::repair(yaml),
+        None => None,
+    };
+    let lenient_read = repaired
+        .as_ref()
+        .map(|repaired| (repaired, read_events(&repaired.text)))
+        .filter(|(_, read)| read.error.is_none());
+    let (read, offsets) = match lenient_read {
+        Some((repaired, read)) => {
+            for &(start, end) in &repaired.lines {
                 errors.push(SyntaxError {
-                    range: line_range_at(text, at),
-                    message: format!("invalid YAML in frontmatter: {}", error.info()),
+                    range: TextRange::new(base + start, base + end),
+                    message: "this quoted value goes on at the start of a line: Pyrite reads it, \
+                              strict YAML tools do not; indent the lines after the first"
+                        .to_owned(),
+                    lenient: true,
                 });
-                break;
             }
+            let offsets = CharOffsets::from_origins(base, repaired.origins.clone());
+            (read, offsets)
         }
-        if events.len() > MAX_EVENTS {
-            errors.push(SyntaxError {
-                range: TextRange::new(range.start as usize, range.start as usize + 3),
-                message: format!(
-                    "frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"
-                ),
-            });
-            break;
+        None => {
+            let offsets = CharOffsets::new(yaml, base);
+            if let Some((index, info)) = &strict.error {
+                errors.push(SyntaxError {
+                    range: line_range_at(text, offsets.byte(*index)),
+                    message: format!("invalid YAML in frontmatter: {info}"),
+                    lenient: false,
+                });
+            }
+            (strict, offsets)
         }
+    };
+    if read.capped {
+        errors.push(SyntaxError {
+            range: TextRange::new(range.start as usize, range.start as usize + 3),
+            message: format!(
+                "frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"
+            ),
+            lenient: false,
+        });
     }
+    let events = read.events;
     let mut reader = Reader {
         text,
         events: &events,
@@ -216,6 +240,7 @@ fn read_with_saphyr(
         Some(_) if errors.is_empty() => errors.push(SyntaxError {
             range: TextRange::new(range.start as usize, range.start as usize + 3),
             message: "frontmatter must be a mapping of `field: value` lines".to_owned(),
+            lenient: false,
         }),
         Some(_) => {}
     }
@@ -224,9 +249,38 @@ fn read_with_saphyr(
             range: TextRange::new(range.start as usize, range.start as usize + 3),
             message: format!(
                 "frontmatter aliases copy more than {MAX_ALIAS_VALUES} values: later aliases were ignored"
-            ),
-        });
+            ), lenient: false, });
     }
+}
+
+/// The events of some YAML, up to its first error (char index and message) or
+/// [`MAX_EVENTS`].
+struct EventRead<'y> {
+    events: Vec<(Event<'y>, Span)>,
+    error: Option<(usize, String)>,
+    capped: bool,
+}
+
+fn read_events(yaml: &str) -> EventRead<'_> {
+    let mut read = EventRead {
+        events: Vec::new(),
+        error: None,
+        capped: false,
+    };
+    for item in Parser::new_from_str(yaml) {
+        match item {
+            Ok(event) => read.events.push(event),
+            Err(error) => {
+                read.error = Some((error.marker().index(), error.info().to_owned()));
+                break;
+            }
+        }
+        if read.events.len() > MAX_EVENTS {
+            read.capped = true;
+            break;
+        }
+    }
+    read
 }
 
 /// Turns `"[[target]]"` values into links.
@@ -518,38 +572,49 @@ impl<'a> Reader<'a> {
 
     /// A scalar's value, with the range of its content (inside the quotes, when quoted).
     fn value(&self, value: &str, style: ScalarStyle, span: Span) -> Value {
-        let start = self.offsets.byte(span.start.index());
-        let end = self.offsets.byte(span.end.index()).max(start);
-        let source = &self.text[start..end];
-        let range = match style {
-            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-                if source.len() >= 2
-                    && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
-            {
-                TextRange::new(start + 1, end - 1)
-            }
-            _ => {
-                let trimmed = source.trim_end();
-                TextRange::new(start, start + trimmed.len())
-            }
-        };
-        Value {
-            text: value.into(),
-            range,
-            kb: None,
+        scalar_value(self.text, self.offsets, value, style, span)
+    }
+}
+
+/// A scalar's value, with the range of its content in `text` (inside the quotes, when quoted).
+pub(super) fn scalar_value(
+    text: &str,
+    offsets: &CharOffsets,
+    value: &str,
+    style: ScalarStyle,
+    span: Span,
+) -> Value {
+    let start = offsets.byte(span.start.index());
+    let end = offsets.byte(span.end.index()).max(start);
+    let source = &text[start..end];
+    let range = match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+            if source.len() >= 2
+                && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
+        {
+            TextRange::new(start + 1, end - 1)
         }
+        _ => {
+            let trimmed = source.trim_end();
+            TextRange::new(start, start + trimmed.len())
+        }
+    };
+    Value {
+        text: value.into(),
+        range,
+        kb: None,
     }
 }
 
 /// Char index (as the YAML parser counts) to byte offset in the note.
-struct CharOffsets {
+pub(super) struct CharOffsets {
     base: usize,
     /// Byte offset of each char, only when the YAML is not ASCII.
     bytes: Option<Vec<u32>>,
 }
 
 impl CharOffsets {
-    fn new(yaml: &str, base: usize) -> CharOffsets {
+    pub(super) fn new(yaml: &str, base: usize) -> CharOffsets {
         let bytes = (!yaml.is_ascii()).then(|| {
             let mut offsets: Vec<u32> = yaml.char_indices().map(|(i, _)| i as u32).collect();
             offsets.push(yaml.len() as u32);
@@ -558,7 +623,16 @@ impl CharOffsets {
         CharOffsets { base, bytes }
     }
 
-    fn byte(&self, char_index: usize) -> usize {
+    /// Offsets for a copy of the YAML at `base`: `origins` holds, for each character of the
+    /// copy (and one past its end), the byte offset in the original it stands for.
+    fn from_origins(base: usize, origins: Vec<u32>) -> CharOffsets {
+        CharOffsets {
+            base,
+            bytes: Some(origins),
+        }
+    }
+
+    pub(super) fn byte(&self, char_index: usize) -> usize {
         let within = match &self.bytes {
             None => char_index,
             Some(offsets) => offsets[char_index.min(offsets.len() - 1)] as usize,

@@ -67,6 +67,7 @@ pub fn parse_kb_config(text: &str) -> KbConfig {
                 config.errors.push(SyntaxError {
                     range: TextRange::empty(at),
                     message: format!("invalid YAML in kb.yaml: {}", error.info()),
+                    lenient: false,
                 });
                 return config;
             }

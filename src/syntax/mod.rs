@@ -3,6 +3,7 @@
 //! while reading it (invalid YAML) are returned as [`SyntaxError`]s next to whatever could be read.
 
 mod body;
+mod cross_kb_links;
 mod frontmatter;
 mod kb_config;
 mod link;
@@ -11,6 +12,7 @@ use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
 pub use body::{MAX_LINKS, plain_text};
+pub use cross_kb_links::parse_cross_kb_links;
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
 
@@ -172,6 +174,9 @@ pub struct BlockId<'a> {
 pub struct SyntaxError {
     pub range: TextRange,
     pub message: String,
+    /// Read anyway, as Pyrite's YAML reader reads it, though strict YAML rejects it: a hint
+    /// to fix, not an error.
+    pub lenient: bool,
 }
 
 /// Everything the index keeps about one note.
@@ -580,6 +585,15 @@ const NO_VALUE: u32 = u32::MAX;
 /// The longest summary kept, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 300;
 
+/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note.
+pub fn parse_file(path: &std::path::Path, text: &str) -> ParsedNote {
+    if path.file_name().is_some_and(|name| name == CROSS_KB_LINKS) {
+        parse_cross_kb_links(text)
+    } else {
+        parse_note(text)
+    }
+}
+
 /// Parses a note. Never fails and never panics on any input.
 pub fn parse_note(text: &str) -> ParsedNote {
     let mut errors = Vec::new();
@@ -592,6 +606,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
                 range,
                 message: "frontmatter is not closed: add a line `---` after the last field"
                     .to_owned(),
+                lenient: false,
             });
             0
         }
@@ -624,6 +639,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
                 "too many links: only the first {} are read",
                 body::MAX_LINKS
             ),
+            lenient: false,
         });
     }
     let summary = match frontmatter.as_ref().and_then(|fm| fm.summary.as_deref()) {

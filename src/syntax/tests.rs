@@ -88,7 +88,8 @@ fn render(text: &str) -> String {
         out += &format!("summary {:?}\n", note.summary());
     }
     for e in &note.errors {
-        out += &format!("error {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
+        let kind = if e.lenient { "hint" } else { "error" };
+        out += &format!("{kind} {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
     }
     out
 }
@@ -246,4 +247,29 @@ fn yaml_bombs_are_cheap() {
     bomb += "\n---\n[[ok]]\n";
     let note = parse_note(&bomb);
     assert_eq!(note.links().len(), 1);
+}
+
+#[test]
+fn frontmatter_pyrite_reads_and_strict_yaml_does_not() {
+    // A quoted title going on at column 0: read as Pyrite reads it, with a hint.
+    check(
+        "---\r\nid: qc\r\ntitle: \"Quality Circles in an\r\nR&D Setting\"\r\ntype: writing\r\n---\r\nBody [[x]].\r\n",
+        expect![[r#"
+            id 9..11 "qc"
+            title 21..55 "Quality Circles in an\r\nR&D Setting"
+            type 64..71 "writing"
+            link 83..88 "[[x]]" target="x"
+            summary "Body x."
+            hint 44..56 "R&D Setting\"": this quoted value goes on at the start of a line: Pyrite reads it, strict YAML tools do not; indent the lines after the first
+        "#]],
+    );
+    // What Pyrite refuses too stays an error.
+    check(
+        "---\nid: qc\ntitle: Quality Circles in an\nR&D Setting\ntype: writing\n---\n",
+        expect![[r#"
+            id 8..10 "qc"
+            title 18..39 "Quality Circles in an"
+            error 52..65 "type: writing": invalid YAML in frontmatter: simple key expect ':'
+        "#]],
+    );
 }

@@ -9,8 +9,8 @@
 //! Anything else returns `None`, and [`crate::ide::completion`] goes on as before (ids in
 //! reference fields, tags).
 
-use super::SchemaNote;
 use super::lines::{Place, item_value, place_at, top_level_keys};
+use super::{SchemaNote, is_cross_kb_links};
 use crate::ide::completion::{CompletionConfig, CompletionItem, CompletionKind, CompletionList};
 use crate::keys;
 use crate::schema::{BUILT_IN_RELATIONS, DEFAULT_TYPE, FieldKind, Schema};
@@ -117,13 +117,6 @@ fn yaml_range(note: &Note, text: &str) -> Option<TextRange> {
     let first_line_end = text[start..end].find('\n').map(|i| start + i + 1)?;
     let closing_start = text[..end].rfind('\n').map_or(end, |i| i + 1);
     (first_line_end <= closing_start).then(|| TextRange::new(first_line_end, closing_start))
-}
-
-/// Whether `note` is a KB's `cross-kb-links.yaml`.
-pub(crate) fn is_cross_kb_links(note: &Note) -> bool {
-    note.path
-        .file_name()
-        .is_some_and(|name| name == crate::syntax::CROSS_KB_LINKS)
 }
 
 fn field_names(
@@ -549,6 +542,94 @@ mod tests {
                 replace ""
                 garden [Kb] · knowledge base
                 kitchen [Kb] · What we cook
+            "#]],
+        );
+    }
+
+    #[test]
+    fn cross_kb_links_entries() {
+        let links =
+            "//- /garden/cross-kb-links.yaml\n- source: a$0\n  target: so\n  target_kb: kitchen\n";
+        check(
+            links,
+            expect![[r#"
+            replace "a"
+            ada [Note] · Ada · person · KB garden
+        "#]],
+        );
+        check(
+            &links
+                .replace("a$0", "ada")
+                .replace("target: so", "target: so$0"),
+            expect![[r#"
+                replace "so"
+                soup [Note] · Soup · recipe · KB kitchen
+            "#]],
+        );
+        check(
+            &links.replace("a$0", "ada").replace("kitchen", "ki$0"),
+            expect![[r#"
+                replace "ki"
+                garden [Kb] · knowledge base
+                kitchen [Kb] · What we cook
+            "#]],
+        );
+        check(
+            "//- /kitchen/cross-kb-links.yaml\r\n- source: soup\r\n  target: ada\r\n  target_kb: garden\r\n  relation: $0\r\n",
+            expect![[r#"
+                replace ""
+                uses [Relation] · Cooks with
+            "#]],
+        );
+    }
+
+    #[test]
+    fn built_in_relations_where_the_kb_declares_none() {
+        check(
+            "//- /loose/kb.yaml\nname: loose\ntypes:\n  memo: {}\n//- /loose/m.md\n---\ntype: memo\nlinks:\n- target: x\n  relation: men$0\n---\n",
+            expect![[r#"
+                replace "men"
+                owns [Relation] · Pyrite built-in relation
+                owned_by [Relation] · Pyrite built-in relation
+                controls [Relation] · Pyrite built-in relation
+                controlled_by [Relation] · Pyrite built-in relation
+                directs [Relation] · Pyrite built-in relation
+                directed_by [Relation] · Pyrite built-in relation
+                advises [Relation] · Pyrite built-in relation
+                advised_by [Relation] · Pyrite built-in relation
+                member_of [Relation] · Pyrite built-in relation
+                has_member [Relation] · Pyrite built-in relation
+                employed_by [Relation] · Pyrite built-in relation
+                employs [Relation] · Pyrite built-in relation
+                funds [Relation] · Pyrite built-in relation
+                funded_by [Relation] · Pyrite built-in relation
+                authored [Relation] · Pyrite built-in relation
+                authored_by [Relation] · Pyrite built-in relation
+                mentions [Relation] · Pyrite built-in relation
+                mentioned_by [Relation] · Pyrite built-in relation
+                involves [Relation] · Pyrite built-in relation
+                involved_in [Relation] · Pyrite built-in relation
+                located_at [Relation] · Pyrite built-in relation
+                location_of [Relation] · Pyrite built-in relation
+                related_to [Relation] · Pyrite built-in relation
+                supports [Relation] · Pyrite built-in relation
+                supported_by [Relation] · Pyrite built-in relation
+                contradicts [Relation] · Pyrite built-in relation
+                contradicted_by [Relation] · Pyrite built-in relation
+                extends [Relation] · Pyrite built-in relation
+                extended_by [Relation] · Pyrite built-in relation
+                refines [Relation] · Pyrite built-in relation
+                refined_by [Relation] · Pyrite built-in relation
+                is_example_of [Relation] · Pyrite built-in relation
+                has_example [Relation] · Pyrite built-in relation
+                causally_precedes [Relation] · Pyrite built-in relation
+                causally_follows [Relation] · Pyrite built-in relation
+                asks_question [Relation] · Pyrite built-in relation
+                answers_question [Relation] · Pyrite built-in relation
+                is_part_of [Relation] · Pyrite built-in relation
+                contains_part [Relation] · Pyrite built-in relation
+                wikilink [Relation] · Pyrite built-in relation
+                wikilinked_by [Relation] · Pyrite built-in relation
             "#]],
         );
     }

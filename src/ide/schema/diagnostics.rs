@@ -4,7 +4,7 @@
 //! `relation:` the KB does not know. Only notes of KBs whose kb.yaml declares types are
 //! checked (see [`SchemaNote::of`]).
 
-use super::{SchemaNote, has_field};
+use super::{SchemaNote, has_field, is_cross_kb_links};
 use crate::ide::diagnostics::{DiagnosticCode, Severity};
 use crate::schema::{self, DEFAULT_TYPE, check_value};
 use crate::slug;
@@ -42,6 +42,9 @@ impl Problem {
 
 /// Every schema problem of note `file`.
 pub(crate) fn problems(workspace: &Workspace, file: FileId, note: &Note) -> Vec<Problem> {
+    if is_cross_kb_links(note) {
+        return cross_kb_links_problems(workspace, file, note);
+    }
     let Some(checked) = SchemaNote::of(workspace, note) else {
         return Vec::new();
     };
@@ -112,6 +115,65 @@ pub(crate) fn problems(workspace: &Workspace, file: FileId, note: &Note) -> Vec<
         }
     }
     relation_problems(&checked, &mut out);
+    out
+}
+
+/// The problems of a `cross-kb-links.yaml`: a `source` that is no note of this KB, a `target`
+/// missing from a KB the workspace holds (`broken-reference`); a `target_kb` the workspace
+/// does not hold (`unknown-kb`, information at most: that KB may simply not be open); a
+/// `relation` the KB does not know.
+fn cross_kb_links_problems(workspace: &Workspace, file: FileId, note: &Note) -> Vec<Problem> {
+    let Some(frontmatter) = note.parsed.frontmatter() else {
+        return Vec::new();
+    };
+    let kb = workspace.kb(note.kb);
+    let mut out = Vec::new();
+    for field in frontmatter.fields() {
+        for value in field.values {
+            if slug::resolve_reference(workspace, file, value).is_some() {
+                continue;
+            }
+            let id = value.text.trim();
+            let problem = match value.kb {
+                Some(name) if workspace.kb_by_name(name).is_none() => {
+                    let message = format!(
+                        "{} `{id}`: KB `{name}` is not in this workspace (open it to check the link)",
+                        field.name
+                    );
+                    let mut problem = Problem::new(DiagnosticCode::UnknownKb, value.range, message);
+                    problem.severity_cap = Some(Severity::Information);
+                    problem
+                }
+                Some(name) => {
+                    let kb_name = workspace
+                        .kb_by_name(name)
+                        .map_or(name, |kb| workspace.kb(kb).name.as_str());
+                    let message = format!(
+                        "{} `{id}`: no note with id `{id}` in KB `{kb_name}`",
+                        field.name
+                    );
+                    Problem::new(DiagnosticCode::BrokenReference, value.range, message)
+                }
+                None => {
+                    let message = format!(
+                        "{} `{id}`: no note with id `{id}` in KB `{}`",
+                        field.name, kb.name
+                    );
+                    Problem::new(DiagnosticCode::BrokenReference, value.range, message)
+                }
+            };
+            out.push(problem.with_target(value.text));
+        }
+    }
+    let schema = &kb.config.schema;
+    if schema.checks_relations() {
+        for relation in frontmatter.relations() {
+            let name = relation.text.trim();
+            if !schema.is_known_relation(name) {
+                out.push(unknown_relation_in(schema, &kb.name, name, relation.range));
+            }
+        }
+    }
     out
 }
 
@@ -318,5 +380,19 @@ title: Bo
         assert_eq!(codes(&f), ["missing-required-field"]);
         f.workspace.remove_kb_config(&kb_yaml);
         assert!(codes(&f).is_empty());
+    }
+
+    #[test]
+    fn frontmatter_that_only_pyrite_reads_is_a_hint() {
+        check(
+            &format!(
+                "{GARDEN}{}",
+                "//- /garden/plants/qc.md\n---\ntitle: \"Rue in a\nWinter Garden\"\ntype: plant\nfamily: rose\ngrower: ada\n---\n"
+            ),
+            expect![[r#"
+                /garden/plants/qc.md 21..35 "Winter Garden\"" hint[non-strict-yaml]: this quoted value goes on at the start of a line: Pyrite reads it, strict YAML tools do not; indent the lines after the first
+                /garden/plants/shed.md 26..35 "structure" information[unknown-type]: type `structure` is not declared in KB `garden` nor built into Pyrite; its types are `plant`, `person`
+            "#]],
+        );
     }
 }

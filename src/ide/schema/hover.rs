@@ -256,4 +256,17 @@ mod tests {
             "#]],
         );
     }
+
+    #[test]
+    fn relations_in_cross_kb_links() {
+        check(
+            "//- /garden/cross-kb-links.yaml\n- source: ada\n  target: soup\n  target_kb: kitchen\n  relation: grows$0_beside\n",
+            expect![[r#"
+                "grows_beside"
+                **grows_beside** · relation of KB `garden`
+
+                Planted next to
+            "#]],
+        );
+    }
 }

@@ -64,6 +64,13 @@ impl<'a> SchemaNote<'a> {
     }
 }
 
+/// Whether `note` is a KB's `cross-kb-links.yaml` (see `syntax::parse_cross_kb_links`).
+pub(crate) fn is_cross_kb_links(note: &Note) -> bool {
+    note.path
+        .file_name()
+        .is_some_and(|name| name == crate::syntax::CROSS_KB_LINKS)
+}
+
 /// Whether field `name` is in the frontmatter with a value that is not empty (`""`, `[]`,
 /// null), as Pyrite's required-field check has it.
 pub(crate) fn has_field(frontmatter: Frontmatter<'_>, name: &str) -> bool {
@@ -144,3 +151,207 @@ type: recipe
 course: starter
 ---
 "#;
+
+/// `cross-kb-links.yaml` for the tests: links from [`GARDEN`] into [`KITCHEN`] and beyond.
+#[cfg(test)]
+pub(crate) const GARDEN_LINKS: &str = r#"
+//- /garden/cross-kb-links.yaml
+# garden → kitchen
+- source: ada
+  target: soup
+  target_kb: kitchen
+  relation: grows_beside
+  note: "Ada grows what the soup needs"
+- source: nobody
+  target: stew
+  target_kb: kitchen
+  relation: feeds
+- source: shed
+  target: cider-press
+  target_kb: orchard
+"#;
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::{GARDEN, GARDEN_LINKS, KITCHEN};
+    use crate::fixture::Fixture;
+    use crate::ide::{
+        DiagnosticsConfig, ReferencesConfig, RenameConfig, diagnostics, goto_definition, hover,
+        references, rename,
+    };
+
+    fn fixture(cursor_in: &str) -> Fixture {
+        Fixture::parse(&format!("{GARDEN}{KITCHEN}{GARDEN_LINKS}{cursor_in}"))
+    }
+
+    #[track_caller]
+    fn check_diagnostics(f: &Fixture, expect: Expect) {
+        let mut out = String::new();
+        let file = *f
+            .texts
+            .keys()
+            .find(|&&file| f.path(file).ends_with("cross-kb-links.yaml"))
+            .unwrap();
+        for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
+            out += &format!(
+                "{} {}[{}]: {}\n",
+                f.render(file, d.range),
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            );
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn cross_kb_links_are_checked() {
+        check_diagnostics(
+            &fixture(""),
+            expect![[r#"
+                /garden/cross-kb-links.yaml 146..152 "nobody" warning[broken-reference]: source `nobody`: no note with id `nobody` in KB `garden`
+                /garden/cross-kb-links.yaml 163..167 "stew" warning[broken-reference]: target `stew`: no note with id `stew` in KB `kitchen`
+                /garden/cross-kb-links.yaml 201..206 "feeds" warning[unknown-relation]: relation `feeds` is not a relationship type of KB `garden`
+                /garden/cross-kb-links.yaml 232..243 "cider-press" information[unknown-kb]: target `cider-press`: KB `orchard` is not in this workspace (open it to check the link)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn cross_kb_links_navigate_count_as_backlinks_and_follow_renames() {
+        // From the file to the notes.
+        let f = Fixture::parse(&format!(
+            "{GARDEN}{KITCHEN}{}",
+            GARDEN_LINKS.replace("target: soup", "target: so$0up")
+        ));
+        let position = f.position();
+        let targets = goto_definition(&f.workspace, position).unwrap();
+        let shown: Vec<String> = targets.info.iter().map(|t| f.path(t.file)).collect();
+        assert_eq!(shown, ["/kitchen/soup.md"]);
+        let source = f.source();
+        let card = hover(&f.workspace, position, &source).unwrap().info;
+        assert!(card.starts_with("**Soup**"), "{card}");
+        assert!(card.contains("1 backlink"), "{card}");
+
+        // The references of `soup`, from the note, include the file's entry.
+        let f = Fixture::parse(&format!(
+            "{GARDEN}{}{GARDEN_LINKS}",
+            KITCHEN.replace("title: Soup", "title: So$0up")
+        ));
+        let found = references(
+            &f.workspace,
+            f.position(),
+            &ReferencesConfig {
+                include_declaration: false,
+            },
+        )
+        .unwrap();
+        let shown: Vec<String> = found
+            .info
+            .iter()
+            .map(|r| f.render(r.file, r.range))
+            .collect();
+        expect![[r#"
+            [
+                "/garden/cross-kb-links.yaml 45..49 \"soup\"",
+            ]
+        "#]]
+        .assert_debug_eq(&shown);
+
+        // Renaming `ada` (a source) and `soup` (a target) rewrites the file.
+        let mut out = String::new();
+        for (fixture, new_name) in [
+            (
+                format!(
+                    "{GARDEN}{KITCHEN}{}",
+                    GARDEN_LINKS.replace("source: ada", "source: a$0da")
+                ),
+                "ada-lovelace",
+            ),
+            (
+                format!(
+                    "{GARDEN}{KITCHEN}{}",
+                    GARDEN_LINKS.replace("target: soup", "target: so$0up")
+                ),
+                "broth",
+            ),
+        ] {
+            let f = Fixture::parse(&fixture);
+            let config = RenameConfig { rename_files: true };
+            let renamed = rename(&f.workspace, f.position(), new_name, &config).unwrap();
+            out += &format!("# {new_name}\n{}", f.render_change(&renamed.change));
+        }
+        expect![[r##"
+            # ada-lovelace
+            //- /garden/cross-kb-links.yaml
+            # garden → kitchen
+            - source: ada-lovelace
+              target: soup
+              target_kb: kitchen
+              relation: grows_beside
+              note: "Ada grows what the soup needs"
+            - source: nobody
+              target: stew
+              target_kb: kitchen
+              relation: feeds
+            - source: shed
+              target: cider-press
+              target_kb: orchard
+            rename /garden/people/ada.md -> /garden/people/ada-lovelace.md
+            # broth
+            //- /garden/cross-kb-links.yaml
+            # garden → kitchen
+            - source: ada
+              target: broth
+              target_kb: kitchen
+              relation: grows_beside
+              note: "Ada grows what the soup needs"
+            - source: nobody
+              target: stew
+              target_kb: kitchen
+              relation: feeds
+            - source: shed
+              target: cider-press
+              target_kb: orchard
+            rename /kitchen/soup.md -> /kitchen/broth.md
+        "##]]
+        .assert_eq(&out);
+    }
+
+    #[test]
+    fn readmes_and_templates_are_files_not_entries() {
+        let f = Fixture::parse(&format!(
+            "{GARDEN}{}",
+            "//- /garden/README.md\n# The garden\n\
+             //- /garden/people/README.md\n# People\n\
+             //- /garden/_templates/person.md\n---\nid: ada\ntitle: Someone\ntype: person\n---\n\
+             //- /loose/README.md\n# Loose notes\n\
+             //- /garden/plants/basil.md\n---\ntitle: Basil\ntype: plant\nfamily: mint\ngrower: ada\n---\n\
+             See [[people/README]] and [[REA$0\n"
+        ));
+        let mut out = String::new();
+        let mut files: Vec<_> = f.texts.keys().copied().collect();
+        files.sort_by_key(|&file| f.path(file));
+        for file in files {
+            for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
+                out += &format!("{} {}\n", f.render(file, d.range), d.code.as_str());
+            }
+        }
+        let position = f.position();
+        let config = crate::ide::CompletionConfig::default();
+        let list =
+            crate::ide::completion(&f.workspace, position, f.text(position.file), &config).unwrap();
+        for item in list.items {
+            out += &format!("offered {}\n", item.label);
+        }
+        // No duplicate `ada`, no broken `[[people/README]]`, and only the loose README (no
+        // kb.yaml there: every markdown file is a note) is offered.
+        expect![[r#"
+            /garden/plants/shed.md 26..35 "structure" unknown-type
+            offered ws:README
+        "#]]
+        .assert_eq(&out);
+    }
+}
