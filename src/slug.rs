@@ -117,7 +117,10 @@ pub fn resolve_target(
         return found;
     }
     let mut elsewhere: Vec<FileId> = Vec::new();
-    for kb_id in workspace.kb_ids().filter(|&k| k != from_note.kb) {
+    for kb_id in kbs_naming(workspace, target)
+        .into_iter()
+        .filter(|&k| k != from_note.kb)
+    {
         match find_in_kb(workspace, kb_id, target) {
             Some(Resolution::Found { file, .. }) => elsewhere.push(file),
             Some(Resolution::Ambiguous { candidates }) => elsewhere.extend(candidates),
@@ -131,6 +134,26 @@ pub fn resolve_target(
     Resolution::MissingKbPrefix {
         candidates: elsewhere,
     }
+}
+
+/// The KBs where [`find_in_kb`] can find `target`: those of the notes its keys name in the
+/// workspace-wide tables, so that a link found nowhere costs a few lookups, not a search of
+/// every KB. Sorted, without repeats.
+fn kbs_naming(workspace: &Workspace, target: &str) -> Vec<KbId> {
+    let Some(cleaned) = clean_target(target) else {
+        return Vec::new();
+    };
+    let folded = fold(&cleaned);
+    let last = folded.rsplit('/').next().unwrap_or(&folded);
+    let files = workspace.notes_by_id(&folded).iter();
+    let files = files.chain(workspace.notes_by_stem(last));
+    let files = files.chain(workspace.notes_by_name(&folded));
+    let mut kbs: Vec<KbId> = files
+        .filter_map(|&f| workspace.note(f).map(|n| n.kb))
+        .collect();
+    kbs.sort_unstable();
+    kbs.dedup();
+    kbs
 }
 
 /// Steps 2 and 3 inside one KB.

@@ -62,10 +62,13 @@ pub enum DiagnosticCode {
     UnknownRelation,
     /// Frontmatter that Pyrite's YAML reader accepts and strict YAML does not.
     NonStrictYaml,
+    /// The note has more problems than a list in the editor shows (see
+    /// [`DiagnosticsConfig::max_per_note`]).
+    TooManyProblems,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 16] = [
+    pub const ALL: [DiagnosticCode; 17] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -82,6 +85,7 @@ impl DiagnosticCode {
         DiagnosticCode::WrongTargetType,
         DiagnosticCode::UnknownRelation,
         DiagnosticCode::NonStrictYaml,
+        DiagnosticCode::TooManyProblems,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +106,7 @@ impl DiagnosticCode {
             DiagnosticCode::WrongTargetType => "wrong-target-type",
             DiagnosticCode::UnknownRelation => "unknown-relation",
             DiagnosticCode::NonStrictYaml => "non-strict-yaml",
+            DiagnosticCode::TooManyProblems => "too-many-problems",
         }
     }
 
@@ -113,7 +118,9 @@ impl DiagnosticCode {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
             // A Pyrite plugin may add types the server cannot see.
-            DiagnosticCode::NonCanonicalLink | DiagnosticCode::UnknownType => Severity::Information,
+            DiagnosticCode::NonCanonicalLink
+            | DiagnosticCode::UnknownType
+            | DiagnosticCode::TooManyProblems => Severity::Information,
             DiagnosticCode::NonStrictYaml => Severity::Hint,
             _ => Severity::Warning,
         }
@@ -139,10 +146,14 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
 }
 
-/// Severity per code: absent means the default, `None` means the code is off.
+/// Severity per code (absent means the default, `None` means the code is off), and how many
+/// problems one note may report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DiagnosticsConfig {
     pub severity: HashMap<DiagnosticCode, Option<Severity>>,
+    /// At most this many problems per note, the first by position, plus one `too-many-problems`
+    /// at the note's start saying how many more there are; `None` reports all (`check`).
+    pub max_per_note: Option<usize>,
 }
 
 impl DiagnosticsConfig {
@@ -185,6 +196,29 @@ pub fn diagnostics(
     }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
+    if let Some(limit) = config.max_per_note
+        && diagnostics.len() > limit
+    {
+        let hidden = diagnostics.len() - limit;
+        diagnostics.truncate(limit);
+        diagnostics.shrink_to_fit();
+        if let Some(severity) = config.severity_of(DiagnosticCode::TooManyProblems) {
+            let message = format!(
+                "{hidden} more problems in this note are not shown (only the first {limit}); `wikilink-lsp check` lists them all"
+            );
+            diagnostics.insert(
+                0,
+                Diagnostic {
+                    range: TextRange::empty(0),
+                    severity,
+                    code: DiagnosticCode::TooManyProblems,
+                    message,
+                    target: None,
+                    related: Vec::new(),
+                },
+            );
+        }
+    }
     diagnostics
 }
 

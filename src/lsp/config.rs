@@ -17,18 +17,24 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub reference_fields: Vec<String>,
     pub inlay_hints: bool,
+    /// How long a request that needs the workspace waits for the index before an error reply.
+    pub index_wait_seconds: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             completion: CompletionConfig::default(),
-            diagnostics: DiagnosticsConfig::default(),
+            diagnostics: DiagnosticsConfig {
+                max_per_note: Some(DEFAULT_MAX_PER_NOTE),
+                ..DiagnosticsConfig::default()
+            },
             workspace_diagnostics: true,
             debounce_ms: 200,
             exclude: Vec::new(),
             reference_fields: Vec::new(),
             inlay_hints: true,
+            index_wait_seconds: 30,
         }
     }
 }
@@ -37,6 +43,12 @@ impl Default for Settings {
 const MAX_COMPLETION_ITEMS: u64 = 1000;
 /// Longest debounce accepted, in milliseconds.
 const MAX_DEBOUNCE_MS: u64 = 10_000;
+/// Most problems one note shows in the editor by default (`check` shows all).
+const DEFAULT_MAX_PER_NOTE: usize = 1000;
+/// The largest `diagnostics.maxPerNote` accepted.
+const MAX_MAX_PER_NOTE: u64 = 100_000;
+/// Longest wait for the index accepted, in seconds.
+const MAX_INDEX_WAIT_SECONDS: u64 = 600;
 
 impl Settings {
     /// Reads settings from JSON (the `wikilink` section's contents, or an object holding a
@@ -90,6 +102,17 @@ impl Settings {
                 ),
             }
         }
+        if let Some(v) = get(&["diagnostics", "maxPerNote"]) {
+            match v.as_u64() {
+                Some(n) if (1..=MAX_MAX_PER_NOTE).contains(&n) => {
+                    settings.diagnostics.max_per_note = Some(n as usize)
+                }
+                _ => warn(
+                    "diagnostics.maxPerNote",
+                    &format!("a whole number from 1 to {MAX_MAX_PER_NOTE}"),
+                ),
+            }
+        }
         if let Some(v) = get(&["diagnostics", "severity"]) {
             match v.as_object() {
                 Some(map) => {
@@ -133,8 +156,20 @@ impl Settings {
                 None => warn("inlayHints.enabled", "true or false"),
             }
         }
+        if let Some(v) = get(&["index", "waitSeconds"]) {
+            match v.as_u64() {
+                Some(n) if (1..=MAX_INDEX_WAIT_SECONDS).contains(&n) => {
+                    settings.index_wait_seconds = n
+                }
+                _ => warn(
+                    "index.waitSeconds",
+                    &format!("a whole number of seconds from 1 to {MAX_INDEX_WAIT_SECONDS}"),
+                ),
+            }
+        }
         let known = [
             "completion",
+            "index",
             "diagnostics",
             "exclude",
             "referenceFields",

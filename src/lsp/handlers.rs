@@ -3,6 +3,7 @@
 //! notification hands its work to `indexing.rs`, `publish.rs` or `session.rs`.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tower_lsp::LanguageServer;
@@ -13,7 +14,7 @@ use super::capabilities;
 use super::convert;
 use super::documents::ChangeError;
 use super::indexing::DiskChange;
-use super::server::{Backend, lock, read, write};
+use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide;
 use crate::text::FileId;
 use crate::vfs;
@@ -54,15 +55,16 @@ impl LanguageServer for Backend {
         if let Some(settings) = pulled {
             *write(&self.state.settings) = settings;
         }
-        if !read(&self.state.session).roots.is_empty() {
+        if read(&self.state.session).roots.is_empty() {
+            // Nothing to index until an opened file brings a root (see `add_implicit_root`).
+            self.state.index_ready.send_replace(true);
+        } else {
             self.reindex().await;
         }
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.state
-            .shutdown
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.state.shutdown.store(true, Ordering::SeqCst);
         Ok(())
     }
 
@@ -73,7 +75,8 @@ impl LanguageServer for Backend {
             return;
         };
         lock(&self.state.documents).open(document.uri.clone(), &document.text, document.version);
-        let mut affected = self.update_note(path.clone(), &document.text);
+        let source = TextSource::Buffer(document.version);
+        let mut affected = self.update_note(path.clone(), &document.text, source);
         affected.push(path.clone());
         self.schedule_diagnostics(affected, Duration::ZERO);
         if self.add_implicit_root(&path) {
@@ -83,6 +86,7 @@ impl LanguageServer for Backend {
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
+        self.state.document_edits.fetch_add(1, Ordering::SeqCst);
         let Some(path) = convert::path_of(&uri) else {
             return;
         };
@@ -94,12 +98,15 @@ impl LanguageServer for Backend {
             encoding,
         );
         let affected = match result {
-            Ok(text) => self.update_note(path, &text),
+            Ok(text) => {
+                let source = TextSource::Buffer(params.text_document.version);
+                self.update_note(path, &text, source)
+            }
             Err(error @ ChangeError::BadRange { .. }) => {
                 tracing::warn!(
                     "cannot apply a change to {uri}: {error}; using the file on disk until the editor sends the full text"
                 );
-                self.reload_from_disk(&path)
+                self.reload_from_disk(&path, TextSource::DiskWhileOpen)
             }
             Err(error) => {
                 tracing::warn!("ignored a change to {uri}: {error}");
@@ -117,7 +124,7 @@ impl LanguageServer for Backend {
         let Some(path) = convert::path_of(&uri) else {
             return;
         };
-        let mut affected = self.reload_from_disk(&path);
+        let mut affected = self.reload_from_disk(&path, TextSource::Disk);
         affected.push(path);
         self.schedule_diagnostics(affected, Duration::ZERO);
     }
@@ -338,7 +345,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        self.guarded(|| {
+        self.answer_from_note(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
             let index = &workspace.note(file)?.parsed.line_index;

@@ -2,6 +2,7 @@
 //! one path after files change on disk ([`Backend::after_disk_change`]), the background
 //! (re)index of every root with its progress reports and `wikilink/status` notifications.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use tower_lsp::lsp_types::notification::Notification;
 use tower_lsp::lsp_types::*;
 
 use super::convert;
-use super::server::{Backend, lock, read, write};
+use super::server::{Backend, TextSource, lock, read, write};
 use crate::syntax::parse_file;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
@@ -50,7 +51,12 @@ pub(super) struct DiskChange {
 impl Backend {
     /// Parses `text` as the note at `path` and puts it in the index; returns the paths whose
     /// diagnostics may have changed.
-    pub(super) fn update_note(&self, path: PathBuf, text: &str) -> Vec<PathBuf> {
+    pub(super) fn update_note(
+        &self,
+        path: PathBuf,
+        text: &str,
+        source: TextSource,
+    ) -> Vec<PathBuf> {
         let parsed = parse_file(&path, text);
         let mut workspace = write(&self.state.workspace);
         if workspace.root_of(&path).is_none() && !workspace.roots().is_empty() {
@@ -58,6 +64,7 @@ impl Backend {
             // implicit KB for lookups) but is not part of anyone's KB.
             tracing::debug!("{} is outside the workspace roots", path.display());
         }
+        self.note_source(&path, source);
         let (_, affected) = workspace.set_note(path, parsed);
         affected
             .iter()
@@ -66,20 +73,32 @@ impl Backend {
     }
 
     /// Re-reads a note from disk (after its buffer closed or failed), or forgets it.
-    pub(super) fn reload_from_disk(&self, path: &Path) -> Vec<PathBuf> {
+    pub(super) fn reload_from_disk(&self, path: &Path, source: TextSource) -> Vec<PathBuf> {
         let roots = read(&self.state.session).roots.clone();
         if vfs::is_readable_in_roots(path, &roots) {
             match vfs::read_text(path) {
-                Ok(text) => return self.update_note(path.to_path_buf(), &text),
+                Ok(text) => return self.update_note(path.to_path_buf(), &text, source),
                 Err(error) => tracing::info!("{error}"),
             }
         }
         let mut workspace = write(&self.state.workspace);
+        self.note_source(path, source);
         let affected = workspace.remove_note(path);
         affected
             .iter()
             .filter_map(|&f| workspace.note(f).map(|n| n.path.clone()))
             .collect()
+    }
+
+    /// Records where the index's text of `path` comes from; the caller holds the workspace
+    /// write lock (see [`State::indexed_versions`]).
+    fn note_source(&self, path: &Path, source: TextSource) {
+        let mut versions = lock(&self.state.indexed_versions);
+        match source {
+            TextSource::Buffer(version) => versions.insert(path.to_path_buf(), Some(version)),
+            TextSource::DiskWhileOpen => versions.insert(path.to_path_buf(), None),
+            TextSource::Disk => versions.remove(path),
+        };
     }
 
     /// After the editor created, renamed or deleted files or folders: re-reads each path (a
@@ -158,7 +177,7 @@ impl Backend {
                     if open && (change.keep_open_buffer || !change.deleted) {
                         continue; // The open buffer wins over the disk.
                     }
-                    affected.extend(self.reload_from_disk(&path));
+                    affected.extend(self.reload_from_disk(&path, TextSource::Disk));
                     affected.push(path);
                 }
             }
@@ -177,7 +196,7 @@ impl Backend {
     /// Re-indexes every root in the background, reporting progress; open buffers win over disk.
     pub(super) async fn reindex(&self) {
         let generation = self.state.index_generation.fetch_add(1, Ordering::SeqCst) + 1;
-        self.state.indexed.store(false, Ordering::SeqCst);
+        self.state.index_ready.send_replace(false);
         let roots = read(&self.state.session).roots.clone();
         let options = {
             let settings = read(&self.state.settings);
@@ -197,7 +216,11 @@ impl Backend {
                 missing.display()
             );
         }
+        let delay = super::test_index_delay();
         let mut load = tokio::task::spawn_blocking(move || {
+            if let Some(delay) = delay {
+                std::thread::sleep(delay);
+            }
             vfs::load(&existing_roots, &options, &move |p| {
                 let _ = sender.send(p);
             })
@@ -222,6 +245,10 @@ impl Backend {
                 tracing::error!("indexing failed: {error}");
                 self.end_progress(&token, "indexing failed; see the server log")
                     .await;
+                // Answer from what the index holds rather than keep every request waiting.
+                if self.state.index_generation.load(Ordering::SeqCst) == generation {
+                    self.state.index_ready.send_replace(true);
+                }
                 return;
             }
         };
@@ -234,16 +261,22 @@ impl Backend {
         let (notes, kbs) = {
             let documents = lock(&self.state.documents);
             let mut workspace = loaded.workspace;
+            let mut versions = HashMap::new();
             for uri in documents.uris() {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
-                    workspace.set_note(path.clone(), parse_file(&path, &document.rope.to_string()));
+                    versions.insert(path.clone(), Some(document.version));
+                    let parsed = parse_file(&path, &document.rope.to_string());
+                    workspace.set_note(path, parsed);
                 }
             }
             let counts = (workspace.note_count(), workspace.visible_kbs().len());
-            *write(&self.state.workspace) = workspace;
+            let mut current = write(&self.state.workspace);
+            *current = workspace;
+            *lock(&self.state.indexed_versions) = versions;
+            drop(current);
             counts
         };
-        self.state.indexed.store(true, Ordering::SeqCst);
+        self.state.index_ready.send_replace(true);
         let elapsed = started.elapsed().as_millis();
         tracing::info!("indexed {notes} notes in {kbs} KBs in {elapsed} ms");
         self.end_progress(&token, &format!("{notes} notes in {kbs} KBs"))

@@ -161,6 +161,16 @@ fn test_hooks() -> bool {
     std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
 }
 
+/// With the test hooks on, `WIKILINK_LSP_TEST_INDEX_DELAY_MS` holds every (re)index back by
+/// that long, so that end-to-end tests can send requests that surely arrive before it ends.
+pub(crate) fn test_index_delay() -> Option<std::time::Duration> {
+    if !test_hooks() {
+        return None;
+    }
+    let millis = std::env::var("WIKILINK_LSP_TEST_INDEX_DELAY_MS").ok()?;
+    millis.parse().ok().map(std::time::Duration::from_millis)
+}
+
 /// The text of a panic's payload.
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload

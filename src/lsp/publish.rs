@@ -44,7 +44,7 @@ impl Backend {
     }
 
     async fn publish_diagnostics_for(&self, paths: Vec<PathBuf>) {
-        if !self.state.indexed.load(Ordering::SeqCst) {
+        if !*self.state.index_ready.borrow() {
             // Until the index is complete most links would look broken; indexing ends by
             // publishing every open document's diagnostics.
             return;
@@ -63,8 +63,10 @@ impl Backend {
     }
 
     fn diagnostics_batch(&self, paths: Vec<PathBuf>) -> Vec<(Url, Vec<Diagnostic>, Option<i32>)> {
-        let documents = lock(&self.state.documents);
+        // Not `documents`: a heavy note's diagnostics must not hold up requests that read the
+        // buffers. The open notes' versions come with the index (see `indexed_versions`).
         let workspace = read(&self.state.workspace);
+        let open_versions = lock(&self.state.indexed_versions).clone();
         let settings = read(&self.state.settings);
         let encoding = self.encoding();
         // Every note's diagnostics after indexing: computed on all cores, in order.
@@ -73,8 +75,8 @@ impl Backend {
             .into_par_iter()
             .filter_map(|path| {
                 let uri = Url::from_file_path(&path).ok()?;
-                let open = documents.get(&uri);
-                let version = open.map(|d| d.version);
+                let open = open_versions.get(&path);
+                let version = open.copied().flatten();
                 let diagnostics = match workspace.file_id(&path) {
                     Some(file) if open.is_some() || settings.workspace_diagnostics => {
                         // Not a request: no service layer stands above this background work, so a
@@ -98,7 +100,7 @@ impl Backend {
                 // Nothing to show or clear for a closed note that never had diagnostics (an
                 // open one always gets its list, for its version).
                 if diagnostics.is_empty()
-                    && version.is_none()
+                    && open.is_none()
                     && !lock(&self.state.published).contains(&uri)
                 {
                     return None;

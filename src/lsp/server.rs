@@ -6,15 +6,19 @@
 //! file watching) each have a file of their own.
 //!
 //! Document changes are applied before the first `.await`; std locks are never held across an
-//! `.await`. Lock order, everywhere: `documents`, then `workspace`, then `settings`/`session`.
+//! `.await`. Lock order, everywhere: `documents`, then `workspace`, then `settings`/`session`; the small
+//! bookkeeping locks (`indexed_versions`, `published`, `pending_diagnostics`) are taken last and
+//! never hold another.
 //! A panic anywhere in a handler is caught once, by the service layer in `lsp/mod.rs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use tower_lsp::Client;
 use tower_lsp::jsonrpc::{self, Result};
 use tower_lsp::lsp_types::*;
@@ -53,7 +57,13 @@ pub(super) struct State {
     pub(super) shutdown: Arc<AtomicBool>,
     /// Bumped by every (re)index; a load that finishes after a newer one started is dropped.
     pub(super) index_generation: AtomicU64,
-    pub(super) indexed: AtomicBool,
+    /// Whether the index holds every note of the roots: false from the start and during every
+    /// (re)index, true once it is complete. Requests that need the workspace wait for it (see
+    /// [`Backend::guarded`]); diagnostics are not published before it.
+    pub(super) index_ready: watch::Sender<bool>,
+    /// Bumped by every change to an open document: a request that had to wait for the index
+    /// answers only when no document changed meanwhile.
+    pub(super) document_edits: AtomicU64,
     /// Notes whose diagnostics are due, and the debounce generation.
     pub(super) pending_diagnostics: Mutex<HashSet<PathBuf>>,
     pub(super) diagnostics_generation: AtomicU64,
@@ -61,10 +71,29 @@ pub(super) struct State {
     pub(super) initialization_options: RwLock<serde_json::Value>,
     /// Documents that currently show a non-empty diagnostic list in the editor.
     pub(super) published: Mutex<HashSet<Url>>,
+    /// The open documents, with the buffer version whose text the index holds (`None` while it
+    /// holds the file on disk instead, after a change could not be applied). Changed only under
+    /// the workspace write lock and read under its read lock, so that diagnostics computed from
+    /// the index carry the version they were computed from without locking `documents`.
+    pub(super) indexed_versions: Mutex<HashMap<PathBuf, Option<i32>>>,
+}
+
+/// Where the index's text of a note comes from (see [`State::indexed_versions`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum TextSource {
+    /// An open buffer, at this version.
+    Buffer(i32),
+    /// The file on disk, while a buffer is open whose changes could not be applied.
+    DiskWhileOpen,
+    /// The file on disk; no buffer is open.
+    Disk,
 }
 
 /// LSP's `RequestFailed`: a valid request the server declines, with a message for the user.
 const REQUEST_FAILED: i64 = -32803;
+/// LSP's `ContentModified`: the document changed while the request waited; the client drops
+/// the answer (and asks again if it still wants one).
+const CONTENT_MODIFIED: i64 = -32801;
 
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -94,10 +123,12 @@ impl Backend {
                 }),
                 shutdown,
                 index_generation: AtomicU64::new(0),
-                indexed: AtomicBool::new(false),
+                index_ready: watch::Sender::new(false),
+                document_edits: AtomicU64::new(0),
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
                 published: Mutex::new(HashSet::new()),
+                indexed_versions: Mutex::new(HashMap::new()),
                 initialization_options: RwLock::new(serde_json::Value::Null),
             }),
         }
@@ -111,14 +142,69 @@ impl Backend {
         read(&self.state.session).flags
     }
 
-    /// Runs a feature: the one place every feature request passes through on its way to the
-    /// core. A panic inside is not caught here but by the service layer (`lsp/mod.rs`), which
-    /// turns it into an error reply.
+    /// Runs a feature that needs the whole workspace: the one place every such request passes
+    /// through on its way to the core. Before the first index is complete (or while a new root
+    /// or a settings change re-indexes) the request waits for it, so that no answer says "no
+    /// note" about a note that is merely not indexed yet; a `$/cancelRequest` ends the wait
+    /// (tower-lsp drops the future), and so does the `index.waitSeconds` limit, with an error.
+    /// A panic inside is not caught here but by the service layer (`lsp/mod.rs`), which turns
+    /// it into an error reply.
     pub(super) async fn guarded<T>(
         &self,
         feature: impl FnOnce() -> Option<T>,
     ) -> Result<Option<T>> {
+        self.wait_for_index().await?;
         Ok(feature())
+    }
+
+    /// Runs a feature whose answer comes from the note alone (its outline): no wait for the
+    /// index, since an open note is parsed as soon as it is opened.
+    pub(super) async fn answer_from_note<T>(
+        &self,
+        feature: impl FnOnce() -> Option<T>,
+    ) -> Result<Option<T>> {
+        Ok(feature())
+    }
+
+    /// Returns once the index is complete. Without a wait this never yields, so a request that
+    /// arrives after the index is ready sees exactly the documents as of its arrival; after a
+    /// wait, a change to any open document meanwhile makes the answer `ContentModified`, since
+    /// the request's positions may no longer fit the text.
+    async fn wait_for_index(&self) -> Result<()> {
+        if *self.state.index_ready.borrow() {
+            return Ok(());
+        }
+        let edits = self.state.document_edits.load(Ordering::SeqCst);
+        let limit = Duration::from_secs(read(&self.state.settings).index_wait_seconds);
+        let mut ready = self.state.index_ready.subscribe();
+        let started = Instant::now();
+        if tokio::time::timeout(limit, ready.wait_for(|ready| *ready))
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "a request waited {} s for the index; answered with an error",
+                limit.as_secs()
+            );
+            return Err(jsonrpc::Error {
+                code: jsonrpc::ErrorCode::ServerError(REQUEST_FAILED),
+                message: format!(
+                    "wikilink-lsp: the index is not ready after {} s (still indexing); try again when indexing ends",
+                    limit.as_secs()
+                )
+                .into(),
+                data: None,
+            });
+        }
+        tracing::debug!("a request waited {:?} for the index", started.elapsed());
+        if self.state.document_edits.load(Ordering::SeqCst) != edits {
+            return Err(jsonrpc::Error {
+                code: jsonrpc::ErrorCode::ServerError(CONTENT_MODIFIED),
+                message: "a document changed while the request waited for the index".into(),
+                data: None,
+            });
+        }
+        Ok(())
     }
 
     /// Like [`Backend::guarded`], for features that can refuse: an `Err` becomes a

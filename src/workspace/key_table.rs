@@ -160,7 +160,21 @@ pub(super) struct KeyTable {
     sorted_links: Vec<u32>,
     /// Set while a bulk insertion leaves `sorted_links` stale, to sort it once at the end.
     sort_pending: bool,
+    /// Set while one big note's keys change (see [`KeyTable::defer_link_order`]): link keys
+    /// that leave or join [`Role::Link`] are collected here and `sorted_links` is updated once
+    /// at the end, so a note with many links costs one pass, not one shift of the list each.
+    deferred: Option<DeferredLinks>,
 }
+
+/// Link keys that left or joined [`Role::Link`] while the sorted order was deferred.
+#[derive(Default)]
+struct DeferredLinks {
+    removed: Vec<u32>,
+    added: Vec<u32>,
+}
+
+/// Above this many link keys changing at once, the sorted order is updated in one pass.
+pub(super) const DEFER_LINK_ORDER_ABOVE: usize = 64;
 
 fn key_text<'a>(text: &'a str, keys: &[Key], id: u32) -> &'a str {
     let key = &keys[id as usize];
@@ -266,7 +280,11 @@ impl KeyTable {
         let id = self.intern(key, hash);
         let files = match Files::unpack(self.keys[id as usize].files[role as usize]) {
             None => {
-                if role == Role::Link && !self.sort_pending {
+                if role == Role::Link
+                    && let Some(deferred) = &mut self.deferred
+                {
+                    deferred.added.push(id);
+                } else if role == Role::Link && !self.sort_pending {
                     let text = key_text(&self.text, &self.keys, id);
                     let at = self
                         .sorted_links
@@ -321,7 +339,11 @@ impl KeyTable {
             }
         }
         // `key` has no note left in `role`.
-        if role == Role::Link && !self.sort_pending {
+        if role == Role::Link
+            && let Some(deferred) = &mut self.deferred
+        {
+            deferred.removed.push(id);
+        } else if role == Role::Link && !self.sort_pending {
             let at = self
                 .sorted_links
                 .partition_point(|&other| self.key_text(other) < key);
@@ -365,6 +387,50 @@ impl KeyTable {
         }
         self.text = text;
         self.dead_bytes = 0;
+    }
+
+    /// Defers keeping `sorted_links` in order until [`KeyTable::restore_link_order`]: for the
+    /// update of one note whose link keys are many (a pasted list of thousands of links),
+    /// where inserting or removing each in the sorted list would shift it once per key.
+    pub(super) fn defer_link_order(&mut self) {
+        if !self.sort_pending {
+            self.deferred = Some(DeferredLinks::default());
+        }
+    }
+
+    /// Brings `sorted_links` up to date after [`KeyTable::defer_link_order`]: drops the keys
+    /// that left [`Role::Link`] (by id: a forgotten key's text is gone, and its id may already
+    /// name a new key), then merges the sorted new ones in, in one pass over the list.
+    pub(super) fn restore_link_order(&mut self) {
+        let Some(DeferredLinks { removed, added }) = self.deferred.take() else {
+            return;
+        };
+        if !removed.is_empty() {
+            let removed: rustc_hash::FxHashSet<u32> = removed.into_iter().collect();
+            self.sorted_links.retain(|id| !removed.contains(id));
+        }
+        let (text, keys) = (&self.text, &self.keys);
+        let mut added: Vec<u32> = added
+            .into_iter()
+            .filter(|&id| keys[id as usize].files[Role::Link as usize] != NO_FILES)
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        added.sort_unstable_by(|&a, &b| key_text(text, keys, a).cmp(key_text(text, keys, b)));
+        added.dedup();
+        let old = std::mem::take(&mut self.sorted_links);
+        let mut merged = Vec::with_capacity(old.len() + added.len());
+        let mut rest = &old[..];
+        for id in added {
+            let key = key_text(text, keys, id);
+            let at = rest.partition_point(|&other| key_text(text, keys, other) < key);
+            merged.extend_from_slice(&rest[..at]);
+            merged.push(id);
+            rest = &rest[at..];
+        }
+        merged.extend_from_slice(rest);
+        self.sorted_links = merged;
     }
 
     /// Rebuilds `sorted_links` after a bulk insertion.

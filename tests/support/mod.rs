@@ -114,6 +114,18 @@ impl Client {
         self.stdin.flush().unwrap();
     }
 
+    /// Sends several messages in one write, as a client that batches its output does (the
+    /// server sees them all at once).
+    pub fn send_all(&mut self, messages: &[Value]) {
+        let mut bytes = Vec::new();
+        for message in messages {
+            let body = serde_json::to_string(message).unwrap();
+            write!(bytes, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        }
+        self.stdin.write_all(&bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
