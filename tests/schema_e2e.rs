@@ -1,5 +1,7 @@
-//! End to end: a KB's schema (its kb.yaml `types`) over real JSON-RPC. Changing kb.yaml on disk
-//! re-checks that KB's notes, the open ones (from their buffers) and the closed ones alike.
+//! End to end: a KB's schema (its kb.yaml `types`) over real JSON-RPC and in `check`. Changing
+//! kb.yaml on disk re-checks that KB's notes, the open ones (from their buffers) and the closed
+//! ones alike; completion and hover answer from the schema; `check` reports the schema codes
+//! with the severities `--severity` gives them.
 
 mod support;
 
@@ -112,4 +114,71 @@ fn completion_and_hover_come_from_the_schema() {
         "{value}"
     );
     assert_eq!(client.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn check_reports_schema_codes_with_their_severities() {
+    let dir = workspace(&[
+        ("garden/kb.yaml", KB_STRICT),
+        (
+            "garden/plants/tomato.md",
+            &TOMATO.replace("rose", "nightshade"),
+        ),
+        ("garden/plants/basil.md", BASIL),
+        ("garden/README.md", "# Not an entry\n"),
+        (
+            "garden/cross-kb-links.yaml",
+            "- source: basil\n  target: x\n  target_kb: elsewhere\n",
+        ),
+    ]);
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_wikilink-lsp"))
+            .arg("check")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the binary runs");
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (status, out) = run(&["--format", "json"]);
+    assert_eq!(status, Some(0), "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let mut found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d["path"].as_str().unwrap(),
+                d["severity"],
+                d["code"]
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            r#"./garden/cross-kb-links.yaml "information" "unknown-kb""#,
+            r#"./garden/plants/basil.md "warning" "missing-required-field""#,
+            r#"./garden/plants/tomato.md "warning" "invalid-field-value""#,
+        ]
+    );
+    // `--severity` applies to the new codes; the cross-KB target stays information at most.
+    let (status, out) = run(&[
+        "--severity",
+        "invalid-field-value=error",
+        "--severity",
+        "missing-required-field=off",
+        "--severity",
+        "unknown-kb=error",
+    ]);
+    assert_eq!(status, Some(1), "{out}");
+    assert!(out.contains("error[invalid-field-value]"), "{out}");
+    assert!(!out.contains("missing-required-field"), "{out}");
+    assert!(out.contains("information[unknown-kb]"), "{out}");
 }
