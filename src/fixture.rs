@@ -10,6 +10,9 @@
 //! `//- PATH` starts a file (paths are under the root `/ws`); `$0` marks the cursor; a line of
 //! only spaces and `^` marks a range on the line above and is removed. Common indentation is
 //! stripped, so fixtures can be indented like the code around them.
+//!
+//! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, and the
+//! renderings of ranges ([`Fixture::render`]) and changes ([`Fixture::render_change`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,6 +22,44 @@ use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::{IndexConfig, Workspace};
 
 pub const ROOT: &str = "/ws";
+
+/// Two KBs (`garden`, shortname `gd`, with a `plant` type; and `kitchen`) and two linked
+/// plants: a small world for the features' tests to add notes to.
+pub const TWO_KBS: &str = r#"
+//- /garden/kb.yaml
+name: garden
+shortname: gd
+types:
+  plant:
+    subdirectory: plants
+    fields:
+      companions: {type: list, description: "Plants grown beside it (entry IDs)"}
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/plants/basil.md
+---
+id: basil
+title: "Sweet Basil"
+type: plant
+tags: [herb, annual]
+aliases: [Genovese]
+companions: [tomato, parsley-gone]
+---
+# Basil
+
+Basil loves warmth. Plant it beside [[tomato]].
+
+## Harvest
+
+Pinch the tops. ^pinch
+//- /garden/plants/tomato-notes.md
+---
+id: tomato
+title: "Tomato"
+type: plant
+---
+Grows with [[basil#Harvest]] and [[Genovese]].
+"#;
 
 pub struct Fixture {
     pub workspace: Workspace,

@@ -72,6 +72,15 @@ impl Resolution {
     }
 }
 
+/// How a link in `from` should name `target` to resolve by id: `id`, or `kb:id` across KBs.
+pub fn canonical_target(workspace: &Workspace, from: &Note, target: &Note) -> String {
+    if from.kb == target.kb {
+        target.id().to_string()
+    } else {
+        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id())
+    }
+}
+
 /// Resolves a link written in note `from`.
 pub fn resolve_link(workspace: &Workspace, from: FileId, link: Link) -> Resolution {
     resolve_target(

@@ -55,24 +55,110 @@ pub struct Progress {
 
 pub struct Loaded {
     pub workspace: Workspace,
-    /// Files skipped or unreadable, one sentence each, naming the file.
-    pub warnings: Vec<String>,
+    /// Files skipped or unreadable, and kb.yaml problems.
+    pub warnings: Vec<DiskError>,
+}
+
+/// What the disk layer could not read or use; each names its file or glob, and `Display` gives
+/// the sentence the shells print. Read errors keep the `io::Error` (and so its `ErrorKind`).
+#[derive(Debug)]
+pub enum DiskError {
+    /// A file could not be read (a missing one "no longer exists").
+    Read {
+        path: PathBuf,
+        error: io::Error,
+    },
+    NotUtf8 {
+        path: PathBuf,
+    },
+    /// A symlink met while walking: not followed.
+    Symlink {
+        path: PathBuf,
+    },
+    /// An entry the walk could not visit.
+    Walk(ignore::Error),
+    /// An `exclude` glob that does not parse (it is ignored).
+    ExcludeGlob {
+        glob: String,
+        error: ignore::Error,
+    },
+    /// The `exclude` globs together could not be built (all are ignored).
+    ExcludeGlobs(ignore::Error),
+    /// A kb.yaml read but partly invalid (the KB is still used).
+    KbConfig {
+        path: PathBuf,
+        message: String,
+    },
+    /// A root that is not a folder.
+    NotAFolder {
+        path: PathBuf,
+    },
+    /// A root that cannot be inspected.
+    Root {
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl DiskError {
+    /// The kind of the I/O error behind this one, if there is one.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            DiskError::Read { error, .. } | DiskError::Root { error, .. } => Some(error.kind()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DiskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiskError::Read { path, error } if error.kind() == io::ErrorKind::NotFound => {
+                write!(f, "{}: no longer exists", path.display())
+            }
+            DiskError::Read { path, error } | DiskError::Root { path, error } => {
+                write!(f, "{}: {error}", path.display())
+            }
+            DiskError::NotUtf8 { path } => {
+                write!(f, "{}: skipped, not valid UTF-8", path.display())
+            }
+            DiskError::Symlink { path } => {
+                write!(f, "{}: skipped, symlinks are not followed", path.display())
+            }
+            DiskError::Walk(error) => write!(f, "skipped: {error}"),
+            DiskError::ExcludeGlob { glob, error } => {
+                write!(f, "exclude glob `{glob}` ignored: {error}")
+            }
+            DiskError::ExcludeGlobs(error) => write!(f, "exclude globs ignored: {error}"),
+            DiskError::KbConfig { path, message } => write!(
+                f,
+                "{}: {message}; the KB is named after its folder",
+                path.display()
+            ),
+            DiskError::NotAFolder { path } => write!(f, "{}: not a folder", path.display()),
+        }
+    }
 }
 
 /// Checks that every root is a readable folder; the error names the first that is not.
-pub fn validate_roots(roots: &[PathBuf]) -> Result<(), String> {
+pub fn validate_roots(roots: &[PathBuf]) -> Result<(), DiskError> {
     for root in roots {
         match std::fs::metadata(root) {
             Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Err(format!("{}: not a folder", root.display())),
-            Err(error) => return Err(format!("{}: {error}", root.display())),
+            Ok(_) => return Err(DiskError::NotAFolder { path: root.clone() }),
+            Err(error) => {
+                return Err(DiskError::Root {
+                    path: root.clone(),
+                    error,
+                });
+            }
         }
     }
     Ok(())
 }
 
 /// Walks `roots` and returns every note and kb.yaml file in them, sorted by path.
-pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>, Vec<String>) {
+pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>, Vec<DiskError>) {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     for root in roots {
@@ -87,14 +173,17 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
             let mut overrides = ignore::overrides::OverrideBuilder::new(root);
             for glob in exclude {
                 if let Err(error) = overrides.add(&format!("!{glob}")) {
-                    lock(&warnings).push(format!("exclude glob `{glob}` ignored: {error}"));
+                    lock(&warnings).push(DiskError::ExcludeGlob {
+                        glob: glob.clone(),
+                        error,
+                    });
                 }
             }
             match overrides.build() {
                 Ok(overrides) => {
                     builder.overrides(overrides);
                 }
-                Err(error) => lock(&warnings).push(format!("exclude globs ignored: {error}")),
+                Err(error) => lock(&warnings).push(DiskError::ExcludeGlobs(error)),
             }
         }
         builder.build_parallel().run(|| {
@@ -105,13 +194,12 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
                         if let (true, Some(kind)) = (is_file, file_kind(entry.path())) {
                             lock(&found).push((entry.into_path(), kind));
                         } else if entry.path_is_symlink() {
-                            lock(&warnings).push(format!(
-                                "{}: skipped, symlinks are not followed",
-                                entry.path().display()
-                            ));
+                            lock(&warnings).push(DiskError::Symlink {
+                                path: entry.path().to_path_buf(),
+                            });
                         }
                     }
-                    Err(error) => lock(&warnings).push(format!("skipped: {error}")),
+                    Err(error) => lock(&warnings).push(DiskError::Walk(error)),
                 }
                 ignore::WalkState::Continue
             })
@@ -151,26 +239,25 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Reads a file as UTF-8 text, with an error that names the file and says what is wrong.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|error| match error.kind() {
-        io::ErrorKind::NotFound => format!("{}: no longer exists", path.display()),
-        _ => format!("{}: {error}", path.display()),
+pub fn read_text(path: &Path) -> Result<String, DiskError> {
+    let bytes = std::fs::read(path).map_err(|error| DiskError::Read {
+        path: path.to_path_buf(),
+        error,
     })?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: skipped, not valid UTF-8", path.display()))
+    String::from_utf8(bytes).map_err(|_| DiskError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
 }
 
-/// What is wrong with a kb.yaml, one sentence each, naming the file (the KB is still used,
+/// What is wrong with a kb.yaml, one problem each, naming the file (the KB is still used,
 /// with whatever could be read and its folder's name as a fallback).
-pub fn kb_config_problems(path: &Path, text: &str) -> Vec<String> {
+pub fn kb_config_problems(path: &Path, text: &str) -> Vec<DiskError> {
     crate::syntax::parse_kb_config(text)
         .errors
         .into_iter()
-        .map(|error| {
-            format!(
-                "{}: {}; the KB is named after its folder",
-                path.display(),
-                error.message
-            )
+        .map(|error| DiskError::KbConfig {
+            path: path.to_path_buf(),
+            message: error.message,
         })
         .collect()
 }

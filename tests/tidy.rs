@@ -92,6 +92,64 @@ fn the_core_layers_import_one_way() {
 }
 
 #[test]
+fn features_share_code_only_through_shared_rooms() {
+    // Shared rooms any feature may use; every other module of `ide` is a feature.
+    let shared = [
+        "cursor",
+        "kb_schema",
+        "mod",
+        "navigation",
+        "rank",
+        "retarget",
+        "source_change",
+        "suggest",
+    ];
+    // Quick fixes are the fixes of what diagnostics reports: they compute those diagnostics.
+    let allowed = [("code_actions", "diagnostics")];
+    let ide = src().join("ide");
+    let feature_of = |path: &Path| {
+        let relative = path.strip_prefix(&ide).ok()?;
+        let first = relative.components().next()?.as_os_str().to_str()?;
+        Some(first.trim_end_matches(".rs").to_owned())
+    };
+    let files = rust_files(&ide);
+    let features: Vec<String> = files
+        .iter()
+        .filter_map(|path| feature_of(path))
+        .filter(|name| !shared.contains(&name.as_str()) && name != "tests")
+        .collect();
+    let mut offenders = Vec::new();
+    for path in &files {
+        let Some(own) = feature_of(path) else {
+            continue;
+        };
+        if shared.contains(&own.as_str()) || own == "tests" {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        // A feature's tests may build whatever they check against.
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
+        for other in features.iter().filter(|other| **other != own) {
+            let named = [
+                format!("super::{other}::"),
+                format!("super::{other}}}"),
+                format!("super::{other};"),
+            ];
+            if code_lines(text).any(|line| named.iter().any(|n| line.contains(n.as_str())))
+                && !allowed.contains(&(own.as_str(), other.as_str()))
+            {
+                offenders.push(format!("{} imports the feature {other}", path.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "features importing features (move the shared code to a shared room):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
 fn only_vfs_touches_the_disk() {
     let allowed = [src().join("vfs.rs")];
     let mut offenders = Vec::new();

@@ -21,12 +21,12 @@
 //! `non-canonical-link`. A broken link has no obvious fix: a typo and a note still to write
 //! look the same.
 
+mod schema;
+
 use std::path::PathBuf;
 
-use super::diagnostics::{
-    Diagnostic, DiagnosticCode, DiagnosticsConfig, canonical_target, diagnostics,
-};
-use super::rename::check_id_syntax;
+use super::diagnostics::{Diagnostic, DiagnosticCode, DiagnosticsConfig, diagnostics};
+use super::retarget::check_id_syntax;
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use super::suggest::closest_notes;
 use crate::keys;
@@ -70,7 +70,7 @@ pub fn code_actions(
         if diagnostic.range.start > range.end || range.start > diagnostic.range.end {
             continue;
         }
-        if let Some(fixes) = super::schema::fixes::fixes(workspace, file, note, &diagnostic) {
+        if let Some(fixes) = schema::fixes(workspace, file, note, &diagnostic) {
             for (title, is_preferred, change) in fixes {
                 let diagnostic = diagnostic.clone();
                 actions.push(CodeAction {
@@ -231,7 +231,7 @@ impl Fix<'_> {
         let mut text = format!("---\nid: {stem}\ntitle: {}\n", yaml_quoted(&title));
         if let Some(t) = note_type {
             text += &format!("type: {}\n", t.name);
-            text += &super::schema::fixes::required_field_lines(&kb.config.schema, &t.name);
+            text += &schema::required_field_lines(&kb.config.schema, &t.name);
         }
         text += "---\n\n";
         let shown_path = workspace
@@ -258,7 +258,7 @@ impl Fix<'_> {
             .into_iter()
             .filter_map(|candidate| {
                 let target = workspace.note(candidate)?;
-                let reference = canonical_target(workspace, self.note, target);
+                let reference = slug::canonical_target(workspace, self.note, target);
                 self.resolves_to(&reference, candidate)?;
                 Some((
                     format!("Change to `{reference}`"),

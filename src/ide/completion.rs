@@ -12,7 +12,9 @@
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
-use super::rank::NoteRanker;
+mod schema;
+
+use super::rank::{NoteRanker, TopK};
 use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
@@ -38,7 +40,7 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
-    /// A frontmatter field name the note's type declares (see [`super::schema::completion`]).
+    /// A frontmatter field name the note's type declares (see `completion::schema`).
     Field,
     /// A type of the KB's schema, or a built-in one.
     Type,
@@ -307,10 +309,9 @@ fn rank_notes(
             .then_with(|| id_of(a.file).cmp(id_of(b.file)))
             .then(a.file.cmp(&b.file))
     };
-    // The best `limit` so far, in order: most notes lose to the worst of them in one compare
-    // (of scores and id heads, mostly), so only the answer is ever sorted. The answer does
-    // not depend on the order in which notes are offered.
-    let mut best: Vec<RankHit> = Vec::new();
+    // The best `limit` so far: most notes lose to the worst of them in one compare (of scores
+    // and id heads, mostly).
+    let mut best = TopK::new(limit, order);
     let mut matched = 0usize;
     let mut offer = |file: FileId, score: u32| {
         let f = &facts[file.0 as usize];
@@ -319,17 +320,11 @@ fn rank_notes(
         }
         matched += 1;
         let home_bonus = if Some(f.kb) == from_kb { 1 } else { 0 };
-        let hit = RankHit {
+        best.offer(RankHit {
             score: score + home_bonus,
             id_head: f.id_head,
             file,
-        };
-        if best.len() == limit && best.last().is_some_and(|worst| order(&hit, worst).is_ge()) {
-            return;
-        }
-        let at = best.partition_point(|kept| order(kept, &hit).is_lt());
-        best.insert(at, hit);
-        best.truncate(limit);
+        });
     };
     if ranker.is_empty() {
         // Every note scores 0: the order is the home KB first, then ids.
@@ -371,7 +366,8 @@ fn rank_notes(
         }
     }
     let more = only_tiered || matched > limit;
-    let ranked = best.into_iter().map(|hit| (hit.file, hit.score)).collect();
+    let ranked = best.into_sorted().into_iter();
+    let ranked = ranked.map(|hit| (hit.file, hit.score)).collect();
     (ranked, more)
 }
 
@@ -570,7 +566,7 @@ fn frontmatter_completion(
     cursor: usize,
     config: &CompletionConfig,
 ) -> Option<CompletionList> {
-    if let Some(list) = super::schema::completion::complete(workspace, file, text, cursor, config) {
+    if let Some(list) = schema::complete(workspace, file, text, cursor, config) {
         return Some(list);
     }
     let note = workspace.note(file)?;
@@ -657,7 +653,7 @@ fn frontmatter_completion(
         let Some(target_note) = workspace.note(target) else {
             continue;
         };
-        let insert = super::diagnostics::canonical_target(workspace, note, target_note);
+        let insert = slug::canonical_target(workspace, note, target_note);
         items.push(CompletionItem {
             label: insert.clone(),
             kind: CompletionKind::Note,
@@ -683,7 +679,10 @@ fn frontmatter_completion(
 mod tests {
     use std::path::PathBuf;
 
-    use super::rank_notes;
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::fixture::{Fixture, TWO_KBS};
     use crate::ide::rank::NoteRanker;
     use crate::syntax::parse_note;
     use crate::text::FileId;
@@ -810,5 +809,138 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[track_caller]
+    fn check(fixture: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let position = f.position();
+        let list = completion(
+            &f.workspace,
+            position,
+            f.text(position.file),
+            &CompletionConfig::default(),
+        );
+        let Some(list) = list else {
+            expect.assert_eq("no completions\n");
+            return;
+        };
+        let text = f.text(position.file);
+        let mut out = format!(
+            "replace {:?} {:?}{}\n",
+            list.replace_range,
+            &text[list.replace_range.as_usize()],
+            if list.is_incomplete {
+                " (incomplete)"
+            } else {
+                ""
+            }
+        );
+        for item in list.items {
+            // Show the line as it reads once the item is accepted.
+            let mut accepted = text.to_owned();
+            accepted.replace_range(list.replace_range.as_usize(), &item.insert_text);
+            let line_start = accepted[..list.replace_range.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line = accepted[line_start..].lines().next().unwrap_or("");
+            out += &format!("{:?} {} -> {line}\n", item.kind, item.label);
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn completion_of_notes_with_any_closing_brackets() {
+        let notes = format!("{TWO_KBS}//- /garden/plants/mint.md\n");
+        check(
+            &format!("{notes}Try [[ba$0"),
+            expect![[r#"
+                replace 6..8 "ba"
+                Note basil -> Try [[basil]]
+            "#]],
+        );
+        check(
+            &format!("{notes}Try [[ba$0]\n"),
+            expect![[r#"
+                replace 6..9 "ba]"
+                Note basil -> Try [[basil]]
+            "#]],
+        );
+        check(
+            &format!("{notes}Try [[gen$0]] now\n"),
+            expect![[r#"
+                replace 6..9 "gen"
+                Note basil -> Try [[basil]] now
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_of_headings_blocks_and_other_kbs() {
+        let notes = format!("{TWO_KBS}//- /kitchen/pesto.md\n");
+        check(
+            &format!("{notes}[[gd:basil#$0]]"),
+            expect![[r#"
+                replace 11..11 ""
+                Heading Basil -> [[gd:basil#Basil]]
+                Heading Harvest -> [[gd:basil#Harvest]]
+            "#]],
+        );
+        check(
+            &format!("{notes}[[gd:basil#^$0"),
+            expect![[r#"
+                replace 12..12 ""
+                Block pinch -> [[gd:basil#^pinch]]
+            "#]],
+        );
+        check(
+            &format!("{notes}[[tom$0"),
+            expect![[r#"
+                replace 2..5 "tom"
+                Note gd:tomato -> [[gd:tomato]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_of_wanted_pages_skips_paths_and_other_kbs() {
+        let notes = format!(
+            "{TWO_KBS}//- /garden/wish.md\n[[pa-b]] [[pa:x]] [[pa/y]] [[pa-a]] [[paz]] [[pa:y]] [[pb]]\n//- /garden/plants/mint.md\n"
+        );
+        check(
+            &format!("{notes}[[pa$0"),
+            expect![[r#"
+                replace 2..4 "pa"
+                WantedPage pa-a -> [[pa-a]]
+                WantedPage pa-b -> [[pa-b]]
+                WantedPage parsley-gone -> [[parsley-gone]]
+                WantedPage paz -> [[paz]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_in_frontmatter_reference_fields_and_tags() {
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncompanions: [bas$0]\n---\n"),
+            expect![[r#"
+                replace 17..20 "bas"
+                Note basil -> companions: [basil]
+            "#]],
+        );
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ntags:\n  - an$0\n---\n"),
+            expect![[r#"
+                replace 14..16 "an"
+                Tag annual ->   - annual
+            "#]],
+        );
+        // A field that holds no ids offers nothing.
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncolour: gr$0\n---\n"),
+            expect![[r#"
+                no completions
+            "#]],
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
 //! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
 
+mod schema;
+
 use std::collections::HashMap;
 
 use crate::keys;
@@ -54,7 +56,7 @@ pub enum DiagnosticCode {
     AmbiguousLink,
     UnknownKb,
     BrokenReference,
-    // The KB's schema (see `super::schema::diagnostics`).
+    // The KB's schema (see `schema`).
     UnknownType,
     MissingRequiredField,
     InvalidFieldValue,
@@ -191,7 +193,7 @@ pub fn diagnostics(
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
-    for problem in super::schema::diagnostics::problems(workspace, file, note) {
+    for problem in schema::problems(workspace, file, note) {
         out.push_at_most(problem.severity_cap, problem);
     }
     let mut diagnostics = out.diagnostics;
@@ -229,11 +231,7 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     /// [`Collector::push`] of a schema problem, at most as severe as `cap`.
-    fn push_at_most(
-        &mut self,
-        cap: Option<Severity>,
-        problem: super::schema::diagnostics::Problem,
-    ) {
+    fn push_at_most(&mut self, cap: Option<Severity>, problem: schema::Problem) {
         let before = self.diagnostics.len();
         let target = problem.target.as_deref();
         self.push(
@@ -288,13 +286,15 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
     if others.is_empty() {
         return;
     }
-    let range = id_range(note);
+    let range = note.id_range();
     let paths: Vec<String> = others.iter().map(|&f| display_path(workspace, f)).collect();
     let related = others
         .iter()
         .map(|&f| Related {
             file: f,
-            range: workspace.note(f).map_or_else(TextRange::default, id_range),
+            range: workspace
+                .note(f)
+                .map_or_else(TextRange::default, Note::id_range),
             message: format!("`{}` is also the id of this note", note.id()),
         })
         .collect();
@@ -310,14 +310,6 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         Some(note.id()),
         related,
     );
-}
-
-/// The range that stands for a note's identity: its `id:` value, else the start of the file.
-pub fn id_range(note: &Note) -> TextRange {
-    note.parsed
-        .frontmatter()
-        .and_then(|fm| fm.id())
-        .map_or(TextRange::empty(0), |id| id.range)
 }
 
 fn display_path(workspace: &Workspace, file: FileId) -> String {
@@ -441,7 +433,7 @@ fn link_problems(
             via: Via::Name,
         } => {
             if let Some(found_note) = workspace.note(*found) {
-                let canonical = canonical_target(workspace, note, found_note);
+                let canonical = slug::canonical_target(workspace, note, found_note);
                 out.push(
                     DiagnosticCode::NonCanonicalLink,
                     link.range,
@@ -490,15 +482,6 @@ fn link_problems(
     }
 }
 
-/// How a link in `from` should name `target`: `id`, or `kb:id` across KBs.
-pub fn canonical_target(workspace: &Workspace, from: &Note, target: &Note) -> String {
-    if from.kb == target.kb {
-        target.id().to_string()
-    } else {
-        format!("{}:{}", workspace.kb_link_prefix(target.kb), target.id())
-    }
-}
-
 fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
     let Some(fm) = note.parsed.frontmatter() else {
         return;
@@ -527,5 +510,145 @@ fn reference_problems(workspace: &Workspace, file: FileId, note: &Note, out: &mu
                 Vec::new(),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::fixture::{Fixture, TWO_KBS};
+
+    #[track_caller]
+    fn check(fixture: &str, expect: Expect) {
+        check_with(fixture, &DiagnosticsConfig::default(), expect);
+    }
+
+    #[track_caller]
+    fn check_with(fixture: &str, config: &DiagnosticsConfig, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let mut files: Vec<_> = f.texts.keys().copied().collect();
+        files.sort_by_key(|&file| f.path(file));
+        let mut out = String::new();
+        for file in files {
+            for d in diagnostics(&f.workspace, file, config) {
+                out += &format!(
+                    "{} {}[{}]: {}\n",
+                    f.render(file, d.range),
+                    d.severity.as_str(),
+                    d.code.as_str(),
+                    d.message
+                );
+            }
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn diagnostics_cover_every_resolution_step() {
+        check(
+            &format!(
+                "{TWO_KBS}{}",
+                r#"
+//- /kitchen/recipes/pesto.md
+---
+id: pesto
+source: "[[gd:basil#Harvest]]"
+---
+Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
+[[nowhere]], [[pantry:salt]], [[gd:tomato]], [[#Method]], [[../../etc/passwd]].
+
+## Method
+"#
+            ),
+            expect![[r#"
+                /garden/plants/basil.md 109..121 "parsley-gone" warning[broken-reference]: field `companions`: no note with id `parsley-gone` in KB `garden`
+                /garden/plants/tomato-notes.md 80..92 "[[Genovese]]" information[non-canonical-link]: `Genovese` is a title or alias: link by id as `[[basil]]`
+                /kitchen/recipes/pesto.md 55..64 "[[basil]]" warning[missing-kb-prefix]: `basil` is not in KB `kitchen` but in another KB: write `[[gd:basil]]`
+                /kitchen/recipes/pesto.md 97..101 "nope" warning[broken-block]: no block `^nope` in `basil`
+                /kitchen/recipes/pesto.md 116..120 "Nope" warning[broken-heading]: no heading `Nope` in `basil`
+                /kitchen/recipes/pesto.md 124..135 "[[nowhere]]" warning[broken-link]: no note `nowhere` in KB `kitchen`
+                /kitchen/recipes/pesto.md 139..145 "pantry" warning[unknown-kb]: no KB named `pantry`; known KBs: garden (gd), kitchen
+                /kitchen/recipes/pesto.md 182..202 "[[../../etc/passwd]]" warning[broken-link]: `../../etc/passwd` points outside the knowledge base
+            "#]],
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_and_ambiguous_links() {
+        check(
+            r#"
+//- /a/one.md
+---
+id: same
+---
+//- /b/two.md
+---
+id: same
+aliases: [Twin]
+---
+//- /c/three.md
+---
+aliases: [Twin]
+---
+[[same]] [[twin]]
+"#,
+            expect![[r#"
+                /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by b/two.md
+                /b/two.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
+                /c/three.md 24..32 "[[same]]" warning[ambiguous-link]: `same` matches 2 notes: a/one.md, b/two.md
+                /c/three.md 33..41 "[[twin]]" warning[ambiguous-link]: `twin` matches 2 notes: b/two.md, c/three.md
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_note_with_more_problems_than_the_cap_shows_the_first_and_a_summary() {
+        let fixture = r#"
+//- /vault/dump.md
+# Dump
+[[gone-1]] [[gone-2]] [[gone-3]]
+[[gone-4]]
+"#;
+        let capped = DiagnosticsConfig {
+            max_per_note: Some(2),
+            ..DiagnosticsConfig::default()
+        };
+        check_with(
+            fixture,
+            &capped,
+            expect![[r#"
+                /vault/dump.md 0..0 "" information[too-many-problems]: 2 more problems in this note are not shown (only the first 2); `wikilink-lsp check` lists them all
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
+            "#]],
+        );
+        // At the cap exactly, nothing is hidden and no summary is added; the summary can be
+        // turned off like any code.
+        let at_cap = DiagnosticsConfig {
+            max_per_note: Some(4),
+            ..DiagnosticsConfig::default()
+        };
+        let mut quiet = capped.clone();
+        quiet.severity.insert(DiagnosticCode::TooManyProblems, None);
+        check_with(
+            fixture,
+            &at_cap,
+            expect![[r#"
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
+                /vault/dump.md 29..39 "[[gone-3]]" warning[broken-link]: no note `gone-3` in KB `ws`
+                /vault/dump.md 40..50 "[[gone-4]]" warning[broken-link]: no note `gone-4` in KB `ws`
+            "#]],
+        );
+        check_with(
+            fixture,
+            &quiet,
+            expect![[r#"
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
+            "#]],
+        );
     }
 }

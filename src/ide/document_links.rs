@@ -52,14 +52,32 @@ pub fn document_links(workspace: &Workspace, file: FileId) -> Vec<DocumentLink> 
 
 #[cfg(test)]
 mod tests {
-    use expect_test::expect;
+    use expect_test::{Expect, expect};
 
     use super::*;
     use crate::fixture::Fixture;
 
+    /// Renders the links of the note at `path`, one a line, with where each leads.
+    #[track_caller]
+    fn check(fixture: &str, path: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let mut out = String::new();
+        for link in document_links(&f.workspace, file) {
+            out += &format!(
+                "{} -> {}{} ({})\n",
+                f.render(file, link.range),
+                f.render(link.target.file, link.target.focus_range),
+                if link.in_note { " in note" } else { "" },
+                link.tooltip
+            );
+        }
+        expect.assert_eq(&out);
+    }
+
     #[test]
     fn links_that_resolve_to_one_note() {
-        let f = Fixture::parse(
+        check(
             r#"
 //- /kb/a.md
 ---
@@ -75,29 +93,15 @@ up: "[[a]]"
 [[a]] ![[a#part|p]] [[a^blk]] [[a#Nope]] [[nowhere]] [[#Own]]
 ## Own
 "#,
-        );
-        let file = f
-            .workspace
-            .file_id(std::path::Path::new("/ws/kb/b.md"))
-            .unwrap();
-        let mut out = String::new();
-        for link in document_links(&f.workspace, file) {
-            out += &format!(
-                "{} -> {}{} ({})\n",
-                f.render(file, link.range),
-                f.render(link.target.file, link.target.focus_range),
-                if link.in_note { " in note" } else { "" },
-                link.tooltip
-            );
-        }
-        expect![[r#"
+            "/ws/kb/b.md",
+            expect![[r#"
             /kb/b.md 9..14 "[[a]]" -> /kb/a.md 0..0 "" (Alpha)
             /kb/b.md 20..25 "[[a]]" -> /kb/a.md 0..0 "" (Alpha)
             /kb/b.md 26..39 "![[a#part|p]]" -> /kb/a.md 43..47 "Part" in note (Alpha › Part)
             /kb/b.md 40..49 "[[a^blk]]" -> /kb/a.md 35..39 "^blk" in note (Alpha › ^blk)
             /kb/b.md 50..60 "[[a#Nope]]" -> /kb/a.md 0..0 "" (Alpha)
             /kb/b.md 73..81 "[[#Own]]" -> /kb/b.md 85..88 "Own" in note (b › Own)
-        "#]]
-        .assert_eq(&out);
+        "#]],
+        );
     }
 }

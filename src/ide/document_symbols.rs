@@ -6,15 +6,10 @@
 //! heading of the same or a higher level (or the end of the file) and is focused on the
 //! heading's words.
 
+use super::navigation::SymbolKind;
 use crate::syntax::{Records, StoredHeading};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymbolKind {
-    Note,
-    Heading,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentSymbol {
@@ -92,10 +87,20 @@ fn outline(
 
 #[cfg(test)]
 mod tests {
-    use expect_test::expect;
+    use expect_test::{Expect, expect};
 
     use super::*;
     use crate::fixture::Fixture;
+
+    /// Renders the outline of the note at `path`, one symbol a line, indented by depth.
+    #[track_caller]
+    fn check(fixture: &str, path: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let mut out = String::new();
+        render(&f, file, &document_symbols(&f.workspace, file), 0, &mut out);
+        expect.assert_eq(&out);
+    }
 
     fn render(
         f: &Fixture,
@@ -124,7 +129,7 @@ mod tests {
 
     #[test]
     fn nests_headings_under_the_note() {
-        let f = Fixture::parse(
+        check(
             r#"
 //- /kb/hive.md
 ---
@@ -146,14 +151,8 @@ Setext too
 ----------
 # Appendix
 "#,
-        );
-        let file = f
-            .workspace
-            .file_id(std::path::Path::new("/ws/kb/hive.md"))
-            .unwrap();
-        let mut out = String::new();
-        render(&f, file, &document_symbols(&f.workspace, file), 0, &mut out);
-        expect![[r####"
+            "/ws/kb/hive.md",
+            expect![[r####"
             Note "The Hive" "id hive · colony" focus "hive" full 0..162 (18 lines from "---")
               Heading "The Hive" "" focus "The Hive" full 48..151 (12 lines from "# The Hive")
                 Heading "Temperament" "" focus "Temperament" full 68..116 (4 lines from "## Temperament")
@@ -161,7 +160,7 @@ Setext too
                 Heading "Harvests" "" focus "Harvests" full 116..129 (2 lines from "## Harvests")
                 Heading "Setext too" "" focus "Setext too" full 129..151 (2 lines from "Setext too")
               Heading "Appendix" "" focus "Appendix" full 151..162 (1 lines from "# Appendix")
-        "####]]
-        .assert_eq(&out);
+        "####]],
+        );
     }
 }

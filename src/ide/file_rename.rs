@@ -24,7 +24,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::rename::{Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers};
+use super::retarget::{
+    Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers,
+};
 use super::source_change::{SourceChange, SourceChangeBuilder};
 use crate::slug;
 use crate::text::FileId;
@@ -81,7 +83,7 @@ fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut Source
         _ if *note.stem() != *note.id() || new_stem == note.stem() => None,
         None => check_id_syntax(new_stem).is_ok().then_some(new_stem),
         Some(value) => {
-            let ok = check_new_id(workspace, file, new_stem).is_ok();
+            let ok = check_new_id(workspace, file, note.kb, new_stem).is_ok();
             if ok {
                 builder.replace(file, value.range, new_stem);
             }

@@ -33,3 +33,47 @@ pub fn goto_definition(
         CursorItem::OwnId | CursorItem::OwnTitle | CursorItem::Heading(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::Fixture;
+
+    /// Compares definition targets with the `^^^` markers. A target that is a whole note (an empty
+    /// focus at the file's start) is marked by a `^` under the file's first character.
+    #[track_caller]
+    fn check(fixture: &str) {
+        let f = Fixture::parse(fixture);
+        let render = |file, range: crate::text::TextRange| {
+            if range.start == 0 && range.len() <= 1 {
+                f.path(file)
+            } else {
+                f.render(file, range)
+            }
+        };
+        let answer = goto_definition(&f.workspace, f.position());
+        let got: Vec<String> = answer
+            .map(|a| {
+                a.info
+                    .iter()
+                    .map(|t| render(t.file, t.focus_range))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let want: Vec<String> = f.markers.iter().map(|m| render(m.file, m.range)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn definition_goes_to_notes_headings_blocks_and_references() {
+        check("//- /kb/a.md\n# Top\n  ^^^\n//- /kb/b.md\n[[a#to$0p]]\n");
+        check("//- /kb/a.md\nText. ^blk\n      ^^^^\n//- /kb/b.md\n![[a^bl$0k|shown]]\n");
+        // A frontmatter reference goes to the note's start.
+        check("//- /kb/a.md\n---\nrel: [b$0]\n---\n//- /kb/b.md\nB\n^\n");
+        // Ambiguous links offer every candidate; broken ones nothing.
+        check(
+            "//- /kb/a.md\n---\n^\naliases: [x]\n---\n//- /kb/b.md\n---\n^\naliases: [x]\n---\n//- /kb/c.md\n[[$0x]]\n",
+        );
+        check("//- /kb/a.md\n[[nowh$0ere]]\n");
+    }
+}

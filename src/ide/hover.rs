@@ -3,6 +3,8 @@
 //! heading and its first paragraph; a block link shows the block's line; a broken link says
 //! what is missing and suggests up to three ids.
 
+mod schema;
+
 use std::fmt::Write;
 
 use super::cursor::{CursorItem, item_at};
@@ -25,7 +27,7 @@ pub fn hover(
     position: FilePosition,
     source: SourceText<'_>,
 ) -> Option<RangeInfo<String>> {
-    if let Some(info) = super::schema::hover::hover(workspace, position, source) {
+    if let Some(info) = schema::hover(workspace, position, source) {
         return Some(info);
     }
     let note = workspace.note(position.file)?;
@@ -162,12 +164,7 @@ fn problem_card(
     let suggestions: Vec<String> = closest_notes(workspace, Some(kb), target, 3)
         .into_iter()
         .filter_map(|f| workspace.note(f))
-        .map(|n| {
-            format!(
-                "`{}`",
-                super::diagnostics::canonical_target(workspace, from_note, n)
-            )
-        })
+        .map(|n| format!("`{}`", slug::canonical_target(workspace, from_note, n)))
         .collect();
     if !suggestions.is_empty() {
         let _ = write!(card, "\n\nDid you mean {}?", suggestions.join(", "));
@@ -265,4 +262,64 @@ fn excerpt(source: SourceText<'_>, file: FileId, range: TextRange) -> Option<Str
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::fixture::{Fixture, TWO_KBS};
+
+    #[track_caller]
+    fn check(fixture: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let source = f.source();
+        let answer = hover(&f.workspace, f.position(), &source).expect("a hover");
+        let file = f.position().file;
+        expect.assert_eq(&format!(
+            "{}\n{}",
+            f.render(file, answer.range),
+            answer.info
+        ));
+    }
+
+    #[test]
+    fn hover_shows_the_note_card() {
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\nNext to [[bas$0il]] and [[tomato]].\n"),
+            expect![[r#"
+                /garden/plants/mint.md 8..17 "[[basil]]"
+                **Sweet Basil**
+
+                *plant* · KB `garden` · id `basil`
+
+                Tags: #herb #annual · Aliases: Genovese
+
+                Basil loves warmth. Plant it beside tomato.
+
+                3 backlinks · `garden/plants/basil.md`"#]],
+        );
+    }
+
+    #[test]
+    fn hover_on_a_heading_link_and_a_broken_link() {
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\n[[basil#harv$0est]]\n"),
+            expect![[r#"
+                /garden/plants/mint.md 0..17 "[[basil#harvest]]"
+                **Sweet Basil › Harvest**
+
+                Pinch the tops.
+            "#]],
+        );
+        check(
+            &format!("{TWO_KBS}//- /garden/plants/mint.md\n[[basl$0]]\n"),
+            expect![[r#"
+                /garden/plants/mint.md 0..8 "[[basl]]"
+                **No note `basl`** in KB `garden`
+
+                Did you mean `basil`?"#]],
+        );
+    }
 }

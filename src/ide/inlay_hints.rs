@@ -51,14 +51,29 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
 
 #[cfg(test)]
 mod tests {
-    use expect_test::expect;
+    use expect_test::{Expect, expect};
 
     use super::*;
     use crate::fixture::Fixture;
 
+    /// Renders the hints of the whole note at `path`: each after the link it follows.
+    #[track_caller]
+    fn check(fixture: &str, path: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let all = TextRange::new(0, f.text(file).len());
+        let mut out = String::new();
+        for hint in inlay_hints(&f.workspace, file, all) {
+            let before = &f.text(file)[..hint.offset as usize];
+            let tail = &before[before.rfind("[[").unwrap_or(0)..];
+            out += &format!("{tail} «{}»\n", hint.label);
+        }
+        expect.assert_eq(&out);
+    }
+
     #[test]
     fn titles_after_links_written_as_ids() {
-        let f = Fixture::parse(
+        check(
             r#"
 //- /kb/dawn.md
 ---
@@ -75,22 +90,11 @@ title: Same
 [[dawn-2015]] [[DAWN-2015#x]] [[dawn-2015|shown]] [[Dawn of System Leadership]]
 [[plain]] [[same]] [[nowhere]]
 "#,
-        );
-        let file = f
-            .workspace
-            .file_id(std::path::Path::new("/ws/kb/b.md"))
-            .unwrap();
-        let all = TextRange::new(0, f.text(file).len());
-        let mut out = String::new();
-        for hint in inlay_hints(&f.workspace, file, all) {
-            let before = &f.text(file)[..hint.offset as usize];
-            let tail = &before[before.rfind("[[").unwrap_or(0)..];
-            out += &format!("{tail} «{}»\n", hint.label);
-        }
-        expect![[r#"
+            "/ws/kb/b.md",
+            expect![[r#"
             [[dawn-2015]] «Dawn of System Leadership»
             [[DAWN-2015#x]] «Dawn of System Leadership»
-        "#]]
-        .assert_eq(&out);
+        "#]],
+        );
     }
 }

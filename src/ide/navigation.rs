@@ -1,4 +1,5 @@
-//! Shared answer types for features that point at places: a target note, heading or block.
+//! Shared answer types for features that point at places: a target note, heading or block, and
+//! what kind of symbol (document and workspace symbols) a place is.
 
 use crate::slug::{self, Resolution, SubTarget};
 use crate::syntax::Link;
@@ -18,6 +19,13 @@ pub struct NavigationTarget {
 pub struct RangeInfo<T> {
     pub range: TextRange,
     pub info: T,
+}
+
+/// What a symbol stands for (document and workspace symbols).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Note,
+    Heading,
 }
 
 /// Where a link leads: each note it may mean, at its heading or block when the link names one.

@@ -5,6 +5,11 @@
 //! then nucleo's fuzzy score over the id, the title and every alias. Scoring allocates nothing
 //! per note: the matcher's buffers are reused, and case-insensitive comparisons of ASCII names
 //! work on bytes (only a non-ASCII name is folded into a temporary string).
+//!
+//! [`TopK`] keeps the best hits of a scan (completion's notes, workspace symbols' notes and
+//! headings) without sorting more than the answer.
+
+use std::cmp::Ordering;
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -256,6 +261,46 @@ fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The best `limit` items offered, under `order` (`Less` means better), kept in order: most
+/// items lose to the worst kept one in one comparison, and only the answer is ever sorted.
+/// For a total order the answer does not depend on the order in which items are offered.
+pub struct TopK<T, F> {
+    limit: usize,
+    order: F,
+    best: Vec<T>,
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> TopK<T, F> {
+    pub fn new(limit: usize, order: F) -> TopK<T, F> {
+        TopK {
+            limit,
+            order,
+            best: Vec::new(),
+        }
+    }
+
+    /// Keeps `item` if it is better than the worst kept one, or while fewer than `limit` are.
+    pub fn offer(&mut self, item: T) {
+        let order = &self.order;
+        if self.best.len() == self.limit
+            && self
+                .best
+                .last()
+                .is_some_and(|worst| order(&item, worst).is_ge())
+        {
+            return;
+        }
+        let at = self.best.partition_point(|kept| order(kept, &item).is_lt());
+        self.best.insert(at, item);
+        self.best.truncate(self.limit);
+    }
+
+    /// The items kept, best first.
+    pub fn into_sorted(self) -> Vec<T> {
+        self.best
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@
 //! Ranges are exact: a link's whole range (from `[[` or `![[` to `]]`), a reference's value.
 
 use super::cursor::{self, CursorItem, item_at};
-use super::diagnostics::id_range;
 use super::navigation::RangeInfo;
 use crate::slug::{self, Pointer, SubTarget};
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
@@ -45,7 +44,7 @@ pub fn references(
             if config.include_declaration {
                 found.push(FileRange {
                     file: target,
-                    range: id_range(note),
+                    range: note.id_range(),
                 });
             }
             for pointer in slug::pointers_to(workspace, target) {
@@ -119,7 +118,7 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
             let target = slug::resolve_reference(workspace, file, value)?;
             Some((value.range, Subject::Note(target)))
         }
-        CursorItem::OwnId => Some((id_range(note), Subject::Note(file))),
+        CursorItem::OwnId => Some((note.id_range(), Subject::Note(file))),
         CursorItem::OwnTitle => {
             let title = note.parsed.frontmatter()?.title()?;
             Some((title.range, Subject::Note(file)))

@@ -33,16 +33,19 @@
 //! Renaming a heading rewrites its text and every link to it (`[[id#Heading]]`, `[[#Heading]]`
 //! in the same note); a link that wrote the heading as a slug (`#my-heading`) gets the new slug.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::cursor::{self, CursorItem, item_at};
 use super::navigation::RangeInfo;
+use super::retarget::{
+    InvalidId, Retarget, check_new_id, reference_parts, retarget_pointers, with_stem,
+};
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use crate::keys;
-use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
-use crate::syntax::{Link, Part, Value};
+use crate::slug::{self, Resolution, SubTarget};
+use crate::syntax::{Link, Part};
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, Note, Workspace};
+use crate::workspace::{Note, Workspace};
 
 /// What the editor can do with a rename's answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,14 +61,136 @@ pub struct Renamed {
     pub kept_file_name: Option<(PathBuf, PathBuf)>,
 }
 
-const NOTHING_HERE: &str = "rename a link target, an id or a heading";
+/// Why a rename or a `prepare_rename` is refused; `Display` gives the message the editor shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenameError {
+    /// Nothing under the cursor can be renamed.
+    NotRenameable,
+    /// The note left the index meanwhile.
+    NoteGone,
+    /// The cursor is on the note's own title.
+    TitleIsNotAnId,
+    /// The heading part of a link names no heading of its note.
+    NoHeading {
+        heading: String,
+        note: String,
+    },
+    /// A frontmatter value that names no note by id.
+    NotAnId {
+        text: String,
+    },
+    UnknownKb {
+        kb: String,
+    },
+    /// The link matches several notes.
+    Ambiguous {
+        target: String,
+        candidates: usize,
+    },
+    /// The link is broken.
+    NoNote {
+        target: String,
+    },
+    /// The note's id is its file name, and the editor cannot rename files.
+    IdIsFileName {
+        id: String,
+    },
+    /// The renamed file would land on another note.
+    PathTaken {
+        path: PathBuf,
+    },
+    InvalidId(InvalidId),
+    InvalidHeading(InvalidHeading),
+}
+
+/// Why a text cannot be a heading's new text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvalidHeading {
+    Empty,
+    MultiLine,
+    /// One of `[ ] | # ^`: links to the heading could not name it.
+    ForbiddenChar(char),
+    NoLetterOrDigit,
+    /// Another heading of the note has the same key (see `keys::heading_key`).
+    Taken {
+        note: String,
+        other: String,
+    },
+}
+
+impl From<InvalidId> for RenameError {
+    fn from(error: InvalidId) -> RenameError {
+        RenameError::InvalidId(error)
+    }
+}
+
+impl From<InvalidHeading> for RenameError {
+    fn from(error: InvalidHeading) -> RenameError {
+        RenameError::InvalidHeading(error)
+    }
+}
+
+impl std::fmt::Display for RenameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenameError::NotRenameable => write!(f, "rename a link target, an id or a heading"),
+            RenameError::NoteGone => write!(f, "the note is no longer indexed"),
+            RenameError::TitleIsNotAnId => write!(
+                f,
+                "a title is not an id: rename the `id:` value (or a link), or edit the title as text"
+            ),
+            RenameError::NoHeading { heading, note } => {
+                write!(f, "no heading `{heading}` in `{note}`: nothing to rename")
+            }
+            RenameError::NotAnId { text } => {
+                write!(f, "`{text}` is not the id of a note: nothing to rename")
+            }
+            RenameError::UnknownKb { kb } => write!(f, "no KB named `{kb}`: nothing to rename"),
+            RenameError::Ambiguous { target, candidates } => write!(
+                f,
+                "`{target}` matches {candidates} notes: make the link name one of them first"
+            ),
+            RenameError::NoNote { target } => write!(f, "no note `{target}`: nothing to rename"),
+            RenameError::IdIsFileName { id } => write!(
+                f,
+                "the id of `{id}` is its file name, and this editor cannot rename files: add \
+                 `id: {id}` to its frontmatter first, or rename the file"
+            ),
+            RenameError::PathTaken { path } => {
+                write!(f, "a note already exists at {}", path.display())
+            }
+            RenameError::InvalidId(error) => error.fmt(f),
+            RenameError::InvalidHeading(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for InvalidHeading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidHeading::Empty => write!(f, "the new heading is empty"),
+            InvalidHeading::MultiLine => write!(f, "a heading is one line"),
+            InvalidHeading::ForbiddenChar(c) => write!(
+                f,
+                "a heading cannot contain `{c}`: links to it could not name it"
+            ),
+            InvalidHeading::NoLetterOrDigit => {
+                write!(f, "a heading needs a letter or digit for links to find it")
+            }
+            InvalidHeading::Taken { note, other } => write!(
+                f,
+                "`{note}` already has a heading `{other}`: links could not tell them apart"
+            ),
+        }
+    }
+}
 
 /// The range under the cursor that a rename would edit, and the current name (a note's id, or
 /// a heading's text); an error message when there is nothing to rename there.
 pub fn prepare_rename(
     workspace: &Workspace,
     position: FilePosition,
-) -> Result<RangeInfo<String>, String> {
+) -> Result<RangeInfo<String>, RenameError> {
     let (range, subject) = renameable_at(workspace, position)?;
     let name = match subject {
         Renameable::Note(file) => note_of(workspace, file)?.id().to_string(),
@@ -85,7 +210,7 @@ pub fn rename(
     position: FilePosition,
     new_name: &str,
     config: &RenameConfig,
-) -> Result<Renamed, String> {
+) -> Result<Renamed, RenameError> {
     match renameable_at(workspace, position)?.1 {
         Renameable::Note(file) => rename_note(workspace, file, new_name, config),
         Renameable::Heading(file, index) => Ok(Renamed {
@@ -101,19 +226,17 @@ enum Renameable {
     Heading(FileId, usize),
 }
 
-fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, String> {
-    workspace
-        .note(file)
-        .ok_or_else(|| "the note is no longer indexed".to_owned())
+fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, RenameError> {
+    workspace.note(file).ok_or(RenameError::NoteGone)
 }
 
 fn renameable_at(
     workspace: &Workspace,
     position: FilePosition,
-) -> Result<(TextRange, Renameable), String> {
+) -> Result<(TextRange, Renameable), RenameError> {
     let file = position.file;
     let note = note_of(workspace, file)?;
-    let item = item_at(note, position.offset).ok_or(NOTHING_HERE)?;
+    let item = item_at(note, position.offset).ok_or(RenameError::NotRenameable)?;
     match item {
         CursorItem::Link(index) => {
             let link = note.parsed.links().at(index);
@@ -123,44 +246,42 @@ fn renameable_at(
             };
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = note_of(workspace, target)?;
-                let heading = link.heading.ok_or(NOTHING_HERE)?;
+                let heading = link.heading.ok_or(RenameError::NotRenameable)?;
                 return match slug::resolve_subtarget(target_note, link) {
                     SubTarget::Heading(h) => {
                         Ok((last_segment(heading).0, Renameable::Heading(target, h)))
                     }
-                    _ => Err(format!(
-                        "no heading `{}` in `{}`: nothing to rename",
-                        heading.text,
-                        target_note.id()
-                    )),
+                    _ => Err(RenameError::NoHeading {
+                        heading: heading.text.to_owned(),
+                        note: target_note.id().to_owned(),
+                    }),
                 };
             }
             if link.target.text.is_empty() && link.kb.is_none() {
-                return Err(NOTHING_HERE.to_owned());
+                return Err(RenameError::NotRenameable);
             }
             Ok((link.target.range, Renameable::Note(target)))
         }
         CursorItem::Reference { field, value } => {
-            let fm = note.parsed.frontmatter().ok_or(NOTHING_HERE)?;
-            let field = fm.field(field).ok_or(NOTHING_HERE)?;
-            let value = field.values.get(value).ok_or(NOTHING_HERE)?;
+            let fm = note
+                .parsed
+                .frontmatter()
+                .ok_or(RenameError::NotRenameable)?;
+            let field = fm.field(field).ok_or(RenameError::NotRenameable)?;
+            let value = field.values.get(value).ok_or(RenameError::NotRenameable)?;
             match slug::resolve_reference(workspace, file, value) {
                 Some(target) => Ok((reference_parts(value).id, Renameable::Note(target))),
-                None => Err(format!(
-                    "`{}` is not the id of a note: nothing to rename",
-                    value.text
-                )),
+                None => Err(RenameError::NotAnId {
+                    text: value.text.to_owned(),
+                }),
             }
         }
         CursorItem::OwnId => {
             let id = note.parsed.frontmatter().and_then(|fm| fm.id());
-            let id = id.ok_or(NOTHING_HERE)?;
+            let id = id.ok_or(RenameError::NotRenameable)?;
             Ok((id.range, Renameable::Note(file)))
         }
-        CursorItem::OwnTitle => Err(
-            "a title is not an id: rename the `id:` value (or a link), or edit the title as text"
-                .to_owned(),
-        ),
+        CursorItem::OwnTitle => Err(RenameError::TitleIsNotAnId),
         CursorItem::Heading(index) => Ok((
             note.parsed.headings().at(index).text_range,
             Renameable::Heading(file, index),
@@ -168,17 +289,17 @@ fn renameable_at(
     }
 }
 
-fn unresolved(link: Link, resolution: &Resolution) -> String {
-    let target = &link.target.text;
+fn unresolved(link: Link, resolution: &Resolution) -> RenameError {
+    let target = link.target.text.to_owned();
     match resolution {
-        Resolution::UnknownKb { kb } => format!("no KB named `{kb}`: nothing to rename"),
+        Resolution::UnknownKb { kb } => RenameError::UnknownKb { kb: kb.clone() },
         Resolution::Ambiguous { candidates } | Resolution::MissingKbPrefix { candidates } => {
-            format!(
-                "`{target}` matches {} notes: make the link name one of them first",
-                candidates.len()
-            )
+            RenameError::Ambiguous {
+                target,
+                candidates: candidates.len(),
+            }
         }
-        _ => format!("no note `{target}`: nothing to rename"),
+        _ => RenameError::NoNote { target },
     }
 }
 
@@ -189,27 +310,24 @@ fn rename_note(
     file: FileId,
     new_name: &str,
     config: &RenameConfig,
-) -> Result<Renamed, String> {
+) -> Result<Renamed, RenameError> {
     let note = note_of(workspace, file)?;
-    let new_id = check_new_id(workspace, file, new_name)?;
+    let new_id = check_new_id(workspace, file, note.kb, new_name)?;
     if new_id == *note.id() {
         return Ok(Renamed::default());
     }
     let id_value = note.id_value();
     let new_path = (note.stem() == note.id()).then(|| with_stem(&note.path, &new_id));
     if id_value.is_none() && !config.rename_files {
-        return Err(format!(
-            "the id of `{}` is its file name, and this editor cannot rename files: add `id: {}` \
-             to its frontmatter first, or rename the file",
-            note.id(),
-            note.id()
-        ));
+        return Err(RenameError::IdIsFileName {
+            id: note.id().to_owned(),
+        });
     }
     if let Some(path) = &new_path
         && config.rename_files
         && workspace.file_id(path).is_some_and(|f| f != file)
     {
-        return Err(format!("a note already exists at {}", path.display()));
+        return Err(RenameError::PathTaken { path: path.clone() });
     }
     let moved_to = new_path.as_ref().filter(|_| config.rename_files);
     let new_kb_path = moved_to.map(|path| workspace.kb_relative_path(note.kb, path));
@@ -245,288 +363,6 @@ fn rename_note(
     })
 }
 
-/// `path` with its file stem replaced, keeping the extension.
-pub(super) fn with_stem(path: &Path, stem: &str) -> PathBuf {
-    match path.extension() {
-        Some(ext) => path.with_file_name(format!("{stem}.{}", ext.to_string_lossy())),
-        None => path.with_file_name(stem),
-    }
-}
-
-/// Checks `new_name` as the new id of note `file`; returns it trimmed.
-pub(super) fn check_new_id(
-    workspace: &Workspace,
-    file: FileId,
-    new_name: &str,
-) -> Result<String, String> {
-    let id = new_name.trim();
-    check_id_syntax(id)?;
-    let note = note_of(workspace, file)?;
-    let folded = keys::fold(id);
-    let other = |files: &[FileId]| {
-        files
-            .iter()
-            .copied()
-            .find(|&f| f != file && workspace.note(f).is_some_and(|n| n.kb == note.kb))
-    };
-    let kb = &workspace.kb(note.kb).name;
-    let clash = |what: &str, other: FileId| {
-        let path = workspace
-            .note(other)
-            .map(|n| n.kb_path().to_string())
-            .unwrap_or_default();
-        format!("`{id}` is already {what} `{path}` in KB `{kb}`")
-    };
-    if let Some(other) = other(workspace.notes_by_id(&folded)) {
-        return Err(clash("the id of", other));
-    }
-    if let Some(other) = other(workspace.notes_by_name(&folded)) {
-        return Err(clash("a title or alias of", other) + ": links to it would change meaning");
-    }
-    if let Some(other) = other(workspace.notes_by_stem(&folded)) {
-        return Err(clash("the file name of", other) + ": links to it would change meaning");
-    }
-    Ok(id.to_owned())
-}
-
-/// The characters and forms an id cannot have, with the reason (see the module doc).
-pub(super) fn check_id_syntax(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("the new id is empty".to_owned());
-    }
-    if id.contains(['\n', '\r']) {
-        return Err("an id is one line".to_owned());
-    }
-    let rules: [(&[char], &str); 5] = [
-        (&['[', ']', '|', '#', '^'], "it has a meaning inside links"),
-        (&['/', '\\'], "it would read as a folder"),
-        (&[':'], "it would read as a KB prefix"),
-        (
-            &['{', '}', ',', '"', '\''],
-            "the frontmatter would need quotes",
-        ),
-        (&['\t'], "use spaces or `-`"),
-    ];
-    for (chars, why) in rules {
-        if let Some(c) = id.chars().find(|c| chars.contains(c)) {
-            return Err(format!("an id cannot contain `{c}`: {why}"));
-        }
-    }
-    if let Some(c) = id
-        .chars()
-        .next()
-        .filter(|c| matches!(c, '.' | '!' | '&' | '*' | '%' | '@' | '?' | '>' | '`' | '-'))
-    {
-        let why = if c == '.' {
-            "files starting with `.` are hidden and not indexed"
-        } else {
-            "YAML reads it as syntax"
-        };
-        return Err(format!("an id cannot start with `{c}`: {why}"));
-    }
-    let lower = id.to_ascii_lowercase();
-    if lower.ends_with(".md") || lower.ends_with(".markdown") {
-        return Err("leave out the `.md`: an id is the name without extension".to_owned());
-    }
-    Ok(())
-}
-
-/// How a note changes, for rewriting what points at it (rename, file moves).
-pub(super) struct Retarget<'a> {
-    pub file: FileId,
-    /// The new id, when it changes.
-    pub new_id: Option<&'a str>,
-    /// The note's new path inside its KB (see `Note::kb_path`), when the file moves.
-    pub new_kb_path: Option<&'a str>,
-    /// The note's KB after the change.
-    pub new_kb: KbId,
-    /// Also rewrite links by title or alias to the new id (a rename does; a file move leaves
-    /// them, since they keep working).
-    pub rewrite_names: bool,
-}
-
-/// Rewrites every link and reference to `change.file` so that it still means the note.
-pub(super) fn retarget_pointers(
-    workspace: &Workspace,
-    change: &Retarget<'_>,
-    builder: &mut SourceChangeBuilder,
-) {
-    let Some(note) = workspace.note(change.file) else {
-        return;
-    };
-    for pointer in slug::pointers_to(workspace, change.file) {
-        match pointer {
-            Pointer::Link { file, link } => {
-                let Some(source) = workspace.note(file) else {
-                    continue;
-                };
-                let link = source.parsed.links().at(link);
-                let Some(via) = via_of(workspace, file, link, change.file) else {
-                    continue;
-                };
-                let new_target = match via {
-                    Via::Id | Via::IdIgnoringCase => change.new_id.map(str::to_owned),
-                    Via::Name if change.rewrite_names => change.new_id.map(str::to_owned),
-                    Via::Name => None,
-                    Via::Path => change
-                        .new_kb_path
-                        .map(|path| path_target(link.target.text, path)),
-                };
-                if let Some(target) = new_target
-                    && keys::clean_target(link.target.text).as_deref() != Some(&*target)
-                {
-                    builder.replace(file, link.target.range, target);
-                    if via == Via::Name && link.display.is_none() {
-                        let before_close = link.range.end.saturating_sub(2);
-                        builder.insert(file, before_close, format!("|{}", link.target.text));
-                    }
-                }
-                let prefix = link.kb.as_ref().map(|kb| (kb.text, kb.range));
-                let source_kb = kb_after(file, source.kb, change);
-                fix_prefix(
-                    workspace,
-                    file,
-                    source_kb,
-                    note.kb,
-                    change.new_kb,
-                    prefix,
-                    link.target.range.start,
-                    builder,
-                );
-            }
-            Pointer::Reference { file, field, value } => {
-                let Some(source) = workspace.note(file) else {
-                    continue;
-                };
-                let Some(value) = source
-                    .parsed
-                    .frontmatter()
-                    .and_then(|fm| fm.field(field)?.values.get(value))
-                else {
-                    continue;
-                };
-                let parts = reference_parts(value);
-                if let Some(id) = change.new_id {
-                    let new_text = match (parts.verbatim, parts.kb) {
-                        // An escaped `kb:id` is rewritten whole.
-                        (false, Some(kb)) => format!("{kb}:{id}"),
-                        _ => id.to_owned(),
-                    };
-                    builder.replace(file, parts.id, new_text);
-                }
-                if value.kb.is_none() && parts.verbatim {
-                    let source_kb = kb_after(file, source.kb, change);
-                    fix_prefix(
-                        workspace,
-                        file,
-                        source_kb,
-                        note.kb,
-                        change.new_kb,
-                        parts.kb_range,
-                        parts.id.start,
-                        builder,
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// The KB a pointing note is in once the change is made (the note itself may move).
-fn kb_after(source: FileId, source_kb: KbId, change: &Retarget<'_>) -> KbId {
-    if source == change.file {
-        change.new_kb
-    } else {
-        source_kb
-    }
-}
-
-/// How the link from `from` matched `target`.
-fn via_of(workspace: &Workspace, from: FileId, link: Link, target: FileId) -> Option<Via> {
-    match slug::resolve_link(workspace, from, link) {
-        Resolution::Found { file, via } if file == target => Some(via),
-        Resolution::MissingKbPrefix { candidates } if candidates == [target] => {
-            let kb = workspace.kb_link_prefix(workspace.note(target)?.kb);
-            match slug::resolve_target(workspace, from, Some(kb), link.target.text) {
-                Resolution::Found { file, via } if file == target => Some(via),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// A path-style target for a note now at `new_kb_path`, with as many folders as `written` had.
-fn path_target(written: &str, new_kb_path: &str) -> String {
-    let cleaned = keys::clean_target(written).unwrap_or_default();
-    let segments = cleaned.split('/').count();
-    let new_segments: Vec<&str> = new_kb_path.split('/').collect();
-    let keep = segments.min(new_segments.len());
-    new_segments[new_segments.len() - keep..].join("/")
-}
-
-/// Keeps a `kb:` prefix right when the note moves from KB `old_kb` to `new_kb`: a prefix that
-/// names another KB than `new_kb` is replaced; a pointer without one, written in a note that
-/// is not in `new_kb` (after the move: `source_kb`), gets one.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn fix_prefix(
-    workspace: &Workspace,
-    source: FileId,
-    source_kb: KbId,
-    old_kb: KbId,
-    new_kb: KbId,
-    prefix: Option<(&str, TextRange)>,
-    target_start: u32,
-    builder: &mut SourceChangeBuilder,
-) {
-    if old_kb == new_kb {
-        return;
-    }
-    let new_prefix = workspace.kb_link_prefix(new_kb);
-    match prefix {
-        Some((name, range)) if workspace.kb_by_name(name) != Some(new_kb) => {
-            builder.replace(source, range, new_prefix);
-        }
-        None if source_kb != new_kb => {
-            builder.insert(source, target_start, format!("{new_prefix}:"));
-        }
-        _ => {}
-    }
-}
-
-/// A frontmatter reference's parts: its id (`ap:x` -> `x`) and inline KB prefix ranges.
-pub(super) struct ReferenceParts<'a> {
-    pub id: TextRange,
-    pub kb: Option<&'a str>,
-    pub kb_range: Option<(&'a str, TextRange)>,
-    /// The value is written as read (no quotes escapes), so sub-ranges are exact.
-    pub verbatim: bool,
-}
-
-pub(super) fn reference_parts<'a>(value: Value<'a>) -> ReferenceParts<'a> {
-    let (kb, id) = keys::split_reference(value);
-    let verbatim = value.range.len() as usize == value.text.len();
-    if !verbatim || value.kb.is_some() {
-        return ReferenceParts {
-            id: value.range,
-            kb,
-            kb_range: None,
-            verbatim,
-        };
-    }
-    let base = value.text.as_ptr() as usize;
-    let at = |part: &str| {
-        let start = value.range.start as usize + (part.as_ptr() as usize - base);
-        TextRange::new(start, start + part.len())
-    };
-    ReferenceParts {
-        id: at(id),
-        kb,
-        kb_range: kb.map(|kb| (kb, at(kb))),
-        verbatim,
-    }
-}
-
 // ----- headings -----
 
 fn rename_heading(
@@ -534,7 +370,7 @@ fn rename_heading(
     file: FileId,
     index: usize,
     new_name: &str,
-) -> Result<SourceChange, String> {
+) -> Result<SourceChange, RenameError> {
     let note = note_of(workspace, file)?;
     let heading = note.parsed.headings().at(index);
     let new_text = check_new_heading(note, index, new_name)?;
@@ -570,25 +406,23 @@ fn last_segment<'a>(part: Part<'a>) -> (TextRange, &'a str) {
     (TextRange::new(from, from + trimmed.len()), trimmed)
 }
 
-fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String, String> {
+fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String, InvalidHeading> {
     let text = new_name.trim();
     if text.is_empty() {
-        return Err("the new heading is empty".to_owned());
+        return Err(InvalidHeading::Empty);
     }
     if text.contains(['\n', '\r']) {
-        return Err("a heading is one line".to_owned());
+        return Err(InvalidHeading::MultiLine);
     }
     if let Some(c) = text
         .chars()
         .find(|c| matches!(c, '[' | ']' | '|' | '#' | '^'))
     {
-        return Err(format!(
-            "a heading cannot contain `{c}`: links to it could not name it"
-        ));
+        return Err(InvalidHeading::ForbiddenChar(c));
     }
     let key = keys::heading_key(text);
     if key.is_empty() {
-        return Err("a heading needs a letter or digit for links to find it".to_owned());
+        return Err(InvalidHeading::NoLetterOrDigit);
     }
     let clash = note
         .parsed
@@ -597,11 +431,10 @@ fn check_new_heading(note: &Note, index: usize, new_name: &str) -> Result<String
         .enumerate()
         .find(|(i, h)| *i != index && keys::heading_key(h.text) == key);
     if let Some((_, other)) = clash {
-        return Err(format!(
-            "`{}` already has a heading `{}`: links could not tell them apart",
-            note.id(),
-            other.text
-        ));
+        return Err(InvalidHeading::Taken {
+            note: note.id().to_owned(),
+            other: other.text.to_owned(),
+        });
     }
     Ok(text.to_owned())
 }
@@ -839,49 +672,144 @@ Missing its prefix: [[linden-hive]].
             "{APIARY}//- /apiary/hives/swarm-box-notes.md\n---\nid: swarm-box\ntitle: Swarm\n---\n\
              //- /apiary/a.md\n[[linden-h$0ive]]\n"
         );
-        let f = Fixture::parse(&fixture);
-        let errors: Vec<String> = [
+        check(
+            &fixture,
             "",
+            true,
+            expect![[r#"
+            error: the new id is empty
+        "#]],
+        );
+        check(
+            &fixture,
             "heather-hive",
+            true,
+            expect![[r#"
+            error: `heather-hive` is already the id of `hives/heather-hive` in KB `apiary`
+        "#]],
+        );
+        check(
+            &fixture,
             "HEATHER-HIVE",
+            true,
+            expect![[r#"
+            error: `HEATHER-HIVE` is already the id of `hives/heather-hive` in KB `apiary`
+        "#]],
+        );
+        check(
+            &fixture,
             "swarm",
+            true,
+            expect![[r#"
+            error: `swarm` is already a title or alias of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
+        "#]],
+        );
+        check(
+            &fixture,
             "swarm-box-notes",
+            true,
+            expect![[r#"
+            error: `swarm-box-notes` is already the file name of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
+        "#]],
+        );
+        check(
+            &fixture,
             "Hive One",
+            true,
+            expect![[r#"
+            //- /apiary/hives/linden-hive.md
+            ---
+            id: Hive One
+            title: Linden Hive
+            aliases: [Hive One]
+            ---
+            # Linden Hive
+            ## Temperament
+            Calm. See [[Hive One#Temperament]].
+            //- /apiary/hives/heather-hive.md
+            ---
+            id: heather-hive
+            sister_hives: [Hive One, swarm-box]
+            ---
+            Split from [[hives/Hive One]] and [[Hive One]].
+            Also [[Hive One]] and [[Hive One|the old one]].
+            //- /apiary/a.md
+            [[Hive One]]
+            rename /apiary/hives/linden-hive.md -> /apiary/hives/Hive One.md
+        "#]],
+        );
+        check(
+            &fixture,
             "a#b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `#`: it has a meaning inside links
+        "#]],
+        );
+        check(
+            &fixture,
             "a|b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `|`: it has a meaning inside links
+        "#]],
+        );
+        check(
+            &fixture,
             "kb:x",
+            true,
+            expect![[r#"
+            error: an id cannot contain `:`: it would read as a KB prefix
+        "#]],
+        );
+        check(
+            &fixture,
             "x/y",
+            true,
+            expect![[r#"
+            error: an id cannot contain `/`: it would read as a folder
+        "#]],
+        );
+        check(
+            &fixture,
             ".x",
+            true,
+            expect![[r#"
+            error: an id cannot start with `.`: files starting with `.` are hidden and not indexed
+        "#]],
+        );
+        check(
+            &fixture,
             "x.md",
+            true,
+            expect![[r#"
+            error: leave out the `.md`: an id is the name without extension
+        "#]],
+        );
+        check(
+            &fixture,
             "-x",
+            true,
+            expect![[r#"
+            error: an id cannot start with `-`: YAML reads it as syntax
+        "#]],
+        );
+        check(
+            &fixture,
             "a, b",
+            true,
+            expect![[r#"
+            error: an id cannot contain `,`: the frontmatter would need quotes
+        "#]],
+        );
+        check(
+            &fixture,
             "two\nlines",
-        ]
-        .iter()
-        .map(|new_id| {
-            let config = RenameConfig { rename_files: true };
-            match rename(&f.workspace, f.position(), new_id, &config) {
-                Ok(_) => format!("{new_id:?}: accepted"),
-                Err(error) => format!("{new_id:?}: {error}"),
-            }
-        })
-        .collect();
-        expect![[r#"
-            "": the new id is empty
-            "heather-hive": `heather-hive` is already the id of `hives/heather-hive` in KB `apiary`
-            "HEATHER-HIVE": `HEATHER-HIVE` is already the id of `hives/heather-hive` in KB `apiary`
-            "swarm": `swarm` is already a title or alias of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
-            "swarm-box-notes": `swarm-box-notes` is already the file name of `hives/swarm-box-notes` in KB `apiary`: links to it would change meaning
-            "Hive One": accepted
-            "a#b": an id cannot contain `#`: it has a meaning inside links
-            "a|b": an id cannot contain `|`: it has a meaning inside links
-            "kb:x": an id cannot contain `:`: it would read as a KB prefix
-            "x/y": an id cannot contain `/`: it would read as a folder
-            ".x": an id cannot start with `.`: files starting with `.` are hidden and not indexed
-            "x.md": leave out the `.md`: an id is the name without extension
-            "-x": an id cannot start with `-`: YAML reads it as syntax
-            "a, b": an id cannot contain `,`: the frontmatter would need quotes
-            "two\nlines": an id is one line"#]].assert_eq(&errors.join("\n"));
+            true,
+            expect![[r#"
+            error: an id is one line
+        "#]],
+        );
     }
 
     #[test]

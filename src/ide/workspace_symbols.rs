@@ -4,14 +4,13 @@
 //! A note's symbol is named by what matched, since editors hide symbols whose name does not
 //! match the query: its title, else its id, else the alias that matched (the container then
 //! names the title). Headings rank below notes that match as well. The scan keeps only the best
-//! `limit` hits in a bounded heap and allocates only for the answer, so a query over 100k notes
+//! `limit` hits (a [`TopK`]) and allocates only for the answer, so a query over 100k notes
 //! costs one pass of the matcher.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 
-use super::document_symbols::SymbolKind;
-use super::rank::NoteRanker;
+use super::navigation::SymbolKind;
+use super::rank::{NoteRanker, TopK};
 use crate::text::{FileId, TextRange};
 use crate::workspace::{NOTE_NAME, Workspace};
 
@@ -26,23 +25,22 @@ pub struct WorkspaceSymbol {
     pub focus_range: TextRange,
 }
 
-/// Orders hits: higher score first, then by file and heading, so answers are stable.
-type Hit = (u32, Reverse<FileId>, Reverse<Option<usize>>);
+/// A hit: its score, its note and, for a heading, the heading's index.
+type Hit = (u32, FileId, Option<usize>);
+
+/// Orders hits: higher score first, then by file, a note before its headings, then by heading,
+/// so answers are stable.
+fn order(a: &Hit, b: &Hit) -> Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+}
 
 pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     if limit == 0 {
         return Vec::new();
     }
     let mut ranker = NoteRanker::new(query);
-    let mut best: BinaryHeap<Reverse<Hit>> = BinaryHeap::with_capacity(limit + 1);
-    let mut keep = |hit: Hit| {
-        if best.len() < limit {
-            best.push(Reverse(hit));
-        } else if best.peek().is_some_and(|Reverse(worst)| hit > *worst) {
-            best.pop();
-            best.push(Reverse(hit));
-        }
-    };
+    let mut best = TopK::new(limit, order);
+    let mut keep = |hit: Hit| best.offer(hit);
     // Notes whose id or title is the query or starts with it outrank every other note and
     // every heading (see `rank`). The best `limit` hits do not depend on the order of the
     // scan, so these notes go first: when `limit` of them match, nothing else can enter.
@@ -60,20 +58,20 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
             if tier > 0 {
                 tiered.push(file);
                 if let Some(score) = ranker.score_tiered(tier, || workspace.note(file)) {
-                    keep((score + 1, Reverse(file), Reverse(None)));
+                    keep((score + 1, file, None));
                 }
             }
         }
         if tiered.len() >= limit && ranker.fuzzy_below_tiers() {
-            return answer(workspace, &mut ranker, best);
+            return answer(workspace, &mut ranker, best.into_sorted());
         }
     }
     if ranker.is_empty() {
         // Every note scores 0; headings are left out.
         for (file, _) in workspace.notes() {
-            keep((1, Reverse(file), Reverse(None)));
+            keep((1, file, None));
         }
-        return answer(workspace, &mut ranker, best);
+        return answer(workspace, &mut ranker, best.into_sorted());
     }
     // The other notes and the headings, from the name table: a note that is not tiered
     // scores double its best fuzzy score over its id, title and aliases (as in
@@ -83,7 +81,7 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
         if let Some((file, score)) = note_best.take()
             && tiered.binary_search(&file).is_err()
         {
-            keep((score * 2 + 1, Reverse(file), Reverse(None)));
+            keep((score * 2 + 1, file, None));
         }
     };
     for (text, entry) in workspace.names().matching(ranker.mask()) {
@@ -97,28 +95,16 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
             let best = note_best.get_or_insert((entry.file, 0));
             best.1 = best.1.max(score);
         } else {
-            keep((
-                score,
-                Reverse(entry.file),
-                Reverse(Some(entry.kind as usize)),
-            ));
+            keep((score, entry.file, Some(entry.kind as usize)));
         }
     }
     flush(&mut note_best, &mut keep);
-    answer(workspace, &mut ranker, best)
+    answer(workspace, &mut ranker, best.into_sorted())
 }
 
-fn answer(
-    workspace: &Workspace,
-    ranker: &mut NoteRanker,
-    best: BinaryHeap<Reverse<Hit>>,
-) -> Vec<WorkspaceSymbol> {
-    let mut hits = best.into_vec();
-    hits.sort();
+fn answer(workspace: &Workspace, ranker: &mut NoteRanker, hits: Vec<Hit>) -> Vec<WorkspaceSymbol> {
     hits.into_iter()
-        .filter_map(|Reverse((_, Reverse(file), Reverse(heading)))| {
-            symbol(workspace, ranker, file, heading)
-        })
+        .filter_map(|(_, file, heading)| symbol(workspace, ranker, file, heading))
         .collect()
 }
 
@@ -163,12 +149,14 @@ fn symbol(
         kind: SymbolKind::Note,
         container,
         file,
-        focus_range: super::diagnostics::id_range(note),
+        focus_range: note.id_range(),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Reverse;
+
     use expect_test::{Expect, expect};
 
     use super::*;
@@ -196,6 +184,7 @@ title: Linden Hive
 ## Lime window
 "#;
 
+    #[track_caller]
     fn check(query: &str, limit: usize, expect: Expect) {
         let f = Fixture::parse(NOTES);
         let mut out = String::new();
@@ -238,6 +227,8 @@ title: Linden Hive
             .collect()
     }
 
+    /// The one test that calls `workspace_symbols` beside `check`: it compares the answer
+    /// with an oracle's ([`reference`]) as the workspace changes, with no snapshot to check.
     #[test]
     fn name_table_follows_edits_and_removals() {
         let mut f = Fixture::parse(NOTES);

@@ -243,17 +243,17 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        self.guarded_result(|| -> std::result::Result<_, String> {
+        self.guarded_result(|| -> std::result::Result<_, ide::RenameError> {
             let workspace = read(&self.state.workspace);
             let Some(position) = self.position(&workspace, &params) else {
                 return Ok(None);
             };
             let answer = ide::prepare_rename(&workspace, position)?;
-            let index = &workspace
-                .note(position.file)
-                .ok_or("no note")?
-                .parsed
-                .line_index;
+            // `position` found the note under this same lock.
+            let Some(note) = workspace.note(position.file) else {
+                return Ok(None);
+            };
+            let index = &note.parsed.line_index;
             Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
                 range: convert::range(index, answer.range, self.encoding()),
                 placeholder: answer.info,
@@ -263,7 +263,7 @@ impl LanguageServer for Backend {
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        self.guarded_result(|| -> std::result::Result<_, String> {
+        self.guarded_result(|| -> std::result::Result<_, ide::RenameError> {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let Some(position) = self.position(&workspace, &params.text_document_position) else {

@@ -216,7 +216,7 @@ impl Backend {
                 missing.display()
             );
         }
-        let delay = super::test_index_delay();
+        let delay = super::server::test_index_delay();
         let mut load = tokio::task::spawn_blocking(move || {
             if let Some(delay) = delay {
                 std::thread::sleep(delay);

@@ -26,6 +26,7 @@ use tower_lsp::lsp_types::notification::{self as n, Notification};
 use tower_lsp::{ExitedError, LspService, Server};
 
 pub use server::Backend;
+use server::test_hooks;
 
 /// Logs go to stderr (stdout is the protocol); the level comes from `WIKILINK_LOG`
 /// (e.g. `debug`, `wikilink_lsp=trace`), default `info`.
@@ -154,21 +155,6 @@ where
             }
         })
     }
-}
-
-/// Whether the test hooks (`wikilink/debugPanic...`) are on: `WIKILINK_LSP_TEST_HOOKS=1`.
-fn test_hooks() -> bool {
-    std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
-}
-
-/// With the test hooks on, `WIKILINK_LSP_TEST_INDEX_DELAY_MS` holds every (re)index back by
-/// that long, so that end-to-end tests can send requests that surely arrive before it ends.
-pub(crate) fn test_index_delay() -> Option<std::time::Duration> {
-    if !test_hooks() {
-        return None;
-    }
-    let millis = std::env::var("WIKILINK_LSP_TEST_INDEX_DELAY_MS").ok()?;
-    millis.parse().ok().map(std::time::Duration::from_millis)
 }
 
 /// The text of a panic's payload.

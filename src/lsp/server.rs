@@ -95,6 +95,21 @@ const REQUEST_FAILED: i64 = -32803;
 /// the answer (and asks again if it still wants one).
 const CONTENT_MODIFIED: i64 = -32801;
 
+/// Whether the test hooks (`wikilink/debugPanic...`) are on: `WIKILINK_LSP_TEST_HOOKS=1`.
+pub(super) fn test_hooks() -> bool {
+    std::env::var("WIKILINK_LSP_TEST_HOOKS").as_deref() == Ok("1")
+}
+
+/// With the test hooks on, `WIKILINK_LSP_TEST_INDEX_DELAY_MS` holds every (re)index back by
+/// that long, so that end-to-end tests can send requests that surely arrive before it ends.
+pub(super) fn test_index_delay() -> Option<Duration> {
+    if !test_hooks() {
+        return None;
+    }
+    let millis = std::env::var("WIKILINK_LSP_TEST_INDEX_DELAY_MS").ok()?;
+    millis.parse().ok().map(Duration::from_millis)
+}
+
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -254,7 +269,7 @@ impl Backend {
     /// The test hook behind `wikilink/debugPanic`: panics inside a guarded feature when the
     /// environment variable `WIKILINK_LSP_TEST_HOOKS=1` is set, and is unknown otherwise.
     pub async fn debug_panic(&self, _params: serde_json::Value) -> Result<Option<()>> {
-        if !super::test_hooks() {
+        if !test_hooks() {
             return Err(jsonrpc::Error::method_not_found());
         }
         self.guarded(|| -> Option<()> { panic!("deliberate panic for testing") })

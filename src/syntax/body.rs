@@ -22,14 +22,14 @@ pub(super) struct Body {
     pub links: Vec<StoredLink>,
     /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
     pub links_capped_at: Option<usize>,
-    pub headings: Vec<Heading>,
-    pub block_ids: Vec<BlockId>,
+    pub headings: Vec<ScannedHeading>,
+    pub block_ids: Vec<ScannedBlockId>,
     pub summary: String,
 }
 
 /// A heading as the body scan finds it; `parse_note` moves its text into the note's arena.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Heading {
+pub(super) struct ScannedHeading {
     pub level: u8,
     pub text: Box<str>,
     pub range: TextRange,
@@ -39,7 +39,7 @@ pub(super) struct Heading {
 
 /// A block id as the body scan finds it (the id is the source after the `^`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct BlockId {
+pub(super) struct ScannedBlockId {
     /// The `^id` marker itself.
     pub range: TextRange,
     /// The line the marker ends.
@@ -84,7 +84,7 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
 struct Structure {
     /// Sorted, non-overlapping byte ranges (in the body) where links are not recognised.
     excluded: Vec<Range<usize>>,
-    headings: Vec<Heading>,
+    headings: Vec<ScannedHeading>,
     first_paragraph: Option<Range<usize>>,
 }
 
@@ -123,7 +123,7 @@ fn scan_structure(body: &str) -> Structure {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, range, text)) = heading.take() {
                     let text_range = heading_text_range(body, range.clone());
-                    headings.push(Heading {
+                    headings.push(ScannedHeading {
                         level: level as u8,
                         text: text.trim().into(),
                         range: TextRange::new(range.start, range.end),
@@ -286,7 +286,7 @@ fn find_link_end(rest: &[u8]) -> Option<usize> {
 }
 
 /// Block ids: `^id` at the end of a line (after a space, or alone on its line).
-fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
+fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<ScannedBlockId> {
     let bytes = body.as_bytes();
     let mut ids = Vec::new();
     for caret in memchr::memchr_iter(b'^', bytes) {
@@ -307,7 +307,7 @@ fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<BlockId> {
             continue;
         }
         let line_start = body[..caret].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        ids.push(BlockId {
+        ids.push(ScannedBlockId {
             range: TextRange::new(caret, id_end),
             line_range: TextRange::new(line_start, line_end),
         });

@@ -47,7 +47,7 @@ pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
     let mut targets = Vec::new();
     let mut relations = Vec::new();
     let mut depth = 0usize;
-    let mut item: Vec<(&str, frontmatter::Value)> = Vec::new();
+    let mut item: Vec<(&str, frontmatter::RawValue)> = Vec::new();
     let mut pending_key: Option<&str> = None;
     for (event, span) in &events {
         match event {
@@ -79,17 +79,17 @@ pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
     let mut fields = Vec::new();
     for (name, values) in [("source", sources), ("target", targets)] {
         if !values.is_empty() {
-            fields.push(frontmatter::Field {
+            fields.push(frontmatter::RawField {
                 name: name.into(),
                 values,
             });
         }
     }
-    let read = frontmatter::Frontmatter {
+    let read = frontmatter::RawFrontmatter {
         range: TextRange::new(0, text.len()),
         fields,
         relations,
-        ..frontmatter::Frontmatter::default()
+        ..frontmatter::RawFrontmatter::default()
     };
     let mut note = assemble(text, Some(read), Vec::new(), Vec::new(), Vec::new(), "");
     note.errors = errors.into_boxed_slice();
@@ -100,10 +100,10 @@ pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
 
 /// Files one item's `source`, `target` (with its `target_kb`) and `relation`.
 fn take_item(
-    item: &mut Vec<(&str, frontmatter::Value)>,
-    sources: &mut Vec<frontmatter::Value>,
-    targets: &mut Vec<frontmatter::Value>,
-    relations: &mut Vec<frontmatter::Value>,
+    item: &mut Vec<(&str, frontmatter::RawValue)>,
+    sources: &mut Vec<frontmatter::RawValue>,
+    targets: &mut Vec<frontmatter::RawValue>,
+    relations: &mut Vec<frontmatter::RawValue>,
 ) {
     let target_kb = item
         .iter()
@@ -115,7 +115,7 @@ fn take_item(
         }
         match key {
             "source" => sources.push(value),
-            "target" => targets.push(frontmatter::Value {
+            "target" => targets.push(frontmatter::RawValue {
                 kb: target_kb.clone(),
                 ..value
             }),

@@ -91,7 +91,7 @@ impl Iterator for LineIter<'_> {
 /// One value (a scalar, or one item of a list) as read; `parse_note` moves its texts into the
 /// note's arena.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Value {
+pub(super) struct RawValue {
     pub text: Box<str>,
     pub range: TextRange,
     pub kb: Option<Box<str>>,
@@ -99,30 +99,30 @@ pub(super) struct Value {
 
 /// A top-level field other than the well-known ones, as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Field {
+pub(super) struct RawField {
     pub name: Box<str>,
-    pub values: Vec<Value>,
+    pub values: Vec<RawValue>,
 }
 
 /// The frontmatter as read (see [`super::Frontmatter`] for what each part is).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct Frontmatter {
+pub(super) struct RawFrontmatter {
     pub range: TextRange,
-    pub id: Option<Value>,
-    pub title: Option<Value>,
-    pub note_type: Option<Value>,
-    pub tags: Vec<Value>,
-    pub aliases: Vec<Value>,
+    pub id: Option<RawValue>,
+    pub title: Option<RawValue>,
+    pub note_type: Option<RawValue>,
+    pub tags: Vec<RawValue>,
+    pub aliases: Vec<RawValue>,
     pub summary: Option<Box<str>>,
-    pub fields: Vec<Field>,
+    pub fields: Vec<RawField>,
     /// The `relation:` of each Pyrite typed link (`links: [{target: x, relation: r}]`).
-    pub relations: Vec<Value>,
+    pub relations: Vec<RawValue>,
     /// The top-level keys written with nothing for a value (`""`, `[]`, null).
     pub empty_keys: Vec<Box<str>>,
 }
 
 pub(super) struct Parsed {
-    pub frontmatter: Frontmatter,
+    pub frontmatter: RawFrontmatter,
     pub links: Vec<StoredLink>,
     pub errors: Vec<SyntaxError>,
 }
@@ -130,16 +130,16 @@ pub(super) struct Parsed {
 /// A value read from the YAML: only what the index can use is kept.
 #[derive(Clone)]
 enum Node {
-    Scalar(Value),
-    List(Vec<Value>, Vec<Vec<(Box<str>, Value)>>),
+    Scalar(RawValue),
+    List(Vec<RawValue>, Vec<Vec<(Box<str>, RawValue)>>),
     Map(Vec<(Box<str>, Node)>),
     Other,
 }
 
 pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Parsed {
-    let mut frontmatter = Frontmatter {
+    let mut frontmatter = RawFrontmatter {
         range,
-        ..Frontmatter::default()
+        ..RawFrontmatter::default()
     };
     let mut errors = Vec::new();
     match flat::read(text, yaml_range) {
@@ -156,9 +156,9 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
 /// [`parse`] without the fast path: the oracle of the differential tests.
 #[cfg(test)]
 pub(super) fn parse_with_saphyr(text: &str, range: TextRange, yaml_range: TextRange) -> Parsed {
-    let mut frontmatter = Frontmatter {
+    let mut frontmatter = RawFrontmatter {
         range,
-        ..Frontmatter::default()
+        ..RawFrontmatter::default()
     };
     let mut errors = Vec::new();
     read_with_saphyr(text, range, yaml_range, &mut frontmatter, &mut errors);
@@ -171,7 +171,7 @@ fn read_with_saphyr(
     text: &str,
     range: TextRange,
     yaml_range: TextRange,
-    frontmatter: &mut Frontmatter,
+    frontmatter: &mut RawFrontmatter,
     errors: &mut Vec<SyntaxError>,
 ) {
     let yaml = &text[yaml_range.as_usize()];
@@ -284,10 +284,10 @@ fn read_events(yaml: &str) -> EventRead<'_> {
 }
 
 /// Turns `"[[target]]"` values into links.
-fn finish(text: &str, mut frontmatter: Frontmatter, errors: Vec<SyntaxError>) -> Parsed {
+fn finish(text: &str, mut frontmatter: RawFrontmatter, errors: Vec<SyntaxError>) -> Parsed {
     let mut links = Vec::new();
     // Values written as `"[[target]]"` are links; they are not also plain references.
-    let mut link_values = |values: &mut Vec<Value>| {
+    let mut link_values = |values: &mut Vec<RawValue>| {
         values.retain(|value| match link_in_value(text, value) {
             Some(link) => {
                 links.push(link);
@@ -307,7 +307,7 @@ fn finish(text: &str, mut frontmatter: Frontmatter, errors: Vec<SyntaxError>) ->
     }
 }
 
-fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
+fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut RawFrontmatter) {
     loop {
         let key = match reader.next() {
             Some(Event::Scalar(key, ..)) => key,
@@ -326,7 +326,7 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut Frontmatter) {
 }
 
 /// Takes in one top-level field, in source order (both readers end here).
-fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
+fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
     if !has_content(&node) && frontmatter.empty_keys.len() < MAX_VALUES_PER_FIELD {
         frontmatter.empty_keys.push(key.into());
     }
@@ -361,7 +361,7 @@ fn read_field(frontmatter: &mut Frontmatter, key: &str, node: Node) {
                         .find(|(k, _)| &**k == "kb")
                         .map(|(_, v)| v.text.clone());
                     if let Some((_, target)) = map.iter().find(|(k, _)| &**k == "target") {
-                        targets.push(Value {
+                        targets.push(RawValue {
                             kb,
                             ..target.clone()
                         });
@@ -396,7 +396,7 @@ fn has_content(node: &Node) -> bool {
 }
 
 /// A field's values: the scalar, or the scalars of a list.
-fn into_values(node: Node) -> Vec<Value> {
+fn into_values(node: Node) -> Vec<RawValue> {
     match node {
         Node::Scalar(value) => vec![value],
         Node::List(values, _) => values,
@@ -404,7 +404,7 @@ fn into_values(node: Node) -> Vec<Value> {
     }
 }
 
-fn first_value(node: Node) -> Option<Value> {
+fn first_value(node: Node) -> Option<RawValue> {
     match node {
         Node::Scalar(value) => Some(value),
         Node::List(values, _) => values.into_iter().next(),
@@ -414,13 +414,18 @@ fn first_value(node: Node) -> Option<Value> {
 
 /// Keeps field `name` with its non-empty values; a field without any is kept (valueless) only
 /// when it is `present` (its value is more than nothing, see [`has_content`]).
-fn push_field(frontmatter: &mut Frontmatter, name: &str, mut values: Vec<Value>, present: bool) {
+fn push_field(
+    frontmatter: &mut RawFrontmatter,
+    name: &str,
+    mut values: Vec<RawValue>,
+    present: bool,
+) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
     // The index keeps every field: no spare capacity (the lists were built by pushing).
     values.shrink_to_fit();
     if !values.is_empty() || present {
-        frontmatter.fields.push(Field {
+        frontmatter.fields.push(RawField {
             name: name.into(),
             values,
         });
@@ -571,7 +576,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A scalar's value, with the range of its content (inside the quotes, when quoted).
-    fn value(&self, value: &str, style: ScalarStyle, span: Span) -> Value {
+    fn value(&self, value: &str, style: ScalarStyle, span: Span) -> RawValue {
         scalar_value(self.text, self.offsets, value, style, span)
     }
 }
@@ -583,7 +588,7 @@ pub(super) fn scalar_value(
     value: &str,
     style: ScalarStyle,
     span: Span,
-) -> Value {
+) -> RawValue {
     let start = offsets.byte(span.start.index());
     let end = offsets.byte(span.end.index()).max(start);
     let source = &text[start..end];
@@ -599,7 +604,7 @@ pub(super) fn scalar_value(
             TextRange::new(start, start + trimmed.len())
         }
     };
-    Value {
+    RawValue {
         text: value.into(),
         range,
         kb: None,
@@ -643,7 +648,7 @@ impl CharOffsets {
 
 /// `"[[target]]"` as a whole value becomes a link, when the value is written verbatim in the
 /// source (so the link's ranges are exact).
-fn link_in_value(text: &str, value: &Value) -> Option<StoredLink> {
+fn link_in_value(text: &str, value: &RawValue) -> Option<StoredLink> {
     let inner = value.text.strip_prefix("[[")?.strip_suffix("]]")?;
     if inner.contains("[[") || inner.contains("]]") || inner.trim().is_empty() {
         return None;
@@ -656,7 +661,7 @@ fn link_in_value(text: &str, value: &Value) -> Option<StoredLink> {
 
 /// Tags written as one string (`tags: a, b c`) are split on commas and white space; a leading
 /// `#` is dropped.
-fn split_words(values: Vec<Value>, strip_hash: bool) -> Vec<Value> {
+fn split_words(values: Vec<RawValue>, strip_hash: bool) -> Vec<RawValue> {
     let mut out = Vec::new();
     for value in values {
         let base = value.range.start as usize;
@@ -683,7 +688,7 @@ fn split_words(values: Vec<Value>, strip_hash: bool) -> Vec<Value> {
             } else {
                 value.range
             };
-            out.push(Value {
+            out.push(RawValue {
                 text: word.into(),
                 range,
                 kb: None,

@@ -625,7 +625,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
     // The body's first paragraph is only needed when the frontmatter has no summary.
     let wants_summary = frontmatter
         .as_ref()
-        .is_none_or(|fm: &frontmatter::Frontmatter| fm.summary.is_none());
+        .is_none_or(|fm: &frontmatter::RawFrontmatter| fm.summary.is_none());
     let body = body::parse(text, body_start, wants_summary);
     if links.is_empty() {
         links = body.links;
@@ -663,22 +663,23 @@ pub fn parse_note(text: &str) -> ParsedNote {
 /// Moves the parsed facts into compact records, their texts into one arena string.
 fn assemble(
     text: &str,
-    frontmatter: Option<frontmatter::Frontmatter>,
+    frontmatter: Option<frontmatter::RawFrontmatter>,
     mut links: Vec<StoredLink>,
-    headings: Vec<body::Heading>,
-    block_ids: Vec<body::BlockId>,
+    headings: Vec<body::ScannedHeading>,
+    block_ids: Vec<body::ScannedBlockId>,
     summary: &str,
 ) -> ParsedNote {
     let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
-    let block_id =
-        |block: &body::BlockId| &text[block.range.start as usize + 1..block.range.end as usize];
+    let block_id = |block: &body::ScannedBlockId| {
+        &text[block.range.start as usize + 1..block.range.end as usize]
+    };
     let mut arena_len = summary.len()
         + links.iter().map(|l| link_source(l).len()).sum::<usize>()
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
         + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>();
     if let Some(fm) = &frontmatter {
         let value_len =
-            |v: &frontmatter::Value| v.text.len() + v.kb.as_ref().map_or(0, |kb| kb.len());
+            |v: &frontmatter::RawValue| v.text.len() + v.kb.as_ref().map_or(0, |kb| kb.len());
         arena_len += [&fm.id, &fm.title, &fm.note_type]
             .into_iter()
             .flatten()
@@ -752,7 +753,7 @@ impl Arena {
         }
     }
 
-    fn push_value(&mut self, value: &frontmatter::Value) -> StoredValue {
+    fn push_value(&mut self, value: &frontmatter::RawValue) -> StoredValue {
         StoredValue {
             text: self.push(&value.text),
             range: value.range,
@@ -763,7 +764,7 @@ impl Arena {
     /// Moves `fm`'s texts into the arena, its values into `values` and its fields into `fields`.
     fn push_frontmatter(
         &mut self,
-        fm: frontmatter::Frontmatter,
+        fm: frontmatter::RawFrontmatter,
         values: &mut Vec<StoredValue>,
         fields: &mut Vec<StoredField>,
     ) -> StoredFrontmatter {
@@ -776,7 +777,8 @@ impl Arena {
                 + fm.empty_keys.len()
                 + fm.fields.iter().map(|f| f.values.len()).sum::<usize>(),
         );
-        let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::Value>| match value {
+        let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::RawValue>| match value
+        {
             Some(value) => {
                 values.push(arena.push_value(value));
                 (values.len() - 1) as u32
@@ -786,7 +788,7 @@ impl Arena {
         let id = push_single(self, &fm.id);
         let title = push_single(self, &fm.title);
         let note_type = push_single(self, &fm.note_type);
-        let mut push_list = |arena: &mut Arena, list: &[frontmatter::Value]| {
+        let mut push_list = |arena: &mut Arena, list: &[frontmatter::RawValue]| {
             let start = values.len() as u32;
             values.extend(list.iter().map(|value| arena.push_value(value)));
             (start, values.len() as u32)
@@ -794,10 +796,10 @@ impl Arena {
         let tags = push_list(self, &fm.tags);
         let aliases = push_list(self, &fm.aliases);
         let relations = push_list(self, &fm.relations);
-        let empty_keys: Vec<frontmatter::Value> = fm
+        let empty_keys: Vec<frontmatter::RawValue> = fm
             .empty_keys
             .iter()
-            .map(|key| frontmatter::Value {
+            .map(|key| frontmatter::RawValue {
                 text: key.clone(),
                 range: TextRange::default(),
                 kb: None,

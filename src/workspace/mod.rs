@@ -27,8 +27,8 @@ use crate::text::FileId;
 
 use hash::{hash_path, table_hash};
 use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role, folded_names};
-pub use name_table::{NOTE_NAME, NameEntry, NameFacts, NameKey, NameTable, char_mask};
-pub use note::{IndexConfig, Kb, KbId, Note};
+pub use name_table::{NOTE_NAME, NameEntry, NameFacts, NameTable};
+pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
 #[derive(Default)]
 pub struct Workspace {

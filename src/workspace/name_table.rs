@@ -4,15 +4,8 @@
 //! with a [`char_mask`] for each, so a search screens masks before it reads any name.
 
 use super::hash::text_head;
-use super::note::{KbId, Note};
+use super::note::{KbId, NameKey, Note, char_mask};
 use crate::text::FileId;
-
-/// The start of an ASCII name, trimmed and lowercased (zero-padded), and its trimmed length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NameKey {
-    pub head: [u8; 8],
-    pub len: u32,
-}
 
 /// What name searches read about each note, in one dense array by file id
 /// ([`super::Workspace::name_facts`]): a scan of 100k notes then reads a few MB in order
@@ -58,42 +51,6 @@ impl NameFacts {
             entry: note.entry,
         }
     }
-}
-
-impl NameKey {
-    /// `None` for a name that is not all ASCII.
-    pub fn of(name: &str) -> Option<NameKey> {
-        if !name.is_ascii() {
-            return None;
-        }
-        let trimmed = name.trim();
-        let mut head = [0u8; 8];
-        for (slot, byte) in head.iter_mut().zip(trimmed.bytes()) {
-            *slot = byte.to_ascii_lowercase();
-        }
-        Some(NameKey {
-            head,
-            len: trimmed.len() as u32,
-        })
-    }
-}
-
-/// A bit for each lowercase ASCII letter and digit in `text` (ignoring case), and shared bits
-/// for other ASCII bytes; every bit when `text` is not ASCII. Text can contain all of a
-/// query's characters only if its mask holds the query's mask.
-pub fn char_mask(text: &str) -> u64 {
-    if !text.is_ascii() {
-        return u64::MAX;
-    }
-    text.bytes().fold(0, |mask, byte| {
-        let byte = byte.to_ascii_lowercase();
-        let bit = match byte {
-            b'a'..=b'z' => byte - b'a',
-            b'0'..=b'9' => 26 + byte - b'0',
-            _ => 36 + byte % 28,
-        };
-        mask | 1 << bit
-    })
 }
 
 /// [`NameEntry::kind`] of a note's id, title or alias.

@@ -1,12 +1,12 @@
 //! The note model: knowledge bases ([`Kb`], [`KbId`]), a note's facts ([`Note`]: its path, KB,
-//! id, stem, parsed text and the name facts that searches screen with) and the settings that
-//! change what the index means ([`IndexConfig`]).
+//! id, stem, parsed text and the name facts that searches screen with: a [`char_mask`] of its
+//! names and headings, [`NameKey`]s of its id and title) and the settings that change what the
+//! index means ([`IndexConfig`]).
 
 use std::path::PathBuf;
 
-use super::name_table::{NameKey, char_mask};
 use crate::syntax::{KbConfig, ParsedNote};
-use crate::text::to_u32;
+use crate::text::{TextRange, to_u32};
 
 /// A knowledge base: a folder with `kb.yaml`, or a root's implicit KB for notes outside any.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -140,6 +140,15 @@ impl Note {
             .flat_map(|fm| fm.aliases().iter().map(|a| a.text))
     }
 
+    /// The range that stands for the note's identity: its `id:` value, else the start of the
+    /// file.
+    pub fn id_range(&self) -> TextRange {
+        self.parsed
+            .frontmatter()
+            .and_then(|fm| fm.id())
+            .map_or(TextRange::empty(0), |id| id.range)
+    }
+
     /// The frontmatter `id:` value, when the note has a non-empty one (else its id is the stem).
     pub fn id_value(&self) -> Option<crate::syntax::Value<'_>> {
         let fm = self.parsed.frontmatter()?;
@@ -159,4 +168,47 @@ impl Note {
 pub struct IndexConfig {
     /// Extra frontmatter fields whose values are note ids, in every KB.
     pub reference_fields: Vec<String>,
+}
+
+/// The start of an ASCII name, trimmed and lowercased (zero-padded), and its trimmed length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameKey {
+    pub head: [u8; 8],
+    pub len: u32,
+}
+
+impl NameKey {
+    /// `None` for a name that is not all ASCII.
+    pub fn of(name: &str) -> Option<NameKey> {
+        if !name.is_ascii() {
+            return None;
+        }
+        let trimmed = name.trim();
+        let mut head = [0u8; 8];
+        for (slot, byte) in head.iter_mut().zip(trimmed.bytes()) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        Some(NameKey {
+            head,
+            len: trimmed.len() as u32,
+        })
+    }
+}
+
+/// A bit for each lowercase ASCII letter and digit in `text` (ignoring case), and shared bits
+/// for other ASCII bytes; every bit when `text` is not ASCII. Text can contain all of a
+/// query's characters only if its mask holds the query's mask.
+pub fn char_mask(text: &str) -> u64 {
+    if !text.is_ascii() {
+        return u64::MAX;
+    }
+    text.bytes().fold(0, |mask, byte| {
+        let byte = byte.to_ascii_lowercase();
+        let bit = match byte {
+            b'a'..=b'z' => byte - b'a',
+            b'0'..=b'9' => 26 + byte - b'0',
+            _ => 36 + byte % 28,
+        };
+        mask | 1 << bit
+    })
 }

@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use super::{Heading, Structure, heading_text_range, trim_end_offset};
+use super::{ScannedHeading, Structure, heading_text_range, trim_end_offset};
 use crate::text::TextRange;
 
 /// The structure of `body`, or `None` when it holds something only pulldown-cmark reads right.
@@ -65,7 +65,7 @@ struct Item {
 struct Scanner<'a> {
     body: &'a str,
     excluded: Vec<Range<usize>>,
-    headings: Vec<Heading>,
+    headings: Vec<ScannedHeading>,
     first_paragraph: Option<Range<usize>>,
     /// Index of the heading whose section has not yet had its first paragraph.
     open_section: Option<usize>,
@@ -246,7 +246,7 @@ impl Scanner<'_> {
         if text.contains(['`', '\\', '*', '_', '[', ']', '<', '&', '~']) {
             return None;
         }
-        self.headings.push(Heading {
+        self.headings.push(ScannedHeading {
             level,
             text: text.into(),
             range: TextRange::new(start, next),

@@ -7,7 +7,7 @@
 //! empty values, nesting, tabs, odd white space) it returns `None` and the caller falls back to
 //! saphyr-parser. Whatever it accepts is valid YAML, so it never has errors to report.
 
-use super::{LineIter, MAX_VALUES_PER_FIELD, Node, Value};
+use super::{LineIter, MAX_VALUES_PER_FIELD, Node, RawValue};
 use crate::text::TextRange;
 
 /// Larger frontmatter goes to saphyr (which caps the events it reads).
@@ -119,7 +119,7 @@ fn block_value(value: &str, at: usize) -> Option<Node> {
 
 /// A plain scalar filling `value` (trailing spaces allowed), or a single-quoted or double-quoted
 /// one without escapes.
-fn scalar(value: &str, at: usize) -> Option<Value> {
+fn scalar(value: &str, at: usize) -> Option<RawValue> {
     let bytes = value.as_bytes();
     match bytes.first()? {
         quote @ (b'"' | b'\'') => {
@@ -246,7 +246,7 @@ fn block_list(lines: &mut Lines<'_>) -> Option<Node> {
 }
 
 /// One `key: scalar` pair of a typed link; `line` starts at byte `at` of the note.
-fn map_pair(key: &str, line: &str, value_at: usize, at: usize) -> Option<(Box<str>, Value)> {
+fn map_pair(key: &str, line: &str, value_at: usize, at: usize) -> Option<(Box<str>, RawValue)> {
     let value = &line[value_at..];
     if value.is_empty() || value.starts_with('[') {
         return None;
@@ -280,8 +280,8 @@ fn is_indicator(byte: u8) -> bool {
     )
 }
 
-fn new_value(text: &str, at: usize) -> Value {
-    Value {
+fn new_value(text: &str, at: usize) -> RawValue {
+    RawValue {
         text: text.into(),
         range: TextRange::new(at, at + text.len()),
         kb: None,

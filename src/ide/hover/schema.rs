@@ -6,9 +6,9 @@
 
 use std::fmt::Write;
 
-use super::SchemaNote;
-use super::lines::top_level_keys;
-use crate::ide::hover::SourceText;
+use super::SourceText;
+use crate::ide::kb_schema::SchemaNote;
+use crate::ide::kb_schema::lines::top_level_keys;
 use crate::ide::navigation::RangeInfo;
 use crate::schema::{BUILT_IN_RELATIONS, FieldKind, TypeInfo};
 use crate::text::{FilePosition, TextRange};
@@ -149,7 +149,7 @@ mod tests {
 
     use crate::fixture::Fixture;
     use crate::ide::hover;
-    use crate::ide::schema::{GARDEN, KITCHEN};
+    use crate::ide::kb_schema::{GARDEN, KITCHEN};
 
     /// The hovered text and the card.
     #[track_caller]

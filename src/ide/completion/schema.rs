@@ -9,9 +9,9 @@
 //! Anything else returns `None`, and [`crate::ide::completion`] goes on as before (ids in
 //! reference fields, tags).
 
-use super::lines::{Place, item_value, place_at, top_level_keys};
-use super::{SchemaNote, is_cross_kb_links};
-use crate::ide::completion::{CompletionConfig, CompletionItem, CompletionKind, CompletionList};
+use super::{CompletionConfig, CompletionItem, CompletionKind, CompletionList};
+use crate::ide::kb_schema::lines::{Place, item_value, place_at, top_level_keys};
+use crate::ide::kb_schema::{SchemaNote, is_cross_kb_links};
 use crate::keys;
 use crate::schema::{BUILT_IN_RELATIONS, DEFAULT_TYPE, FieldKind, Schema};
 use crate::text::{FileId, TextRange};
@@ -363,7 +363,7 @@ mod tests {
     use expect_test::{Expect, expect};
 
     use crate::fixture::Fixture;
-    use crate::ide::schema::{GARDEN, KITCHEN};
+    use crate::ide::kb_schema::{GARDEN, KITCHEN};
     use crate::ide::{CompletionConfig, completion};
 
     /// The replaced text, then each item: label, kind, what it inserts when that differs, and

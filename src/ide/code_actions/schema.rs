@@ -1,5 +1,5 @@
-//! Quick fixes for the schema's problems (see [`super::diagnostics`]), offered by
-//! [`crate::ide::code_actions`]:
+//! Quick fixes for the schema's problems (see `diagnostics::schema`), offered by
+//! [`super::code_actions`] as the other quick fixes are:
 //! - `missing-required-field`: "Add the missing fields" writes an empty `name: ` line for each
 //!   required field not written at all, in the type's order, before the closing `---` (with
 //!   the note's own line ending);
@@ -10,8 +10,8 @@
 //!
 //! Also [`required_field_lines`], the empty fields the "Create note" fix writes.
 
-use super::{SchemaNote, has_field};
 use crate::ide::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::ide::kb_schema::{SchemaNote, has_field};
 use crate::ide::source_change::{SourceChange, SourceChangeBuilder};
 use crate::schema::{self, Schema};
 use crate::syntax::Frontmatter;
@@ -154,7 +154,7 @@ mod tests {
     use expect_test::{Expect, expect};
 
     use crate::fixture::Fixture;
-    use crate::ide::schema::{GARDEN, KITCHEN};
+    use crate::ide::kb_schema::{GARDEN, KITCHEN};
     use crate::ide::{CodeActionConfig, code_actions};
     use crate::text::TextRange;
 

@@ -1,14 +1,9 @@
-//! Authoring against a KB's schema (its kb.yaml `types` and `relationship_types`, see
-//! [`crate::schema`]): the problems [`diagnostics`] reports, completion of types, values,
-//! relations and field names in frontmatter ([`completion`]), hover on field names, types and
-//! relations ([`hover`]), and the quick fixes for schema problems ([`fixes`]). Each is hooked
-//! into the feature of the same name; this module holds what they share: which type a note
-//! has, and whether a field is there.
+//! What a KB's schema (its kb.yaml `types` and `relationship_types`, see [`crate::schema`])
+//! says about a note, shared by the features that author against it (each in a `schema`
+//! module of its own: `diagnostics::schema`, `completion::schema`, `hover::schema`,
+//! `code_actions::schema`): which type a note has, whether a field is written, whether a file
+//! is a KB's `cross-kb-links.yaml`, and the frontmatter read as typed lines ([`lines`]).
 
-pub mod completion;
-pub mod diagnostics;
-pub mod fixes;
-pub mod hover;
 pub(crate) mod lines;
 
 use crate::schema::{DEFAULT_TYPE, Schema, TypeInfo};

@@ -4,8 +4,8 @@
 //! `relation:` the KB does not know. Only notes of KBs whose kb.yaml declares types are
 //! checked (see [`SchemaNote::of`]).
 
-use super::{SchemaNote, has_field, is_cross_kb_links};
-use crate::ide::diagnostics::{DiagnosticCode, Severity};
+use super::{DiagnosticCode, Severity};
+use crate::ide::kb_schema::{SchemaNote, has_field, is_cross_kb_links};
 use crate::schema::{self, DEFAULT_TYPE, check_value};
 use crate::slug;
 use crate::text::{FileId, TextRange};
@@ -247,7 +247,7 @@ mod tests {
     use expect_test::{Expect, expect};
 
     use crate::fixture::Fixture;
-    use crate::ide::schema::GARDEN;
+    use crate::ide::kb_schema::GARDEN;
     use crate::ide::{DiagnosticsConfig, diagnostics};
 
     /// Every diagnostic of every note, as `path range "slice" severity[code]: message`.
