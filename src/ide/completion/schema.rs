@@ -114,6 +114,7 @@ fn yaml_range(note: &Note, text: &str) -> Option<TextRange> {
     if is_cross_kb_links(note) {
         return Some(TextRange::new(0, text.len()));
     }
+    text.get(start..end)?;
     let first_line_end = text[start..end].find('\n').map(|i| start + i + 1)?;
     let closing_start = text[..end].rfind('\n').map_or(end, |i| i + 1);
     (first_line_end <= closing_start).then(|| TextRange::new(first_line_end, closing_start))

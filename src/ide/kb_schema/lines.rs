@@ -34,7 +34,10 @@ pub(crate) enum Place<'a> {
 /// a whole YAML file).
 pub(crate) fn place_at(text: &str, yaml: TextRange, cursor: usize) -> Option<Place<'_>> {
     let (yaml_start, yaml_end) = (yaml.start as usize, yaml.end as usize);
-    if cursor < yaml_start || cursor > yaml_end || !text.is_char_boundary(cursor) {
+    if cursor < yaml_start || cursor > yaml_end || !is_range_of(text, yaml) {
+        return None;
+    }
+    if !text.is_char_boundary(cursor) {
         return None;
     }
     let line_start = text[yaml_start..cursor]
@@ -110,6 +113,9 @@ pub(crate) fn place_at(text: &str, yaml: TextRange, cursor: usize) -> Option<Pla
 /// The top-level keys written in `text[yaml]`, in order (each at column 0, before a `:`).
 pub(crate) fn top_level_keys(text: &str, yaml: TextRange) -> Vec<(&str, TextRange)> {
     let mut keys = Vec::new();
+    if !is_range_of(text, yaml) {
+        return keys;
+    }
     let mut offset = yaml.start as usize;
     for line in text[yaml.as_usize()].split_inclusive('\n') {
         if let Some(key) = key_of_line(line) {
@@ -206,6 +212,12 @@ fn word_at(text: &str, line_start: usize, line_end: usize, cursor: usize) -> Tex
             .map(char::len_utf8)
             .sum::<usize>();
     TextRange::new(start, end)
+}
+
+/// Whether `range` is a valid range of `text` (the text may have changed since the note was
+/// indexed).
+fn is_range_of(text: &str, range: TextRange) -> bool {
+    text.get(range.as_usize()).is_some()
 }
 
 fn is_key_char(c: char) -> bool {

@@ -349,4 +349,34 @@ mod tests {
         "#]]
         .assert_eq(&out);
     }
+
+    #[test]
+    fn every_offset_answers_without_panicking_even_with_stale_text() {
+        let note = "---\r\ntitle: \"Rué 😀\"\r\ntype: plant\r\nfamily: m\r\ncolours: [red, \"wh\r\nlinks:\r\n- target: ada\r\n  relation: sh\r\n---\r\nBody [[x\r\n";
+        let f = Fixture::parse(&format!(
+            "{GARDEN}{KITCHEN}{GARDEN_LINKS}//- /garden/plants/rue.md\n{note}"
+        ));
+        let file = *f
+            .texts
+            .keys()
+            .find(|&&file| f.path(file).ends_with("rue.md"))
+            .unwrap();
+        let links = *f
+            .texts
+            .keys()
+            .find(|&&file| f.path(file).ends_with("cross-kb-links.yaml"))
+            .unwrap();
+        let config = crate::ide::CompletionConfig::default();
+        for (file, text) in [(file, f.text(file)), (links, f.text(links))] {
+            let stale = "😀é\n".repeat(3);
+            for candidate in [text, stale.as_str(), ""] {
+                let source = |_| Some(candidate.to_owned());
+                for offset in 0..=text.len() as u32 + 2 {
+                    let position = crate::text::FilePosition { file, offset };
+                    let _ = crate::ide::completion(&f.workspace, position, candidate, &config);
+                    let _ = hover(&f.workspace, position, &source);
+                }
+            }
+        }
+    }
 }
