@@ -3,6 +3,8 @@
 //! heading and its first paragraph; a block link shows the block's line; a broken link says
 //! what is missing and suggests up to three ids.
 
+mod schema;
+
 use std::fmt::Write;
 
 use super::cursor::{CursorItem, item_at};
@@ -25,6 +27,9 @@ pub fn hover(
     position: FilePosition,
     source: SourceText<'_>,
 ) -> Option<RangeInfo<String>> {
+    if let Some(info) = schema::hover(workspace, position, source) {
+        return Some(info);
+    }
     let note = workspace.note(position.file)?;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {

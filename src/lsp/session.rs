@@ -64,13 +64,18 @@ impl Backend {
         if !self.flags().watch_files_dynamically {
             return;
         }
-        let watchers = ["**/*.md", "**/*.markdown", "**/kb.yaml"]
-            .into_iter()
-            .map(|glob| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(glob.to_owned()),
-                kind: None,
-            })
-            .collect();
+        let watchers = [
+            "**/*.md",
+            "**/*.markdown",
+            "**/kb.yaml",
+            "**/cross-kb-links.yaml",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.to_owned()),
+            kind: None,
+        })
+        .collect();
         let registration = Registration {
             id: "wikilink-lsp/watch".to_owned(),
             method: "workspace/didChangeWatchedFiles".to_owned(),
