@@ -12,7 +12,7 @@ use crate::text::TextRange;
 
 pub use body::{MAX_LINKS, plain_text};
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
-pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
+pub use link::{LinkParts, is_kb_name_byte, markdown_destination, parse_link_inner};
 
 /// A piece of source text with its byte range in the note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,22 +109,41 @@ impl<'a> Frontmatter<'a> {
     }
 }
 
-/// A wiki-link or embed, in the body or written as `"[[...]]"` in a frontmatter value.
+/// How a link is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkSyntax {
+    /// `[[target]]`, `![[target]]` (and `"[[target]]"` in frontmatter).
+    Wiki,
+    /// `[text](destination)` or `![alt](destination)` to a local file: the parts are the
+    /// destination's, as written (percent-encoded; see `keys::link_text` for their meaning).
+    Markdown,
+}
+
+/// A wiki-link or embed, in the body or written as `"[[...]]"` in a frontmatter value; or a
+/// markdown link or image to a local file, in the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Link<'a> {
-    /// The whole link, from `[[` (or `![[`) to `]]`.
+    /// The whole link, from `[[` (or `![[`) to `]]`, or from `[` (or `![`) to `)`.
     pub range: TextRange,
+    pub syntax: LinkSyntax,
     pub is_embed: bool,
     pub in_frontmatter: bool,
+    /// Never set on markdown links.
     pub kb: Option<Part<'a>>,
-    /// The note part; empty text (with an empty range) for same-note links like `[[#Heading]]`.
+    /// The note part; empty text (with an empty range) for same-note links like `[[#Heading]]`
+    /// or `[text](#Heading)`.
     pub target: Part<'a>,
     pub heading: Option<Part<'a>>,
     pub block: Option<Part<'a>>,
+    /// After `|` in a wiki-link; a markdown link's text, when it has one.
     pub display: Option<Part<'a>>,
 }
 
 impl<'a> Link<'a> {
+    pub fn is_markdown(&self) -> bool {
+        self.syntax == LinkSyntax::Markdown
+    }
+
     /// The text the reader sees: the display part, else the raw inside of the brackets.
     pub fn visible_text(&self, source_inner: &'a str) -> &'a str {
         self.display.map_or(source_inner, |d| d.text)
@@ -346,18 +365,25 @@ fn optional_range(range: Option<TextRange>) -> TextRange {
 /// The parts are not stored: [`parse_link_inner`] is a pure function of the inside and its
 /// offset. The common shapes (`[[a]]`, `[[kb:a]]`, `[[a#b]]`, `[[a|b]]`) are rebuilt from one
 /// separator position, which the note's assembly checks against a real split; any other
-/// link is split again when read.
+/// link is split again when read. A markdown link keeps its whole source in the arena and the
+/// offset of the `(` that opens its destination; [`markdown_destination`] splits it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredLink {
     range: TextRange,
     /// Where the inside starts in the arena (set when the note is assembled).
     source: u32,
-    is_embed: bool,
-    in_frontmatter: bool,
+    /// [`EMBED`], [`IN_FRONTMATTER`].
+    flags: u8,
     shape: LinkShape,
-    /// For the shapes with a separator, its byte offset in the inside.
-    separator: u8,
+    /// For the shapes with a separator, its byte offset in the inside; for
+    /// [`LinkShape::Markdown`], the offset of the destination's `(` from the link's start.
+    separator: u16,
 }
+
+/// [`StoredLink::flags`]: the link is an embed (`![[...]]`, `![alt](...)`).
+const EMBED: u8 = 1;
+/// [`StoredLink::flags`]: the link is a `"[[...]]"` frontmatter value.
+const IN_FRONTMATTER: u8 = 2;
 
 /// How to rebuild a [`StoredLink`]'s parts (see there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +398,8 @@ enum LinkShape {
     TargetHeading,
     /// `target|display`.
     TargetDisplay,
+    /// A markdown link: split again with [`markdown_destination`].
+    Markdown,
 }
 
 impl StoredLink {
@@ -380,15 +408,34 @@ impl StoredLink {
         StoredLink {
             range,
             source: 0,
-            is_embed,
-            in_frontmatter,
+            flags: if is_embed { EMBED } else { 0 }
+                | if in_frontmatter { IN_FRONTMATTER } else { 0 },
             shape: LinkShape::Split,
             separator: 0,
         }
     }
 
+    /// A markdown link of `range`, from `[` (or `![`) to `)`, whose destination's `(` is
+    /// `paren` bytes after its start.
+    pub(super) fn markdown(range: TextRange, paren: u16, is_image: bool) -> StoredLink {
+        StoredLink {
+            range,
+            source: 0,
+            flags: if is_image { EMBED } else { 0 },
+            shape: LinkShape::Markdown,
+            separator: paren,
+        }
+    }
+
+    fn is_embed(self) -> bool {
+        self.flags & EMBED != 0
+    }
+
     /// Picks the cheapest [`LinkShape`] that gives the same parts as [`parse_link_inner`].
     fn set_shape(&mut self, inner: &str) {
+        if self.shape == LinkShape::Markdown {
+            return;
+        }
         let start = self.inner_range().start as usize;
         let parts = parse_link_inner(inner, start);
         let separator = memchr::memchr3(b':', b'#', b'|', inner.as_bytes());
@@ -398,7 +445,7 @@ impl StoredLink {
             Some(b'#') => LinkShape::TargetHeading,
             _ => LinkShape::TargetDisplay,
         };
-        let Ok(separator) = u8::try_from(separator.unwrap_or(0)) else {
+        let Ok(separator) = u16::try_from(separator.unwrap_or(0)) else {
             return;
         };
         let candidate = StoredLink {
@@ -421,6 +468,7 @@ impl StoredLink {
         let at = self.separator as usize;
         let (kb, target, heading, display) = match self.shape {
             LinkShape::Split => return parse_link_inner(inner, start),
+            LinkShape::Markdown => return markdown_destination(inner, start, at),
             LinkShape::Target => (None, part(0, inner.len()), None, None),
             LinkShape::KbTarget => (Some(part(0, at)), part(at + 1, inner.len()), None, None),
             LinkShape::TargetHeading => (None, part(0, at), Some(part(at + 1, inner.len())), None),
@@ -440,9 +488,23 @@ impl StoredLink {
         self.range = self.range.shifted(delta);
     }
 
-    /// The range of the inside, between `[[` (or `![[`) and `]]`.
+    /// The start of the link.
+    pub(super) fn start(self) -> u32 {
+        self.range.start
+    }
+
+    /// The end of the link.
+    pub(super) fn end(self) -> u32 {
+        self.range.end
+    }
+
+    /// The range of the inside, between `[[` (or `![[`) and `]]`; a markdown link's whole
+    /// source.
     fn inner_range(self) -> TextRange {
-        let open = 2 + u32::from(self.is_embed);
+        if self.shape == LinkShape::Markdown {
+            return self.range;
+        }
+        let open = 2 + u32::from(self.is_embed());
         TextRange {
             start: self.range.start + open,
             end: self.range.end - 2,
@@ -457,10 +519,15 @@ impl Record for StoredLink {
         let inner = self.inner_range();
         let text = &arena[self.source as usize..][..inner.len() as usize];
         let parts = self.parts(text);
+        let syntax = match self.shape {
+            LinkShape::Markdown => LinkSyntax::Markdown,
+            _ => LinkSyntax::Wiki,
+        };
         Link {
             range: self.range,
-            is_embed: self.is_embed,
-            in_frontmatter: self.in_frontmatter,
+            syntax,
+            is_embed: self.is_embed(),
+            in_frontmatter: self.flags & IN_FRONTMATTER != 0,
             kb: parts.kb,
             target: parts.target,
             heading: parts.heading,

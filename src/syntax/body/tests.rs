@@ -1,5 +1,5 @@
 //! The fast block scanner against pulldown-cmark: on any markdown, whenever the scanner answers,
-//! it finds the same code regions, headings and paragraphs as pulldown-cmark.
+//! it finds the same code regions, headings, paragraphs and markdown links as pulldown-cmark.
 
 use proptest::prelude::*;
 
@@ -22,6 +22,8 @@ fn typical_notes_take_the_fast_path() {
         "## Criticism\n\nText [[a|b]] with `[[code]]` and ``x ` y``.\nMore text.\n\n```python\n[[no]]\n```\n\n### References\n\n[[a#B]] text.\n",
         "Intro paragraph:\n- item one `c`\n- item [[two]]\n  - nested **bold**\n1. ordered\n2. second\n\n## Heading ##\r\nafter\r\n",
         "~~~\nunclosed [[x]]\n",
+        "See [Other](Other%20note.md), ![chart](img/chart.png) and [web](https://e.com/a#b).\n- see [item](a.md#^blk) x\n",
+        "[[a](b)]] and [](empty.md) and [[x]] [y](z.md)\n",
         "  para with indent\n      continuation\n# H\n",
         "",
     ];
@@ -46,6 +48,12 @@ fn unusual_markdown_falls_back() {
         "text `code` <b>\n",
         "\tindented\n",
         "para\n2. not a list\n",
+        "[titled](t.md \"A title\")\n",
+        "[angle](<My Note.md>)\n",
+        "[nested [brackets]](n.md)\n",
+        "[parens](a(b).md)\n",
+        "[x][y](z.md)\n",
+        "[code `x`](c.md)\n",
         // Unicode white space before closing `#`s (found by the property test below).
         "   # # \u{2028}",
         "a | b\n# \u{2028} # \u{2028}\n",
@@ -81,6 +89,20 @@ fn line() -> impl Strategy<Value = String> {
         1 => Just("-->".to_owned()),
         1 => Just("\\".to_owned()),
         1 => Just("[l](u)".to_owned()),
+        1 => Just("![i](p.png)".to_owned()),
+        1 => Just("[t](a%20b.md#H)".to_owned()),
+        1 => Just("[t](<a b.md>)".to_owned()),
+        1 => Just("[t](u \"t\")".to_owned()),
+        1 => Just("[t](https://e.com)".to_owned()),
+        1 => Just("[](x)".to_owned()),
+        1 => Just("](".to_owned()),
+        1 => Just("(".to_owned()),
+        1 => Just(")".to_owned()),
+        1 => Just("[".to_owned()),
+        1 => Just("]".to_owned()),
+        1 => Just("[x]".to_owned()),
+        1 => Just("é](y)".to_owned()),
+        1 => Just("[a\u{a0}](b\u{a0}c)".to_owned()),
         1 => Just("&amp;".to_owned()),
         1 => Just("|".to_owned()),
         1 => Just("^id".to_owned()),
