@@ -9,7 +9,8 @@
 //! ```
 //! `//- PATH` starts a file (paths are under the root `/ws`); `$0` marks the cursor; a line of
 //! only spaces and `^` marks a range on the line above and is removed. Common indentation is
-//! stripped, so fixtures can be indented like the code around them.
+//! stripped, so fixtures can be indented like the code around them. A file that is neither a
+//! note (`.md`, `.markdown`) nor a `kb.yaml` is an attachment, as big as its text.
 //!
 //! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, and the
 //! renderings of ranges ([`Fixture::render`]) and changes ([`Fixture::render_change`]).
@@ -101,6 +102,13 @@ impl Fixture {
         };
         let mut pending_markers = Vec::new();
         for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
+            if !is_note_path(path) {
+                let (file, _) = fixture
+                    .workspace
+                    .set_attachment(PathBuf::from(format!("{ROOT}{path}")), raw.len() as u64);
+                fixture.texts.insert(file, raw.clone());
+                continue;
+            }
             let (text, cursor, markers) = extract_markers(raw);
             let (file, _) = fixture
                 .workspace
@@ -124,9 +132,10 @@ impl Fixture {
         &self.texts[&file]
     }
 
-    /// The path of `file` below the root, like `/garden/plants/basil.md`.
+    /// The path of `file` (a note or an attachment) below the root, like
+    /// `/garden/plants/basil.md`.
     pub fn path(&self, file: FileId) -> String {
-        let path = &self.workspace.note(file).expect("a known file").path;
+        let path = self.workspace.path(file).expect("a known file");
         path.to_string_lossy().trim_start_matches(ROOT).to_owned()
     }
 
@@ -143,6 +152,12 @@ impl Fixture {
     pub fn source(&self) -> impl Fn(FileId) -> Option<String> + '_ {
         |file| self.texts.get(&file).cloned()
     }
+}
+
+/// Whether a fixture path is a note's (else an attachment's).
+fn is_note_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
 fn extract_markers(raw: &str) -> (String, Option<u32>, Vec<TextRange>) {

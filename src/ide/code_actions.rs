@@ -171,7 +171,7 @@ impl Fix<'_> {
             None => (None, reference),
         };
         match slug::resolve_target(self.workspace, self.file, kb, name) {
-            Resolution::Found { file, via } if file == target => Some(via),
+            Resolution::Found { file, via, .. } if file == target => Some(via),
             _ => None,
         }
     }
@@ -281,6 +281,7 @@ impl Fix<'_> {
         let Resolution::Found {
             file: target,
             via: Via::Name,
+            ..
         } = resolution
         else {
             return None;

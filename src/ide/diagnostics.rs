@@ -212,7 +212,37 @@ impl Collector<'_> {
         target: Option<&str>,
         related: Vec<Related>,
     ) {
-        if let Some(severity) = self.config.severity_of(code) {
+        let severity = self.config.severity_of(code);
+        self.push_with(severity, code, range, message, target, related);
+    }
+
+    /// [`Collector::push`] with `default` as the severity unless the settings name one.
+    fn push_defaulting(
+        &mut self,
+        default: Severity,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: String,
+        target: Option<&str>,
+        related: Vec<Related>,
+    ) {
+        let severity = match self.config.severity.get(&code) {
+            Some(overridden) => *overridden,
+            None => Some(default),
+        };
+        self.push_with(severity, code, range, message, target, related);
+    }
+
+    fn push_with(
+        &mut self,
+        severity: Option<Severity>,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: String,
+        target: Option<&str>,
+        related: Vec<Related>,
+    ) {
+        if let Some(severity) = severity {
             self.diagnostics.push(Diagnostic {
                 range,
                 severity,
@@ -225,16 +255,23 @@ impl Collector<'_> {
     }
 }
 
+/// Two notes of a KB with one id. In a plain vault (no kb.yaml) ids are file names, which may
+/// repeat across folders (links then resolve to the nearest): only two frontmatter `id:`
+/// values that collide are a problem there.
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let plain = slug::is_plain_vault(workspace, note.kb);
+    if plain && note.id_value().is_none() {
+        return;
+    }
     let others: Vec<FileId> = workspace
         .notes_by_id(&keys::fold(note.id()))
         .iter()
         .copied()
         .filter(|&f| f != file)
         .filter(|&f| {
-            workspace
-                .note(f)
-                .is_some_and(|n| n.kb == note.kb && n.id() == note.id())
+            workspace.note(f).is_some_and(|n| {
+                n.kb == note.kb && n.id() == note.id() && (!plain || n.id_value().is_some())
+            })
         })
         .collect();
     if others.is_empty() {
@@ -267,13 +304,11 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
 }
 
 fn display_path(workspace: &Workspace, file: FileId) -> String {
-    let Some(note) = workspace.note(file) else {
+    let Some(path) = workspace.path(file) else {
         return String::new();
     };
-    let root = workspace.root_of(&note.path);
-    let relative = root
-        .and_then(|r| note.path.strip_prefix(r).ok())
-        .unwrap_or(&note.path);
+    let root = workspace.root_of(path);
+    let relative = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")
 }
 
@@ -284,9 +319,15 @@ fn link_problems(
     link: Link,
     out: &mut Collector<'_>,
 ) {
-    let target = link.target.text;
+    let target = keys::link_text(link, link.target.text);
+    let target = &*target;
     let kb_name = &workspace.kb(note.kb).name;
     let written = match &link.kb {
+        Some(kb) => format!("{}:{}", kb.text, link.target.text),
+        None => link.target.text.to_owned(),
+    };
+    // How the message names the link: its decoded target (with its prefix).
+    let shown = match &link.kb {
         Some(kb) => format!("{}:{target}", kb.text),
         None => target.to_owned(),
     };
@@ -308,10 +349,18 @@ fn link_problems(
                 .as_ref()
                 .and_then(|kb| workspace.kb_by_name(kb.text))
                 .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
-            let message = if keys::clean_target(target).is_none() {
+            let plain_relative =
+                slug::is_plain_vault(workspace, note.kb) && slug::is_relative(target);
+            let outside = if plain_relative && link.kb.is_none() {
+                slug::relative_kb_path(note, target).is_none()
+            } else {
+                keys::clean_target(target).is_none()
+            };
+            let what = if is_file_name(target) { "file" } else { "note" };
+            let message = if outside {
                 format!("`{target}` points outside the knowledge base")
             } else {
-                format!("no note `{target}` in KB `{kb_of_link}`")
+                format!("no {what} `{target}` in KB `{kb_of_link}`")
             };
             out.push(
                 DiagnosticCode::BrokenLink,
@@ -349,7 +398,7 @@ fn link_problems(
                 .map(|n| format!("`[[{}:{}]]`", workspace.kb_link_prefix(n.kb), n.id()))
                 .collect();
             let message = format!(
-                "`{target}` is not in KB `{kb_name}` but in {}: write {}",
+                "`{shown}` is not in KB `{kb_name}` but in {}: write {}",
                 if fixes.len() == 1 {
                     "another KB"
                 } else {
@@ -370,11 +419,23 @@ fn link_problems(
                 .iter()
                 .map(|&f| display_path(workspace, f))
                 .collect();
-            out.push(
+            // In a plain vault only a tie between equally near notes is left: a hint, as
+            // Obsidian opens one of them anyway.
+            let plain = slug::is_plain_vault(workspace, note.kb);
+            let (default, advice) = if plain {
+                (
+                    Severity::Hint,
+                    " (equally near; write the folder to choose)",
+                )
+            } else {
+                (DiagnosticCode::AmbiguousLink.default_severity(), "")
+            };
+            out.push_defaulting(
+                default,
                 DiagnosticCode::AmbiguousLink,
                 link.range,
                 format!(
-                    "`{written}` matches {} notes: {}",
+                    "`{shown}` matches {} notes: {}{advice}",
                     candidates.len(),
                     paths.join(", ")
                 ),
@@ -385,13 +446,14 @@ fn link_problems(
         Resolution::Found {
             file: found,
             via: Via::Name,
+            ..
         } => {
             if let Some(found_note) = workspace.note(*found) {
                 let canonical = slug::canonical_target(workspace, note, found_note);
                 out.push(
                     DiagnosticCode::NonCanonicalLink,
                     link.range,
-                    format!("`{written}` is a title or alias: link by id as `[[{canonical}]]`"),
+                    format!("`{shown}` is a title or alias: link by id as `[[{canonical}]]`"),
                     Some(&written),
                     Vec::new(),
                 );
@@ -414,7 +476,11 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenHeading,
                 heading.range,
-                format!("no heading `{}` in `{}`", heading.text, target_note.id()),
+                format!(
+                    "no heading `{}` in `{}`",
+                    keys::link_text(link, heading.text),
+                    target_note.id()
+                ),
                 Some(&written),
                 Vec::new(),
             );
@@ -427,12 +493,34 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenBlock,
                 block.range,
-                format!("no block `^{}` in `{}`", block.text, target_note.id()),
+                format!(
+                    "no block `^{}` in `{}`",
+                    keys::link_text(link, block.text),
+                    target_note.id()
+                ),
                 Some(&written),
                 Vec::new(),
             );
         }
         SubTarget::None | SubTarget::Heading(_) | SubTarget::Block(_) => {}
+    }
+}
+
+/// Whether a link target names a file other than a note: it ends with an extension that is
+/// not `.md` (`chart.png`, `paper.pdf`).
+fn is_file_name(target: &str) -> bool {
+    let name = target.rsplit('/').next().unwrap_or(target);
+    match name.rsplit_once('.') {
+        Some((stem, extension)) => {
+            !stem.is_empty()
+                && !extension.is_empty()
+                && extension.len() <= 10
+                && extension.chars().all(|c| c.is_ascii_alphanumeric())
+                && extension.chars().any(|c| c.is_ascii_alphabetic())
+                && !extension.eq_ignore_ascii_case("md")
+                && !extension.eq_ignore_ascii_case("markdown")
+        }
+        None => false,
     }
 }
 
@@ -531,8 +619,12 @@ Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
 
     #[test]
     fn duplicate_ids_and_ambiguous_links() {
+        // A Pyrite KB (kb.yaml): ids are unique, so a repeated one is an error and every link
+        // to it ambiguous.
         check(
             r#"
+//- /kb.yaml
+name: ws
 //- /a/one.md
 ---
 id: same
@@ -553,6 +645,102 @@ aliases: [Twin]
                 /b/two.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
                 /c/three.md 24..32 "[[same]]" warning[ambiguous-link]: `same` matches 2 notes: a/one.md, b/two.md
                 /c/three.md 33..41 "[[twin]]" warning[ambiguous-link]: `twin` matches 2 notes: b/two.md, c/three.md
+            "#]],
+        );
+    }
+
+    /// A plain vault (no kb.yaml): one file name in two folders, attachments, markdown links,
+    /// property links and a block id right after an embed.
+    const VAULT: &str = r#"
+//- /Sync/Security.md
+# Security (sync)
+Near: [[Security]] [[Publish/Security]] [[../Publish/Security]] [[./Security#Security (sync)]]
+//- /Publish/Security.md
+# Security (publish)
+[[Security]] [[Sync/Security.md]]
+//- /Overview.md
+---
+type: ["[[Cities]]"]
+tags: [travel, "[[Travel]]"]
+up: "[[Nowhere Note]]"
+---
+Tie: [[Security]]. Files: ![[chart.png]] ![[assets/chart.png]] [[paper.pdf]] ![[missing.png]]
+[[other/chart.png]]. Markdown: [Sec](Sync/Security.md) [up](Publish/Security.md#Security%20(publish))
+[bad](Sync/Security.md#No%20Such) [gone](Gone%20Note.md) ![img](assets/chart.png) [w](https://x.org/a)
+[here](#Files) [block](Overview.md#^sales-chart) [climb](../../etc/passwd.md)
+![[chart.png]]^sales-chart
+
+# Files
+//- /Travel.md
+//- /assets/chart.png
+PNG
+//- /docs/paper.pdf
+%PDF
+"#;
+
+    #[test]
+    fn plain_vaults_resolve_like_obsidian() {
+        check(
+            VAULT,
+            expect![[r#"
+                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
+                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
+                /Overview.md 86..98 "[[Security]]" hint[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md (equally near; write the folder to choose)
+                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
+                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
+                /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
+                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in KB `ws`
+                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the knowledge base
+            "#]],
+        );
+    }
+
+    #[test]
+    fn pyrite_kbs_keep_their_rules_for_the_same_files() {
+        // The same files in a KB with kb.yaml: ids are unique there, so the repeated file name
+        // is a duplicate id and every bare link to it ambiguous, and `../` leads nowhere.
+        // Attachments, markdown links and property links work as in a plain vault.
+        check(
+            &format!("//- /kb.yaml\nname: ws\n{}", VAULT.trim_start()),
+            expect![[r#"
+                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
+                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
+                /Overview.md 86..98 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
+                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
+                /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
+                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in KB `ws`
+                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the knowledge base
+                /Publish/Security.md 0..0 "" error[duplicate-id]: duplicate id `Security` in KB `ws`: also used by Sync/Security.md
+                /Publish/Security.md 21..33 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Sync/Security.md 0..0 "" error[duplicate-id]: duplicate id `Security` in KB `ws`: also used by Publish/Security.md
+                /Sync/Security.md 24..36 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Sync/Security.md 58..81 "[[../Publish/Security]]" warning[broken-link]: `../Publish/Security` points outside the knowledge base
+                /Sync/Security.md 82..112 "[[./Security#Security (sync)]]" warning[ambiguous-link]: `./Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+            "#]],
+        );
+    }
+
+    #[test]
+    fn plain_vaults_report_colliding_frontmatter_ids_and_true_ties() {
+        check(
+            r#"
+//- /a/one.md
+---
+id: same
+---
+//- /b/one.md
+//- /c/one.md
+---
+id: same
+---
+//- /d/x/note.md
+[[one]] [[same]]
+"#,
+            expect![[r#"
+                /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by c/one.md
+                /c/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
+                /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (equally near; write the folder to choose)
             "#]],
         );
     }

@@ -283,11 +283,11 @@ fn kb_after(source: FileId, source_kb: KbId, change: &Retarget<'_>) -> KbId {
 /// How the link from `from` matched `target`.
 fn via_of(workspace: &Workspace, from: FileId, link: Link, target: FileId) -> Option<Via> {
     match slug::resolve_link(workspace, from, link) {
-        Resolution::Found { file, via } if file == target => Some(via),
+        Resolution::Found { file, via, .. } if file == target => Some(via),
         Resolution::MissingKbPrefix { candidates } if candidates == [target] => {
             let kb = workspace.kb_link_prefix(workspace.note(target)?.kb);
             match slug::resolve_target(workspace, from, Some(kb), link.target.text) {
-                Resolution::Found { file, via } if file == target => Some(via),
+                Resolution::Found { file, via, .. } if file == target => Some(via),
                 _ => None,
             }
         }
