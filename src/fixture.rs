@@ -102,14 +102,15 @@ impl Fixture {
         };
         let mut pending_markers = Vec::new();
         for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
+            let (text, cursor, markers) = extract_markers(raw);
             if !is_note_path(path) {
                 let (file, _) = fixture
                     .workspace
-                    .set_attachment(PathBuf::from(format!("{ROOT}{path}")), raw.len() as u64);
-                fixture.texts.insert(file, raw.clone());
+                    .set_attachment(PathBuf::from(format!("{ROOT}{path}")), text.len() as u64);
+                pending_markers.extend(markers.into_iter().map(|range| FileRange { file, range }));
+                fixture.texts.insert(file, text);
                 continue;
             }
-            let (text, cursor, markers) = extract_markers(raw);
             let (file, _) = fixture
                 .workspace
                 .set_note(PathBuf::from(format!("{ROOT}{path}")), parse_note(&text));

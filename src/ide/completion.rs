@@ -2,8 +2,10 @@
 //! after the cursor), and in frontmatter reference fields and `tags:`.
 //!
 //! - `[[tex` offers notes matched by id, title and aliases (fuzzy, ranked: exact and prefix
-//!   matches of id or title first), inserting the canonical target (`id`, or `kb:id` across KBs),
-//!   plus KB prefixes (`kb:`) and wanted pages (targets linked somewhere that do not exist yet);
+//!   matches of id or title first), inserting the canonical target (`id`, or `kb:id` across KBs;
+//!   in a plain vault, the note's path when others share its name), then attachments by file
+//!   name (after `![[`, images come first, before the notes), plus KB prefixes (`kb:`) and
+//!   wanted pages (targets linked somewhere that do not exist yet);
 //! - `[[kb:` offers that KB's notes; `[[id#` its headings (`[[#` this note's); `[[id^` and
 //!   `[[id#^` its block ids;
 //! - accepting an item always leaves exactly `[[target]]`: the edit replaces the typed text and
@@ -38,6 +40,8 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
+    /// A file that is not a note (see `workspace::Attachment`).
+    Attachment,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +99,8 @@ struct LinkContext<'a> {
     cursor: usize,
     /// Text after the cursor up to the end of the line.
     after: &'a str,
+    /// The link is an embed (`![[`).
+    embed: bool,
 }
 
 fn link_context(text: &str, cursor: usize) -> Option<LinkContext<'_>> {
@@ -113,6 +119,7 @@ fn link_context(text: &str, cursor: usize) -> Option<LinkContext<'_>> {
         typed_start: line_start + open + 2,
         cursor,
         after: &text[cursor..line_end],
+        embed: before[..open].ends_with('!'),
     })
 }
 
@@ -195,15 +202,28 @@ fn link_completion(
         let Some(note) = workspace.note(file) else {
             continue;
         };
+        // In a plain vault a name that several notes share is written with its path, which
+        // resolves to just this one wherever the link is (Obsidian writes such links so).
+        let shares_id = || {
+            let same_id = workspace.notes_by_id(&keys::fold(note.id())).iter();
+            same_id
+                .filter(|&&f| workspace.note(f).is_some_and(|n| n.kb == note.kb))
+                .count()
+                > 1
+        };
+        let name = match slug::is_plain_vault(workspace, note.kb) && shares_id() {
+            true => note.kb_path(),
+            false => note.id(),
+        };
         let target = match (only_kb, from_kb) {
             // Keep the prefix as the user spelled it.
             (Some(_), _) => format!(
                 "{}:{}",
                 typed.split_once(':').map_or("", |(k, _)| k.trim()),
-                note.id()
+                name
             ),
-            (None, Some(kb)) if kb == note.kb => note.id().to_string(),
-            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), note.id()),
+            (None, Some(kb)) if kb == note.kb => name.to_string(),
+            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), name),
         };
         let mut detail = Vec::new();
         if note.title() != note.id() {
@@ -230,6 +250,16 @@ fn link_completion(
             note: Some(file),
         });
     }
+    attachment_items(
+        workspace,
+        only_kb,
+        from_kb,
+        context,
+        query.trim(),
+        close,
+        config,
+        &mut items,
+    );
     if only_kb.is_none() {
         kb_items(workspace, typed, &mut items);
         wanted_items(workspace, from, query.trim(), close, config, &mut items);
@@ -407,6 +437,80 @@ struct RankHit {
     file: FileId,
 }
 
+/// Attachments whose path matches `query` fuzzily (of `only_kb`, else of every KB), best
+/// first: after the notes (`z` sort texts), except images in an embed (`![[`), which come
+/// before them (`!` sort texts). The file name is inserted, or the path in the KB when other
+/// attachments of the KB share the name; `kb:` from another KB.
+#[allow(clippy::too_many_arguments)]
+fn attachment_items(
+    workspace: &Workspace,
+    only_kb: Option<KbId>,
+    from_kb: Option<KbId>,
+    context: &LinkContext<'_>,
+    query: &str,
+    close: &str,
+    config: &CompletionConfig,
+    items: &mut Vec<CompletionItem>,
+) {
+    let mut ranker = NoteRanker::new(query);
+    let mut scored: Vec<(u32, FileId)> = workspace
+        .attachments()
+        .filter(|(_, a)| only_kb.is_none_or(|kb| a.kb == kb))
+        .filter_map(|(file, a)| {
+            if ranker.is_empty() {
+                return Some((0, file));
+            }
+            let by_name = ranker.score_text(a.name()).map(|s| s * 2);
+            let by_path = ranker.score_text(a.kb_path());
+            Some((by_name.max(by_path)?, file))
+        })
+        .collect();
+    let path = |f: FileId| workspace.attachment(f).map(|a| a.kb_path());
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| path(a.1).cmp(&path(b.1))));
+    scored.truncate(config.max_items);
+    for (rank, (_, file)) in scored.into_iter().enumerate() {
+        let Some(attachment) = workspace.attachment(file) else {
+            continue;
+        };
+        let shared = workspace
+            .attachments_by_name(&keys::fold(attachment.name()))
+            .iter()
+            .filter(|&&f| {
+                workspace
+                    .attachment(f)
+                    .is_some_and(|a| a.kb == attachment.kb)
+            })
+            .count()
+            > 1;
+        let name = if shared {
+            attachment.kb_path()
+        } else {
+            attachment.name()
+        };
+        let target = match from_kb {
+            Some(kb) if kb == attachment.kb => name.to_owned(),
+            _ if only_kb.is_some() => format!(
+                "{}:{name}",
+                context.typed.split_once(':').map_or("", |(k, _)| k.trim())
+            ),
+            _ => format!("{}:{name}", workspace.kb_link_prefix(attachment.kb)),
+        };
+        let first = context.embed && attachment.is_image();
+        items.push(CompletionItem {
+            label: target.clone(),
+            kind: CompletionKind::Attachment,
+            insert_text: format!("{target}{close}"),
+            filter_text: typed_prefix_filter(
+                context.typed,
+                &format!("{target} {}", attachment.kb_path()),
+            ),
+            sort_text: format!("{}{rank:06}", if first { '!' } else { 'z' }),
+            detail: Some(format!("{} · {}", attachment.kind(), attachment.kb_path())),
+            note: None,
+        });
+    }
+}
+
 fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
     let typed = keys::fold(typed);
     if typed.is_empty() {
@@ -458,7 +562,8 @@ fn wanted_items(
             let qualifies = files.iter().any(|&f| f != from_file)
                 && workspace.notes_by_id(key).is_empty()
                 && workspace.notes_by_stem(key).is_empty()
-                && workspace.notes_by_name(key).is_empty();
+                && workspace.notes_by_name(key).is_empty()
+                && workspace.attachments_by_name(key).is_empty();
             if qualifies {
                 wanted.push(key);
                 if wanted.len() == limit {
@@ -821,7 +926,10 @@ mod tests {
                 ""
             }
         );
-        for item in list.items {
+        // In the order the editor shows them.
+        let mut items = list.items;
+        items.sort_by(|a, b| a.sort_text.cmp(&b.sort_text));
+        for item in items {
             // Show the line as it reads once the item is accepted.
             let mut accepted = text.to_owned();
             accepted.replace_range(list.replace_range.as_usize(), &item.insert_text);
@@ -925,6 +1033,47 @@ mod tests {
             &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncolour: gr$0\n---\n"),
             expect![[r#"
                 no completions
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_offers_attachments_after_notes_and_images_first_in_embeds() {
+        let vault = r#"
+//- /Sync/Security.md
+//- /Publish/Security.md
+//- /Charts.md
+//- /assets/chart.png
+//- /assets/old/chart.png
+//- /docs/chart-notes.pdf
+"#;
+        check(
+            &format!("{vault}//- /Overview.md\nSee [[char$0"),
+            expect![[r#"
+                replace 6..10 "char"
+                Note Charts -> See [[Charts]]
+                Attachment assets/chart.png -> See [[assets/chart.png]]
+                Attachment assets/old/chart.png -> See [[assets/old/chart.png]]
+                Attachment chart-notes.pdf -> See [[chart-notes.pdf]]
+            "#]],
+        );
+        check(
+            &format!("{vault}//- /Overview.md\nSee ![[char$0"),
+            expect![[r#"
+                replace 7..11 "char"
+                Attachment assets/chart.png -> See ![[assets/chart.png]]
+                Attachment assets/old/chart.png -> See ![[assets/old/chart.png]]
+                Note Charts -> See ![[Charts]]
+                Attachment chart-notes.pdf -> See ![[chart-notes.pdf]]
+            "#]],
+        );
+        // A name two notes share is inserted with its path.
+        check(
+            &format!("{vault}//- /Overview.md\nSee [[secu$0"),
+            expect![[r#"
+                replace 6..10 "secu"
+                Note Sync/Security -> See [[Sync/Security]]
+                Note Publish/Security -> See [[Publish/Security]]
             "#]],
         );
     }

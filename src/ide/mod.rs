@@ -18,7 +18,7 @@ pub use completion::{
     CompletionConfig, CompletionItem, CompletionKind, CompletionList, completion,
 };
 pub use goto_definition::goto_definition;
-pub use hover::{SourceText, hover};
+pub use hover::{HoverCard, SourceText, hover};
 pub use navigation::{NavigationTarget, RangeInfo, SymbolKind};
 
 // Navigation and refactoring across KBs (issue #4).

@@ -28,7 +28,8 @@ pub enum SymbolKind {
     Heading,
 }
 
-/// Where a link leads: each note it may mean, at its heading or block when the link names one.
+/// Where a link leads: each note it may mean, at its heading or block when the link names one;
+/// or the attachment it names (a whole file, focused on its start).
 pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<NavigationTarget> {
     let resolution = slug::resolve_link(workspace, from, link);
     let candidates = match &resolution {
@@ -40,7 +41,14 @@ pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<Navi
     candidates
         .into_iter()
         .filter_map(|file| {
-            let note = workspace.note(file)?;
+            let Some(note) = workspace.note(file) else {
+                workspace.attachment(file)?;
+                return Some(NavigationTarget {
+                    file,
+                    full_range: TextRange::empty(0),
+                    focus_range: TextRange::empty(0),
+                });
+            };
             Some(match slug::resolve_subtarget(note, link) {
                 SubTarget::Heading(index) => {
                     let heading = note.parsed.headings().at(index);

@@ -40,8 +40,10 @@ pub fn references(
     let mut found: Vec<FileRange> = Vec::new();
     match subject {
         Subject::Note(target) => {
-            let note = workspace.note(target)?;
-            if config.include_declaration {
+            // An attachment declares nothing: only links point at it.
+            if config.include_declaration
+                && let Some(note) = workspace.note(target)
+            {
                 found.push(FileRange {
                     file: target,
                     range: note.id_range(),
@@ -67,7 +69,7 @@ pub fn references(
             }
         }
     }
-    let path = |f: FileId| workspace.note(f).map(|n| n.path.as_path());
+    let path = |f: FileId| workspace.path(f);
     found.sort_by(|a, b| {
         (path(a.file), a.range.start, a.range.end).cmp(&(path(b.file), b.range.start, b.range.end))
     });
@@ -99,7 +101,7 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
         CursorItem::Link(index) => {
             let link = note.parsed.links().at(index);
             let target = slug::resolve_link(workspace, file, link).file(file)?;
-            if cursor::on_heading_part(link, position.offset) {
+            if cursor::on_heading_part(link, position.offset) && workspace.note(target).is_some() {
                 let target_note = workspace.note(target)?;
                 return match slug::resolve_subtarget(target_note, link) {
                     SubTarget::Heading(heading) => {
@@ -268,5 +270,19 @@ See [[#the-part]] and [[#Other]].
     fn nothing_on_a_broken_link_or_plain_text() {
         check("//- /kb/a.md\n[[nowh$0ere]]\n", true);
         check("//- /kb/a.md\nplain $0text\n", true);
+    }
+
+    #[test]
+    fn references_of_attachments_and_through_markdown_links() {
+        // Every wiki-link, embed, markdown link and property link to the attachment.
+        check(
+            "//- /v/a.md\n---\ncover: \"[[chart.png]]\"\n        ^^^^^^^^^^^^^\n---\n![[ch$0art.png]]\n^^^^^^^^^^^^^^\n[c](img/chart.png)\n^^^^^^^^^^^^^^^^^^\n//- /v/b.md\n[[img/chart.png|the chart]]\n^^^^^^^^^^^^^^^^^^^^^^^^^^^\n//- /v/img/chart.png\nPNG\n",
+            true,
+        );
+        // A note's references include markdown links to it, however encoded.
+        check(
+            "//- /v/My Note.md\nText\n//- /v/a.md\n[[My $0Note]]\n^^^^^^^^^^^\n[x](My%20Note.md)\n^^^^^^^^^^^^^^^^^\n[y](<My Note.md#Text>)\n^^^^^^^^^^^^^^^^^^^^^^\n",
+            false,
+        );
     }
 }

@@ -122,9 +122,9 @@ pub fn server_capabilities(encoding: PositionEncoding) -> ServerCapabilities {
     }
 }
 
-/// File operations the server follows: renames of note files and folders (to keep links
-/// working, before the move) and, after the fact, notes, folders or `kb.yaml` files created,
-/// renamed or deleted in the editor.
+/// File operations the server follows: renames of notes, attachments and folders (to keep
+/// links working, before the move) and, after the fact, notes, attachments, folders or
+/// `kb.yaml` files created, renamed or deleted in the editor.
 fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
     let filter = |glob: &str, matches| FileOperationFilter {
         scheme: Some("file".to_owned()),
@@ -134,9 +134,11 @@ fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
             options: None,
         },
     };
+    // Notes, and every other file: attachments are link targets too.
     let notes = vec![
         filter("**/*.md", FileOperationPatternKind::File),
         filter("**/*.markdown", FileOperationPatternKind::File),
+        filter("**/*", FileOperationPatternKind::File),
     ];
     let mut notes_and_folders = notes.clone();
     notes_and_folders.push(filter("**", FileOperationPatternKind::Folder));

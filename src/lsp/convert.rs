@@ -17,8 +17,9 @@ pub fn path_of(uri: &lsp::Url) -> Option<PathBuf> {
     uri.to_file_path().ok()
 }
 
+/// The URI of a note or an attachment.
 pub fn uri_of(workspace: &Workspace, file: FileId) -> Option<lsp::Url> {
-    lsp::Url::from_file_path(&workspace.note(file)?.path).ok()
+    lsp::Url::from_file_path(workspace.path(file)?).ok()
 }
 
 pub fn offset(index: &LineIndex, position: lsp::Position, encoding: PositionEncoding) -> u32 {
@@ -43,18 +44,20 @@ pub fn range(index: &LineIndex, range: TextRange, encoding: PositionEncoding) ->
     )
 }
 
-/// A range in `file`, converted with that file's own line index.
+/// A range in `file`, converted with that file's own line index; an attachment (not text the
+/// index knows) is pointed at from its start.
 pub fn file_range(
     workspace: &Workspace,
     file: FileId,
     text_range: TextRange,
     encoding: PositionEncoding,
 ) -> Option<lsp::Range> {
-    Some(range(
-        &workspace.note(file)?.parsed.line_index,
-        text_range,
-        encoding,
-    ))
+    match workspace.note(file) {
+        Some(note) => Some(range(&note.parsed.line_index, text_range, encoding)),
+        None => workspace
+            .attachment(file)
+            .map(|_| lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0))),
+    }
 }
 
 pub fn location(
@@ -69,10 +72,11 @@ pub fn location(
     ))
 }
 
-/// A hover card over `range`, as markdown when the client shows it, else as plain text.
+/// A hover card over `range`, as markdown when the client shows it (with the card's image, as
+/// a markdown image of the file's URI), else as plain text.
 pub fn hover(
     index: &LineIndex,
-    answer: ide::RangeInfo<String>,
+    answer: ide::RangeInfo<ide::HoverCard>,
     markdown: bool,
     encoding: PositionEncoding,
 ) -> lsp::Hover {
@@ -81,11 +85,17 @@ pub fn hover(
     } else {
         lsp::MarkupKind::PlainText
     };
+    let mut value = answer.info.markdown;
+    if markdown
+        && let Some(image) = &answer.info.image
+        && let Ok(uri) = lsp::Url::from_file_path(image)
+    {
+        let name = image.file_name().map(|n| n.to_string_lossy().into_owned());
+        let alt = name.unwrap_or_default().replace([']', '['], "");
+        value += &format!("\n\n![{alt}]({uri})");
+    }
     lsp::Hover {
-        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-            kind,
-            value: answer.info,
-        }),
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind, value }),
         range: Some(range(index, answer.range, encoding)),
     }
 }
@@ -171,6 +181,7 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
         CompletionKind::Heading => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Block => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Tag => lsp::CompletionItemKind::KEYWORD,
+        CompletionKind::Attachment => lsp::CompletionItemKind::FILE,
     }
 }
 

@@ -140,7 +140,8 @@ impl LanguageServer for Backend {
                 path,
             })
         });
-        self.after_disk_change(changes.collect()).await;
+        let changes = self.expand_deleted_folders(changes.collect());
+        self.after_disk_change(changes).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

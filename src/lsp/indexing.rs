@@ -112,18 +112,20 @@ impl Backend {
             .into_iter()
             .filter(|p| roots.iter().any(|r| p.starts_with(r)))
         {
+            let kind = vfs::file_kind(&path);
+            let known = {
+                let workspace = read(&self.state.workspace);
+                workspace.file_id(&path).is_some() || workspace.attachment_id(&path).is_some()
+            };
             let files = if path.is_dir() {
                 vfs::walk(std::slice::from_ref(&path), &exclude).0
-            } else if let Some(kind) = vfs::file_kind(&path) {
+            } else if let Some(kind) = kind.filter(|&k| {
+                // A path that is gone and was no attachment may have been a folder.
+                k != FileKind::Attachment || known || path.exists()
+            }) {
                 vec![(path.clone(), kind)]
             } else {
-                // A folder that is gone: everything indexed below it.
-                let workspace = read(&self.state.workspace);
-                let below = workspace.notes().map(|(_, n)| &n.path);
-                below
-                    .filter(|p| p.starts_with(&path))
-                    .map(|p| (p.clone(), FileKind::Note))
-                    .collect()
+                self.indexed_below(&path)
             };
             changes.extend(files.into_iter().map(|(path, kind)| DiskChange {
                 uri: Url::from_file_path(&path).ok(),
@@ -134,6 +136,46 @@ impl Backend {
             }));
         }
         self.after_disk_change(changes).await;
+    }
+
+    /// Every note and attachment indexed below `folder` (a folder that is gone).
+    fn indexed_below(&self, folder: &Path) -> Vec<(PathBuf, FileKind)> {
+        let workspace = read(&self.state.workspace);
+        let notes = workspace.notes().map(|(_, n)| (&n.path, FileKind::Note));
+        let attachments = workspace
+            .attachments()
+            .map(|(_, a)| (&a.path, FileKind::Attachment));
+        notes
+            .chain(attachments)
+            .filter(|(p, _)| p.starts_with(folder) && *p != folder)
+            .map(|(p, kind)| (p.clone(), kind))
+            .collect()
+    }
+
+    /// A watched deletion of a path that is no indexed file: a folder, and so everything
+    /// indexed below it.
+    pub(super) fn expand_deleted_folders(&self, changes: Vec<DiskChange>) -> Vec<DiskChange> {
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let unknown = change.deleted && change.kind == FileKind::Attachment && {
+                let workspace = read(&self.state.workspace);
+                workspace.attachment_id(&change.path).is_none()
+            };
+            if !unknown {
+                out.push(change);
+                continue;
+            }
+            for (path, kind) in self.indexed_below(&change.path) {
+                out.push(DiskChange {
+                    uri: Url::from_file_path(&path).ok(),
+                    kind,
+                    deleted: true,
+                    keep_open_buffer: change.keep_open_buffer,
+                    path,
+                });
+            }
+        }
+        out
     }
 
     /// The one path after files changed on disk (the editor's file operations, through
@@ -169,6 +211,22 @@ impl Backend {
                         }
                         None => workspace.remove_kb_config(&path),
                     }
+                }
+                FileKind::Attachment => {
+                    let size = match change.deleted {
+                        true => None,
+                        false => vfs::attachment_size(&path, &roots),
+                    };
+                    let mut workspace = write(&self.state.workspace);
+                    let notes = match size {
+                        Some(size) => workspace.set_attachment(path, size).1,
+                        None => workspace.remove_attachment(&path),
+                    };
+                    affected.extend(
+                        notes
+                            .iter()
+                            .filter_map(|&f| workspace.note(f).map(|n| n.path.clone())),
+                    );
                 }
                 FileKind::Note => {
                     let open = change

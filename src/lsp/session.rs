@@ -64,7 +64,8 @@ impl Backend {
         if !self.flags().watch_files_dynamically {
             return;
         }
-        let watchers = ["**/*.md", "**/*.markdown", "**/kb.yaml"]
+        // Every file: notes, kb.yaml files and attachments (any other file is a link target).
+        let watchers = ["**/*"]
             .into_iter()
             .map(|glob| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(glob.to_owned()),
