@@ -99,6 +99,10 @@ pub enum RenameError {
     PathTaken {
         path: PathBuf,
     },
+    /// The link names an attachment: its file is renamed in the editor (the links follow).
+    Attachment {
+        name: String,
+    },
     InvalidId(InvalidId),
     InvalidHeading(InvalidHeading),
 }
@@ -159,6 +163,10 @@ impl std::fmt::Display for RenameError {
             RenameError::PathTaken { path } => {
                 write!(f, "a note already exists at {}", path.display())
             }
+            RenameError::Attachment { name } => write!(
+                f,
+                "`{name}` is a file, not a note: rename the file itself (links to it follow)"
+            ),
             RenameError::InvalidId(error) => error.fmt(f),
             RenameError::InvalidHeading(error) => error.fmt(f),
         }
@@ -244,6 +252,11 @@ fn renameable_at(
             let Some(target) = resolution.file(file) else {
                 return Err(unresolved(link, &resolution));
             };
+            if let Some(attachment) = workspace.attachment(target) {
+                return Err(RenameError::Attachment {
+                    name: attachment.name().to_owned(),
+                });
+            }
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = note_of(workspace, target)?;
                 let heading = link.heading.ok_or(RenameError::NotRenameable)?;
@@ -340,6 +353,7 @@ fn rename_note(
             new_kb_path: new_kb_path.as_deref(),
             new_kb: note.kb,
             rewrite_names: true,
+            moving_folder: None,
         },
         &mut builder,
     );
@@ -382,16 +396,22 @@ fn rename_heading(
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
     for (source, link) in slug::pointers_to_heading(workspace, file, index) {
-        let Some(part) = workspace
-            .note(source)
-            .and_then(|n| n.parsed.links().at(link).heading)
-        else {
+        let Some(link) = workspace.note(source).map(|n| n.parsed.links().at(link)) else {
+            continue;
+        };
+        let Some(part) = link.heading else {
             continue;
         };
         let (range, written) = last_segment(part);
-        let as_slug = written != heading.text && written == old_slug;
+        let decoded = keys::link_text(link, written);
+        let as_slug = *decoded != *heading.text && *decoded == *old_slug;
         let text = if as_slug { &new_slug } else { &new_text };
-        builder.replace(source, range, text.clone());
+        // A markdown link's heading stays URL-encoded as written.
+        let text = match link.is_markdown() {
+            true => keys::encode_destination(text, written, written.contains(char::is_whitespace)),
+            false => text.clone(),
+        };
+        builder.replace(source, range, text);
     }
     Ok(builder.finish())
 }
@@ -882,6 +902,46 @@ See [[#temperament]] and [[#Temperament|here]].
         check_prepare(
             &APIARY.replace("# Linden Hive", "# Linden $0Hive"),
             expect![[r#"/apiary/hives/linden-hive.md 65..76 "Linden Hive" -> "Linden Hive""#]],
+        );
+    }
+
+    #[test]
+    fn rename_through_markdown_links() {
+        let vault = "//- /v/Trip plan.md\n# Trip plan\n## Getting there\n//- /v/Index.md\n[plan](Trip%20plan.md) [go](Trip%20plan.md#Getting%20there) [g2](<Trip plan.md#Getting there>) [[Trip plan#Getting there]]\n![c](chart.png)\n//- /v/chart.png\nPNG\n";
+        // The note, from a markdown link: every link follows, encoded as written.
+        check(
+            &vault.replace("[plan](Trip%20plan.md)", "[plan](Trip%20pl$0an.md)"),
+            "Road trip",
+            true,
+            expect![[r#"
+                //- /v/Index.md
+                [plan](Road%20trip.md) [go](Road%20trip.md#Getting%20there) [g2](<Road trip.md#Getting there>) [[Road trip#Getting there]]
+                ![c](chart.png)
+                rename /v/Trip plan.md -> /v/Road trip.md
+            "#]],
+        );
+        // A heading, from a markdown link.
+        check(
+            &vault.replace("#Getting%20there)", "#Getting%20th$0ere)"),
+            "By train",
+            true,
+            expect![[r#"
+                //- /v/Trip plan.md
+                # Trip plan
+                ## By train
+                //- /v/Index.md
+                [plan](Trip%20plan.md) [go](Trip%20plan.md#By%20train) [g2](<Trip plan.md#By train>) [[Trip plan#By train]]
+                ![c](chart.png)
+            "#]],
+        );
+        // An attachment is renamed as a file.
+        check(
+            &vault.replace("![c](chart.png)", "![c](cha$0rt.png)"),
+            "graph.png",
+            true,
+            expect![[r#"
+                error: `chart.png` is a file, not a note: rename the file itself (links to it follow)
+            "#]],
         );
     }
 }
