@@ -180,3 +180,25 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_example_plain_vault_reports_exactly_its_three_deliberate_problems() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let (status, stdout, stderr) = check(&["homestead"], &examples);
+    assert_eq!(status, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "homestead/Home.md:11:11: warning[broken-block]: no block `^compost` in `Plot`",
+            "homestead/Seed plan.md:8:28: warning[broken-link]: no note `Seed plan 2023.md` in KB `homestead`",
+            "homestead/beds/south/Squash.md:9:55: warning[broken-heading]: no heading `Harvest dates` in `Beans`",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with("checked 9 notes in 1 KB: 0 errors, 3 warnings in "),
+        "{stdout}"
+    );
+    assert_eq!(lines.len(), 4, "{stdout}");
+}

@@ -371,9 +371,13 @@ fn link_problems(
             );
         }
         Resolution::UnknownKb { kb } => {
-            let known: Vec<String> = workspace
-                .visible_kbs()
+            // The KBs a prefix is meant for: those with kb.yaml, when there are any (a root's
+            // plain vault is named only after its folder).
+            let visible = workspace.visible_kbs();
+            let named = visible.iter().any(|&k| !workspace.kb(k).is_implicit());
+            let known: Vec<String> = visible
                 .into_iter()
+                .filter(|&k| !named || !workspace.kb(k).is_implicit())
                 .map(|k| {
                     let kb = workspace.kb(k);
                     match &kb.shortname {
