@@ -53,7 +53,7 @@ pub fn attachment_size(path: &Path, roots: &[PathBuf]) -> Option<u64> {
         return None;
     }
     let metadata = std::fs::symlink_metadata(path).ok()?;
-    metadata.is_file().then(|| metadata.len())
+    metadata.is_file().then_some(metadata.len())
 }
 
 /// Whether `path` is, or is inside, a hidden file or folder (a name starting with `.`) below

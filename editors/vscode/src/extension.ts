@@ -1,5 +1,6 @@
 // VS Code client for wikilink-lsp: starts the server over stdio for markdown
-// files, forwards the `wikilink` settings, watches notes and kb.yaml files, and
+// files, forwards the `wikilink` settings, watches every file (notes, kb.yaml
+// files and attachments, which are link targets too), and
 // shows the server's indexing state in the status bar.
 import { execFile } from 'child_process';
 import * as os from 'os';
@@ -79,8 +80,8 @@ class Controller {
     this.status.name = 'Wikilink';
     this.status.command = 'wikilink.showOutput';
     this.watchers = [
-      vscode.workspace.createFileSystemWatcher('**/*.md'),
-      vscode.workspace.createFileSystemWatcher('**/kb.yaml'),
+      // Every file: notes, kb.yaml files and attachments (images, PDFs, … are link targets).
+      vscode.workspace.createFileSystemWatcher('**/*'),
     ];
     context.subscriptions.push(
       this.output,
