@@ -9,8 +9,9 @@
 //! ```
 //! `//- PATH` starts a file (paths are under the root `/ws`); `$0` marks the cursor; a line of
 //! only spaces and `^` marks a range on the line above and is removed. Common indentation is
-//! stripped, so fixtures can be indented like the code around them. A file that is neither a
-//! note (`.md`, `.markdown`) nor a `kb.yaml` is an attachment, as big as its text.
+//! stripped, so fixtures can be indented like the code around them. A file that the index
+//! does not read (not a note, `kb.yaml` or `cross-kb-links.yaml`) is an attachment, as big as
+//! its text.
 //!
 //! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, and the
 //! renderings of ranges ([`Fixture::render`]) and changes ([`Fixture::render_change`]).
@@ -18,7 +19,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::syntax::parse_note;
+use crate::syntax::parse_file;
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::{IndexConfig, Workspace};
 
@@ -103,17 +104,15 @@ impl Fixture {
         let mut pending_markers = Vec::new();
         for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
             let (text, cursor, markers) = extract_markers(raw);
-            if !is_note_path(path) {
-                let (file, _) = fixture
-                    .workspace
-                    .set_attachment(PathBuf::from(format!("{ROOT}{path}")), text.len() as u64);
+            let path = PathBuf::from(format!("{ROOT}{path}"));
+            if crate::vfs::file_kind(&path) == Some(crate::vfs::FileKind::Attachment) {
+                let (file, _) = fixture.workspace.set_attachment(path, text.len() as u64);
                 pending_markers.extend(markers.into_iter().map(|range| FileRange { file, range }));
                 fixture.texts.insert(file, text);
                 continue;
             }
-            let (file, _) = fixture
-                .workspace
-                .set_note(PathBuf::from(format!("{ROOT}{path}")), parse_note(&text));
+            let parsed = parse_file(&path, &text);
+            let (file, _) = fixture.workspace.set_note(path, parsed);
             if let Some(offset) = cursor {
                 assert!(fixture.cursor.is_none(), "more than one $0 in the fixture");
                 fixture.cursor = Some(FilePosition { file, offset });
@@ -153,12 +152,6 @@ impl Fixture {
     pub fn source(&self) -> impl Fn(FileId) -> Option<String> + '_ {
         |file| self.texts.get(&file).cloned()
     }
-}
-
-/// Whether a fixture path is a note's (else an attachment's).
-fn is_note_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
 fn extract_markers(raw: &str) -> (String, Option<u32>, Vec<TextRange>) {

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::syntax::parse_note;
+use crate::syntax::{CROSS_KB_LINKS, parse_file};
 use crate::workspace::{IndexConfig, Workspace};
 
 /// What a walked file is.
@@ -32,6 +32,10 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name == "kb.yaml" {
         return Some(FileKind::KbConfig);
+    }
+    // A KB's links into other KBs: indexed like a note (see `syntax::parse_file`).
+    if name == CROSS_KB_LINKS {
+        return Some(FileKind::Note);
     }
     let is_note = path
         .extension()
@@ -345,8 +349,8 @@ pub fn load(
     let preparer = workspace.clone_without_notes();
     workspace.reserve(total);
     let prepare = |path: &&PathBuf| {
-        let result =
-            read_text(path).map(|text| preparer.prepare_note((*path).clone(), parse_note(&text)));
+        let result = read_text(path)
+            .map(|text| preparer.prepare_note((*path).clone(), parse_file(path, &text)));
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
         if done.is_multiple_of(256) {
             progress(Progress { done, total });

@@ -1,6 +1,8 @@
 //! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
 //! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
 
+mod schema;
+
 use std::collections::HashMap;
 
 use crate::keys;
@@ -54,13 +56,21 @@ pub enum DiagnosticCode {
     AmbiguousLink,
     UnknownKb,
     BrokenReference,
+    // The KB's schema (see `schema`).
+    UnknownType,
+    MissingRequiredField,
+    InvalidFieldValue,
+    WrongTargetType,
+    UnknownRelation,
+    /// Frontmatter that Pyrite's YAML reader accepts and strict YAML does not.
+    NonStrictYaml,
     /// The note has more problems than a list in the editor shows (see
     /// [`DiagnosticsConfig::max_per_note`]).
     TooManyProblems,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 11] = [
+    pub const ALL: [DiagnosticCode; 17] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -71,6 +81,12 @@ impl DiagnosticCode {
         DiagnosticCode::AmbiguousLink,
         DiagnosticCode::UnknownKb,
         DiagnosticCode::BrokenReference,
+        DiagnosticCode::UnknownType,
+        DiagnosticCode::MissingRequiredField,
+        DiagnosticCode::InvalidFieldValue,
+        DiagnosticCode::WrongTargetType,
+        DiagnosticCode::UnknownRelation,
+        DiagnosticCode::NonStrictYaml,
         DiagnosticCode::TooManyProblems,
     ];
 
@@ -86,6 +102,12 @@ impl DiagnosticCode {
             DiagnosticCode::AmbiguousLink => "ambiguous-link",
             DiagnosticCode::UnknownKb => "unknown-kb",
             DiagnosticCode::BrokenReference => "broken-reference",
+            DiagnosticCode::UnknownType => "unknown-type",
+            DiagnosticCode::MissingRequiredField => "missing-required-field",
+            DiagnosticCode::InvalidFieldValue => "invalid-field-value",
+            DiagnosticCode::WrongTargetType => "wrong-target-type",
+            DiagnosticCode::UnknownRelation => "unknown-relation",
+            DiagnosticCode::NonStrictYaml => "non-strict-yaml",
             DiagnosticCode::TooManyProblems => "too-many-problems",
         }
     }
@@ -97,9 +119,11 @@ impl DiagnosticCode {
     pub fn default_severity(self) -> Severity {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
-            DiagnosticCode::NonCanonicalLink | DiagnosticCode::TooManyProblems => {
-                Severity::Information
-            }
+            // A Pyrite plugin may add types the server cannot see.
+            DiagnosticCode::NonCanonicalLink
+            | DiagnosticCode::UnknownType
+            | DiagnosticCode::TooManyProblems => Severity::Information,
+            DiagnosticCode::NonStrictYaml => Severity::Hint,
             _ => Severity::Warning,
         }
     }
@@ -157,19 +181,21 @@ pub fn diagnostics(
         diagnostics: Vec::new(),
     };
     for error in &note.parsed.errors {
-        out.push(
-            DiagnosticCode::InvalidFrontmatter,
-            error.range,
-            error.message.clone(),
-            None,
-            Vec::new(),
-        );
+        let code = if error.lenient {
+            DiagnosticCode::NonStrictYaml
+        } else {
+            DiagnosticCode::InvalidFrontmatter
+        };
+        out.push(code, error.range, error.message.clone(), None, Vec::new());
     }
     duplicate_id(workspace, file, note, &mut out);
     for link in note.parsed.links() {
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
+    for problem in schema::problems(workspace, file, note) {
+        out.push_at_most(problem.severity_cap, problem);
+    }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     if let Some(limit) = config.max_per_note
@@ -204,6 +230,22 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// [`Collector::push`] of a schema problem, at most as severe as `cap`.
+    fn push_at_most(&mut self, cap: Option<Severity>, problem: schema::Problem) {
+        let before = self.diagnostics.len();
+        let target = problem.target.as_deref();
+        self.push(
+            problem.code,
+            problem.range,
+            problem.message,
+            target,
+            Vec::new(),
+        );
+        if let (Some(cap), Some(pushed)) = (cap, self.diagnostics.get_mut(before)) {
+            pushed.severity = pushed.severity.max(cap);
+        }
+    }
+
     fn push(
         &mut self,
         code: DiagnosticCode,
@@ -259,8 +301,9 @@ impl Collector<'_> {
 /// repeat across folders (links then resolve to the nearest): only two frontmatter `id:`
 /// values that collide are a problem there.
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    // A README or a template is not an entry: its id names nothing in Pyrite.
     let plain = slug::is_plain_vault(workspace, note.kb);
-    if plain && note.id_value().is_none() {
+    if !note.entry || (plain && note.id_value().is_none()) {
         return;
     }
     let others: Vec<FileId> = workspace
@@ -270,7 +313,10 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .filter(|&f| f != file)
         .filter(|&f| {
             workspace.note(f).is_some_and(|n| {
-                n.kb == note.kb && n.id() == note.id() && (!plain || n.id_value().is_some())
+                n.entry
+                    && n.kb == note.kb
+                    && n.id() == note.id()
+                    && (!plain || n.id_value().is_some())
             })
         })
         .collect();

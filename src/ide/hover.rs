@@ -5,6 +5,8 @@
 //! render markdown; a broken link says what is missing and suggests up to three ids. In a plain
 //! vault, a link whose name several notes share says which one it means and why.
 
+mod schema;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -36,6 +38,15 @@ pub fn hover(
     position: FilePosition,
     source: SourceText<'_>,
 ) -> Option<RangeInfo<HoverCard>> {
+    if let Some(info) = schema::hover(workspace, position, source) {
+        return Some(RangeInfo {
+            range: info.range,
+            info: HoverCard {
+                markdown: info.info,
+                image: None,
+            },
+        });
+    }
     let note = workspace.note(position.file)?;
     let mut image = None;
     let (range, markdown) = match item_at(note, position.offset)? {

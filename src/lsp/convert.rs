@@ -182,6 +182,10 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
         CompletionKind::Block => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Tag => lsp::CompletionItemKind::KEYWORD,
         CompletionKind::Attachment => lsp::CompletionItemKind::FILE,
+        CompletionKind::Field => lsp::CompletionItemKind::FIELD,
+        CompletionKind::Type => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Value => lsp::CompletionItemKind::ENUM_MEMBER,
+        CompletionKind::Relation => lsp::CompletionItemKind::PROPERTY,
     }
 }
 

@@ -64,7 +64,8 @@ impl Backend {
         if !self.flags().watch_files_dynamically {
             return;
         }
-        // Every file: notes, kb.yaml files and attachments (any other file is a link target).
+        // Every file: notes, kb.yaml and cross-kb-links.yaml files, and attachments (any other
+        // file is a link target).
         let watchers = ["**/*"]
             .into_iter()
             .map(|glob| FileSystemWatcher {
