@@ -226,7 +226,10 @@ mod tests {
         let shown: Vec<String> = targets.info.iter().map(|t| f.path(t.file)).collect();
         assert_eq!(shown, ["/kitchen/soup.md"]);
         let source = f.source();
-        let card = hover(&f.workspace, position, &source).unwrap().info.markdown;
+        let card = hover(&f.workspace, position, &source)
+            .unwrap()
+            .info
+            .markdown;
         assert!(card.starts_with("**Soup**"), "{card}");
         assert!(card.contains("1 backlink"), "{card}");
 
