@@ -213,7 +213,8 @@ fn link_completion(
             continue;
         };
         // In a plain vault a name that several notes share is written with its path, which
-        // resolves to just this one wherever the link is (Obsidian writes such links so).
+        // resolves to just this one wherever the link is (Obsidian writes such links so),
+        // unless the bare name already means this one from here (the nearest).
         let shares_id = || {
             let same_id = workspace.notes_by_id(&keys::fold(note.id())).iter();
             same_id
@@ -221,7 +222,13 @@ fn link_completion(
                 .count()
                 > 1
         };
-        let name = match slug::is_plain_vault(workspace, note.kb) && shares_id() {
+        let bare_means_it =
+            || slug::resolve_target(workspace, from, None, note.id()).file(from) == Some(file);
+        let name = match slug::is_plain_vault(workspace, note.kb)
+            && from_kb == Some(note.kb)
+            && shares_id()
+            && !bare_means_it()
+        {
             true => note.kb_path(),
             false => note.id(),
         };
@@ -1082,12 +1089,21 @@ mod tests {
                 Attachment chart-notes.pdf -> See ![[chart-notes.pdf]]
             "#]],
         );
-        // A name two notes share is inserted with its path.
+        // A name two notes share is inserted with its path, unless the bare name means the
+        // note from here (in the note's own folder).
         check(
             &format!("{vault}//- /Overview.md\nSee [[secu$0"),
             expect![[r#"
                 replace 6..10 "secu"
                 Note Sync/Security -> See [[Sync/Security]]
+                Note Publish/Security -> See [[Publish/Security]]
+            "#]],
+        );
+        check(
+            &format!("{vault}//- /Sync/Devices.md\nSee [[secu$0"),
+            expect![[r#"
+                replace 6..10 "secu"
+                Note Security -> See [[Security]]
                 Note Publish/Security -> See [[Publish/Security]]
             "#]],
         );
