@@ -7,11 +7,14 @@
 //! - `[[kb:` offers that KB's notes; `[[id#` its headings (`[[#` this note's); `[[id^` and
 //!   `[[id#^` its block ids;
 //! - accepting an item always leaves exactly `[[target]]`: the edit replaces the typed text and
-//!   any `]`/`]]` already after the cursor, and adds the closing brackets when missing.
+//!   any `]`/`]]` already after the cursor, and adds the closing brackets when missing;
+//! - `#` (at the start of a line or after a space, in the body, not in code) offers the tags in
+//!   use in the workspace, in `tags:` or inline, most used first.
 //!
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
+use super::navigation::{note_tags, tags_in_use};
 use super::rank::{NoteRanker, TopK};
 use crate::keys;
 use crate::slug;
@@ -76,7 +79,49 @@ pub fn completion(
     if let Some(context) = link_context(text, offset) {
         return Some(link_completion(workspace, position.file, &context, config));
     }
+    if let Some(name) = crate::syntax::typed_tag(text, offset) {
+        return Some(tag_completion(workspace, position.file, text, name, config));
+    }
     frontmatter_completion(workspace, position.file, text, offset, config)
+}
+
+/// The tags in use, for the inline tag whose name (typed so far) is `name`.
+fn tag_completion(
+    workspace: &Workspace,
+    file: FileId,
+    text: &str,
+    name: TextRange,
+    config: &CompletionConfig,
+) -> CompletionList {
+    let typed = keys::tag_key(&text[name.as_usize()]);
+    // The index may already hold the tag being typed: it is not a tag in use.
+    let mut tags = tags_in_use(workspace, Some((file, name)));
+    tags.retain(|tag| tag.key.contains(&typed));
+    tags.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.key.cmp(&b.key)));
+    let is_incomplete = tags.len() > config.max_items;
+    let items = tags
+        .into_iter()
+        .take(config.max_items)
+        .enumerate()
+        .map(|(rank, tag)| CompletionItem {
+            label: tag.name.to_owned(),
+            kind: CompletionKind::Tag,
+            insert_text: tag.name.to_owned(),
+            filter_text: tag.name.to_owned(),
+            sort_text: format!("{rank:06}"),
+            detail: Some(format!(
+                "tag in {} note{}",
+                tag.notes,
+                if tag.notes == 1 { "" } else { "s" }
+            )),
+            note: None,
+        })
+        .collect();
+    CompletionList {
+        replace_range: name,
+        items,
+        is_incomplete,
+    }
 }
 
 fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
@@ -590,11 +635,12 @@ fn frontmatter_completion(
     let replace_range = TextRange::new(word_start, word_end);
     let mut items = Vec::new();
     if field == "tags" {
-        // Tags of other notes: this note's own are already written (one is being typed).
+        // Tags of other notes, in either form: this note's own are already written (one is
+        // being typed).
         let mut tags: Vec<&str> = workspace
             .notes()
             .filter(|&(other, _)| other != file)
-            .flat_map(|(_, n)| n.tags())
+            .flat_map(|(other, n)| note_tags(other, n).map(|place| place.name))
             .collect();
         tags.sort_unstable();
         tags.dedup();
@@ -900,6 +946,50 @@ mod tests {
                 WantedPage pa-b -> [[pa-b]]
                 WantedPage parsley-gone -> [[parsley-gone]]
                 WantedPage paz -> [[paz]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_of_inline_tags() {
+        let notes = format!(
+            "{TWO_KBS}//- /garden/plants/sage.md\n#herb #Herbal/dried and #perennial\n//- /garden/plants/mint.md\n"
+        );
+        check(
+            &format!("{notes}Fresh #her$0 leaves\n"),
+            expect![[r#"
+                replace 7..10 "her"
+                Tag herb -> Fresh #herb leaves
+                Tag Herbal/dried -> Fresh #Herbal/dried leaves
+            "#]],
+        );
+        check(
+            &format!("{notes}#$0\n"),
+            expect![[r#"
+                replace 1..1 ""
+                Tag herb -> #herb
+                Tag annual -> #annual
+                Tag Herbal/dried -> #Herbal/dried
+                Tag perennial -> #perennial
+            "#]],
+        );
+        // Not in code, not after a word, not a heading marker.
+        check(
+            &format!("{notes}`#her$0`\n"),
+            expect![[r#"
+                no completions
+            "#]],
+        );
+        check(
+            &format!("{notes}a#her$0\n"),
+            expect![[r#"
+                no completions
+            "#]],
+        );
+        check(
+            &format!("{notes}## $0\n"),
+            expect![[r#"
+                no completions
             "#]],
         );
     }

@@ -327,6 +327,7 @@ fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
         ide::SymbolKind::Note => lsp::SymbolKind::FILE,
         // What VS Code's own markdown outline uses for headings.
         ide::SymbolKind::Heading => lsp::SymbolKind::STRING,
+        ide::SymbolKind::Tag => lsp::SymbolKind::KEY,
     }
 }
 
