@@ -1,10 +1,12 @@
 //! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
-//! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
+//! reference that does not resolve cleanly; and, when turned on, a note that nothing links to
+//! (`orphan-note`). Shared by the server and `wikilink-lsp check`.
 
 use std::collections::HashMap;
 
+use super::navigation::identity_anchor;
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget, Via};
+use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
 use crate::workspace::{Note, Workspace};
@@ -57,10 +59,12 @@ pub enum DiagnosticCode {
     /// The note has more problems than a list in the editor shows (see
     /// [`DiagnosticsConfig::max_per_note`]).
     TooManyProblems,
+    /// No other note links to or references this one. Off unless a severity is set.
+    OrphanNote,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 11] = [
+    pub const ALL: [DiagnosticCode; 12] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -72,6 +76,7 @@ impl DiagnosticCode {
         DiagnosticCode::UnknownKb,
         DiagnosticCode::BrokenReference,
         DiagnosticCode::TooManyProblems,
+        DiagnosticCode::OrphanNote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +92,7 @@ impl DiagnosticCode {
             DiagnosticCode::UnknownKb => "unknown-kb",
             DiagnosticCode::BrokenReference => "broken-reference",
             DiagnosticCode::TooManyProblems => "too-many-problems",
+            DiagnosticCode::OrphanNote => "orphan-note",
         }
     }
 
@@ -100,8 +106,15 @@ impl DiagnosticCode {
             DiagnosticCode::NonCanonicalLink | DiagnosticCode::TooManyProblems => {
                 Severity::Information
             }
+            DiagnosticCode::OrphanNote => Severity::Hint,
             _ => Severity::Warning,
         }
+    }
+
+    /// Whether the code is reported when no severity is set for it: every code but
+    /// `orphan-note`, which is opt-in (its severity, once set, is the one given).
+    pub fn on_by_default(self) -> bool {
+        self != DiagnosticCode::OrphanNote
     }
 }
 
@@ -135,10 +148,10 @@ pub struct DiagnosticsConfig {
 }
 
 impl DiagnosticsConfig {
-    fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
+    pub fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
         match self.severity.get(&code) {
             Some(overridden) => *overridden,
-            None => Some(code.default_severity()),
+            None => code.on_by_default().then(|| code.default_severity()),
         }
     }
 }
@@ -170,6 +183,9 @@ pub fn diagnostics(
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
+    if config.severity_of(DiagnosticCode::OrphanNote).is_some() {
+        orphan(workspace, file, note, &mut out);
+    }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     if let Some(limit) = config.max_per_note
@@ -264,6 +280,24 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         Some(note.id()),
         related,
     );
+}
+
+/// `orphan-note` on the note's identity when no other note links to it or references it.
+fn orphan(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let from_elsewhere = slug::pointers_to(workspace, file).iter().any(|pointer| {
+        let (Pointer::Link { file: source, .. } | Pointer::Reference { file: source, .. }) =
+            pointer;
+        *source != file
+    });
+    if !from_elsewhere {
+        out.push(
+            DiagnosticCode::OrphanNote,
+            identity_anchor(note),
+            format!("no other note links to `{}`", note.id()),
+            Some(note.id()),
+            Vec::new(),
+        );
+    }
 }
 
 fn display_path(workspace: &Workspace, file: FileId) -> String {
@@ -553,6 +587,41 @@ aliases: [Twin]
                 /b/two.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
                 /c/three.md 24..32 "[[same]]" warning[ambiguous-link]: `same` matches 2 notes: a/one.md, b/two.md
                 /c/three.md 33..41 "[[twin]]" warning[ambiguous-link]: `twin` matches 2 notes: b/two.md, c/three.md
+            "#]],
+        );
+    }
+
+    #[test]
+    fn orphan_notes_only_when_turned_on() {
+        let fixture = r#"
+//- /kb/hub.md
+---
+id: hub
+---
+[[linked]] and [[#Top]] [[hub]]
+# Top
+//- /kb/linked.md
+# Linked
+//- /kb/referenced.md
+---
+title: Referenced
+---
+//- /kb/other.md
+---
+related: [referenced]
+---
+"#;
+        check(fixture, expect![[""]]);
+        let mut config = DiagnosticsConfig::default();
+        config
+            .severity
+            .insert(DiagnosticCode::OrphanNote, Some(Severity::Hint));
+        check_with(
+            fixture,
+            &config,
+            expect![[r#"
+                /kb/hub.md 8..11 "hub" hint[orphan-note]: no other note links to `hub`
+                /kb/other.md 0..0 "" hint[orphan-note]: no other note links to `other`
             "#]],
         );
     }

@@ -44,3 +44,14 @@ pub use rename::{InvalidHeading, RenameConfig, RenameError, Renamed, prepare_ren
 pub use retarget::{Clash, InvalidId};
 pub use source_change::{FileEdit, FileSystemEdit, SourceChange};
 pub use workspace_symbols::{WorkspaceSymbol, workspace_symbols};
+
+// What the peers offer (issue #14).
+pub mod backlinks;
+pub mod document_highlight;
+pub mod folding_ranges;
+pub mod semantic_tokens;
+
+pub use backlinks::{Backlinks, backlinks};
+pub use document_highlight::{Highlight, HighlightKind, document_highlight};
+pub use folding_ranges::{Fold, FoldKind, folding_ranges};
+pub use semantic_tokens::{SemanticToken, TokenKind, TokenState, semantic_tokens};

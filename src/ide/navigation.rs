@@ -3,9 +3,9 @@
 
 use super::cursor::frontmatter_tag;
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget};
+use crate::slug::{self, Pointer, Resolution, SubTarget};
 use crate::syntax::Link;
-use crate::text::{FileId, TextRange};
+use crate::text::{FileId, FileRange, TextRange};
 use crate::workspace::{KbId, Note, Workspace};
 
 /// A place to jump to: `full_range` is the whole thing, `focus_range` what to select.
@@ -29,6 +29,65 @@ pub enum SymbolKind {
     Note,
     Heading,
     Tag,
+}
+
+/// The range a pointer covers: the whole link, or the reference's value.
+pub fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
+    match *pointer {
+        Pointer::Link { file, link } => Some(FileRange {
+            file,
+            range: workspace.note(file)?.parsed.links().get(link)?.range,
+        }),
+        Pointer::Reference { file, field, value } => {
+            let fm = workspace.note(file)?.parsed.frontmatter()?;
+            Some(FileRange {
+                file,
+                range: fm.field(field)?.values.get(value)?.range,
+            })
+        }
+    }
+}
+
+/// The notes that `file`'s links and frontmatter references lead to (each once, sorted): whose
+/// backlinks change when `file`'s links do.
+pub fn linked_notes(workspace: &Workspace, file: FileId) -> Vec<FileId> {
+    let Some(note) = workspace.note(file) else {
+        return Vec::new();
+    };
+    let links = note.parsed.links().iter();
+    let mut targets: Vec<FileId> = links
+        .flat_map(|link| slug::resolve_link(workspace, file, link).candidates(file))
+        .collect();
+    let fields = note
+        .parsed
+        .frontmatter()
+        .into_iter()
+        .flat_map(|fm| fm.fields());
+    for field in fields {
+        let values = field.values.iter();
+        targets.extend(values.filter_map(|v| slug::resolve_reference(workspace, file, v)));
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+}
+
+/// Where a note's identity is written, for what is said about the whole note (its backlink
+/// count, that nothing links to it): the `id:` value, else the `title:` value, else the text of
+/// a first `#` heading, else the start of the file.
+pub fn identity_anchor(note: &Note) -> TextRange {
+    if let Some(id) = note.id_value() {
+        return id.range;
+    }
+    let fm = note.parsed.frontmatter();
+    if let Some(title) = fm.and_then(|fm| fm.title()) {
+        return title.range;
+    }
+    note.parsed
+        .headings()
+        .first()
+        .filter(|h| h.level == 1)
+        .map_or(TextRange::empty(0), |h| h.text_range)
 }
 
 /// A place where a tag is written: in the frontmatter `tags:` or inline as `#tag`.

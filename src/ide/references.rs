@@ -16,9 +16,9 @@
 //! tag's name (without `#`).
 
 use super::cursor::{self, CursorItem, item_at, tag_of};
-use super::navigation::{RangeInfo, tag_places};
+use super::navigation::{RangeInfo, pointer_range, tag_places};
 use crate::keys;
-use crate::slug::{self, Pointer, SubTarget};
+use crate::slug::{self, SubTarget};
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::Workspace;
 
@@ -88,23 +88,6 @@ pub fn references(
     });
     found.dedup();
     Some(RangeInfo { range, info: found })
-}
-
-/// The range a pointer covers: the whole link, or the reference's value.
-pub(super) fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
-    match *pointer {
-        Pointer::Link { file, link } => Some(FileRange {
-            file,
-            range: workspace.note(file)?.parsed.links().get(link)?.range,
-        }),
-        Pointer::Reference { file, field, value } => {
-            let fm = workspace.note(file)?.parsed.frontmatter()?;
-            Some(FileRange {
-                file,
-                range: fm.field(field)?.values.get(value)?.range,
-            })
-        }
-    }
 }
 
 fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRange, Subject)> {
