@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+use super::SourceText;
 use super::cursor::{CursorItem, item_at, tag_of};
 use super::navigation::{RangeInfo, tag_places};
 use super::suggest::closest_notes;
@@ -14,9 +15,6 @@ use crate::slug::{self, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::Workspace;
-
-/// Reads a note's current text (the open buffer, else the disk); the shell provides it.
-pub type SourceText<'a> = &'a dyn Fn(FileId) -> Option<String>;
 
 /// The longest excerpt shown for a heading section or block.
 const EXCERPT_MAX_CHARS: usize = 400;

@@ -17,6 +17,10 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub reference_fields: Vec<String>,
     pub inlay_hints: bool,
+    /// Show a note's backlink count as an inlay hint on its id or title line.
+    pub inlay_hint_backlinks: bool,
+    /// Show a note's backlink count as a code lens on its id or title line.
+    pub code_lens_backlinks: bool,
     /// How long a request that needs the workspace waits for the index before an error reply.
     pub index_wait_seconds: u64,
 }
@@ -34,6 +38,8 @@ impl Default for Settings {
             exclude: Vec::new(),
             reference_fields: Vec::new(),
             inlay_hints: true,
+            inlay_hint_backlinks: false,
+            code_lens_backlinks: true,
             index_wait_seconds: 30,
         }
     }
@@ -156,6 +162,18 @@ impl Settings {
                 None => warn("inlayHints.enabled", "true or false"),
             }
         }
+        if let Some(v) = get(&["inlayHints", "backlinks"]) {
+            match v.as_bool() {
+                Some(b) => settings.inlay_hint_backlinks = b,
+                None => warn("inlayHints.backlinks", "true or false"),
+            }
+        }
+        if let Some(v) = get(&["codeLens", "backlinks"]) {
+            match v.as_bool() {
+                Some(b) => settings.code_lens_backlinks = b,
+                None => warn("codeLens.backlinks", "true or false"),
+            }
+        }
         if let Some(v) = get(&["index", "waitSeconds"]) {
             match v.as_u64() {
                 Some(n) if (1..=MAX_INDEX_WAIT_SECONDS).contains(&n) => {
@@ -174,6 +192,7 @@ impl Settings {
             "exclude",
             "referenceFields",
             "inlayHints",
+            "codeLens",
             "server",
             "trace",
         ];

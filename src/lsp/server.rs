@@ -69,6 +69,9 @@ pub(super) struct State {
     pub(super) diagnostics_generation: AtomicU64,
     /// The settings from `initialize`; pulled settings are laid over them.
     pub(super) initialization_options: RwLock<serde_json::Value>,
+    /// A change since the last refresh may have changed what editors show of other notes
+    /// (backlink counts, whether links resolve): see `Backend::refresh_views`.
+    pub(super) views_stale: AtomicBool,
     /// Documents that currently show a non-empty diagnostic list in the editor.
     pub(super) published: Mutex<HashSet<Url>>,
     /// The open documents, with the buffer version whose text the index holds (`None` while it
@@ -143,6 +146,7 @@ impl Backend {
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
                 published: Mutex::new(HashSet::new()),
+                views_stale: AtomicBool::new(false),
                 indexed_versions: Mutex::new(HashMap::new()),
                 initialization_options: RwLock::new(serde_json::Value::Null),
             }),

@@ -57,6 +57,8 @@ impl Backend {
             self.reindex().await;
         } else {
             self.publish_all_diagnostics().await;
+            // Backlink counts and hints may have been turned on or off.
+            self.refresh_views().await;
         }
     }
 
