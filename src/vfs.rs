@@ -22,13 +22,21 @@ use crate::workspace::{IndexConfig, Workspace};
 pub enum FileKind {
     Note,
     KbConfig,
+    /// The settings file at a root (hidden: walks never find it; it is read by name).
+    Settings,
 }
+
+/// The name of the settings file at the top of a root.
+pub const SETTINGS_FILE: &str = ".wikilink.toml";
 
 /// Which kind of file `path` is by its name, or `None` if the index ignores it.
 pub fn file_kind(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name == "kb.yaml" {
         return Some(FileKind::KbConfig);
+    }
+    if name == SETTINGS_FILE {
+        return Some(FileKind::Settings);
     }
     let extension = path.extension()?.to_str()?;
     (extension.eq_ignore_ascii_case("md") || extension.eq_ignore_ascii_case("markdown"))

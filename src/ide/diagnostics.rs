@@ -100,6 +100,32 @@ impl DiagnosticCode {
         Self::ALL.into_iter().find(|code| code.as_str() == name)
     }
 
+    /// When the code is reported, in one sentence (the README's table; SARIF rule texts).
+    pub fn description(self) -> &'static str {
+        match self {
+            DiagnosticCode::InvalidFrontmatter => {
+                "The YAML frontmatter does not parse (the body is still indexed)."
+            }
+            DiagnosticCode::DuplicateId => "Two notes of one KB share an id.",
+            DiagnosticCode::BrokenLink => "The link's target exists nowhere (a wanted page).",
+            DiagnosticCode::BrokenHeading => "The note exists but has no such heading.",
+            DiagnosticCode::BrokenBlock => "The note exists but has no such block id.",
+            DiagnosticCode::NonCanonicalLink => {
+                "The link names a title or alias; the canonical form is the id."
+            }
+            DiagnosticCode::MissingKbPrefix => {
+                "The target is not in this KB but in another: the link needs its KB prefix."
+            }
+            DiagnosticCode::AmbiguousLink => "Several notes match the link at the same step.",
+            DiagnosticCode::UnknownKb => "The link's KB prefix names no KB.",
+            DiagnosticCode::BrokenReference => {
+                "A frontmatter field declared as holding ids names no note."
+            }
+            DiagnosticCode::TooManyProblems => "The note has more problems than the editor shows.",
+            DiagnosticCode::OrphanNote => "No other note links to or references the note.",
+        }
+    }
+
     pub fn default_severity(self) -> Severity {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,

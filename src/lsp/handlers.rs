@@ -55,6 +55,7 @@ impl LanguageServer for Backend {
         if let Some(settings) = pulled {
             *write(&self.state.settings) = settings;
         }
+        self.publish_settings_problems().await;
         if read(&self.state.session).roots.is_empty() {
             // Nothing to index until an opened file brings a root (see `add_implicit_root`).
             self.state.index_ready.send_replace(true);

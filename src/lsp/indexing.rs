@@ -182,6 +182,7 @@ impl Backend {
         let roots = read(&self.state.session).roots.clone();
         let mut affected = Vec::new();
         let mut kb_changed = false;
+        let mut settings_changed = false;
         for change in changes
             .into_iter()
             .filter(|c| roots.iter().any(|root| c.path.starts_with(root)))
@@ -208,6 +209,7 @@ impl Backend {
                         None => workspace.remove_kb_config(&path),
                     }
                 }
+                FileKind::Settings => settings_changed = true,
                 FileKind::Note => {
                     let open = change
                         .uri
@@ -219,6 +221,9 @@ impl Backend {
                     affected.push(path);
                 }
             }
+        }
+        if settings_changed {
+            self.settings_files_changed().await;
         }
         let changed = kb_changed || !affected.is_empty();
         if kb_changed {
@@ -235,6 +240,10 @@ impl Backend {
     pub(super) async fn reindex(&self) {
         let generation = self.state.index_generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.state.index_ready.send_replace(false);
+        // The roots may have changed, and with them their settings files.
+        if self.reload_settings_files() {
+            self.publish_settings_problems().await;
+        }
         let roots = read(&self.state.session).roots.clone();
         let options = {
             let settings = read(&self.state.settings);
