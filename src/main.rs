@@ -8,10 +8,19 @@ use clap::{Parser, Subcommand, ValueEnum};
 use wikilink_lsp::check::{self, CheckOptions, OutputFormat};
 use wikilink_lsp::ide::{DiagnosticCode, Severity};
 
+/// `--version`: the crate version and the commit it was built from (set by `build.rs`), e.g.
+/// `0.1.0 (f600059d2)` or `0.1.0 (unknown commit)`.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("WIKILINK_LSP_COMMIT"),
+    ")"
+);
+
 /// A language server and checker for linked markdown knowledge bases (wiki-links, Pyrite KBs,
 /// Obsidian vaults).
 #[derive(Parser)]
-#[command(name = "wikilink-lsp", version, about, long_about = None)]
+#[command(name = "wikilink-lsp", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -1,5 +1,5 @@
 //! `wikilink-lsp check` end to end: both output formats, every exit status, exact columns after
-//! emoji, CJK and CRLF, and that the check writes nothing.
+//! emoji, CJK and CRLF, and that the check writes nothing; and what `--version` prints.
 
 mod support;
 
@@ -147,6 +147,25 @@ fn check_writes_nothing() {
     check(&["--format", "json"], dir.path());
     check(&[], dir.path());
     assert_eq!(before, snapshot(dir.path()));
+}
+
+#[test]
+fn version_names_the_crate_version_and_the_commit() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wikilink-lsp"))
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let prefix = concat!("wikilink-lsp ", env!("CARGO_PKG_VERSION"), " (");
+    let commit = stdout
+        .trim_end()
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not `{prefix}COMMIT)`: {stdout:?}"));
+    // A short hash from git or .cargo_vcs_info.json, or the placeholder of a build without git.
+    let is_short_hash = commit.len() >= 9 && commit.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(is_short_hash || commit == "unknown commit", "{commit:?}");
 }
 
 fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {

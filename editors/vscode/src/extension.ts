@@ -1,6 +1,7 @@
 // VS Code client for wikilink-lsp: starts the server over stdio for markdown
 // files, forwards the `wikilink` settings, watches notes and kb.yaml files, and
 // shows the server's indexing state in the status bar.
+import { execFile } from 'child_process';
 import * as os from 'os';
 import * as vscode from 'vscode';
 import {
@@ -11,7 +12,7 @@ import {
   ServerOptions,
   State,
 } from 'vscode-languageclient/node';
-import { Resolution, resolveServer, SERVER_NAME } from './server';
+import { describeSource, Resolution, resolveServer, SERVER_NAME } from './server';
 import { NOT_FOUND, RUNNING, STARTING, STOPPED, StatusParams, StatusView, statusView } from './status';
 
 /** Settings section; also the client id, so `wikilink.trace.server` is honoured by vscode-languageclient. */
@@ -20,8 +21,8 @@ const SECTION = 'wikilink';
 const CLIENT_ONLY = ['server', 'trace'];
 
 const INSTALL_HINT =
-  'Install it with "cargo install --path ." in the wikilink-lsp repository (the binary lands in ~/.cargo/bin), ' +
-  'or set "wikilink.server.path" to the binary.';
+  'Install the Wikilink package for your platform (it has the server inside), put wikilink-lsp from a ' +
+  'release archive on PATH, or set "wikilink.server.path" to the binary.';
 
 let controller: Controller | undefined;
 
@@ -50,6 +51,16 @@ function withoutClientOnly(value: unknown): Record<string, unknown> {
   return json;
 }
 
+/** The first line `SERVER --version` prints, or why it printed none; never rejects. */
+function serverVersion(server: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(server, ['--version'], { timeout: 5000, windowsHide: true }, (error, stdout) => {
+      const line = String(stdout).split(/\r?\n/)[0].trim();
+      resolve(line !== '' ? line : `--version failed: ${error?.message ?? 'no output'}`);
+    });
+  });
+}
+
 class Controller {
   private client: LanguageClient | undefined;
   private readonly output: vscode.OutputChannel;
@@ -59,7 +70,10 @@ class Controller {
   private queue: Promise<void> = Promise.resolve();
   private gotStatus = false;
 
+  private readonly extensionPath: string;
+
   constructor(context: vscode.ExtensionContext) {
+    this.extensionPath = context.extensionPath;
     this.output = vscode.window.createOutputChannel('Wikilink');
     this.status = vscode.window.createStatusBarItem('wikilink.status', vscode.StatusBarAlignment.Left, 0);
     this.status.name = 'Wikilink';
@@ -122,6 +136,7 @@ class Controller {
     return resolveServer({
       configured,
       workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      extensionPath: this.extensionPath,
       env: process.env,
       platform: process.platform,
       home: os.homedir(),
@@ -134,8 +149,8 @@ class Controller {
       this.reportMissing(found);
       return;
     }
-    this.log(`starting ${found.path} (found via ${found.source})`);
     this.show(STARTING);
+    this.log(`starting ${found.path} (found via ${describeSource(found.source)}): ${await serverVersion(found.path)}`);
     this.gotStatus = false;
 
     const run: Executable = {
@@ -233,7 +248,7 @@ class Controller {
     if (found.kind === 'bad-setting') {
       message = `Wikilink: "wikilink.server.path" is set to ${found.path}, which is not an executable file. ${INSTALL_HINT}`;
     } else {
-      message = `Wikilink: the language server "${SERVER_NAME}" was not found on PATH. ${INSTALL_HINT}`;
+      message = `Wikilink: the language server "${SERVER_NAME}" was not found (this package has none inside, and it is not on PATH). ${INSTALL_HINT}`;
       this.log(`looked for ${SERVER_NAME} in: ${found.searched.join(', ')}`);
     }
     this.log(message);

@@ -8,6 +8,8 @@ export const SERVER_NAME = 'wikilink-lsp';
 export interface ResolveInput {
   /** The `wikilink.server.path` setting ('' when unset). */
   configured: string;
+  /** The extension's own folder, which holds `server/wikilink-lsp[.exe]` in a platform-specific package. */
+  extensionPath?: string;
   /** First workspace folder (for `${workspaceFolder}` and relative paths). */
   workspaceFolder?: string;
   env: NodeJS.ProcessEnv;
@@ -15,14 +17,30 @@ export interface ResolveInput {
   home: string;
 }
 
+export type Source = 'setting' | 'bundled' | 'PATH' | 'cargo';
+
 export type Resolution =
-  | { kind: 'found'; path: string; source: 'setting' | 'PATH' | 'cargo' }
+  | { kind: 'found'; path: string; source: Source }
   /** The setting names a file that does not exist or is not executable. */
   | { kind: 'bad-setting'; path: string }
   /** Nothing set and nothing found; `searched` lists the directories looked in. */
   | { kind: 'not-found'; searched: string[] };
 
 export type IsExecutable = (file: string) => boolean;
+
+/** How the output channel names where the server was found. */
+export function describeSource(source: Source): string {
+  switch (source) {
+    case 'setting':
+      return 'the wikilink.server.path setting';
+    case 'bundled':
+      return 'the binary bundled with the extension';
+    case 'PATH':
+      return 'PATH';
+    case 'cargo':
+      return 'the cargo bin folder';
+  }
+}
 
 export function isExecutable(file: string): boolean {
   try {
@@ -36,6 +54,32 @@ export function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Like `isExecutable`, but first sets the execute bits of a file that lacks them: unpacking a
+ * `.vsix` does not always keep the mode of the bundled binary.
+ */
+export function ensureExecutable(file: string): boolean {
+  if (isExecutable(file)) {
+    return true;
+  }
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) {
+      return false;
+    }
+    fs.chmodSync(file, stat.mode | 0o111);
+  } catch {
+    return false;
+  }
+  return isExecutable(file);
+}
+
+/** Where a platform-specific package keeps the server: `<extension>/server/wikilink-lsp[.exe]`. */
+export function bundledServerPath(extensionPath: string, platform: NodeJS.Platform): string {
+  const join = platform === 'win32' ? path.win32.join : path.posix.join;
+  return join(extensionPath, 'server', platform === 'win32' ? `${SERVER_NAME}.exe` : SERVER_NAME);
 }
 
 /** Expands `~`, `${workspaceFolder}` and `${userHome}`; relative paths are taken from the workspace folder. */
@@ -87,14 +131,27 @@ export function findOnPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, is
 }
 
 /**
- * The setting `wikilink.server.path` wins; else `wikilink-lsp` on PATH; else
- * `~/.cargo/bin/wikilink-lsp` (where `cargo install` puts it, and which a VS Code
- * started from a desktop launcher often does not have on its PATH).
+ * The setting `wikilink.server.path` wins; else the binary bundled with a platform-specific
+ * package (`ensureExec` may first restore its execute bits); else `wikilink-lsp` on PATH; else
+ * `~/.cargo/bin/wikilink-lsp` (where `cargo install` puts it, and which a VS Code started from
+ * a desktop launcher often does not have on its PATH).
  */
-export function resolveServer(input: ResolveInput, isExec: IsExecutable = isExecutable): Resolution {
+export function resolveServer(
+  input: ResolveInput,
+  isExec: IsExecutable = isExecutable,
+  ensureExec: IsExecutable = ensureExecutable,
+): Resolution {
   if (input.configured.trim() !== '') {
     const p = expandPath(input.configured, input);
     return isExec(p) ? { kind: 'found', path: p, source: 'setting' } : { kind: 'bad-setting', path: p };
+  }
+  const searched: string[] = [];
+  if (input.extensionPath !== undefined) {
+    const bundled = bundledServerPath(input.extensionPath, input.platform);
+    if (ensureExec(bundled)) {
+      return { kind: 'found', path: bundled, source: 'bundled' };
+    }
+    searched.push((input.platform === 'win32' ? path.win32 : path.posix).dirname(bundled));
   }
   const onPath = findOnPath(input.env, input.platform, isExec);
   if (onPath) {
@@ -107,5 +164,5 @@ export function resolveServer(input: ResolveInput, isExec: IsExecutable = isExec
       return { kind: 'found', path: file, source: 'cargo' };
     }
   }
-  return { kind: 'not-found', searched: [...pathDirs(input.env, input.platform), cargoBin] };
+  return { kind: 'not-found', searched: [...searched, ...pathDirs(input.env, input.platform), cargoBin] };
 }
