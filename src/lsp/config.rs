@@ -215,7 +215,8 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
 
 /// Lays `pulled` settings over `initial` ones, key by key (either may be wrapped in a
 /// `wikilink` object), so a client that answers `workspace/configuration` with only some keys
-/// keeps the rest from `initializationOptions`.
+/// keeps the rest from `initializationOptions` (and editor settings keep the rest from the
+/// settings files); a `null` sets nothing.
 pub fn merge_settings(
     initial: &serde_json::Value,
     pulled: &serde_json::Value,
@@ -225,6 +226,8 @@ pub fn merge_settings(
     }
     fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
         match (base, over) {
+            // `null` sets nothing (an editor with nothing to say, a setting left unset).
+            (_, serde_json::Value::Null) => {}
             (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
                 for (key, value) in over {
                     merge(
