@@ -48,6 +48,8 @@ pub fn load(roots: &[PathBuf]) -> Vec<SettingsFile> {
         }
         match vfs::read_text(&path) {
             Ok(text) => files.push(parse(&path, text)),
+            // Most roots have none.
+            Err(error) if error.io_kind() == Some(std::io::ErrorKind::NotFound) => {}
             Err(error) => files.push(SettingsFile {
                 path: path.clone(),
                 text: String::new(),
