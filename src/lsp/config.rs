@@ -243,7 +243,11 @@ pub fn merge_settings(
         serde_json::Value::Object(_) => section(initial).clone(),
         _ => serde_json::Value::Object(Default::default()),
     };
-    merge(&mut merged, section(pulled));
+    match section(pulled) {
+        // Neovim sends an empty Lua table as `[]`: nothing set.
+        serde_json::Value::Array(items) if items.is_empty() => {}
+        over => merge(&mut merged, over),
+    }
     merged
 }
 
