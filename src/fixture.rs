@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::syntax::parse_note;
+use crate::syntax::parse_file;
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::{IndexConfig, Workspace};
 
@@ -102,9 +102,9 @@ impl Fixture {
         let mut pending_markers = Vec::new();
         for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
             let (text, cursor, markers) = extract_markers(raw);
-            let (file, _) = fixture
-                .workspace
-                .set_note(PathBuf::from(format!("{ROOT}{path}")), parse_note(&text));
+            let path = PathBuf::from(format!("{ROOT}{path}"));
+            let parsed = parse_file(&path, &text);
+            let (file, _) = fixture.workspace.set_note(path, parsed);
             if let Some(offset) = cursor {
                 assert!(fixture.cursor.is_none(), "more than one $0 in the fixture");
                 fixture.cursor = Some(FilePosition { file, offset });

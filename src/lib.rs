@@ -2,6 +2,7 @@
 //!
 //! The crate is a pure core plus two thin shells. Reading order:
 //! - [`text`] and [`line_index`]: byte ranges, and their conversion to line/column positions;
+//! - [`schema`]: a KB's types and fields as its kb.yaml declares them, and the value rules;
 //! - [`syntax`]: one note's text to facts (frontmatter, links, headings, block ids);
 //! - [`keys`]: how ids, titles, headings and link targets are normalised (folding, link keys);
 //! - [`workspace`]: knowledge bases and every note's facts, updated one file at a time;
@@ -19,6 +20,7 @@ pub mod lsp;
 
 #[cfg(test)]
 mod fixture;
+pub mod schema;
 pub mod slug;
 pub mod syntax;
 pub mod text;

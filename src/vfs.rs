@@ -14,7 +14,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::syntax::parse_note;
+use crate::syntax::{CROSS_KB_LINKS, parse_file};
 use crate::workspace::{IndexConfig, Workspace};
 
 /// What a walked file is.
@@ -37,6 +37,10 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
     }
     if name == SETTINGS_FILE {
         return Some(FileKind::Settings);
+    }
+    // A KB's links into other KBs: indexed like a note (see `syntax::parse_file`).
+    if name == CROSS_KB_LINKS {
+        return Some(FileKind::Note);
     }
     let extension = path.extension()?.to_str()?;
     (extension.eq_ignore_ascii_case("md") || extension.eq_ignore_ascii_case("markdown"))
@@ -303,8 +307,8 @@ pub fn load(
     let preparer = workspace.clone_without_notes();
     workspace.reserve(total);
     let prepare = |path: &&PathBuf| {
-        let result =
-            read_text(path).map(|text| preparer.prepare_note((*path).clone(), parse_note(&text)));
+        let result = read_text(path)
+            .map(|text| preparer.prepare_note((*path).clone(), parse_file(path, &text)));
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
         if done.is_multiple_of(256) {
             progress(Progress { done, total });

@@ -96,6 +96,7 @@ fn features_share_code_only_through_shared_rooms() {
     // Shared rooms any feature may use; every other module of `ide` is a feature.
     let shared = [
         "cursor",
+        "kb_schema",
         "mod",
         "navigation",
         "rank",

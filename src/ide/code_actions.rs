@@ -21,6 +21,8 @@
 //! `non-canonical-link`. A broken link has no obvious fix: a typo and a note still to write
 //! look the same.
 
+mod schema;
+
 use std::path::PathBuf;
 
 use super::diagnostics::{Diagnostic, DiagnosticCode, DiagnosticsConfig, diagnostics};
@@ -66,6 +68,18 @@ pub fn code_actions(
     let mut actions = Vec::new();
     for diagnostic in diagnostics(workspace, file, &config.diagnostics) {
         if diagnostic.range.start > range.end || range.start > diagnostic.range.end {
+            continue;
+        }
+        if let Some(fixes) = schema::fixes(workspace, file, note, &diagnostic) {
+            for (title, is_preferred, change) in fixes {
+                let diagnostic = diagnostic.clone();
+                actions.push(CodeAction {
+                    title,
+                    diagnostic,
+                    is_preferred,
+                    change,
+                });
+            }
             continue;
         }
         let Some(link) = note
@@ -217,6 +231,7 @@ impl Fix<'_> {
         let mut text = format!("---\nid: {stem}\ntitle: {}\n", yaml_quoted(&title));
         if let Some(t) = note_type {
             text += &format!("type: {}\n", t.name);
+            text += &schema::required_field_lines(&kb.config.schema, &t.name);
         }
         text += "---\n\n";
         let shown_path = workspace

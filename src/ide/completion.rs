@@ -18,6 +18,8 @@
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
+mod schema;
+
 use super::SourceText;
 use super::navigation::{note_tags, tags_in_use};
 use super::rank::{NoteRanker, TopK};
@@ -53,6 +55,14 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
+    /// A frontmatter field name the note's type declares (see `completion::schema`).
+    Field,
+    /// A type of the KB's schema, or a built-in one.
+    Type,
+    /// A value a select field allows.
+    Value,
+    /// A relationship type of a typed link.
+    Relation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -347,7 +357,9 @@ fn rank_notes(
 ) -> (Vec<(FileId, u32)>, bool) {
     let mut ranker = NoteRanker::new(query);
     let facts = workspace.name_facts();
-    let in_scope = |facts: &NameFacts| facts.live && only_kb.is_none_or(|kb| facts.kb == kb);
+    // A README or a template is a file, not an entry: not offered (see `Note::entry`).
+    let in_scope =
+        |facts: &NameFacts| facts.live && facts.entry && only_kb.is_none_or(|kb| facts.kb == kb);
     let candidates = || {
         let mask = ranker.mask();
         facts
@@ -769,6 +781,9 @@ fn frontmatter_completion(
     cursor: usize,
     config: &CompletionConfig,
 ) -> Option<CompletionList> {
+    if let Some(list) = schema::complete(workspace, file, text, cursor, config) {
+        return Some(list);
+    }
     let note = workspace.note(file)?;
     let fm_end = note
         .parsed
@@ -952,7 +967,7 @@ mod tests {
         let mut ranker = NoteRanker::new(query);
         let mut hits: Vec<(u32, &str, FileId)> = workspace
             .notes()
-            .filter(|(_, note)| only_kb.is_none_or(|kb| note.kb == kb))
+            .filter(|(_, note)| note.entry && only_kb.is_none_or(|kb| note.kb == kb))
             .filter_map(|(file, note)| {
                 let score = ranker.score_note(note)?;
                 let home_bonus = u32::from(Some(note.kb) == from_kb);

@@ -2,6 +2,8 @@
 //! reference that does not resolve cleanly; and, when turned on, a note that nothing links to
 //! (`orphan-note`). Shared by the server and `wikilink-lsp check`.
 
+mod schema;
+
 use std::collections::HashMap;
 
 use super::navigation::identity_anchor;
@@ -56,6 +58,14 @@ pub enum DiagnosticCode {
     AmbiguousLink,
     UnknownKb,
     BrokenReference,
+    // The KB's schema (see `schema`).
+    UnknownType,
+    MissingRequiredField,
+    InvalidFieldValue,
+    WrongTargetType,
+    UnknownRelation,
+    /// Frontmatter that Pyrite's YAML reader accepts and strict YAML does not.
+    NonStrictYaml,
     /// The note has more problems than a list in the editor shows (see
     /// [`DiagnosticsConfig::max_per_note`]).
     TooManyProblems,
@@ -64,7 +74,7 @@ pub enum DiagnosticCode {
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 12] = [
+    pub const ALL: [DiagnosticCode; 18] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -75,6 +85,12 @@ impl DiagnosticCode {
         DiagnosticCode::AmbiguousLink,
         DiagnosticCode::UnknownKb,
         DiagnosticCode::BrokenReference,
+        DiagnosticCode::UnknownType,
+        DiagnosticCode::MissingRequiredField,
+        DiagnosticCode::InvalidFieldValue,
+        DiagnosticCode::WrongTargetType,
+        DiagnosticCode::UnknownRelation,
+        DiagnosticCode::NonStrictYaml,
         DiagnosticCode::TooManyProblems,
         DiagnosticCode::OrphanNote,
     ];
@@ -91,6 +107,12 @@ impl DiagnosticCode {
             DiagnosticCode::AmbiguousLink => "ambiguous-link",
             DiagnosticCode::UnknownKb => "unknown-kb",
             DiagnosticCode::BrokenReference => "broken-reference",
+            DiagnosticCode::UnknownType => "unknown-type",
+            DiagnosticCode::MissingRequiredField => "missing-required-field",
+            DiagnosticCode::InvalidFieldValue => "invalid-field-value",
+            DiagnosticCode::WrongTargetType => "wrong-target-type",
+            DiagnosticCode::UnknownRelation => "unknown-relation",
+            DiagnosticCode::NonStrictYaml => "non-strict-yaml",
             DiagnosticCode::TooManyProblems => "too-many-problems",
             DiagnosticCode::OrphanNote => "orphan-note",
         }
@@ -121,6 +143,20 @@ impl DiagnosticCode {
             DiagnosticCode::BrokenReference => {
                 "A frontmatter field declared as holding ids names no note."
             }
+            DiagnosticCode::UnknownType => {
+                "The note's type is not declared in kb.yaml nor built into Pyrite."
+            }
+            DiagnosticCode::MissingRequiredField => "A field the note's type requires is missing.",
+            DiagnosticCode::InvalidFieldValue => "A value does not fit its field in kb.yaml.",
+            DiagnosticCode::WrongTargetType => {
+                "A reference names a note of another type than the field's target type."
+            }
+            DiagnosticCode::UnknownRelation => {
+                "A typed link's relation is not among the KB's relationship types."
+            }
+            DiagnosticCode::NonStrictYaml => {
+                "Frontmatter that only Pyrite's lenient YAML reader accepts."
+            }
             DiagnosticCode::TooManyProblems => "The note has more problems than the editor shows.",
             DiagnosticCode::OrphanNote => "No other note links to or references the note.",
         }
@@ -129,10 +165,11 @@ impl DiagnosticCode {
     pub fn default_severity(self) -> Severity {
         match self {
             DiagnosticCode::InvalidFrontmatter | DiagnosticCode::DuplicateId => Severity::Error,
-            DiagnosticCode::NonCanonicalLink | DiagnosticCode::TooManyProblems => {
-                Severity::Information
-            }
-            DiagnosticCode::OrphanNote => Severity::Hint,
+            // A Pyrite plugin may add types the server cannot see.
+            DiagnosticCode::NonCanonicalLink
+            | DiagnosticCode::UnknownType
+            | DiagnosticCode::TooManyProblems => Severity::Information,
+            DiagnosticCode::NonStrictYaml | DiagnosticCode::OrphanNote => Severity::Hint,
             _ => Severity::Warning,
         }
     }
@@ -196,19 +233,21 @@ pub fn diagnostics(
         diagnostics: Vec::new(),
     };
     for error in &note.parsed.errors {
-        out.push(
-            DiagnosticCode::InvalidFrontmatter,
-            error.range,
-            error.message.clone(),
-            None,
-            Vec::new(),
-        );
+        let code = if error.lenient {
+            DiagnosticCode::NonStrictYaml
+        } else {
+            DiagnosticCode::InvalidFrontmatter
+        };
+        out.push(code, error.range, error.message.clone(), None, Vec::new());
     }
     duplicate_id(workspace, file, note, &mut out);
     for link in note.parsed.links() {
         link_problems(workspace, file, note, link, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
+    for problem in schema::problems(workspace, file, note) {
+        out.push_at_most(problem.severity_cap, problem);
+    }
     if config.severity_of(DiagnosticCode::OrphanNote).is_some() {
         orphan(workspace, file, note, &mut out);
     }
@@ -246,6 +285,22 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// [`Collector::push`] of a schema problem, at most as severe as `cap`.
+    fn push_at_most(&mut self, cap: Option<Severity>, problem: schema::Problem) {
+        let before = self.diagnostics.len();
+        let target = problem.target.as_deref();
+        self.push(
+            problem.code,
+            problem.range,
+            problem.message,
+            target,
+            Vec::new(),
+        );
+        if let (Some(cap), Some(pushed)) = (cap, self.diagnostics.get_mut(before)) {
+            pushed.severity = pushed.severity.max(cap);
+        }
+    }
+
     fn push(
         &mut self,
         code: DiagnosticCode,
@@ -268,6 +323,10 @@ impl Collector<'_> {
 }
 
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    // A README or a template is not an entry: its id names nothing in Pyrite.
+    if !note.entry {
+        return;
+    }
     let others: Vec<FileId> = workspace
         .notes_by_id(&keys::fold(note.id()))
         .iter()
@@ -276,7 +335,7 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .filter(|&f| {
             workspace
                 .note(f)
-                .is_some_and(|n| n.kb == note.kb && n.id() == note.id())
+                .is_some_and(|n| n.entry && n.kb == note.kb && n.id() == note.id())
         })
         .collect();
     if others.is_empty() {

@@ -4,6 +4,8 @@
 //! what is missing and suggests up to three ids; a tag says how many notes carry it, in which
 //! KBs.
 
+mod schema;
+
 use std::fmt::Write;
 
 use super::SourceText;
@@ -24,6 +26,9 @@ pub fn hover(
     position: FilePosition,
     source: SourceText<'_>,
 ) -> Option<RangeInfo<String>> {
+    if let Some(info) = schema::hover(workspace, position, source) {
+        return Some(info);
+    }
     let note = workspace.note(position.file)?;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {

@@ -32,6 +32,7 @@ pub mod document_links;
 pub mod document_symbols;
 pub mod file_rename;
 pub mod inlay_hints;
+mod kb_schema;
 mod rank;
 pub mod references;
 pub mod rename;

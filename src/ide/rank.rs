@@ -151,6 +151,7 @@ impl NoteRanker {
             id_len: 0,
             kb: note.kb,
             live: true,
+            entry: note.entry,
         };
         self.tier_from_facts(&facts, || Some(note))
     }

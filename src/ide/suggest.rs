@@ -26,6 +26,7 @@ pub fn closest_notes(
     // dense name facts, without reading those notes.
     for (index, facts) in workspace.name_facts().iter().enumerate() {
         if !facts.live
+            || !facts.entry
             || kb.is_some_and(|kb| facts.kb != kb)
                 && (facts.id_len as usize).abs_diff(target.len()) > max_distance
         {

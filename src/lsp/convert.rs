@@ -171,6 +171,10 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
         CompletionKind::Heading => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Block => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Tag => lsp::CompletionItemKind::KEYWORD,
+        CompletionKind::Field => lsp::CompletionItemKind::FIELD,
+        CompletionKind::Type => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Value => lsp::CompletionItemKind::ENUM_MEMBER,
+        CompletionKind::Relation => lsp::CompletionItemKind::PROPERTY,
     }
 }
 

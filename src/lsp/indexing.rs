@@ -14,7 +14,7 @@ use tower_lsp::lsp_types::*;
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide::{self, DiagnosticCode};
-use crate::syntax::parse_note;
+use crate::syntax::parse_file;
 use crate::text::FileId;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
@@ -74,7 +74,7 @@ impl Backend {
         text: &str,
         source: TextSource,
     ) -> Vec<PathBuf> {
-        let parsed = parse_note(text);
+        let parsed = parse_file(&path, text);
         let mut workspace = write(&self.state.workspace);
         if workspace.root_of(&path).is_none() && !workspace.roots().is_empty() {
             // A note outside every root still gets answers of its own (it joins the first root's
@@ -312,7 +312,8 @@ impl Backend {
             for uri in documents.uris() {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
                     versions.insert(path.clone(), Some(document.version));
-                    workspace.set_note(path, parse_note(&document.rope.to_string()));
+                    let parsed = parse_file(&path, &document.rope.to_string());
+                    workspace.set_note(path, parsed);
                 }
             }
             let counts = (workspace.note_count(), workspace.visible_kbs().len());

@@ -164,6 +164,7 @@ impl Backend {
             "**/*.md",
             "**/*.markdown",
             "**/kb.yaml",
+            "**/cross-kb-links.yaml",
             "**/.wikilink.toml",
         ]
         .into_iter()

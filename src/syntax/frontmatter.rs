@@ -14,6 +14,7 @@ use super::{StoredLink, SyntaxError};
 use crate::text::TextRange;
 
 mod flat;
+mod lenient;
 
 /// Most YAML events read from one frontmatter; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
@@ -114,6 +115,10 @@ pub(super) struct RawFrontmatter {
     pub aliases: Vec<RawValue>,
     pub summary: Option<Box<str>>,
     pub fields: Vec<RawField>,
+    /// The `relation:` of each Pyrite typed link (`links: [{target: x, relation: r}]`).
+    pub relations: Vec<RawValue>,
+    /// The top-level keys written with nothing for a value (`""`, `[]`, null).
+    pub empty_keys: Vec<Box<str>>,
 }
 
 pub(super) struct Parsed {
@@ -160,7 +165,8 @@ pub(super) fn parse_with_saphyr(text: &str, range: TextRange, yaml_range: TextRa
     finish(text, frontmatter, errors)
 }
 
-/// Reads any YAML with saphyr-parser's events.
+/// Reads any YAML with saphyr-parser's events; what only Pyrite's reader accepts (see
+/// [`lenient`]) is read as Pyrite reads it, with a hint.
 fn read_with_saphyr(
     text: &str,
     range: TextRange,
@@ -169,30 +175,52 @@ fn read_with_saphyr(
     errors: &mut Vec<SyntaxError>,
 ) {
     let yaml = &text[yaml_range.as_usize()];
-    let offsets = CharOffsets::new(yaml, yaml_range.start as usize);
-    let mut events = Vec::new();
-    for item in Parser::new_from_str(yaml) {
-        match item {
-            Ok((event, span)) => events.push((event, span)),
-            Err(error) => {
-                let at = offsets.byte(error.marker().index());
+    let base = yaml_range.start as usize;
+    let strict = read_events(yaml);
+    let repaired = match strict.error {
+        Some(_) => lenient::repair(yaml),
+        None => None,
+    };
+    let lenient_read = repaired
+        .as_ref()
+        .map(|repaired| (repaired, read_events(&repaired.text)))
+        .filter(|(_, read)| read.error.is_none());
+    let (read, offsets) = match lenient_read {
+        Some((repaired, read)) => {
+            for &(start, end) in &repaired.lines {
                 errors.push(SyntaxError {
-                    range: line_range_at(text, at),
-                    message: format!("invalid YAML in frontmatter: {}", error.info()),
+                    range: TextRange::new(base + start, base + end),
+                    message: "this quoted value goes on at the start of a line: Pyrite reads it, \
+                              strict YAML tools do not; indent the lines after the first"
+                        .to_owned(),
+                    lenient: true,
                 });
-                break;
             }
+            let offsets = CharOffsets::from_origins(base, repaired.origins.clone());
+            (read, offsets)
         }
-        if events.len() > MAX_EVENTS {
-            errors.push(SyntaxError {
-                range: TextRange::new(range.start as usize, range.start as usize + 3),
-                message: format!(
-                    "frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"
-                ),
-            });
-            break;
+        None => {
+            let offsets = CharOffsets::new(yaml, base);
+            if let Some((index, info)) = &strict.error {
+                errors.push(SyntaxError {
+                    range: line_range_at(text, offsets.byte(*index)),
+                    message: format!("invalid YAML in frontmatter: {info}"),
+                    lenient: false,
+                });
+            }
+            (strict, offsets)
         }
+    };
+    if read.capped {
+        errors.push(SyntaxError {
+            range: TextRange::new(range.start as usize, range.start as usize + 3),
+            message: format!(
+                "frontmatter is too large: only its first {MAX_EVENTS} YAML events were read"
+            ),
+            lenient: false,
+        });
     }
+    let events = read.events;
     let mut reader = Reader {
         text,
         events: &events,
@@ -212,6 +240,7 @@ fn read_with_saphyr(
         Some(_) if errors.is_empty() => errors.push(SyntaxError {
             range: TextRange::new(range.start as usize, range.start as usize + 3),
             message: "frontmatter must be a mapping of `field: value` lines".to_owned(),
+            lenient: false,
         }),
         Some(_) => {}
     }
@@ -220,9 +249,38 @@ fn read_with_saphyr(
             range: TextRange::new(range.start as usize, range.start as usize + 3),
             message: format!(
                 "frontmatter aliases copy more than {MAX_ALIAS_VALUES} values: later aliases were ignored"
-            ),
-        });
+            ), lenient: false, });
     }
+}
+
+/// The events of some YAML, up to its first error (char index and message) or
+/// [`MAX_EVENTS`].
+struct EventRead<'y> {
+    events: Vec<(Event<'y>, Span)>,
+    error: Option<(usize, String)>,
+    capped: bool,
+}
+
+fn read_events(yaml: &str) -> EventRead<'_> {
+    let mut read = EventRead {
+        events: Vec::new(),
+        error: None,
+        capped: false,
+    };
+    for item in Parser::new_from_str(yaml) {
+        match item {
+            Ok(event) => read.events.push(event),
+            Err(error) => {
+                read.error = Some((error.marker().index(), error.info().to_owned()));
+                break;
+            }
+        }
+        if read.events.len() > MAX_EVENTS {
+            read.capped = true;
+            break;
+        }
+    }
+    read
 }
 
 /// Turns `"[[target]]"` values into links.
@@ -238,10 +296,10 @@ fn finish(text: &str, mut frontmatter: RawFrontmatter, errors: Vec<SyntaxError>)
             None => true,
         })
     };
+    // A field whose values were all links stays, without values: it is present and not empty.
     for field in &mut frontmatter.fields {
         link_values(&mut field.values);
     }
-    frontmatter.fields.retain(|field| !field.values.is_empty());
     Parsed {
         frontmatter,
         links,
@@ -269,6 +327,9 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut RawFrontmatter) {
 
 /// Takes in one top-level field, in source order (both readers end here).
 fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
+    if !has_content(&node) && frontmatter.empty_keys.len() < MAX_VALUES_PER_FIELD {
+        frontmatter.empty_keys.push(key.into());
+    }
     match key {
         "id" if frontmatter.id.is_none() => frontmatter.id = first_value(node),
         "title" if frontmatter.title.is_none() => frontmatter.title = first_value(node),
@@ -285,6 +346,9 @@ fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
         }
         "summary" | "description" if frontmatter.summary.is_none() => {
             frontmatter.summary = first_value(node).map(|value| collapse_space(&value.text).into());
+            if frontmatter.summary.as_ref().is_some_and(|s| !s.is_empty()) {
+                push_field(frontmatter, key, Vec::new(), true);
+            }
         }
         "links" => {
             // Pyrite typed links: a list of mappings with `target` and optionally `kb`.
@@ -302,11 +366,32 @@ fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
                             ..target.clone()
                         });
                     }
+                    if let Some((_, relation)) = map.iter().find(|(k, _)| &**k == "relation")
+                        && frontmatter.relations.len() < MAX_VALUES_PER_FIELD
+                    {
+                        frontmatter.relations.push(relation.clone());
+                    }
                 }
             }
-            push_field(frontmatter, key, targets);
+            push_field(frontmatter, key, targets, true);
         }
-        _ => push_field(frontmatter, key, into_values(node)),
+        _ => {
+            let present = has_content(&node);
+            push_field(frontmatter, key, into_values(node), present);
+        }
+    }
+}
+
+/// Whether a value is more than nothing (`""`, `[]`, `{}`): a field with a mapping for a
+/// value, say, is present even though no scalar of it is kept.
+fn has_content(node: &Node) -> bool {
+    match node {
+        Node::Scalar(value) => !value.text.is_empty(),
+        Node::List(scalars, maps) => {
+            scalars.iter().any(|value| !value.text.is_empty()) || !maps.is_empty()
+        }
+        Node::Map(pairs) => !pairs.is_empty(),
+        Node::Other => true,
     }
 }
 
@@ -327,12 +412,19 @@ fn first_value(node: Node) -> Option<RawValue> {
     }
 }
 
-fn push_field(frontmatter: &mut RawFrontmatter, name: &str, mut values: Vec<RawValue>) {
+/// Keeps field `name` with its non-empty values; a field without any is kept (valueless) only
+/// when it is `present` (its value is more than nothing, see [`has_content`]).
+fn push_field(
+    frontmatter: &mut RawFrontmatter,
+    name: &str,
+    mut values: Vec<RawValue>,
+    present: bool,
+) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
     // The index keeps every field: no spare capacity (the lists were built by pushing).
     values.shrink_to_fit();
-    if !values.is_empty() {
+    if !values.is_empty() || present {
         frontmatter.fields.push(RawField {
             name: name.into(),
             values,
@@ -485,38 +577,49 @@ impl<'a> Reader<'a> {
 
     /// A scalar's value, with the range of its content (inside the quotes, when quoted).
     fn value(&self, value: &str, style: ScalarStyle, span: Span) -> RawValue {
-        let start = self.offsets.byte(span.start.index());
-        let end = self.offsets.byte(span.end.index()).max(start);
-        let source = &self.text[start..end];
-        let range = match style {
-            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-                if source.len() >= 2
-                    && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
-            {
-                TextRange::new(start + 1, end - 1)
-            }
-            _ => {
-                let trimmed = source.trim_end();
-                TextRange::new(start, start + trimmed.len())
-            }
-        };
-        RawValue {
-            text: value.into(),
-            range,
-            kb: None,
+        scalar_value(self.text, self.offsets, value, style, span)
+    }
+}
+
+/// A scalar's value, with the range of its content in `text` (inside the quotes, when quoted).
+pub(super) fn scalar_value(
+    text: &str,
+    offsets: &CharOffsets,
+    value: &str,
+    style: ScalarStyle,
+    span: Span,
+) -> RawValue {
+    let start = offsets.byte(span.start.index());
+    let end = offsets.byte(span.end.index()).max(start);
+    let source = &text[start..end];
+    let range = match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+            if source.len() >= 2
+                && (source.starts_with(['"', '\'']) && source.ends_with(['"', '\''])) =>
+        {
+            TextRange::new(start + 1, end - 1)
         }
+        _ => {
+            let trimmed = source.trim_end();
+            TextRange::new(start, start + trimmed.len())
+        }
+    };
+    RawValue {
+        text: value.into(),
+        range,
+        kb: None,
     }
 }
 
 /// Char index (as the YAML parser counts) to byte offset in the note.
-struct CharOffsets {
+pub(super) struct CharOffsets {
     base: usize,
     /// Byte offset of each char, only when the YAML is not ASCII.
     bytes: Option<Vec<u32>>,
 }
 
 impl CharOffsets {
-    fn new(yaml: &str, base: usize) -> CharOffsets {
+    pub(super) fn new(yaml: &str, base: usize) -> CharOffsets {
         let bytes = (!yaml.is_ascii()).then(|| {
             let mut offsets: Vec<u32> = yaml.char_indices().map(|(i, _)| i as u32).collect();
             offsets.push(yaml.len() as u32);
@@ -525,7 +628,16 @@ impl CharOffsets {
         CharOffsets { base, bytes }
     }
 
-    fn byte(&self, char_index: usize) -> usize {
+    /// Offsets for a copy of the YAML at `base`: `origins` holds, for each character of the
+    /// copy (and one past its end), the byte offset in the original it stands for.
+    fn from_origins(base: usize, origins: Vec<u32>) -> CharOffsets {
+        CharOffsets {
+            base,
+            bytes: Some(origins),
+        }
+    }
+
+    pub(super) fn byte(&self, char_index: usize) -> usize {
         let within = match &self.bytes {
             None => char_index,
             Some(offsets) => offsets[char_index.min(offsets.len() - 1)] as usize,

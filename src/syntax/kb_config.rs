@@ -9,7 +9,10 @@
 use saphyr_parser::{Event, Parser};
 
 use super::SyntaxError;
+use crate::schema::Schema;
 use crate::text::TextRange;
+
+mod schema;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KbConfig {
@@ -17,6 +20,8 @@ pub struct KbConfig {
     pub shortname: Option<String>,
     pub description: Option<String>,
     pub types: Vec<KbType>,
+    /// The types with their fields, and the relationship types (see [`crate::schema`]).
+    pub schema: Schema,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -41,6 +46,7 @@ impl KbConfig {
 enum Yaml {
     Scalar(String),
     Map(Vec<(String, Yaml)>),
+    List(Vec<Yaml>),
     Other,
 }
 
@@ -61,6 +67,7 @@ pub fn parse_kb_config(text: &str) -> KbConfig {
                 config.errors.push(SyntaxError {
                     range: TextRange::empty(at),
                     message: format!("invalid YAML in kb.yaml: {}", error.info()),
+                    lenient: false,
                 });
                 return config;
             }
@@ -90,6 +97,7 @@ pub fn parse_kb_config(text: &str) -> KbConfig {
             _ => {}
         }
     }
+    config.schema = schema::read(&top);
     config
 }
 
@@ -170,6 +178,17 @@ fn read(events: &[Event<'_>], pos: &mut usize, depth: usize) -> Yaml {
                 }
             }
             Yaml::Map(entries)
+        }
+        Event::SequenceStart(..) if depth < MAX_DEPTH => {
+            let mut items = Vec::new();
+            while let Some(event) = events.get(*pos) {
+                if let Event::SequenceEnd = event {
+                    *pos += 1;
+                    break;
+                }
+                items.push(read(events, pos, depth + 1));
+            }
+            Yaml::List(items)
         }
         Event::SequenceStart(..) | Event::MappingStart(..) => {
             *pos -= 1;

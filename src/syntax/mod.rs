@@ -3,6 +3,7 @@
 //! while reading it (invalid YAML) are returned as [`SyntaxError`]s next to whatever could be read.
 
 mod body;
+mod cross_kb_links;
 mod frontmatter;
 mod kb_config;
 mod link;
@@ -11,8 +12,12 @@ use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
 pub use body::{MAX_LINKS, MAX_TAGS, is_tag_char, plain_text, tag_len};
+pub use cross_kb_links::parse_cross_kb_links;
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
+
+/// The file name of a KB's list of links into other KBs (see `cross_kb_links`).
+pub const CROSS_KB_LINKS: &str = "cross-kb-links.yaml";
 
 /// A piece of source text with its byte range in the note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +80,20 @@ impl<'a> Frontmatter<'a> {
         self.values(self.stored.aliases)
     }
 
-    /// The other fields, in the order written.
+    /// The `relation:` of each Pyrite typed link in `links:`, in the order written.
+    pub fn relations(self) -> Records<'a, StoredValue> {
+        self.values(self.stored.relations)
+    }
+
+    /// The top-level keys written with nothing for a value (`""`, `[]`, null), by name.
+    pub fn empty_keys(self) -> impl Iterator<Item = &'a str> {
+        self.values(self.stored.empty_keys)
+            .iter()
+            .map(|key| key.text)
+    }
+
+    /// The other fields, in the order written. A field whose value is more than nothing but
+    /// holds no plain value (a mapping, links only, a description) is here without values.
     pub fn fields(self) -> impl DoubleEndedIterator<Item = Field<'a>> + ExactSizeIterator {
         self.note
             .fields
@@ -191,6 +209,9 @@ pub enum RegionKind {
 pub struct SyntaxError {
     pub range: TextRange,
     pub message: String,
+    /// Read anyway, as Pyrite's YAML reader reads it, though strict YAML rejects it: a hint
+    /// to fix, not an error.
+    pub lenient: bool,
 }
 
 /// Everything the index keeps about one note.
@@ -621,6 +642,9 @@ struct StoredFrontmatter {
     note_type: u32,
     tags: (u32, u32),
     aliases: (u32, u32),
+    relations: (u32, u32),
+    /// Names only (no ranges): see [`Frontmatter::empty_keys`].
+    empty_keys: (u32, u32),
 }
 
 /// Marks an absent frontmatter value.
@@ -628,6 +652,15 @@ const NO_VALUE: u32 = u32::MAX;
 
 /// The longest summary kept, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 300;
+
+/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note.
+pub fn parse_file(path: &std::path::Path, text: &str) -> ParsedNote {
+    if path.file_name().is_some_and(|name| name == CROSS_KB_LINKS) {
+        parse_cross_kb_links(text)
+    } else {
+        parse_note(text)
+    }
+}
 
 /// Parses a note. Never fails and never panics on any input.
 pub fn parse_note(text: &str) -> ParsedNote {
@@ -641,6 +674,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
                 range,
                 message: "frontmatter is not closed: add a line `---` after the last field"
                     .to_owned(),
+                lenient: false,
             });
             0
         }
@@ -673,6 +707,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
                 "too many links: only the first {} are read",
                 body::MAX_LINKS
             ),
+            lenient: false,
         });
     }
     let summary = match frontmatter.as_ref().and_then(|fm| fm.summary.as_deref()) {
@@ -722,8 +757,10 @@ fn assemble(
             .flatten()
             .chain(&fm.tags)
             .chain(&fm.aliases)
+            .chain(&fm.relations)
             .map(value_len)
             .sum::<usize>();
+        arena_len += fm.empty_keys.iter().map(|key| key.len()).sum::<usize>();
         arena_len += fm
             .fields
             .iter()
@@ -816,6 +853,8 @@ impl Arena {
             singles.iter().filter(|v| v.is_some()).count()
                 + fm.tags.len()
                 + fm.aliases.len()
+                + fm.relations.len()
+                + fm.empty_keys.len()
                 + fm.fields.iter().map(|f| f.values.len()).sum::<usize>(),
         );
         let mut push_single = |arena: &mut Arena, value: &Option<frontmatter::RawValue>| match value
@@ -836,6 +875,17 @@ impl Arena {
         };
         let tags = push_list(self, &fm.tags);
         let aliases = push_list(self, &fm.aliases);
+        let relations = push_list(self, &fm.relations);
+        let empty_keys: Vec<frontmatter::RawValue> = fm
+            .empty_keys
+            .iter()
+            .map(|key| frontmatter::RawValue {
+                text: key.clone(),
+                range: TextRange::default(),
+                kb: None,
+            })
+            .collect();
+        let empty_keys = push_list(self, &empty_keys);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
             let name = self.push(&field.name);
@@ -851,6 +901,8 @@ impl Arena {
             note_type,
             tags,
             aliases,
+            relations,
+            empty_keys,
         }
     }
 }

@@ -25,7 +25,16 @@ fn render(text: &str) -> String {
         for v in fm.aliases() {
             out += &format!("alias {:?} {:?}\n", v.range, slice(v.range));
         }
+        for key in fm.empty_keys() {
+            out += &format!("empty {key}\n");
+        }
+        for v in fm.relations() {
+            out += &format!("relation {:?} {:?}\n", v.range, slice(v.range));
+        }
         for field in fm.fields() {
+            if field.values.is_empty() {
+                out += &format!("field {} (no plain value)\n", field.name);
+            }
             for v in field.values {
                 let kb = v.kb.map(|kb| format!(" kb={kb}")).unwrap_or_default();
                 out += &format!(
@@ -79,7 +88,8 @@ fn render(text: &str) -> String {
         out += &format!("summary {:?}\n", note.summary());
     }
     for e in &note.errors {
-        out += &format!("error {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
+        let kind = if e.lenient { "hint" } else { "error" };
+        out += &format!("{kind} {:?} {:?}: {}\n", e.range, slice(e.range), e.message);
     }
     out
 }
@@ -145,7 +155,7 @@ fn code_and_comments_are_not_links() {
 #[test]
 fn frontmatter_fields_and_links() {
     check(
-        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
+        "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\n  relation: cites\ndescription: A short one\nblank:\nnone: []\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",
         expect![[r#"
             id 8..13 "alpha"
             title 22..32 "Alpha Note"
@@ -154,12 +164,18 @@ fn frontmatter_fields_and_links() {
             tag 60..63 "two"
             alias 78..83 "The A"
             alias 89..93 "A''s"
+            empty blank
+            empty none
+            relation 194..199 "cites"
             field related 105..109 "beta"
             field related 111..116 "gamma"
+            field source (no plain value)
             field links 164..169 "delta" kb=other
+            field description (no plain value)
+            field nested (no plain value)
             link 127..145 "[[kb2:beta#Intro]]" frontmatter kb="kb2" target="beta" heading="Intro"
-            link 213..221 "[[beta]]" target="beta"
-            summary "Body beta."
+            link 272..280 "[[beta]]" target="beta"
+            summary "A short one"
         "#]],
     );
 }
@@ -170,6 +186,7 @@ fn anchors_aliases_bom_and_crlf() {
         "\u{feff}---\r\nid: é-note\r\nmeta:\r\n  concepts: &c [a, b]\r\nkey_concepts: *c\r\n---\r\n# Title 😀\r\n\r\nText [[a]] ^blk\r\n",
         expect![[r#"
             id 12..19 "é-note"
+            field meta (no plain value)
             field key_concepts 44..45 "a"
             field key_concepts 47..48 "b"
             link 95..100 "[[a]]" target="a"
@@ -230,4 +247,29 @@ fn yaml_bombs_are_cheap() {
     bomb += "\n---\n[[ok]]\n";
     let note = parse_note(&bomb);
     assert_eq!(note.links().len(), 1);
+}
+
+#[test]
+fn frontmatter_pyrite_reads_and_strict_yaml_does_not() {
+    // A quoted title going on at column 0: read as Pyrite reads it, with a hint.
+    check(
+        "---\r\nid: qc\r\ntitle: \"Quality Circles in an\r\nR&D Setting\"\r\ntype: writing\r\n---\r\nBody [[x]].\r\n",
+        expect![[r#"
+            id 9..11 "qc"
+            title 21..55 "Quality Circles in an\r\nR&D Setting"
+            type 64..71 "writing"
+            link 83..88 "[[x]]" target="x"
+            summary "Body x."
+            hint 44..56 "R&D Setting\"": this quoted value goes on at the start of a line: Pyrite reads it, strict YAML tools do not; indent the lines after the first
+        "#]],
+    );
+    // What Pyrite refuses too stays an error.
+    check(
+        "---\nid: qc\ntitle: Quality Circles in an\nR&D Setting\ntype: writing\n---\n",
+        expect![[r#"
+            id 8..10 "qc"
+            title 18..39 "Quality Circles in an"
+            error 52..65 "type: writing": invalid YAML in frontmatter: simple key expect ':'
+        "#]],
+    );
 }

@@ -208,6 +208,12 @@ impl Workspace {
             let old = std::mem::replace(&mut note.kb, kb);
             let (id, stem) = (note.id().to_owned(), note.stem().to_owned());
             note.set_names(&id, &stem, &kb_path);
+            let in_kb_with_config = self
+                .kbs
+                .get(kb.0 as usize)
+                .is_some_and(|k| !k.is_implicit());
+            note.entry = crate::schema::is_entry_file(in_kb_with_config, &kb_path, &note.path);
+            self.name_facts[i] = NameFacts::of(note);
             self.count_note(old, false);
             self.count_note(kb, true);
         }
@@ -474,7 +480,15 @@ impl Workspace {
     fn make_note(&self, path: PathBuf, parsed: ParsedNote) -> Note {
         let kb = self.kb_for_path(&path);
         let kb_path = self.kb_relative_path(kb, &path);
-        Note::new(path, kb, &kb_path, parsed)
+        // No KB at all while the server has no root yet.
+        let in_kb_with_config = self
+            .kbs
+            .get(kb.0 as usize)
+            .is_some_and(|k| !k.is_implicit());
+        let entry = crate::schema::is_entry_file(in_kb_with_config, &kb_path, &path);
+        let mut note = Note::new(path, kb, &kb_path, parsed);
+        note.entry = entry;
+        note
     }
 
     /// Adds `file`'s entries to the tables; returns notes that link to any of its names.

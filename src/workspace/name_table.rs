@@ -23,6 +23,8 @@ pub struct NameFacts {
     pub kb: KbId,
     /// Whether a note has this file id (false once removed).
     pub live: bool,
+    /// [`Note::entry`].
+    pub entry: bool,
 }
 
 impl NameFacts {
@@ -34,6 +36,7 @@ impl NameFacts {
         id_len: 0,
         kb: KbId(0),
         live: false,
+        entry: false,
     };
 
     pub(super) fn of(note: &Note) -> NameFacts {
@@ -45,6 +48,7 @@ impl NameFacts {
             id_len: note.id().len() as u32,
             kb: note.kb,
             live: true,
+            entry: note.entry,
         }
     }
 }

@@ -46,6 +46,10 @@ pub struct Note {
     /// queries without reading the names themselves.
     pub id_key: Option<NameKey>,
     pub title_key: Option<NameKey>,
+    /// Whether the file is one of its KB's entries by Pyrite's rules (see
+    /// [`crate::schema::is_entry_file`]): a README or a template is a file to read and link
+    /// to, but not an entry (no duplicate id, not offered as a note, no schema checks).
+    pub entry: bool,
 }
 
 impl Note {
@@ -71,6 +75,7 @@ impl Note {
             heading_mask: 0,
             id_key: None,
             title_key: None,
+            entry: true,
         };
         note.set_names(id, &stem, kb_path);
         note.parsed = parsed;
