@@ -194,7 +194,7 @@ impl Report {
                 diagnostic.message
             )?;
         }
-        let notes = workspace.note_count();
+        let notes = workspace.notes().filter(|(_, n)| n.is_markdown()).count();
         let kbs = workspace.visible_kbs().len();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut counts = vec![

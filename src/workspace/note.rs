@@ -98,6 +98,15 @@ impl Note {
         &self.names[..self.id_len as usize]
     }
 
+    /// Whether the note is a markdown file (not a KB's `cross-kb-links.yaml`, which is indexed
+    /// like a note for its references).
+    pub fn is_markdown(&self) -> bool {
+        self.path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+    }
+
     pub fn stem(&self) -> &str {
         &self.names[self.id_len as usize..(self.id_len + self.stem_len) as usize]
     }
