@@ -360,7 +360,7 @@ impl Report {
         writeln!(
             out,
             "checked {} notes: {} in {} ms",
-            workspace.note_count(),
+            workspace.notes().filter(|(_, n)| n.is_markdown()).count(),
             counts.join(", "),
             elapsed.as_millis()
         )
