@@ -41,6 +41,12 @@ pub fn heading_slug(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
+/// The key a tag is matched by: without a leading `#`, trimmed, folded (`#Rose` and `rose` in
+/// `tags:` are one tag, as in Obsidian).
+pub fn tag_key(tag: &str) -> String {
+    fold(tag.trim().trim_start_matches('#'))
+}
+
 /// A link target as written, cleaned: trimmed, without a `.md` extension, `./` or leading `/`.
 /// Returns `None` for a target that climbs out with `..` (it can never name a note).
 pub fn clean_target(target: &str) -> Option<String> {

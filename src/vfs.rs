@@ -25,13 +25,21 @@ pub enum FileKind {
     KbConfig,
     /// Any other file: a link target by its name and path (see `workspace::Attachment`).
     Attachment,
+    /// The settings file at a root (hidden: walks never find it; it is read by name).
+    Settings,
 }
+
+/// The name of the settings file at the top of a root.
+pub const SETTINGS_FILE: &str = ".wikilink.toml";
 
 /// Which kind of file `path` is by its name, or `None` if it has no (UTF-8) file name.
 pub fn file_kind(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name == "kb.yaml" {
         return Some(FileKind::KbConfig);
+    }
+    if name == SETTINGS_FILE {
+        return Some(FileKind::Settings);
     }
     // A KB's links into other KBs: indexed like a note (see `syntax::parse_file`).
     if name == CROSS_KB_LINKS {

@@ -1,12 +1,14 @@
 //! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
-//! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
+//! reference that does not resolve cleanly; and, when turned on, a note that nothing links to
+//! (`orphan-note`). Shared by the server and `wikilink-lsp check`.
 
 mod schema;
 
 use std::collections::HashMap;
 
+use super::navigation::identity_anchor;
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget, Via};
+use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
 use crate::workspace::{Note, Workspace};
@@ -67,10 +69,12 @@ pub enum DiagnosticCode {
     /// The note has more problems than a list in the editor shows (see
     /// [`DiagnosticsConfig::max_per_note`]).
     TooManyProblems,
+    /// No other note links to or references this one. Off unless a severity is set.
+    OrphanNote,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 17] = [
+    pub const ALL: [DiagnosticCode; 18] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -88,6 +92,7 @@ impl DiagnosticCode {
         DiagnosticCode::UnknownRelation,
         DiagnosticCode::NonStrictYaml,
         DiagnosticCode::TooManyProblems,
+        DiagnosticCode::OrphanNote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,11 +114,52 @@ impl DiagnosticCode {
             DiagnosticCode::UnknownRelation => "unknown-relation",
             DiagnosticCode::NonStrictYaml => "non-strict-yaml",
             DiagnosticCode::TooManyProblems => "too-many-problems",
+            DiagnosticCode::OrphanNote => "orphan-note",
         }
     }
 
     pub fn parse(name: &str) -> Option<DiagnosticCode> {
         Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
+    /// When the code is reported, in one sentence (the README's table; SARIF rule texts).
+    pub fn description(self) -> &'static str {
+        match self {
+            DiagnosticCode::InvalidFrontmatter => {
+                "The YAML frontmatter does not parse (the body is still indexed)."
+            }
+            DiagnosticCode::DuplicateId => "Two notes of one KB share an id.",
+            DiagnosticCode::BrokenLink => "The link's target exists nowhere (a wanted page).",
+            DiagnosticCode::BrokenHeading => "The note exists but has no such heading.",
+            DiagnosticCode::BrokenBlock => "The note exists but has no such block id.",
+            DiagnosticCode::NonCanonicalLink => {
+                "The link names a title or alias; the canonical form is the id."
+            }
+            DiagnosticCode::MissingKbPrefix => {
+                "The target is not in this KB but in another: the link needs its KB prefix."
+            }
+            DiagnosticCode::AmbiguousLink => "Several notes match the link at the same step.",
+            DiagnosticCode::UnknownKb => "The link's KB prefix names no KB.",
+            DiagnosticCode::BrokenReference => {
+                "A frontmatter field declared as holding ids names no note."
+            }
+            DiagnosticCode::UnknownType => {
+                "The note's type is not declared in kb.yaml nor built into Pyrite."
+            }
+            DiagnosticCode::MissingRequiredField => "A field the note's type requires is missing.",
+            DiagnosticCode::InvalidFieldValue => "A value does not fit its field in kb.yaml.",
+            DiagnosticCode::WrongTargetType => {
+                "A reference names a note of another type than the field's target type."
+            }
+            DiagnosticCode::UnknownRelation => {
+                "A typed link's relation is not among the KB's relationship types."
+            }
+            DiagnosticCode::NonStrictYaml => {
+                "Frontmatter that only Pyrite's lenient YAML reader accepts."
+            }
+            DiagnosticCode::TooManyProblems => "The note has more problems than the editor shows.",
+            DiagnosticCode::OrphanNote => "No other note links to or references the note.",
+        }
     }
 
     pub fn default_severity(self) -> Severity {
@@ -123,9 +169,15 @@ impl DiagnosticCode {
             DiagnosticCode::NonCanonicalLink
             | DiagnosticCode::UnknownType
             | DiagnosticCode::TooManyProblems => Severity::Information,
-            DiagnosticCode::NonStrictYaml => Severity::Hint,
+            DiagnosticCode::NonStrictYaml | DiagnosticCode::OrphanNote => Severity::Hint,
             _ => Severity::Warning,
         }
+    }
+
+    /// Whether the code is reported when no severity is set for it: every code but
+    /// `orphan-note`, which is opt-in (its severity, once set, is the one given).
+    pub fn on_by_default(self) -> bool {
+        self != DiagnosticCode::OrphanNote
     }
 }
 
@@ -159,10 +211,10 @@ pub struct DiagnosticsConfig {
 }
 
 impl DiagnosticsConfig {
-    fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
+    pub fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
         match self.severity.get(&code) {
             Some(overridden) => *overridden,
-            None => Some(code.default_severity()),
+            None => code.on_by_default().then(|| code.default_severity()),
         }
     }
 }
@@ -195,6 +247,9 @@ pub fn diagnostics(
     reference_problems(workspace, file, note, &mut out);
     for problem in schema::problems(workspace, file, note) {
         out.push_at_most(problem.severity_cap, problem);
+    }
+    if config.severity_of(DiagnosticCode::OrphanNote).is_some() {
+        orphan(workspace, file, note, &mut out);
     }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
@@ -347,6 +402,24 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         Some(note.id()),
         related,
     );
+}
+
+/// `orphan-note` on the note's identity when no other note links to it or references it.
+fn orphan(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let from_elsewhere = slug::pointers_to(workspace, file).iter().any(|pointer| {
+        let (Pointer::Link { file: source, .. } | Pointer::Reference { file: source, .. }) =
+            pointer;
+        *source != file
+    });
+    if !from_elsewhere {
+        out.push(
+            DiagnosticCode::OrphanNote,
+            identity_anchor(note),
+            format!("no other note links to `{}`", note.id()),
+            Some(note.id()),
+            Vec::new(),
+        );
+    }
 }
 
 fn display_path(workspace: &Workspace, file: FileId) -> String {
@@ -791,6 +864,41 @@ id: same
                 /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by c/one.md
                 /c/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
                 /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (equally near; write the folder to choose)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn orphan_notes_only_when_turned_on() {
+        let fixture = r#"
+//- /kb/hub.md
+---
+id: hub
+---
+[[linked]] and [[#Top]] [[hub]]
+# Top
+//- /kb/linked.md
+# Linked
+//- /kb/referenced.md
+---
+title: Referenced
+---
+//- /kb/other.md
+---
+related: [referenced]
+---
+"#;
+        check(fixture, expect![[""]]);
+        let mut config = DiagnosticsConfig::default();
+        config
+            .severity
+            .insert(DiagnosticCode::OrphanNote, Some(Severity::Hint));
+        check_with(
+            fixture,
+            &config,
+            expect![[r#"
+                /kb/hub.md 8..11 "hub" hint[orphan-note]: no other note links to `hub`
+                /kb/other.md 0..0 "" hint[orphan-note]: no other note links to `other`
             "#]],
         );
     }

@@ -30,7 +30,11 @@ pub fn goto_definition(
                 info: vec![note_target(target, workspace.note(target)?)],
             })
         }
-        CursorItem::OwnId | CursorItem::OwnTitle | CursorItem::Heading(_) => None,
+        CursorItem::OwnId
+        | CursorItem::OwnTitle
+        | CursorItem::Heading(_)
+        | CursorItem::FrontmatterTag(_)
+        | CursorItem::InlineTag(_) => None,
     }
 }
 

@@ -2,25 +2,24 @@
 //! (title, type, KB, id, tags, aliases, summary, backlink count, path); a heading link shows the
 //! heading and its first paragraph; a block link shows the block's line; a link to an
 //! attachment says what it is (kind, size, path) and names the image to show, for clients that
-//! render markdown; a broken link says what is missing and suggests up to three ids. In a plain
-//! vault, a link whose name several notes share says which one it means and why.
+//! render markdown; a broken link says what is missing and suggests up to three ids; a tag says
+//! how many notes carry it, in which KBs. In a plain vault, a link whose name several notes
+//! share says which one it means and why.
 
 mod schema;
 
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use super::cursor::{CursorItem, item_at};
-use super::navigation::RangeInfo;
+use super::SourceText;
+use super::cursor::{CursorItem, item_at, tag_of};
+use super::navigation::{RangeInfo, tag_places};
 use super::suggest::closest_notes;
 use crate::keys;
 use crate::slug::{self, ChosenBecause, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::Workspace;
-
-/// Reads a note's current text (the open buffer, else the disk); the shell provides it.
-pub type SourceText<'a> = &'a dyn Fn(FileId) -> Option<String>;
 
 /// The longest excerpt shown for a heading section or block.
 const EXCERPT_MAX_CHARS: usize = 400;
@@ -86,6 +85,10 @@ pub fn hover(
                 plural(count, "link")
             );
             (heading.text_range, markdown)
+        }
+        item @ (CursorItem::FrontmatterTag(_) | CursorItem::InlineTag(_)) => {
+            let tag = tag_of(note, item)?;
+            (tag.range, tag_card(workspace, tag.name))
         }
     };
     Some(RangeInfo {
@@ -323,6 +326,30 @@ pub fn note_card(workspace: &Workspace, file: FileId) -> String {
     card
 }
 
+/// The card of a tag: how many notes carry it (in `tags:` or inline), in which KBs.
+fn tag_card(workspace: &Workspace, name: &str) -> String {
+    let places = tag_places(workspace, &keys::tag_key(name), None);
+    let mut notes: Vec<FileId> = places.iter().map(|p| p.file).collect();
+    notes.sort_unstable();
+    notes.dedup();
+    let mut kbs: Vec<&str> = notes
+        .iter()
+        .filter_map(|&f| workspace.note(f))
+        .map(|n| workspace.kb(n.kb).name.as_str())
+        .collect();
+    kbs.sort_unstable();
+    kbs.dedup();
+    let kbs: Vec<String> = kbs.iter().map(|kb| format!("`{kb}`")).collect();
+    format!(
+        "**#{name}**\n\n{} · {}",
+        plural(notes.len(), "note"),
+        match kbs.len() {
+            1 => format!("KB {}", kbs[0]),
+            _ => format!("KBs {}", kbs.join(", ")),
+        }
+    )
+}
+
 fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> usize {
     let Some(note) = workspace.note(file) else {
         return 0;
@@ -407,6 +434,27 @@ mod tests {
                 Basil loves warmth. Plant it beside tomato.
 
                 3 backlinks · `garden/plants/basil.md`"#]],
+        );
+    }
+
+    #[test]
+    fn hover_on_a_tag_counts_notes_and_kbs() {
+        let notes = "//- /kitchen/pesto.md\n---\ntags: [Herb]\n---\n#herb twice #herb\n";
+        check(
+            &format!("{TWO_KBS}{notes}//- /garden/mint.md\nFresh #her$0b.\n"),
+            expect![[r##"
+                /garden/mint.md 7..11 "herb"
+                **#herb**
+
+                3 notes · KBs `garden`, `kitchen`"##]],
+        );
+        check(
+            &format!("{TWO_KBS}//- /garden/mint.md\n---\ntags: [annual, $0herb]\n---\n"),
+            expect![[r#"
+                /garden/mint.md 19..23 "herb"
+                **#herb**
+
+                2 notes · KB `garden`"#]],
         );
     }
 

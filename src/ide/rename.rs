@@ -32,11 +32,16 @@
 //!
 //! Renaming a heading rewrites its text and every link to it (`[[id#Heading]]`, `[[#Heading]]`
 //! in the same note); a link that wrote the heading as a slug (`#my-heading`) gets the new slug.
+//!
+//! Renaming a tag (on a `tags:` value or an inline `#tag`) rewrites it wherever it is written in
+//! the notes of the same KB, in both forms (matched ignoring case; `#a/b` is another tag). A new
+//! tag name holds only letters, digits, `_`, `-` and `/`, not all of them digits; a leading `#`
+//! is dropped.
 
 use std::path::PathBuf;
 
-use super::cursor::{self, CursorItem, item_at};
-use super::navigation::RangeInfo;
+use super::cursor::{self, CursorItem, item_at, tag_of};
+use super::navigation::{RangeInfo, tag_places};
 use super::retarget::{
     InvalidId, Retarget, check_new_id, reference_parts, retarget_pointers, with_stem,
 };
@@ -105,6 +110,10 @@ pub enum RenameError {
     },
     InvalidId(InvalidId),
     InvalidHeading(InvalidHeading),
+    /// The new name of a tag is not a tag name.
+    InvalidTag {
+        name: String,
+    },
 }
 
 /// Why a text cannot be a heading's new text.
@@ -169,6 +178,10 @@ impl std::fmt::Display for RenameError {
             ),
             RenameError::InvalidId(error) => error.fmt(f),
             RenameError::InvalidHeading(error) => error.fmt(f),
+            RenameError::InvalidTag { name } => write!(
+                f,
+                "`{name}` is not a tag name: use letters, digits, `_`, `-` and `/`, not only digits"
+            ),
         }
     }
 }
@@ -208,6 +221,7 @@ pub fn prepare_rename(
             .at(index)
             .text
             .to_string(),
+        Renameable::Tag { name, .. } => name,
     };
     Ok(RangeInfo { range, info: name })
 }
@@ -225,13 +239,22 @@ pub fn rename(
             change: rename_heading(workspace, file, index, new_name)?,
             kept_file_name: None,
         }),
+        Renameable::Tag { name, kb } => Ok(Renamed {
+            change: rename_tag(workspace, &name, kb, new_name)?,
+            kept_file_name: None,
+        }),
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Renameable {
     Note(FileId),
     Heading(FileId, usize),
+    /// A tag as written under the cursor, renamed in the notes of `kb`.
+    Tag {
+        name: String,
+        kb: crate::workspace::KbId,
+    },
 }
 
 fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, RenameError> {
@@ -299,6 +322,11 @@ fn renameable_at(
             note.parsed.headings().at(index).text_range,
             Renameable::Heading(file, index),
         )),
+        CursorItem::FrontmatterTag(_) | CursorItem::InlineTag(_) => {
+            let tag = tag_of(note, item).ok_or(RenameError::NotRenameable)?;
+            let name = tag.name.to_owned();
+            Ok((tag.range, Renameable::Tag { name, kb: note.kb }))
+        }
     }
 }
 
@@ -416,6 +444,34 @@ fn rename_heading(
     Ok(builder.finish())
 }
 
+// ----- tags -----
+
+fn rename_tag(
+    workspace: &Workspace,
+    name: &str,
+    kb: crate::workspace::KbId,
+    new_name: &str,
+) -> Result<SourceChange, RenameError> {
+    let new_name = new_name.trim();
+    let new_name = new_name.strip_prefix('#').unwrap_or(new_name);
+    let valid = !new_name.is_empty()
+        && new_name.chars().all(crate::syntax::is_tag_char)
+        && crate::syntax::tag_len(new_name) == new_name.len();
+    if !valid {
+        return Err(RenameError::InvalidTag {
+            name: new_name.to_owned(),
+        });
+    }
+    let mut builder = SourceChangeBuilder::default();
+    for place in tag_places(workspace, &keys::tag_key(name), Some(kb)) {
+        // A quoted value with escapes is not rewritten: its range is not its text.
+        if place.range.len() as usize == place.name.len() && place.name != new_name {
+            builder.replace(place.file, place.range, new_name.to_owned());
+        }
+    }
+    Ok(builder.finish())
+}
+
 /// The last `#` segment of a heading part (`A#B` -> `B`), trimmed, with its range.
 fn last_segment<'a>(part: Part<'a>) -> (TextRange, &'a str) {
     let start = part.text.rfind('#').map_or(0, |i| i + 1);
@@ -501,6 +557,57 @@ mod tests {
             Err(error) => format!("error: {error}"),
         };
         expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn renaming_a_tag_rewrites_both_forms_in_its_kb() {
+        let fixture = r#"
+//- /garden/kb.yaml
+name: garden
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/basil.md
+---
+tags: [Herb, annual]
+---
+Sweet #he$0rb and #herbal, `#herb`.
+//- /garden/mint.md
+---
+tags: herb
+---
+# Mint #herb
+//- /kitchen/pesto.md
+#herb stays: another KB.
+"#;
+        check(
+            fixture,
+            "#greens/leafy",
+            false,
+            expect![[r#"
+                //- /garden/basil.md
+                ---
+                tags: [greens/leafy, annual]
+                ---
+                Sweet #greens/leafy and #herbal, `#herb`.
+                //- /garden/mint.md
+                ---
+                tags: greens/leafy
+                ---
+                # Mint #greens/leafy
+            "#]],
+        );
+        check(
+            fixture,
+            "2024",
+            false,
+            expect![[r#"
+                error: `2024` is not a tag name: use letters, digits, `_`, `-` and `/`, not only digits
+            "#]],
+        );
+        check_prepare(
+            fixture,
+            expect![[r#"/garden/basil.md 36..40 "herb" -> "herb""#]],
+        );
     }
 
     const APIARY: &str = r#"

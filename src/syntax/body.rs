@@ -13,12 +13,15 @@ use std::ops::Range;
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use super::link::{has_url_scheme, markdown_destination, parse_link_inner};
-use super::{SUMMARY_MAX_CHARS, StoredLink};
+use super::{Region, RegionKind, SUMMARY_MAX_CHARS, StoredLink};
 use crate::text::TextRange;
 
 mod blocks;
+mod tags;
 #[cfg(test)]
 mod tests;
+
+pub use tags::{MAX_TAGS, is_tag_char, tag_len};
 
 pub(super) struct Body {
     pub links: Vec<StoredLink>,
@@ -27,6 +30,10 @@ pub(super) struct Body {
     pub headings: Vec<ScannedHeading>,
     pub block_ids: Vec<ScannedBlockId>,
     pub summary: String,
+    /// Inline `#tag`s, each from its `#` to its end.
+    pub tags: Vec<TextRange>,
+    /// Code blocks and top-level lists, in order of their start.
+    pub regions: Vec<Region>,
 }
 
 /// A heading as the body scan finds it; `parse_note` moves its text into the note's arena.
@@ -73,6 +80,11 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
         links.extend(markdown.into_iter().take(room));
         links.sort_by_key(|link| link.start());
     }
+    let tags = tags::find_tags(body, &structure.excluded, &links)
+        .into_iter()
+        .map(|tag| tag.shifted(body_start))
+        .collect();
+    let regions = structure.regions(body_start);
     let link_ends: Vec<usize> = links.iter().map(|link| link.end() as usize).collect();
     let mut block_ids = find_block_ids(body, &structure.excluded, &link_ends);
     let mut headings = structure.headings;
@@ -99,7 +111,34 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
         headings,
         block_ids,
         summary,
+        tags,
+        regions,
     }
+}
+
+/// The name of the tag being typed at `cursor` (see `tags::typed_tag`), in `text`'s offsets.
+pub(super) fn typed_tag(text: &str, body_start: usize, cursor: usize) -> Option<TextRange> {
+    let body = &text[body_start..];
+    let cursor = cursor.checked_sub(body_start)?;
+    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
+    let (links, _) = find_links(body, &structure.excluded);
+    let name = tags::typed_tag(body, cursor, &structure.excluded, &links)?;
+    Some(TextRange::new(
+        name.start + body_start,
+        name.end + body_start,
+    ))
+}
+
+/// The paragraphs of a note's body (outside lists, quotes and tables as CommonMark sees them),
+/// each from its first character to the end of its last line's text, in order.
+pub(super) fn paragraphs(text: &str, body_start: usize) -> Vec<TextRange> {
+    let body = &text[body_start..];
+    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
+    structure
+        .paragraphs
+        .into_iter()
+        .map(|p| TextRange::new(p.start + body_start, p.end + body_start))
+        .collect()
 }
 
 #[derive(Debug, PartialEq)]
@@ -110,6 +149,30 @@ struct Structure {
     first_paragraph: Option<Range<usize>>,
     /// Inline markdown links and images, by start (any destination, URLs included).
     markdown_links: Vec<ScannedMarkdownLink>,
+    /// Every paragraph, trimmed at its end, in order.
+    paragraphs: Vec<Range<usize>>,
+    /// Fenced and indented code blocks (as in `excluded`), in order.
+    code_blocks: Vec<Range<usize>>,
+    /// Lists that are not inside another list: from the start of the first item's line to the
+    /// end of the last item's text.
+    lists: Vec<Range<usize>>,
+}
+
+impl Structure {
+    /// The code blocks and lists as [`Region`]s of the note, in order of their start.
+    fn regions(&self, body_start: usize) -> Vec<Region> {
+        let code = self.code_blocks.iter().map(|r| (RegionKind::Code, r));
+        let lists = self.lists.iter().map(|r| (RegionKind::List, r));
+        let mut regions: Vec<Region> = code
+            .chain(lists)
+            .map(|(kind, r)| Region {
+                kind,
+                range: TextRange::new(r.start + body_start, r.end + body_start),
+            })
+            .collect();
+        regions.sort_by_key(|r| (r.range.start, r.range.end));
+        regions
+    }
 }
 
 /// The markdown links of `scanned` that lead to a local file or a place in the note, as links:
@@ -157,6 +220,12 @@ fn scan_structure(body: &str) -> Structure {
     // The links and images being read, innermost last: (start, is image, inline, end of the
     // last event inside so far).
     let mut open_links: Vec<(usize, bool, bool, usize)> = Vec::new();
+    let mut paragraphs = Vec::new();
+    let mut code_blocks = Vec::new();
+    let mut lists = Vec::new();
+    // Lists open around the current event, and where the outermost one started.
+    let mut list_depth = 0usize;
+    let mut list_start = 0usize;
     let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
     for (event, range) in parser.into_offset_iter() {
         match &event {
@@ -188,9 +257,23 @@ fn scan_structure(body: &str) -> Structure {
             open.3 = open.3.max(range.end);
         }
         match event {
+            Event::Start(Tag::List(_)) => {
+                if list_depth == 0 {
+                    list_start = range.start;
+                }
+                list_depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth = list_depth.saturating_sub(1);
+                if list_depth == 0 {
+                    lists.push(list_start..trim_end_offset(body, range.end).max(list_start));
+                }
+            }
             Event::Start(Tag::CodeBlock(_)) => code_block = Some(range.start),
             Event::End(TagEnd::CodeBlock) => {
-                excluded.push(code_block.take().unwrap_or(range.start)..range.end);
+                let block = code_block.take().unwrap_or(range.start)..range.end;
+                code_blocks.push(block.clone());
+                excluded.push(block);
             }
             Event::Code(code) => {
                 if let Some((_, _, text)) = heading.as_mut() {
@@ -237,6 +320,7 @@ fn scan_structure(body: &str) -> Structure {
                     headings[index].first_paragraph =
                         Some(TextRange::new(paragraph.start, paragraph.end));
                 }
+                paragraphs.push(paragraph);
             }
             _ => {}
         }
@@ -249,6 +333,9 @@ fn scan_structure(body: &str) -> Structure {
         headings,
         first_paragraph,
         markdown_links,
+        paragraphs,
+        code_blocks,
+        lists,
     }
 }
 

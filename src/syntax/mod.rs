@@ -11,7 +11,7 @@ mod link;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
-pub use body::{MAX_LINKS, plain_text};
+pub use body::{MAX_LINKS, MAX_TAGS, is_tag_char, plain_text, tag_len};
 pub use cross_kb_links::parse_cross_kb_links;
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
 pub use link::{LinkParts, is_kb_name_byte, markdown_destination, parse_link_inner};
@@ -189,6 +189,41 @@ pub struct BlockId<'a> {
     pub line_range: TextRange,
 }
 
+/// An inline `#tag` in the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineTag<'a> {
+    /// The name as written, without the `#` (`nested/tag`).
+    pub name: &'a str,
+    /// From the `#` to the end of the name.
+    pub range: TextRange,
+}
+
+impl InlineTag<'_> {
+    /// The range of the name alone, without the `#`.
+    pub fn name_range(&self) -> TextRange {
+        TextRange {
+            start: self.range.start + 1,
+            end: self.range.end,
+        }
+    }
+}
+
+/// A multi-line block of the body that an outline can fold: a code block or a list that is
+/// not inside another list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub kind: RegionKind,
+    /// From the block's first character (a list: its first item's line) to the end of its text.
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// A fenced or indented code block.
+    Code,
+    List,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     pub range: TextRange,
@@ -216,6 +251,8 @@ pub struct ParsedNote {
     links: Box<[StoredLink]>,
     headings: Box<[StoredHeading]>,
     block_ids: Box<[StoredBlockId]>,
+    inline_tags: Box<[StoredTag]>,
+    regions: Box<[Region]>,
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
     summary: StrRef,
     pub errors: Box<[SyntaxError]>,
@@ -254,6 +291,19 @@ impl ParsedNote {
             stored: &self.block_ids,
             arena: &self.arena,
         }
+    }
+
+    /// The inline `#tag`s of the body, in order.
+    pub fn inline_tags(&self) -> Records<'_, StoredTag> {
+        Records {
+            stored: &self.inline_tags,
+            arena: &self.arena,
+        }
+    }
+
+    /// The code blocks and top-level lists of the body, in order of their start.
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
     }
 
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
@@ -603,6 +653,24 @@ impl Record for StoredBlockId {
     }
 }
 
+/// A stored [`InlineTag`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredTag {
+    name: StrRef,
+    range: TextRange,
+}
+
+impl Record for StoredTag {
+    type View<'a> = InlineTag<'a>;
+
+    fn view(self, arena: &str) -> InlineTag<'_> {
+        InlineTag {
+            name: self.name.resolve(arena),
+            range: self.range,
+        }
+    }
+}
+
 /// A stored [`Value`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredValue {
@@ -719,8 +787,10 @@ pub fn parse_note(text: &str) -> ParsedNote {
         links,
         body.headings,
         body.block_ids,
+        &body.tags,
         &summary,
     );
+    note.regions = body.regions.into_boxed_slice();
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
     note.body_start = crate::text::to_u32(body_start);
@@ -734,6 +804,7 @@ fn assemble(
     mut links: Vec<StoredLink>,
     headings: Vec<body::ScannedHeading>,
     block_ids: Vec<body::ScannedBlockId>,
+    tags: &[TextRange],
     summary: &str,
 ) -> ParsedNote {
     let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
@@ -743,7 +814,8 @@ fn assemble(
     let mut arena_len = summary.len()
         + links.iter().map(|l| link_source(l).len()).sum::<usize>()
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
-        + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>();
+        + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>()
+        + tags.iter().map(|t| t.len() as usize - 1).sum::<usize>();
     if let Some(fm) = &frontmatter {
         let value_len =
             |v: &frontmatter::RawValue| v.text.len() + v.kb.as_ref().map_or(0, |kb| kb.len());
@@ -787,6 +859,13 @@ fn assemble(
             line_range: block.line_range,
         })
         .collect();
+    let inline_tags = tags
+        .iter()
+        .map(|&range| StoredTag {
+            name: arena.push(&text[range.start as usize + 1..range.end as usize]),
+            range,
+        })
+        .collect();
     let summary = arena.push(summary);
     let mut values = Vec::new();
     let mut fields = Vec::new();
@@ -800,6 +879,7 @@ fn assemble(
         links: links.into_boxed_slice(),
         headings,
         block_ids,
+        inline_tags,
         summary,
         ..ParsedNote::default()
     }
@@ -892,6 +972,30 @@ impl Arena {
             empty_keys,
         }
     }
+}
+
+/// The name of the inline tag being typed at `cursor` in `text` (a note's whole text): from
+/// just after its `#` to the end of the name (empty right after a lone `#`). `None` when the
+/// cursor is not in such a tag, or is in the frontmatter, code, a comment or a link.
+pub fn typed_tag(text: &str, cursor: usize) -> Option<TextRange> {
+    let body_start = match frontmatter::split(text) {
+        frontmatter::Split::Found { body_start, .. } => body_start,
+        _ => 0,
+    };
+    if !text.is_char_boundary(cursor) || cursor > text.len() {
+        return None;
+    }
+    body::typed_tag(text, body_start, cursor)
+}
+
+/// The paragraphs of a note's body, each from its first character to the end of its text, in
+/// order (the places a block id `^id` can be given to; read on demand, not kept in the index).
+pub fn paragraphs(text: &str) -> Vec<TextRange> {
+    let body_start = match frontmatter::split(text) {
+        frontmatter::Split::Found { body_start, .. } => body_start,
+        _ => 0,
+    };
+    body::paragraphs(text, body_start)
 }
 
 /// Cuts `text` to at most `max` characters, ending with `…` when something was cut.

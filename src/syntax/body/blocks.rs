@@ -35,6 +35,11 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
         list: Vec::new(),
         list_blank: false,
         markdown_links: Vec::new(),
+        paragraphs: Vec::new(),
+        code_blocks: Vec::new(),
+        lists: Vec::new(),
+        list_start: None,
+        list_end: 0,
     };
     let mut pos = 0;
     while pos < bytes.len() {
@@ -51,11 +56,15 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
         }
     }
     scanner.close_paragraph()?;
+    scanner.close_list();
     Some(Structure {
         excluded: scanner.excluded,
         headings: scanner.headings,
         first_paragraph: scanner.first_paragraph,
         markdown_links: scanner.markdown_links,
+        paragraphs: scanner.paragraphs,
+        code_blocks: scanner.code_blocks,
+        lists: scanner.lists,
     })
 }
 
@@ -80,6 +89,13 @@ struct Scanner<'a> {
     /// A blank line was seen since the last list item.
     list_blank: bool,
     markdown_links: Vec<ScannedMarkdownLink>,
+    paragraphs: Vec<Range<usize>>,
+    code_blocks: Vec<Range<usize>>,
+    lists: Vec<Range<usize>>,
+    /// Where the open top-level list started (its first item's line).
+    list_start: Option<usize>,
+    /// The end of the open list's last item text.
+    list_end: usize,
 }
 
 /// What a line starts, after its indentation.
@@ -134,7 +150,8 @@ impl Scanner<'_> {
                     number,
                     content,
                 } if !self.list_blank => {
-                    self.list_item(indent, content, kind, number)?;
+                    self.list_item(start, indent, content, kind, number)?;
+                    self.list_end = trim_end_offset(self.body, end);
                     self.inline(start + indent + content, end)?;
                     return Some(None);
                 }
@@ -177,6 +194,8 @@ impl Scanner<'_> {
                     content_indent: indent + content,
                     kind,
                 });
+                self.list_start = Some(start);
+                self.list_end = trim_end_offset(self.body, end);
                 self.list_blank = false;
                 self.inline(start + indent + content, end)?;
                 Some(None)
@@ -203,9 +222,11 @@ impl Scanner<'_> {
         }
     }
 
-    /// A list item line at `indent` (its content `content` bytes further), while a list is open.
+    /// A list item line starting at `line_start`, its marker at `indent` (its content `content`
+    /// bytes further), while a list is open.
     fn list_item(
         &mut self,
+        line_start: usize,
         indent: usize,
         content: usize,
         kind: u8,
@@ -227,6 +248,11 @@ impl Scanner<'_> {
         if !same_list && number.is_some_and(|n| n != 1) {
             return None;
         }
+        if self.list.is_empty() && !same_list {
+            // Another kind of marker at the top level starts another list.
+            self.close_list();
+            self.list_start = Some(line_start);
+        }
         self.list.push(Item {
             content_indent: indent + content,
             kind,
@@ -237,6 +263,9 @@ impl Scanner<'_> {
     fn close_list(&mut self) {
         self.list.clear();
         self.list_blank = false;
+        if let Some(start) = self.list_start.take() {
+            self.lists.push(start..self.list_end.max(start));
+        }
     }
 
     fn heading(&mut self, start: usize, end: usize, next: usize, level: u8) -> Option<()> {
@@ -284,10 +313,12 @@ impl Scanner<'_> {
             let run = rest.bytes().take_while(|&b| b == marker).count();
             if run >= len && rest[run..].bytes().all(|b| b == b' ' || b == b'\t') {
                 self.excluded.push(start..line_end);
+                self.code_blocks.push(start..line_end);
                 return pos;
             }
         }
         self.excluded.push(start..bytes.len());
+        self.code_blocks.push(start..bytes.len());
         bytes.len()
     }
 
@@ -303,6 +334,7 @@ impl Scanner<'_> {
         if let Some(index) = self.open_section.take() {
             self.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
         }
+        self.paragraphs.push(range);
         Some(())
     }
 
