@@ -205,7 +205,8 @@ mod completion {
             offset: text.len() as u32,
         };
         let config = CompletionConfig::default();
-        bencher.bench(|| ide::completion(workspace, position, black_box(&text), &config));
+        bencher
+            .bench(|| ide::completion(workspace, position, black_box(&text), &config, &|_| None));
     }
 }
 

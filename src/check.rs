@@ -1,21 +1,28 @@
-//! `wikilink-lsp check`: index the roots, print every diagnostic like a compiler (or as one JSON
-//! object), and exit with a status CI can use. Read-only: it never writes a file.
+//! `wikilink-lsp check`: index the roots, print every diagnostic like a compiler, as one JSON
+//! object, as a SARIF 2.1.0 log (GitHub code scanning) or as GitHub workflow annotations, and
+//! exit with a status CI can use. Read-only: it never writes a file.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::ide::{Diagnostic, DiagnosticsConfig, Severity, diagnostics};
+use crate::ide::{Diagnostic, DiagnosticCode, DiagnosticsConfig, Severity, diagnostics};
 use crate::line_index::PositionEncoding;
+use crate::lsp::config::{Settings, merge_settings};
+use crate::lsp::config_file;
 use crate::text::FileId;
 use crate::vfs::{self, LoadOptions, Progress};
-use crate::workspace::Workspace;
+use crate::workspace::{IndexConfig, Workspace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Text,
     Json,
+    /// A SARIF 2.1.0 log, for `github/codeql-action/upload-sarif` and other code scanners.
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=…::message`): annotations on the diff.
+    Github,
 }
 
 #[derive(Clone, Debug)]
@@ -24,8 +31,10 @@ pub struct CheckOptions {
     pub format: OutputFormat,
     /// The lowest severity that makes the check fail.
     pub deny: Severity,
-    pub load: LoadOptions,
-    pub diagnostics: DiagnosticsConfig,
+    /// Settings given on the command line, as the editor's `wikilink` section would hold them
+    /// (`exclude`, `referenceFields`, `diagnostics.severity`): laid over the roots'
+    /// `.wikilink.toml` files, as an editor's settings are.
+    pub settings: serde_json::Value,
 }
 
 /// Exit statuses of `check`.
@@ -39,6 +48,9 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> 
         let _ = writeln!(err, "error: {message}");
         return EXIT_USAGE;
     }
+    let Some((load, diagnostics)) = settings(options, err) else {
+        return EXIT_USAGE;
+    };
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();
     let last_shown = Mutex::new(None::<Instant>);
@@ -53,7 +65,7 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> 
         *last = Some(Instant::now());
         eprint!("\rindexing {}/{} notes…", p.done, p.total);
     };
-    let loaded = vfs::load(&options.roots, &options.load, &progress);
+    let loaded = vfs::load(&options.roots, &load, &progress);
     if show_progress && last_shown.lock().is_ok_and(|l| l.is_some()) {
         eprint!("\r\x1b[K");
     }
@@ -61,11 +73,13 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> 
         let _ = writeln!(err, "warning: {warning}");
     }
     let workspace = &loaded.workspace;
-    let report = Report::build(workspace, &options.diagnostics);
+    let report = Report::build(workspace, &diagnostics);
     let elapsed = started.elapsed();
     let written = match options.format {
         OutputFormat::Text => report.write_text(workspace, elapsed, out),
         OutputFormat::Json => report.write_json(workspace, out),
+        OutputFormat::Sarif => report.write_sarif(workspace, out),
+        OutputFormat::Github => report.write_github(workspace, elapsed, out),
     };
     if let Err(error) = written {
         let _ = writeln!(err, "error: cannot write the report: {error}");
@@ -76,6 +90,51 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> 
     } else {
         EXIT_OK
     }
+}
+
+/// What to load and report: the roots' settings files with the command line's settings laid
+/// over them. A settings file that is not valid TOML is a usage error (`None`, after saying so
+/// on `err`); an unknown or ill-typed setting is a warning.
+fn settings(
+    options: &CheckOptions,
+    err: &mut dyn Write,
+) -> Option<(LoadOptions, DiagnosticsConfig)> {
+    let files = config_file::load(&options.roots);
+    let mut usable = true;
+    for file in &files {
+        let index = crate::line_index::LineIndex::new(&file.text);
+        for problem in &file.problems {
+            let at = index.line_col(problem.range.start, PositionEncoding::Utf16);
+            let kind = if problem.is_error { "error" } else { "warning" };
+            let _ = writeln!(
+                err,
+                "{kind}: {}:{}:{}: {}",
+                file.path.display(),
+                at.line + 1,
+                at.col + 1,
+                problem.message
+            );
+            usable &= !problem.is_error;
+        }
+    }
+    if !usable {
+        return None;
+    }
+    let merged = merge_settings(&config_file::merged(&files), &options.settings);
+    // The files' warnings were said with their lines; the flags were checked when read.
+    let (settings, _) = Settings::from_json(&merged);
+    let load = LoadOptions {
+        exclude: settings.exclude,
+        index: IndexConfig {
+            reference_fields: settings.reference_fields,
+        },
+    };
+    // `check` lists every problem: no cap per note.
+    let diagnostics = DiagnosticsConfig {
+        max_per_note: None,
+        ..settings.diagnostics
+    };
+    Some((load, diagnostics))
 }
 
 struct Report {
@@ -196,4 +255,173 @@ impl Report {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)
     }
+
+    /// One SARIF 2.1.0 run: a rule per diagnostic code (all of them, so rule indexes are
+    /// stable), a result per problem with 1-based lines and UTF-16 columns (SARIF's default
+    /// `columnKind`), paths as relative URIs where they are relative.
+    fn write_sarif(&self, workspace: &Workspace, out: &mut dyn Write) -> std::io::Result<()> {
+        let rules: Vec<serde_json::Value> = DiagnosticCode::ALL
+            .iter()
+            .map(|code| {
+                serde_json::json!({
+                    "id": code.as_str(),
+                    "shortDescription": {"text": code.description()},
+                    "helpUri": format!("{README}#diagnostics"),
+                    "defaultConfiguration": {"level": sarif_level(code.default_severity())},
+                })
+            })
+            .collect();
+        let results: Vec<serde_json::Value> = self
+            .items
+            .iter()
+            .filter_map(|(file, d)| {
+                let note = workspace.note(*file)?;
+                let (start, end) = one_based(note, d.range);
+                let rule_index = DiagnosticCode::ALL.iter().position(|c| *c == d.code)?;
+                Some(serde_json::json!({
+                    "ruleId": d.code.as_str(),
+                    "ruleIndex": rule_index,
+                    "level": sarif_level(d.severity),
+                    "message": {"text": d.message},
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri_reference(&note.path)},
+                            "region": {
+                                "startLine": start.line,
+                                "startColumn": start.col,
+                                "endLine": end.line,
+                                "endColumn": end.col,
+                            },
+                        },
+                    }],
+                }))
+            })
+            .collect();
+        let log = serde_json::json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "wikilink-lsp",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": README,
+                    "rules": rules,
+                }},
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+            }],
+        });
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+        writeln!(out)
+    }
+
+    /// One workflow command per problem (`::error`, `::warning`, `::notice` for information
+    /// and hints), escaped as GitHub's toolkit escapes them, then the text summary line.
+    fn write_github(
+        &self,
+        workspace: &Workspace,
+        elapsed: Duration,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        for (file, d) in &self.items {
+            let Some(note) = workspace.note(*file) else {
+                continue;
+            };
+            let (start, end) = one_based(note, d.range);
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Information | Severity::Hint => "notice",
+            };
+            let path = note.path.to_string_lossy();
+            let path = path.strip_prefix("./").unwrap_or(&path);
+            writeln!(
+                out,
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                escape_property(path),
+                start.line,
+                start.col,
+                end.line,
+                end.col,
+                escape_property(&format!("wikilink-lsp {}", d.code.as_str())),
+                escape_data(&d.message),
+            )?;
+        }
+        let mut counts = Vec::new();
+        for (severity, word) in [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Information, "info"),
+            (Severity::Hint, "hint"),
+        ] {
+            let n = self.count(severity);
+            counts.push(format!("{n} {word}{}", if n == 1 { "" } else { "s" }));
+        }
+        writeln!(
+            out,
+            "checked {} notes: {} in {} ms",
+            workspace.notes().filter(|(_, n)| n.is_markdown()).count(),
+            counts.join(", "),
+            elapsed.as_millis()
+        )
+    }
+}
+
+/// Where the README documents the diagnostics.
+const README: &str = "https://github.com/wikilink-lsp/wikilink-lsp/blob/main/README.md";
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+    }
+}
+
+/// The start and end of `range` in `note` as 1-based lines and 1-based UTF-16 columns.
+fn one_based(
+    note: &crate::workspace::Note,
+    range: crate::text::TextRange,
+) -> (crate::line_index::LineCol, crate::line_index::LineCol) {
+    let index = &note.parsed.line_index;
+    let at = |offset| {
+        let p = index.line_col(offset, PositionEncoding::Utf16);
+        crate::line_index::LineCol {
+            line: p.line + 1,
+            col: p.col + 1,
+        }
+    };
+    (at(range.start), at(range.end))
+}
+
+/// A path as a URI reference: relative (`notes/a%20b.md`) when the path is, else a `file:`
+/// URI; `/`-separated, each byte outside RFC 3986's unreserved characters percent-encoded.
+fn uri_reference(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let relative = text.strip_prefix("./").unwrap_or(&text);
+    let mut uri = String::new();
+    if relative.starts_with('/') {
+        uri.push_str("file://");
+    }
+    for byte in relative.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(byte as char)
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri
+}
+
+/// A workflow command's message, escaped as `@actions/core` escapes it.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value (`file=`, `title=`), escaped as `@actions/core` does.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }

@@ -9,7 +9,9 @@
 //! ```
 //! `//- PATH` starts a file (paths are under the root `/ws`); `$0` marks the cursor; a line of
 //! only spaces and `^` marks a range on the line above and is removed. Common indentation is
-//! stripped, so fixtures can be indented like the code around them.
+//! stripped, so fixtures can be indented like the code around them. A file that the index
+//! does not read (not a note, `kb.yaml` or `cross-kb-links.yaml`) is an attachment, as big as
+//! its text.
 //!
 //! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, and the
 //! renderings of ranges ([`Fixture::render`]) and changes ([`Fixture::render_change`]).
@@ -103,6 +105,12 @@ impl Fixture {
         for (path, raw) in files.iter().filter(|(p, _)| !p.ends_with("kb.yaml")) {
             let (text, cursor, markers) = extract_markers(raw);
             let path = PathBuf::from(format!("{ROOT}{path}"));
+            if crate::vfs::file_kind(&path) == Some(crate::vfs::FileKind::Attachment) {
+                let (file, _) = fixture.workspace.set_attachment(path, text.len() as u64);
+                pending_markers.extend(markers.into_iter().map(|range| FileRange { file, range }));
+                fixture.texts.insert(file, text);
+                continue;
+            }
             let parsed = parse_file(&path, &text);
             let (file, _) = fixture.workspace.set_note(path, parsed);
             if let Some(offset) = cursor {
@@ -124,9 +132,10 @@ impl Fixture {
         &self.texts[&file]
     }
 
-    /// The path of `file` below the root, like `/garden/plants/basil.md`.
+    /// The path of `file` (a note or an attachment) below the root, like
+    /// `/garden/plants/basil.md`.
     pub fn path(&self, file: FileId) -> String {
-        let path = &self.workspace.note(file).expect("a known file").path;
+        let path = self.workspace.path(file).expect("a known file");
         path.to_string_lossy().trim_start_matches(ROOT).to_owned()
     }
 

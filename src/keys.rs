@@ -4,9 +4,10 @@
 //! notes under these keys) and the resolver in [`crate::slug`] (which decides what a link means
 //! with them). Plain functions of text and parsed notes: this module knows no workspace.
 
+use std::borrow::Cow;
 use std::path::Component;
 
-use crate::syntax::{ParsedNote, Value, is_kb_name_byte};
+use crate::syntax::{Link, ParsedNote, Value, is_kb_name_byte};
 
 /// Case folding used for every case-insensitive comparison of ids, titles and aliases.
 pub fn fold(text: &str) -> String {
@@ -38,6 +39,12 @@ pub fn heading_slug(text: &str) -> String {
         }
     }
     slug.trim_end_matches('-').to_owned()
+}
+
+/// The key a tag is matched by: without a leading `#`, trimmed, folded (`#Rose` and `rose` in
+/// `tags:` are one tag, as in Obsidian).
+pub fn tag_key(tag: &str) -> String {
+    fold(tag.trim().trim_start_matches('#'))
 }
 
 /// A link target as written, cleaned: trimmed, without a `.md` extension, `./` or leading `/`.
@@ -83,6 +90,88 @@ pub fn link_keys(target: &str) -> impl Iterator<Item = String> {
     std::iter::once(folded).chain(last)
 }
 
+/// What a part of `link` (its target, heading or block, as written) means: the text itself
+/// for a wiki-link; for a markdown link, the text with `%XX` escapes and backslash escapes
+/// decoded (`Other%20note.md` is `Other note.md`). A text whose escapes do not decode to UTF-8
+/// is taken as written.
+pub fn link_text<'a>(link: Link<'_>, text: &'a str) -> Cow<'a, str> {
+    if link.is_markdown() {
+        decode_destination(text)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A markdown destination with `%XX` and backslash escapes decoded (see [`link_text`]).
+pub fn decode_destination(text: &str) -> Cow<'_, str> {
+    if !text.contains(['%', '\\']) {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
+        match bytes[i] {
+            b'%' if hex(i + 1).is_some() && hex(i + 2).is_some() => {
+                let value = hex(i + 1).unwrap_or(0) * 16 + hex(i + 2).unwrap_or(0);
+                out.push(value as u8);
+                i += 3;
+            }
+            b'\\' if bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) => {
+                out.push(bytes[i + 1]);
+                i += 2;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    match String::from_utf8(out) {
+        Ok(decoded) => Cow::Owned(decoded),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// A markdown destination written the way `original` was: `name` percent-encoded where a
+/// destination needs it (spaces, `%`, parentheses, angle brackets, `#`, `^`, `|`, brackets,
+/// backslashes, control characters), and non-ASCII characters too when `original` encoded
+/// some; inside `<...>` only what would end it (`<`, `>`, a line break). So a rename keeps a
+/// link in its writer's style: `Other%20note.md` stays encoded, `<My note.md>` stays plain.
+pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> String {
+    let encoded_non_ascii = {
+        let bytes = original.as_bytes();
+        bytes.windows(3).any(|w| {
+            w[0] == b'%'
+                && (w[1] as char).to_digit(16).is_some_and(|d| d >= 8)
+                && (w[2] as char).is_ascii_hexdigit()
+        })
+    };
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let encode = if angle_brackets {
+            matches!(c, '<' | '>' | '\n' | '\r')
+        } else {
+            c.is_ascii_control()
+                || matches!(
+                    c,
+                    ' ' | '%' | '(' | ')' | '<' | '>' | '#' | '^' | '|' | '[' | ']' | '\\' | '`'
+                )
+                || (!c.is_ascii() && (encoded_non_ascii || c.is_whitespace()))
+        };
+        if encode {
+            let mut buffer = [0u8; 4];
+            for byte in c.encode_utf8(&mut buffer).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values).
 pub fn note_link_keys(parsed: &ParsedNote) -> Vec<Box<str>> {
     let mut keys: Vec<Box<str>> = Vec::new();
@@ -90,7 +179,7 @@ pub fn note_link_keys(parsed: &ParsedNote) -> Vec<Box<str>> {
         if link.target.text.is_empty() {
             continue;
         }
-        keys.extend(link_keys(link.target.text).map(Box::from));
+        keys.extend(link_keys(&link_text(link, link.target.text)).map(Box::from));
         if let Some(kb) = &link.kb {
             // `[[Note: x]]`-like text that is not a KB prefix is looked up whole.
             keys.push(fold(&format!("{}:{}", kb.text, link.target.text)).into());

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use wikilink_lsp::check::{self, CheckOptions, OutputFormat};
-use wikilink_lsp::ide::{DiagnosticCode, DiagnosticsConfig, Severity};
-use wikilink_lsp::vfs::LoadOptions;
-use wikilink_lsp::workspace::IndexConfig;
+use wikilink_lsp::ide::{DiagnosticCode, Severity};
 
 /// `--version`: the crate version and the commit it was built from (set by `build.rs`), e.g.
 /// `0.1.0 (f600059d2)` or `0.1.0 (unknown commit)`.
@@ -65,6 +63,10 @@ struct CheckArgs {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -94,19 +96,21 @@ fn main() -> ExitCode {
 
 #[allow(clippy::print_stderr)]
 fn run_check(args: CheckArgs) -> ExitCode {
-    let mut diagnostics = DiagnosticsConfig::default();
+    // The flags as settings, laid over the roots' `.wikilink.toml` (see `check::CheckOptions`).
+    let mut severity = serde_json::Map::new();
     for spec in &args.severity {
         let parsed = spec
             .split_once('=')
             .ok_or_else(|| format!("`{spec}`: expected CODE=LEVEL"))
             .and_then(|(code, level)| {
-                let code = DiagnosticCode::parse(code)
+                DiagnosticCode::parse(code)
                     .ok_or_else(|| format!("unknown diagnostic code `{code}`"))?;
-                Ok((code, Severity::parse(level)?))
+                Severity::parse(level)?;
+                Ok((code, level))
             });
         match parsed {
-            Ok((code, severity)) => {
-                diagnostics.severity.insert(code, severity);
+            Ok((code, level)) => {
+                severity.insert(code.to_owned(), level.into());
             }
             Err(message) => {
                 eprintln!("error: --severity {message}");
@@ -114,11 +118,26 @@ fn run_check(args: CheckArgs) -> ExitCode {
             }
         }
     }
+    let mut settings = serde_json::Map::new();
+    if !args.exclude.is_empty() {
+        settings.insert("exclude".to_owned(), args.exclude.into());
+    }
+    if !args.reference_field.is_empty() {
+        settings.insert("referenceFields".to_owned(), args.reference_field.into());
+    }
+    if !severity.is_empty() {
+        settings.insert(
+            "diagnostics".to_owned(),
+            serde_json::json!({ "severity": severity }),
+        );
+    }
     let options = CheckOptions {
         roots: args.paths,
         format: match args.format {
             Format::Text => OutputFormat::Text,
             Format::Json => OutputFormat::Json,
+            Format::Sarif => OutputFormat::Sarif,
+            Format::Github => OutputFormat::Github,
         },
         deny: match args.deny {
             Deny::Errors => Severity::Error,
@@ -126,13 +145,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Deny::Information => Severity::Information,
             Deny::Hints => Severity::Hint,
         },
-        load: LoadOptions {
-            exclude: args.exclude,
-            index: IndexConfig {
-                reference_fields: args.reference_field,
-            },
-        },
-        diagnostics,
+        settings: serde_json::Value::Object(settings),
     };
     let code = check::run(
         &options,

@@ -1,18 +1,47 @@
-//! The one definition of note identity: which note a link or a frontmatter reference means.
+//! The one definition of note identity: which note (or attachment) a link or a frontmatter
+//! reference means.
 //!
 //! Every feature and `check` call [`resolve_link`] / [`resolve_reference`]; nothing else
 //! decides what a link means. For a link in a note of KB `K`:
 //! 1. `[[kb:t]]`: `kb` is a KB's name or shortname, and `t` is resolved in that KB. An unknown
 //!    prefix is `UnknownKb`, unless the whole text `kb:t` names a note in `K`.
-//! 2. The exact id in `K`; then the id case-insensitively; then a path-style match (the file
-//!    stem, or `folder/name` matching the end of the note's path inside its KB).
+//! 2. The exact id in `K`; then the id case-insensitively; then a path-style match: the file
+//!    stem, or `folder/name` matching the end of the note's path inside its KB; an attachment
+//!    (any file that is not a note: `chart.png`, `paper.pdf`, `board.canvas`) by its file name
+//!    with extension, or `folder/name.ext` the same way.
 //! 3. A title or alias in `K`, case-insensitively: found, but not canonical.
 //! 4. Found only in other KBs (by the same steps): `MissingKbPrefix`.
 //! 5. Otherwise `Broken`.
 //!
-//! Several notes at the same step: `Ambiguous`. Candidates are always sorted by path.
+//! A markdown link (`[text](Other%20note.md#Heading)`) means what the wiki-link of its decoded
+//! destination means (see `keys::link_text`); a destination with a URL scheme is not a link.
+//!
+//! Several notes at the same step: in a Pyrite KB (a folder with `kb.yaml`, where ids are
+//! unique) that is `Ambiguous`. In a plain vault (a KB without `kb.yaml`: an Obsidian vault)
+//! names repeat across folders as a matter of course, and the link means the candidate nearest
+//! to the linking note: the one in its own folder, else the one fewest folder steps away (up
+//! to a common folder, then down); only a true tie is `Ambiguous`. A plain vault also reads
+//! `./x` and `../x` relative to the linking note's folder. Candidates are sorted by path.
+//!
+//! How Obsidian resolves, as far as we could establish (its resolver, `getFirstLinkpathDest`,
+//! is closed source and its documentation says little): a link names a file by the shortest
+//! path that is unique (the "shortest path when possible" link format, the default), so a
+//! name that repeats is written with as much of its path as needed (`[[Sync/Security]]`), and
+//! Obsidian's link updater rewrites existing links that way when a second file with the name
+//! appears; links that carry a path match files whose path ends with it; relative links
+//! (`../x`) resolve from the linking note's folder. For a bare name that several files share,
+//! users report that the link opens the file in the linking note's own folder, and otherwise
+//! one "closer" to the root; tools that follow Obsidian (bangle.io's wiki-link resolver, for
+//! one) prefer the same folder, then the shallowest path. Markdown links go through the same
+//! resolver after URL decoding (Obsidian's documentation asks for `%20` in them; plugins such
+//! as obsidian-link-converter `decodeURI` the destination and call `getFirstLinkpathDest`).
+//! Peers differ: marksman reports every repeated title as ambiguous; markdown-oxide picks one
+//! silently. We take the path written in the link, then the own folder, then the nearest by
+//! folder distance, and report a remaining tie as a hint rather than guess.
 
-use crate::keys::{clean_target, fold, heading_key, split_reference};
+use std::path::Path;
+
+use crate::keys::{clean_target, fold, heading_key, link_text, split_reference};
 use crate::syntax::{Link, Value};
 use crate::text::FileId;
 use crate::workspace::{KbId, Note, Workspace};
@@ -22,18 +51,38 @@ use crate::workspace::{KbId, Note, Workspace};
 pub enum Via {
     Id,
     IdIgnoringCase,
+    /// By file name or path (notes and attachments).
     Path,
     /// By title or alias: the link works but should name the id.
     Name,
+}
+
+/// Why a plain vault's link means one of several notes with its name (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chosen {
+    pub because: ChosenBecause,
+    /// The other notes with the name, sorted by path.
+    pub over: Vec<FileId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChosenBecause {
+    /// It is in the linking note's own folder.
+    SameFolder,
+    /// It is fewer folder steps away than the others.
+    NearestFolder,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resolution {
     /// A link to a place in its own note (`[[#Heading]]`).
     SameNote,
+    /// A note, or an attachment (`Workspace::attachment` of `file`).
     Found {
         file: FileId,
         via: Via,
+        /// In a plain vault, when other notes share the name: why this one.
+        chosen: Option<Chosen>,
     },
     /// Not in the link's KB, but in others; each candidate is in a different KB or path.
     MissingKbPrefix {
@@ -87,8 +136,37 @@ pub fn resolve_link(workspace: &Workspace, from: FileId, link: Link) -> Resoluti
         workspace,
         from,
         link.kb.as_ref().map(|kb| kb.text),
-        link.target.text,
+        &link_text(link, link.target.text),
     )
+}
+
+/// Whether `kb` is a plain vault: a KB without `kb.yaml`, where names may repeat across
+/// folders and links resolve as Obsidian's do (see the module doc).
+pub fn is_plain_vault(workspace: &Workspace, kb: KbId) -> bool {
+    workspace.kb(kb).is_implicit()
+}
+
+/// Whether a link target is written relative to the linking note's folder (`./x`, `../x`).
+pub fn is_relative(target: &str) -> bool {
+    let target = target.trim();
+    target.starts_with("./") || target.starts_with("../")
+}
+
+/// The path inside its KB that a relative target (`../notes/x.md`) written in note `from`
+/// names, `/`-separated; `None` when it climbs above the KB's folder.
+pub fn relative_kb_path(from: &Note, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.kb_path().split('/').collect();
+    parts.pop(); // The note's own file name.
+    for segment in target.trim().split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Resolves `[[kb:target]]` (or `[[target]]` when `kb` is `None`) written in note `from`.
@@ -106,14 +184,14 @@ pub fn resolve_target(
     }
     if let Some(kb_name) = kb {
         return match workspace.kb_by_name(kb_name) {
-            Some(kb_id) => match find_in_kb(workspace, kb_id, target) {
+            Some(kb_id) => match find_in_kb(workspace, kb_id, target, from_note) {
                 Some(found) => found,
                 None => Resolution::Broken,
             },
             None => {
                 // `[[Chapter:One]]`-style titles: the whole text may name a note here.
                 let whole = format!("{kb_name}:{target}");
-                match find_in_kb(workspace, from_note.kb, &whole) {
+                match find_in_kb(workspace, from_note.kb, &whole, from_note) {
                     Some(found) => found,
                     None => Resolution::UnknownKb {
                         kb: kb_name.to_owned(),
@@ -122,7 +200,10 @@ pub fn resolve_target(
             }
         };
     }
-    if let Some(found) = find_in_kb(workspace, from_note.kb, target) {
+    if is_plain_vault(workspace, from_note.kb) && is_relative(target) {
+        return find_relative(workspace, from_note, target).unwrap_or(Resolution::Broken);
+    }
+    if let Some(found) = find_in_kb(workspace, from_note.kb, target, from_note) {
         return found;
     }
     let mut elsewhere: Vec<FileId> = Vec::new();
@@ -130,7 +211,7 @@ pub fn resolve_target(
         .into_iter()
         .filter(|&k| k != from_note.kb)
     {
-        match find_in_kb(workspace, kb_id, target) {
+        match find_in_kb(workspace, kb_id, target, from_note) {
             Some(Resolution::Found { file, .. }) => elsewhere.push(file),
             Some(Resolution::Ambiguous { candidates }) => elsewhere.extend(candidates),
             _ => {}
@@ -157,16 +238,53 @@ fn kbs_naming(workspace: &Workspace, target: &str) -> Vec<KbId> {
     let files = workspace.notes_by_id(&folded).iter();
     let files = files.chain(workspace.notes_by_stem(last));
     let files = files.chain(workspace.notes_by_name(&folded));
-    let mut kbs: Vec<KbId> = files
-        .filter_map(|&f| workspace.note(f).map(|n| n.kb))
-        .collect();
+    let files = files.chain(workspace.attachments_by_name(last));
+    let mut kbs: Vec<KbId> = files.filter_map(|&f| kb_of(workspace, f)).collect();
     kbs.sort_unstable();
     kbs.dedup();
     kbs
 }
 
-/// Steps 2 and 3 inside one KB.
-fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str) -> Option<Resolution> {
+/// The KB of the note or attachment `file`.
+fn kb_of(workspace: &Workspace, file: FileId) -> Option<KbId> {
+    match workspace.note(file) {
+        Some(note) => Some(note.kb),
+        None => workspace.attachment(file).map(|a| a.kb),
+    }
+}
+
+/// A relative target in a plain vault: the note or attachment at exactly that path.
+fn find_relative(workspace: &Workspace, from: &Note, target: &str) -> Option<Resolution> {
+    let path = fold(&relative_kb_path(from, target)?);
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let attachment = workspace
+        .attachments_by_name(name)
+        .iter()
+        .copied()
+        .find(|&f| {
+            workspace
+                .attachment(f)
+                .is_some_and(|a| a.kb == from.kb && fold(a.kb_path()) == path)
+        });
+    let note = || {
+        let path = clean_target(&path)?;
+        let stem = path.rsplit('/').next().unwrap_or(&path);
+        workspace.notes_by_stem(stem).iter().copied().find(|&f| {
+            workspace
+                .note(f)
+                .is_some_and(|n| n.kb == from.kb && fold(n.kb_path()) == path)
+        })
+    };
+    let file = attachment.or_else(note)?;
+    Some(Resolution::Found {
+        file,
+        via: Via::Path,
+        chosen: None,
+    })
+}
+
+/// Steps 2 and 3 inside one KB, for a link written in note `from`.
+fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str, from: &Note) -> Option<Resolution> {
     let cleaned = clean_target(target)?;
     if cleaned.is_empty() {
         return None;
@@ -179,58 +297,106 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str) -> Option<Resolutio
             .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == kb))
             .collect()
     };
+    let pick = |files: Vec<FileId>, via: Via| pick(workspace, kb, from, files, via);
     let by_id = in_kb(workspace.notes_by_id(&folded));
     let exact: Vec<FileId> = by_id
         .iter()
         .copied()
         .filter(|&f| workspace.note(f).is_some_and(|n| *n.id() == *cleaned))
         .collect();
-    if let Some(found) = pick(workspace, exact, Via::Id) {
+    if let Some(found) = pick(exact, Via::Id) {
         return Some(found);
     }
-    if let Some(found) = pick(workspace, by_id, Via::IdIgnoringCase) {
+    if let Some(found) = pick(by_id, Via::IdIgnoringCase) {
         return Some(found);
     }
     let last = folded.rsplit('/').next().unwrap_or(&folded);
-    let by_path: Vec<FileId> = in_kb(workspace.notes_by_stem(last))
+    let ends_with_path = |path: &str| {
+        let path = fold(path);
+        !folded.contains('/') || path == folded || path.ends_with(&format!("/{folded}"))
+    };
+    let notes = in_kb(workspace.notes_by_stem(last))
         .into_iter()
         .filter(|&f| {
-            let Some(note) = workspace.note(f) else {
-                return false;
-            };
-            let path = fold(note.kb_path());
-            !folded.contains('/') || path == folded || path.ends_with(&format!("/{folded}"))
-        })
-        .collect();
-    if let Some(found) = pick(workspace, by_path, Via::Path) {
+            workspace
+                .note(f)
+                .is_some_and(|n| ends_with_path(n.kb_path()))
+        });
+    let attachments = workspace
+        .attachments_by_name(last)
+        .iter()
+        .copied()
+        .filter(|&f| {
+            workspace
+                .attachment(f)
+                .is_some_and(|a| a.kb == kb && ends_with_path(a.kb_path()))
+        });
+    let by_path: Vec<FileId> = notes.chain(attachments).collect();
+    if let Some(found) = pick(by_path, Via::Path) {
         return Some(found);
     }
-    pick(
-        workspace,
-        in_kb(workspace.notes_by_name(&folded)),
-        Via::Name,
-    )
+    pick(in_kb(workspace.notes_by_name(&folded)), Via::Name)
 }
 
-fn pick(workspace: &Workspace, mut files: Vec<FileId>, via: Via) -> Option<Resolution> {
+/// The answer for the candidates of one step in KB `kb`: none, one, or several. Several are
+/// `Ambiguous` in a Pyrite KB; in a plain vault the one nearest to `from` wins (see the module
+/// doc), and only a tie is `Ambiguous` (between the tied ones).
+fn pick(
+    workspace: &Workspace,
+    kb: KbId,
+    from: &Note,
+    mut files: Vec<FileId>,
+    via: Via,
+) -> Option<Resolution> {
     match files.len() {
         0 => None,
         1 => Some(Resolution::Found {
             file: files[0],
             via,
+            chosen: None,
         }),
         _ => {
             sort_by_path(workspace, &mut files);
-            Some(Resolution::Ambiguous { candidates: files })
+            if !is_plain_vault(workspace, kb) {
+                return Some(Resolution::Ambiguous { candidates: files });
+            }
+            let from_dir = from.path.parent().unwrap_or(Path::new(""));
+            let distance = |f: FileId| {
+                let dir = workspace.path(f).and_then(Path::parent);
+                folder_distance(from_dir, dir.unwrap_or(Path::new("")))
+            };
+            let nearest = files.iter().map(|&f| distance(f)).min().unwrap_or(0);
+            let (tied, over): (Vec<FileId>, Vec<FileId>) =
+                files.into_iter().partition(|&f| distance(f) == nearest);
+            match tied[..] {
+                [file] => Some(Resolution::Found {
+                    file,
+                    via,
+                    chosen: Some(Chosen {
+                        because: if nearest == 0 {
+                            ChosenBecause::SameFolder
+                        } else {
+                            ChosenBecause::NearestFolder
+                        },
+                        over,
+                    }),
+                }),
+                _ => Some(Resolution::Ambiguous { candidates: tied }),
+            }
         }
     }
 }
 
+/// How many folder steps lead from folder `a` to folder `b`: up to their common folder, then
+/// down.
+fn folder_distance(a: &Path, b: &Path) -> usize {
+    let (a, b): (Vec<_>, Vec<_>) = (a.components().collect(), b.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    (a.len() - common) + (b.len() - common)
+}
+
 fn sort_by_path(workspace: &Workspace, files: &mut [FileId]) {
-    files.sort_by(|a, b| {
-        let path = |f: &FileId| workspace.note(*f).map(|n| n.path.clone());
-        path(a).cmp(&path(b))
-    });
+    files.sort_by(|a, b| workspace.path(*a).cmp(&workspace.path(*b)));
 }
 
 /// Resolves a plain frontmatter value as a note reference. A value is a reference only when it
@@ -272,17 +438,19 @@ pub enum SubTarget {
 /// `#A#B` forms, the last part) or the block id a link points at inside `note`.
 pub fn resolve_subtarget(note: &Note, link: Link) -> SubTarget {
     if let Some(block) = &link.block {
+        let block = link_text(link, block.text);
         return note
             .parsed
             .block_ids()
             .iter()
-            .position(|b| *b.id == *block.text)
+            .position(|b| *b.id == *block)
             .map_or(SubTarget::MissingBlock, SubTarget::Block);
     }
     let Some(heading) = &link.heading else {
         return SubTarget::None;
     };
-    let wanted = heading_key(heading.text.rsplit('#').next().unwrap_or(heading.text));
+    let heading = link_text(link, heading.text);
+    let wanted = heading_key(heading.rsplit('#').next().unwrap_or(&heading));
     note.parsed
         .headings()
         .iter()
@@ -305,43 +473,42 @@ pub enum Pointer {
     },
 }
 
-/// Finds every link and frontmatter reference that resolves to `target`, in every KB.
+/// Finds every link and frontmatter reference that resolves to `target` (a note, or an
+/// attachment: then only links), in every KB.
 pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
-    let Some(note) = workspace.note(target) else {
-        return Vec::new();
+    let (keys, last_segments, id) = match workspace.note(target) {
+        Some(note) => {
+            let (keys, last_segments) = note_keys(note);
+            (keys, last_segments, Some(note.id()))
+        }
+        None => {
+            let Some(attachment) = workspace.attachment(target) else {
+                return Vec::new();
+            };
+            let name = fold(attachment.name());
+            (
+                vec![name.clone(), fold(attachment.kb_path())],
+                vec![name],
+                None,
+            )
+        }
     };
-    let mut keys: Vec<String> = vec![fold(note.id()), fold(note.stem()), fold(note.kb_path())];
-    keys.extend(note.aliases().map(fold));
-    if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
-        keys.push(fold(title.text));
-    }
     let mut files: Vec<FileId> = keys
         .iter()
         .flat_map(|key| workspace.notes_linking_with_key(key).iter().copied())
         .collect();
     files.sort_unstable();
     files.dedup();
-    // A link without a KB prefix finds a note by its id, its stem or a title or alias, so it
-    // can only mean `target` when the last segment of its folded target is the last segment
-    // of one of those: a cheap test that spares resolving every other link of a source.
-    let mut last_segments: Vec<String> = vec![fold(note.stem())];
-    let names = std::iter::once(note.id()).chain(note.aliases()).chain(
-        note.parsed
-            .frontmatter()
-            .into_iter()
-            .flat_map(|fm| fm.title())
-            .map(|t| t.text),
-    );
-    for name in names {
-        let folded = fold(name);
-        last_segments.push(folded.rsplit('/').next().unwrap_or(&folded).to_owned());
-    }
     let may_mean_target = |link: Link| {
         if link.kb.is_some() {
             return true;
         }
-        let Some(cleaned) = clean_target(link.target.text) else {
-            return false;
+        let Some(cleaned) = clean_target(&link_text(link, link.target.text)) else {
+            // A relative path that climbs (`../x`): its last segment decides.
+            let written = link_text(link, link.target.text);
+            let folded = fold(written.trim_end_matches(".md"));
+            let last = folded.rsplit('/').next().unwrap_or(&folded);
+            return last_segments.iter().any(|segment| segment == last);
         };
         let folded = fold(&cleaned);
         let last = folded.rsplit('/').next().unwrap_or(&folded);
@@ -360,6 +527,9 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
                 pointers.push(Pointer::Link { file, link: index });
             }
         }
+        let Some(id) = id else {
+            continue; // Attachments are named by links only.
+        };
         for (field_index, field) in source
             .parsed
             .frontmatter()
@@ -368,7 +538,7 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         {
             for (value_index, value) in field.values.iter().enumerate() {
                 // A reference names an id exactly (see `resolve_reference`).
-                if split_reference(value).1 == note.id()
+                if split_reference(value).1 == id
                     && resolve_reference(workspace, file, value) == Some(target)
                 {
                     pointers.push(Pointer::Reference {
@@ -381,6 +551,31 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         }
     }
     pointers
+}
+
+/// The keys a link to `note` may be indexed under, and the last segments such a link's
+/// target may end with: a link without a KB prefix finds a note by its id, its stem or a title
+/// or alias, so it can only mean `note` when the last segment of its folded target is the last
+/// segment of one of those (a cheap test that spares resolving every other link of a source).
+fn note_keys(note: &Note) -> (Vec<String>, Vec<String>) {
+    let mut keys: Vec<String> = vec![fold(note.id()), fold(note.stem()), fold(note.kb_path())];
+    keys.extend(note.aliases().map(fold));
+    if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+        keys.push(fold(title.text));
+    }
+    let mut last_segments: Vec<String> = vec![fold(note.stem())];
+    let names = std::iter::once(note.id()).chain(note.aliases()).chain(
+        note.parsed
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.title())
+            .map(|t| t.text),
+    );
+    for name in names {
+        let folded = fold(name);
+        last_segments.push(folded.rsplit('/').next().unwrap_or(&folded).to_owned());
+    }
+    (keys, last_segments)
 }
 
 /// Every link that points at heading `heading` of note `target`: `(file, index of the link)`,

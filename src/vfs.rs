@@ -4,7 +4,8 @@
 //! Rules: the `ignore` crate walks each root (honouring `.gitignore`, `.ignore` and the
 //! `exclude` globs, skipping hidden files and folders); symlinks are never followed, so nothing
 //! outside a root is read and links cannot loop; files that are not valid UTF-8 are skipped with
-//! a warning naming them.
+//! a warning naming them. Every other file the walk finds is an attachment: it is sized with one
+//! `stat` and never read.
 
 use std::collections::VecDeque;
 use std::io;
@@ -22,21 +23,66 @@ use crate::workspace::{IndexConfig, Workspace};
 pub enum FileKind {
     Note,
     KbConfig,
+    /// Any other file: a link target by its name and path (see `workspace::Attachment`).
+    Attachment,
+    /// The settings file at a root (hidden: walks never find it; it is read by name).
+    Settings,
 }
 
-/// Which kind of file `path` is by its name, or `None` if the index ignores it.
+/// The name of the settings file at the top of a root.
+pub const SETTINGS_FILE: &str = ".wikilink.toml";
+
+/// Which kind of file `path` is by its name, or `None` if it has no (UTF-8) file name.
 pub fn file_kind(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name == "kb.yaml" {
         return Some(FileKind::KbConfig);
     }
+    if name == SETTINGS_FILE {
+        return Some(FileKind::Settings);
+    }
     // A KB's links into other KBs: indexed like a note (see `syntax::parse_file`).
     if name == CROSS_KB_LINKS {
         return Some(FileKind::Note);
     }
-    let extension = path.extension()?.to_str()?;
-    (extension.eq_ignore_ascii_case("md") || extension.eq_ignore_ascii_case("markdown"))
-        .then_some(FileKind::Note)
+    let is_note = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|extension| {
+            extension.eq_ignore_ascii_case("md") || extension.eq_ignore_ascii_case("markdown")
+        });
+    Some(if is_note {
+        FileKind::Note
+    } else {
+        FileKind::Attachment
+    })
+}
+
+/// The size of the attachment at `path` (one `stat`, never a read), or `None` when it cannot
+/// be indexed: gone, not a regular file, a symlink, or outside `roots`.
+pub fn attachment_size(path: &Path, roots: &[PathBuf]) -> Option<u64> {
+    if !is_readable_in_roots(path, roots) || is_hidden_in_roots(path, roots) {
+        return None;
+    }
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    metadata.is_file().then_some(metadata.len())
+}
+
+/// Whether `path` is, or is inside, a hidden file or folder (a name starting with `.`) below
+/// its root: the walk skips those, so watched changes there are skipped too.
+pub fn is_hidden_in_roots(path: &Path, roots: &[PathBuf]) -> bool {
+    let Some(root) = roots
+        .iter()
+        .filter(|r| path.starts_with(r))
+        .max_by_key(|r| r.as_os_str().len())
+    else {
+        return false;
+    };
+    path.strip_prefix(root).is_ok_and(|inside| {
+        inside
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    })
 }
 
 #[derive(Clone, Debug, Default)]
@@ -157,7 +203,7 @@ pub fn validate_roots(roots: &[PathBuf]) -> Result<(), DiskError> {
     Ok(())
 }
 
-/// Walks `roots` and returns every note and kb.yaml file in them, sorted by path.
+/// Walks `roots` and returns every note, kb.yaml and attachment in them, sorted by path.
 pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>, Vec<DiskError>) {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
@@ -284,6 +330,18 @@ pub fn load(
             }
             Err(warning) => warnings.push(warning),
         }
+    }
+    // Attachments: a `stat` each (in parallel), never a read.
+    let attachments: Vec<(PathBuf, u64)> = files
+        .par_iter()
+        .filter(|(_, kind)| *kind == FileKind::Attachment)
+        .filter_map(|(path, _)| {
+            let metadata = std::fs::symlink_metadata(path).ok()?;
+            Some((path.clone(), metadata.len()))
+        })
+        .collect();
+    for (path, size) in attachments {
+        workspace.set_attachment(path, size);
     }
     let notes: Vec<&PathBuf> = files
         .iter()

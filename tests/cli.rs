@@ -180,3 +180,127 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_example_plain_vault_reports_exactly_its_three_deliberate_problems() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let (status, stdout, stderr) = check(&["homestead"], &examples);
+    assert_eq!(status, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "homestead/Home.md:11:11: warning[broken-block]: no block `^compost` in `Plot`",
+            "homestead/Seed plan.md:8:28: warning[broken-link]: no note `Seed plan 2023.md` in KB `homestead`",
+            "homestead/beds/south/Squash.md:9:55: warning[broken-heading]: no heading `Harvest dates` in `Beans`",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with("checked 9 notes in 1 KB: 0 errors, 3 warnings in "),
+        "{stdout}"
+    );
+    assert_eq!(lines.len(), 4, "{stdout}");
+}
+
+#[test]
+fn sarif_report_is_one_sarif_2_1_0_log_with_utf16_columns() {
+    let dir = vault();
+    let (status, stdout, _) = check(&["--format", "sarif", "."], dir.path());
+    assert_eq!(status, 0);
+    let log: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "wikilink-lsp");
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let broken = &results[1];
+    assert_eq!(broken["ruleId"], "broken-link");
+    let rule = &rules[broken["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "broken-link");
+    assert_eq!(rule["defaultConfiguration"]["level"], "warning");
+    assert_eq!(broken["level"], "warning");
+    let location = &broken["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "notes/b.md");
+    // 1-based; after `😀 中文 ` the link starts at UTF-16 column 7.
+    assert_eq!(
+        location["region"],
+        serde_json::json!({"startLine": 3, "startColumn": 7, "endLine": 3, "endColumn": 15})
+    );
+    let levels: Vec<&str> = rules
+        .iter()
+        .map(|r| r["defaultConfiguration"]["level"].as_str().unwrap())
+        .collect();
+    assert!(
+        levels
+            .iter()
+            .all(|l| ["error", "warning", "note"].contains(l)),
+        "{levels:?}"
+    );
+}
+
+#[test]
+fn github_report_is_workflow_annotations_escaped_as_the_toolkit_does() {
+    let dir = workspace(&[
+        ("a, b/note.md", "See [[gone: 100%]]\n\n[[x]]\n"),
+        ("a, b/x.md", "# X\n"),
+    ]);
+    let (status, stdout, _) = check(
+        &["--format", "github", "--severity", "orphan-note=hint", "."],
+        dir.path(),
+    );
+    assert_eq!(status, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "::notice file=a%2C b/note.md,line=1,col=1,endLine=1,endColumn=1,title=wikilink-lsp orphan-note::no other note links to `note`",
+            "::warning file=a%2C b/note.md,line=1,col=5,endLine=1,endColumn=19,title=wikilink-lsp broken-link::no note `gone: 100%25` in KB `root`",
+        ]
+    );
+    assert!(lines[2].starts_with("checked 2 notes: 0 errors, 1 warning, 0 infos, 1 hint in "));
+}
+
+#[test]
+fn the_settings_file_is_read_and_flags_are_laid_over_it() {
+    let dir = vault();
+    std::fs::write(
+        dir.path().join(".wikilink.toml"),
+        "[diagnostics.severity]\nbroken-link = \"error\"\n",
+    )
+    .unwrap();
+    let (status, stdout, _) = check(&["."], dir.path());
+    assert_eq!(status, 1, "the file makes broken links errors: {stdout}");
+    assert!(stdout.contains("error[broken-link]"), "{stdout}");
+    let (status, _, _) = check(&[".", "--severity", "broken-link=warning"], dir.path());
+    assert_eq!(status, 0, "the flag wins over the file");
+
+    std::fs::write(
+        dir.path().join(".wikilink.toml"),
+        "colour = 1\n[diagnostics.severity]\nbroken-link = error\n",
+    )
+    .unwrap();
+    let (status, stdout, stderr) = check(&["."], dir.path());
+    assert_eq!(
+        status, 2,
+        "a settings file that is not TOML is a usage error"
+    );
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: ./.wikilink.toml:3:15: invalid TOML, so none of its settings apply: string values must be quoted, expected literal string\n"
+    );
+    std::fs::write(dir.path().join(".wikilink.toml"), "colour = 1\n").unwrap();
+    let (status, _, stderr) = check(&["."], dir.path());
+    assert_eq!(status, 0);
+    assert_eq!(
+        stderr,
+        "warning: ./.wikilink.toml:1:1: unknown setting `wikilink.colour` ignored\n"
+    );
+}

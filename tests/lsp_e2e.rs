@@ -45,6 +45,51 @@ fn initialize_negotiates_the_position_encoding() {
 }
 
 #[test]
+fn the_capabilities_announce_exactly_what_is_implemented() {
+    let dir = demo();
+    let mut client = Client::start();
+    let result = client.initialize(dir.path(), capabilities(false));
+    let capabilities = result["capabilities"].as_object().unwrap();
+    let mut announced: Vec<&str> = capabilities.keys().map(String::as_str).collect();
+    announced.sort_unstable();
+    assert_eq!(
+        announced,
+        [
+            "codeActionProvider",
+            "codeLensProvider",
+            "completionProvider",
+            "definitionProvider",
+            "documentHighlightProvider",
+            "documentLinkProvider",
+            "documentSymbolProvider",
+            "executeCommandProvider",
+            "foldingRangeProvider",
+            "hoverProvider",
+            "inlayHintProvider",
+            "positionEncoding",
+            "referencesProvider",
+            "renameProvider",
+            "semanticTokensProvider",
+            "textDocumentSync",
+            "workspace",
+            "workspaceSymbolProvider",
+        ]
+    );
+    assert_eq!(
+        result["capabilities"]["executeCommandProvider"]["commands"],
+        json!(["wikilink.addBlockId"])
+    );
+    assert_eq!(
+        result["capabilities"]["codeLensProvider"]["resolveProvider"],
+        false
+    );
+    let tokens = &result["capabilities"]["semanticTokensProvider"];
+    assert_eq!(tokens["full"], true);
+    assert_eq!(tokens["range"], true);
+    assert_eq!(tokens.get("delta"), None);
+}
+
+#[test]
 fn indexing_reports_progress_with_a_created_token() {
     let dir = demo();
     let mut client = started(dir.path(), false);

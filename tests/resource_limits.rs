@@ -50,7 +50,10 @@ fn completion_over_a_hundred_thousand_notes_is_capped() {
     }));
     let text = "See [[note 12".to_owned();
     let (file, _) = workspace.set_note("/ws/typing.md".into(), parse_note(&text));
-    let config = CompletionConfig { max_items: 50 };
+    let config = CompletionConfig {
+        max_items: 50,
+        ..CompletionConfig::default()
+    };
     for typed in ["", "n", "note 12", "zzzz"] {
         let text = format!("See [[{typed}");
         let position = FilePosition {
@@ -59,7 +62,7 @@ fn completion_over_a_hundred_thousand_notes_is_capped() {
         };
         let list = timed(
             &format!("completion `[[{typed}` over {count} notes"),
-            || ide::completion(&workspace, position, &text, &config).unwrap(),
+            || ide::completion(&workspace, position, &text, &config, &|_| None).unwrap(),
         );
         let notes = list
             .items
@@ -168,7 +171,13 @@ fn a_note_with_a_million_links_stays_responsive() {
         ide::goto_definition(&workspace, position)
     });
     timed("completion at the end", || {
-        ide::completion(&workspace, position, &text, &CompletionConfig::default())
+        ide::completion(
+            &workspace,
+            position,
+            &text,
+            &CompletionConfig::default(),
+            &|_| None,
+        )
     });
 }
 
@@ -193,7 +202,14 @@ fn a_five_megabyte_line_stays_responsive() {
     });
     let position = FilePosition { file, offset: end };
     timed("completion at the end of the line", || {
-        ide::completion(&workspace, position, &text, &CompletionConfig::default()).unwrap()
+        ide::completion(
+            &workspace,
+            position,
+            &text,
+            &CompletionConfig::default(),
+            &|_| None,
+        )
+        .unwrap()
     });
     // A keystroke through the document store, as the server applies it.
     let uri = tower_lsp::lsp_types::Url::parse("file:///ws/line.md").unwrap();

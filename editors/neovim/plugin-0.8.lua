@@ -25,16 +25,35 @@ end
 
 local uv = vim.uv or vim.loop
 
+-- No settings by default: the workspace's .wikilink.toml, else the server's defaults.
 local defaults = {
   cmd = { 'wikilink-lsp' },
-  settings = {
-    wikilink = {
-      completion = { maxItems = 50 },
-      diagnostics = { workspace = true, debounceMs = 200 },
-      inlayHints = { enabled = true },
-    },
-  },
+  settings = { wikilink = {} },
 }
+
+---The backlinks code lens's client-side command: its locations go to the quickfix list.
+local function show_references(command, ctx)
+  local locations = (command.arguments or {})[3] or {}
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local items = vim.lsp.util.locations_to_items(locations, client and client.offset_encoding or 'utf-16')
+  vim.fn.setqflist({}, ' ', { title = 'Backlinks', items = items })
+  vim.cmd('botright copen')
+end
+
+---Code lenses (the backlink count; `:lua vim.lsp.codelens.run()` on its line) are asked
+---for on attach and again as the text changes.
+local function on_attach(client, bufnr)
+  if not client.server_capabilities.codeLensProvider then return end
+  local function refresh()
+    if not pcall(vim.lsp.codelens.refresh, { bufnr = bufnr }) then pcall(vim.lsp.codelens.refresh) end
+  end
+  refresh()
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave' }, {
+    group = vim.api.nvim_create_augroup('wikilink_lsp_codelens_' .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = refresh,
+  })
+end
 
 ---Workspace root of a note: the nearest directory with kb.yaml, lifted to its
 ---parent while the parent holds kb.yaml itself or in another sub-folder (a vault
@@ -96,6 +115,8 @@ local function start(bufnr)
     settings = { wikilink = wikilink },
     init_options = wikilink,
     handlers = { ['wikilink/status'] = on_status },
+    commands = { ['wikilink.showReferences'] = show_references },
+    on_attach = on_attach,
   }
   -- 0.8's vim.lsp.start attaches the current buffer; 0.9+ also takes opts.bufnr
   vim.api.nvim_buf_call(bufnr, function()

@@ -16,6 +16,9 @@
 //! - `ambiguous-link`: one fix per candidate, naming it by id (with its `kb:` prefix when in
 //!   another KB), else by its path in the KB, whichever [`crate::slug`] resolves to just it.
 //!
+//! Markdown links (`[text](file.md)`) get no fixes: each would need its own way of writing the
+//! new target; their diagnostics still show.
+//!
 //! A fix is preferred (`isPreferred`, applied by "auto fix") when it is the only one for its
 //! diagnostic and does not create a file: a single `missing-kb-prefix` candidate, and
 //! `non-canonical-link`. A broken link has no obvious fix: a typo and a note still to write
@@ -86,7 +89,7 @@ pub fn code_actions(
             .parsed
             .links()
             .iter()
-            .find(|l| l.range == diagnostic.range)
+            .find(|l| l.range == diagnostic.range && !l.is_markdown())
         else {
             continue;
         };
@@ -185,7 +188,7 @@ impl Fix<'_> {
             None => (None, reference),
         };
         match slug::resolve_target(self.workspace, self.file, kb, name) {
-            Resolution::Found { file, via } if file == target => Some(via),
+            Resolution::Found { file, via, .. } if file == target => Some(via),
             _ => None,
         }
     }
@@ -296,6 +299,7 @@ impl Fix<'_> {
         let Resolution::Found {
             file: target,
             via: Via::Name,
+            ..
         } = resolution
         else {
             return None;

@@ -2,19 +2,30 @@
 //! after the cursor), and in frontmatter reference fields and `tags:`.
 //!
 //! - `[[tex` offers notes matched by id, title and aliases (fuzzy, ranked: exact and prefix
-//!   matches of id or title first), inserting the canonical target (`id`, or `kb:id` across KBs),
-//!   plus KB prefixes (`kb:`) and wanted pages (targets linked somewhere that do not exist yet);
+//!   matches of id or title first), inserting the canonical target (`id`, or `kb:id` across KBs;
+//!   in a plain vault, the note's path when others share its name), then attachments by file
+//!   name (after `![[`, images come first, before the notes), plus KB prefixes (`kb:`) and
+//!   wanted pages (targets linked somewhere that do not exist yet);
 //! - `[[kb:` offers that KB's notes; `[[id#` its headings (`[[#` this note's); `[[id^` and
-//!   `[[id#^` its block ids;
+//!   `[[id#^` its block ids, then its paragraphs that have none yet (a preview of their text):
+//!   accepting one links to a fresh id, and the item carries a [`NewBlockId`] for the shell to
+//!   add ` ^id` to that paragraph (an additional edit in this note, else a command that edits
+//!   the other note through the editor; only when [`CompletionConfig::block_links`] says the
+//!   editor applies such edits);
 //! - accepting an item always leaves exactly `[[target]]`: the edit replaces the typed text and
-//!   any `]`/`]]` already after the cursor, and adds the closing brackets when missing.
+//!   any `]`/`]]` already after the cursor, and adds the closing brackets when missing;
+//! - `#` (at the start of a line or after a space, in the body, not in code) offers the tags in
+//!   use in the workspace, in `tags:` or inline, most used first.
 //!
 //! The text of the note is passed in, since the cursor may sit in a link the index has not
 //! seen as one yet (it is not closed).
 
 mod schema;
 
+use super::SourceText;
+use super::navigation::{note_tags, tags_in_use};
 use super::rank::{NoteRanker, TopK};
+use super::source_change::NewBlockId;
 use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
@@ -24,11 +35,17 @@ use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace};
 pub struct CompletionConfig {
     /// Most notes returned at once on a large vault (the list is then incomplete).
     pub max_items: usize,
+    /// The editor applies edits the server asks for (`workspace/applyEdit`): paragraphs of other
+    /// notes are offered as block links (this note's always are).
+    pub block_links: bool,
 }
 
 impl Default for CompletionConfig {
     fn default() -> Self {
-        CompletionConfig { max_items: 50 }
+        CompletionConfig {
+            max_items: 50,
+            block_links: false,
+        }
     }
 }
 
@@ -40,6 +57,8 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
+    /// A file that is not a note (see `workspace::Attachment`).
+    Attachment,
     /// A frontmatter field name the note's type declares (see `completion::schema`).
     Field,
     /// A type of the KB's schema, or a built-in one.
@@ -63,6 +82,8 @@ pub struct CompletionItem {
     pub detail: Option<String>,
     /// The note the item stands for, for documentation (the hover card).
     pub note: Option<FileId>,
+    /// The block id that accepting the item gives to a paragraph.
+    pub new_block_id: Option<NewBlockId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,18 +96,73 @@ pub struct CompletionList {
     pub is_incomplete: bool,
 }
 
-/// Completion at `position` in a note whose current text is `text`.
+/// Completion at `position` in a note whose current text is `text`; `source` reads other notes'
+/// texts (for block links).
 pub fn completion(
     workspace: &Workspace,
     position: FilePosition,
     text: &str,
     config: &CompletionConfig,
+    source: SourceText<'_>,
 ) -> Option<CompletionList> {
     let offset = clamp_to_char_boundary(text, position.offset as usize);
     if let Some(context) = link_context(text, offset) {
-        return Some(link_completion(workspace, position.file, &context, config));
+        let sources = Sources {
+            text,
+            other: source,
+            config,
+        };
+        return Some(link_completion(
+            workspace,
+            position.file,
+            &context,
+            &sources,
+        ));
+    }
+    if let Some(name) = crate::syntax::typed_tag(text, offset) {
+        return Some(tag_completion(workspace, position.file, text, name, config));
     }
     frontmatter_completion(workspace, position.file, text, offset, config)
+}
+
+/// The tags in use, for the inline tag whose name (typed so far) is `name`.
+fn tag_completion(
+    workspace: &Workspace,
+    file: FileId,
+    text: &str,
+    name: TextRange,
+    config: &CompletionConfig,
+) -> CompletionList {
+    let typed = keys::tag_key(&text[name.as_usize()]);
+    // The index may already hold the tag being typed: it is not a tag in use.
+    let mut tags = tags_in_use(workspace, Some((file, name)));
+    tags.retain(|tag| tag.key.contains(&typed));
+    tags.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.key.cmp(&b.key)));
+    let is_incomplete = tags.len() > config.max_items;
+    let items = tags
+        .into_iter()
+        .take(config.max_items)
+        .enumerate()
+        .map(|(rank, tag)| CompletionItem {
+            label: tag.name.to_owned(),
+            kind: CompletionKind::Tag,
+            insert_text: tag.name.to_owned(),
+            filter_text: tag.name.to_owned(),
+            sort_text: format!("{rank:06}"),
+            detail: Some(format!(
+                "tag in {} note{}",
+                tag.notes,
+                if tag.notes == 1 { "" } else { "s" }
+            )),
+            note: None,
+            new_block_id: None,
+        })
+        .collect();
+    CompletionList {
+        replace_range: name,
+        items,
+        is_incomplete,
+    }
 }
 
 fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
@@ -97,6 +173,14 @@ fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
     offset
 }
 
+/// What block links read: this note's text and other notes' texts, and whether the editor
+/// applies edits to other notes.
+struct Sources<'a> {
+    text: &'a str,
+    other: SourceText<'a>,
+    config: &'a CompletionConfig,
+}
+
 /// The open link around the cursor.
 struct LinkContext<'a> {
     /// Typed between `[[` and the cursor.
@@ -105,6 +189,8 @@ struct LinkContext<'a> {
     cursor: usize,
     /// Text after the cursor up to the end of the line.
     after: &'a str,
+    /// The link is an embed (`![[`).
+    embed: bool,
 }
 
 fn link_context(text: &str, cursor: usize) -> Option<LinkContext<'_>> {
@@ -123,6 +209,7 @@ fn link_context(text: &str, cursor: usize) -> Option<LinkContext<'_>> {
         typed_start: line_start + open + 2,
         cursor,
         after: &text[cursor..line_end],
+        embed: before[..open].ends_with('!'),
     })
 }
 
@@ -155,8 +242,9 @@ fn link_completion(
     workspace: &Workspace,
     from: FileId,
     context: &LinkContext<'_>,
-    config: &CompletionConfig,
+    sources: &Sources<'_>,
 ) -> CompletionList {
+    let config = sources.config;
     let typed = context.typed;
     let part_start = |marker: usize| context.typed_start + marker + 1;
     // `[[target#^block`, `[[target^block`, `[[target#heading`.
@@ -168,7 +256,7 @@ fn link_completion(
             context,
             target,
             part_start(caret),
-            SubKind::Block,
+            SubKind::Block(sources),
         );
     }
     if let Some(hash) = typed.rfind('#') {
@@ -205,15 +293,35 @@ fn link_completion(
         let Some(note) = workspace.note(file) else {
             continue;
         };
+        // In a plain vault a name that several notes share is written with its path, which
+        // resolves to just this one wherever the link is (Obsidian writes such links so),
+        // unless the bare name already means this one from here (the nearest).
+        let shares_id = || {
+            let same_id = workspace.notes_by_id(&keys::fold(note.id())).iter();
+            same_id
+                .filter(|&&f| workspace.note(f).is_some_and(|n| n.kb == note.kb))
+                .count()
+                > 1
+        };
+        let bare_means_it =
+            || slug::resolve_target(workspace, from, None, note.id()).file(from) == Some(file);
+        let name = match slug::is_plain_vault(workspace, note.kb)
+            && from_kb == Some(note.kb)
+            && shares_id()
+            && !bare_means_it()
+        {
+            true => note.kb_path(),
+            false => note.id(),
+        };
         let target = match (only_kb, from_kb) {
             // Keep the prefix as the user spelled it.
             (Some(_), _) => format!(
                 "{}:{}",
                 typed.split_once(':').map_or("", |(k, _)| k.trim()),
-                note.id()
+                name
             ),
-            (None, Some(kb)) if kb == note.kb => note.id().to_string(),
-            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), note.id()),
+            (None, Some(kb)) if kb == note.kb => name.to_string(),
+            _ => format!("{}:{}", workspace.kb_link_prefix(note.kb), name),
         };
         let mut detail = Vec::new();
         if note.title() != note.id() {
@@ -238,8 +346,19 @@ fn link_completion(
             sort_text: format!("{rank:06}"),
             detail: Some(detail.join(" · ")),
             note: Some(file),
+            new_block_id: None,
         });
     }
+    attachment_items(
+        workspace,
+        only_kb,
+        from_kb,
+        context,
+        query.trim(),
+        close,
+        config,
+        &mut items,
+    );
     if only_kb.is_none() {
         kb_items(workspace, typed, &mut items);
         wanted_items(workspace, from, query.trim(), close, config, &mut items);
@@ -419,6 +538,81 @@ struct RankHit {
     file: FileId,
 }
 
+/// Attachments whose path matches `query` fuzzily (of `only_kb`, else of every KB), best
+/// first: after the notes (`z` sort texts), except images in an embed (`![[`), which come
+/// before them (`!` sort texts). The file name is inserted, or the path in the KB when other
+/// attachments of the KB share the name; `kb:` from another KB.
+#[allow(clippy::too_many_arguments)]
+fn attachment_items(
+    workspace: &Workspace,
+    only_kb: Option<KbId>,
+    from_kb: Option<KbId>,
+    context: &LinkContext<'_>,
+    query: &str,
+    close: &str,
+    config: &CompletionConfig,
+    items: &mut Vec<CompletionItem>,
+) {
+    let mut ranker = NoteRanker::new(query);
+    let mut scored: Vec<(u32, FileId)> = workspace
+        .attachments()
+        .filter(|(_, a)| only_kb.is_none_or(|kb| a.kb == kb))
+        .filter_map(|(file, a)| {
+            if ranker.is_empty() {
+                return Some((0, file));
+            }
+            let by_name = ranker.score_text(a.name()).map(|s| s * 2);
+            let by_path = ranker.score_text(a.kb_path());
+            Some((by_name.max(by_path)?, file))
+        })
+        .collect();
+    let path = |f: FileId| workspace.attachment(f).map(|a| a.kb_path());
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| path(a.1).cmp(&path(b.1))));
+    scored.truncate(config.max_items);
+    for (rank, (_, file)) in scored.into_iter().enumerate() {
+        let Some(attachment) = workspace.attachment(file) else {
+            continue;
+        };
+        let shared = workspace
+            .attachments_by_name(&keys::fold(attachment.name()))
+            .iter()
+            .filter(|&&f| {
+                workspace
+                    .attachment(f)
+                    .is_some_and(|a| a.kb == attachment.kb)
+            })
+            .count()
+            > 1;
+        let name = if shared {
+            attachment.kb_path()
+        } else {
+            attachment.name()
+        };
+        let target = match from_kb {
+            Some(kb) if kb == attachment.kb => name.to_owned(),
+            _ if only_kb.is_some() => format!(
+                "{}:{name}",
+                context.typed.split_once(':').map_or("", |(k, _)| k.trim())
+            ),
+            _ => format!("{}:{name}", workspace.kb_link_prefix(attachment.kb)),
+        };
+        let first = context.embed && attachment.is_image();
+        items.push(CompletionItem {
+            label: target.clone(),
+            kind: CompletionKind::Attachment,
+            insert_text: format!("{target}{close}"),
+            filter_text: typed_prefix_filter(
+                context.typed,
+                &format!("{target} {}", attachment.kb_path()),
+            ),
+            sort_text: format!("{}{rank:06}", if first { '!' } else { 'z' }),
+            detail: Some(format!("{} · {}", attachment.kind(), attachment.kb_path())),
+            note: None,
+            new_block_id: None,
+        });
+    }
+}
+
 fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>) {
     let typed = keys::fold(typed);
     if typed.is_empty() {
@@ -438,6 +632,7 @@ fn kb_items(workspace: &Workspace, typed: &str, items: &mut Vec<CompletionItem>)
             sort_text: format!("{:06}", 0),
             detail: Some(format!("KB {name}")),
             note: None,
+            new_block_id: None,
         });
     }
 }
@@ -470,7 +665,8 @@ fn wanted_items(
             let qualifies = files.iter().any(|&f| f != from_file)
                 && workspace.notes_by_id(key).is_empty()
                 && workspace.notes_by_stem(key).is_empty()
-                && workspace.notes_by_name(key).is_empty();
+                && workspace.notes_by_name(key).is_empty()
+                && workspace.attachments_by_name(key).is_empty();
             if qualifies {
                 wanted.push(key);
                 if wanted.len() == limit {
@@ -489,14 +685,15 @@ fn wanted_items(
             sort_text: format!("~{key}"),
             detail: Some("wanted page: linked, not written yet".to_owned()),
             note: None,
+            new_block_id: None,
         });
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SubKind {
+#[derive(Clone, Copy)]
+enum SubKind<'a> {
     Heading,
-    Block,
+    Block(&'a Sources<'a>),
 }
 
 fn sub_completion(
@@ -505,7 +702,7 @@ fn sub_completion(
     context: &LinkContext<'_>,
     target_text: &str,
     part_start: usize,
-    kind: SubKind,
+    kind: SubKind<'_>,
 ) -> CompletionList {
     let part_chars = |c: char| !matches!(c, ']' | '[' | '|' | '\n' | '\r');
     let (end, add_close) = closing(context, &part_chars);
@@ -533,10 +730,11 @@ fn sub_completion(
                             note.title()
                         )),
                         note: None,
+                        new_block_id: None,
                     });
                 }
             }
-            SubKind::Block => {
+            SubKind::Block(sources) => {
                 for (rank, block) in note.parsed.block_ids().iter().enumerate() {
                     items.push(CompletionItem {
                         label: block.id.to_string(),
@@ -546,6 +744,31 @@ fn sub_completion(
                         sort_text: format!("{rank:06}"),
                         detail: Some(format!("block in {}", note.title())),
                         note: None,
+                        new_block_id: None,
+                    });
+                }
+                let target = file.unwrap_or(from);
+                let first_rank = items.len();
+                for (rank, (paragraph, id)) in
+                    new_block_ids(workspace, from, target, context.cursor, sources)
+                        .into_iter()
+                        .enumerate()
+                {
+                    let preview = crate::syntax::plain_text(&paragraph.text);
+                    items.push(CompletionItem {
+                        label: crate::syntax::truncate_chars(&preview, PREVIEW_CHARS),
+                        kind: CompletionKind::Block,
+                        insert_text: format!("{id}{close}"),
+                        filter_text: format!("{id} {preview}"),
+                        sort_text: format!("{:06}", first_rank + rank),
+                        detail: Some(format!("new block ^{id} in {}", note.title())),
+                        note: None,
+                        new_block_id: Some(NewBlockId {
+                            file: target,
+                            paragraph: paragraph.text,
+                            end: paragraph.end,
+                            id,
+                        }),
                     });
                 }
             }
@@ -556,6 +779,111 @@ fn sub_completion(
         items,
         is_incomplete: false,
     }
+}
+
+/// The longest preview of a paragraph offered as a block link, in characters.
+const PREVIEW_CHARS: usize = 60;
+
+/// A paragraph as block links offer it.
+struct OfferedParagraph {
+    text: String,
+    end: u32,
+}
+
+/// The paragraphs of `target` that have no block id, each with a fresh id for it, when block
+/// links can be made there: in this note (not the paragraph being typed in), or in another one
+/// when the editor applies edits to it.
+fn new_block_ids(
+    workspace: &Workspace,
+    from: FileId,
+    target: FileId,
+    cursor: usize,
+    sources: &Sources<'_>,
+) -> Vec<(OfferedParagraph, String)> {
+    let same_note = target == from;
+    if !same_note && !sources.config.block_links {
+        return Vec::new();
+    }
+    let text = if same_note {
+        sources.text.to_owned()
+    } else {
+        match (sources.other)(target) {
+            Some(text) => text,
+            None => return Vec::new(),
+        }
+    };
+    let Some(note) = workspace.note(target) else {
+        return Vec::new();
+    };
+    let mut taken: Vec<String> = note
+        .parsed
+        .block_ids()
+        .iter()
+        .map(|b| b.id.to_owned())
+        .collect();
+    let mut offered = Vec::new();
+    for paragraph in crate::syntax::paragraphs(&text) {
+        let Some(written) = text.get(paragraph.as_usize()) else {
+            continue;
+        };
+        let last_line = written.rsplit(['\n', '\r']).next().unwrap_or(written);
+        let has_id = last_line
+            .rsplit(' ')
+            .next()
+            .and_then(|word| word.strip_prefix('^'))
+            .is_some_and(|id| !id.is_empty());
+        let typing_here = same_note && paragraph.contains_inclusive(cursor as u32);
+        if has_id || typing_here {
+            continue;
+        }
+        let id = fresh_block_id(written, &taken, &text);
+        taken.push(id.clone());
+        let end = paragraph.end;
+        let text = written.to_owned();
+        offered.push((OfferedParagraph { text, end }, id));
+        if offered.len() == sources.config.max_items {
+            break;
+        }
+    }
+    offered
+}
+
+/// A block id made of the paragraph's first words (ASCII letters and digits, lowercase,
+/// joined by `-`), unique among `taken` and in `text`: `first-words`, `first-words-2`, …
+fn fresh_block_id(paragraph: &str, taken: &[String], text: &str) -> String {
+    let mut base = String::new();
+    let plain = crate::syntax::plain_text(paragraph);
+    for word in plain.split_whitespace() {
+        let word: String = word
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !base.is_empty() {
+            if base.len() + word.len() > 24 {
+                break;
+            }
+            base.push('-');
+        }
+        base.push_str(&word);
+        if base.matches('-').count() == 2 {
+            break;
+        }
+    }
+    if base.is_empty() {
+        base.push_str("block");
+    }
+    let free = |id: &str| !taken.iter().any(|t| t == id) && !text.contains(&format!("^{id}"));
+    if free(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| free(id))
+        .unwrap_or(base)
 }
 
 /// Completion in frontmatter: note ids in reference fields, tags in `tags:`.
@@ -605,11 +933,12 @@ fn frontmatter_completion(
     let replace_range = TextRange::new(word_start, word_end);
     let mut items = Vec::new();
     if field == "tags" {
-        // Tags of other notes: this note's own are already written (one is being typed).
+        // Tags of other notes, in either form: this note's own are already written (one is
+        // being typed).
         let mut tags: Vec<&str> = workspace
             .notes()
             .filter(|&(other, _)| other != file)
-            .flat_map(|(_, n)| n.tags())
+            .flat_map(|(other, n)| note_tags(other, n).map(|place| place.name))
             .collect();
         tags.sort_unstable();
         tags.dedup();
@@ -628,6 +957,7 @@ fn frontmatter_completion(
                 sort_text: format!("{rank:06}"),
                 detail: Some("tag in use".to_owned()),
                 note: None,
+                new_block_id: None,
             });
         }
         return Some(CompletionList {
@@ -666,6 +996,7 @@ fn frontmatter_completion(
                 workspace.kb(target_note.kb).name
             )),
             note: Some(target),
+            new_block_id: None,
         });
     }
     Some(CompletionList {
@@ -815,11 +1146,17 @@ mod tests {
     fn check(fixture: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
         let position = f.position();
+        let source = f.source();
+        let config = CompletionConfig {
+            block_links: true,
+            ..CompletionConfig::default()
+        };
         let list = completion(
             &f.workspace,
             position,
             f.text(position.file),
-            &CompletionConfig::default(),
+            &config,
+            &source,
         );
         let Some(list) = list else {
             expect.assert_eq("no completions\n");
@@ -836,7 +1173,10 @@ mod tests {
                 ""
             }
         );
-        for item in list.items {
+        // In the order the editor shows them.
+        let mut items = list.items;
+        items.sort_by(|a, b| a.sort_text.cmp(&b.sort_text));
+        for item in items {
             // Show the line as it reads once the item is accepted.
             let mut accepted = text.to_owned();
             accepted.replace_range(list.replace_range.as_usize(), &item.insert_text);
@@ -845,6 +1185,14 @@ mod tests {
                 .map_or(0, |i| i + 1);
             let line = accepted[line_start..].lines().next().unwrap_or("");
             out += &format!("{:?} {} -> {line}\n", item.kind, item.label);
+            if let Some(new) = &item.new_block_id {
+                out += &format!(
+                    "    and ` ^{}` after {:?} in {}\n",
+                    new.id,
+                    new.paragraph,
+                    f.path(new.file)
+                );
+            }
         }
         expect.assert_eq(&out);
     }
@@ -891,6 +1239,8 @@ mod tests {
             expect![[r#"
                 replace 12..12 ""
                 Block pinch -> [[gd:basil#^pinch]]
+                Block Basil loves warmth. Plant it beside tomato. -> [[gd:basil#^basil-loves-warmth]]
+                    and ` ^basil-loves-warmth` after "Basil loves warmth. Plant it beside [[tomato]]." in /garden/plants/basil.md
             "#]],
         );
         check(
@@ -898,6 +1248,32 @@ mod tests {
             expect![[r#"
                 replace 2..5 "tom"
                 Note gd:tomato -> [[gd:tomato]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn block_links_made_for_paragraphs_without_an_id() {
+        let notes = format!(
+            "{TWO_KBS}//- /garden/plants/mint.md\n# Mint\n\nSpreads *fast*, keep it\nin a pot.\n\nPinch the tops. ^pinch\n\n```\ncode\n```\n"
+        );
+        check(
+            &format!("{notes}//- /garden/plants/sage.md\nSee [[mint^$0\n"),
+            expect![[r#"
+                replace 11..11 ""
+                Block pinch -> See [[mint^pinch]]
+                Block Spreads fast, keep it in a pot. -> See [[mint^spreads-fast-keep]]
+                    and ` ^spreads-fast-keep` after "Spreads *fast*, keep it\nin a pot." in /garden/plants/mint.md
+            "#]],
+        );
+        // This note's paragraphs: not the one being typed.
+        check(
+            "//- /kb/own.md\nFirst words of one.\n\nSecond [[#^$0]] here.\n\nThird. ^third\n",
+            expect![[r#"
+                replace 32..32 ""
+                Block third -> Second [[#^third]] here.
+                Block First words of one. -> Second [[#^first-words-of]] here.
+                    and ` ^first-words-of` after "First words of one." in /kb/own.md
             "#]],
         );
     }
@@ -915,6 +1291,50 @@ mod tests {
                 WantedPage pa-b -> [[pa-b]]
                 WantedPage parsley-gone -> [[parsley-gone]]
                 WantedPage paz -> [[paz]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_of_inline_tags() {
+        let notes = format!(
+            "{TWO_KBS}//- /garden/plants/sage.md\n#herb #Herbal/dried and #perennial\n//- /garden/plants/mint.md\n"
+        );
+        check(
+            &format!("{notes}Fresh #her$0 leaves\n"),
+            expect![[r#"
+                replace 7..10 "her"
+                Tag herb -> Fresh #herb leaves
+                Tag Herbal/dried -> Fresh #Herbal/dried leaves
+            "#]],
+        );
+        check(
+            &format!("{notes}#$0\n"),
+            expect![[r#"
+                replace 1..1 ""
+                Tag herb -> #herb
+                Tag annual -> #annual
+                Tag Herbal/dried -> #Herbal/dried
+                Tag perennial -> #perennial
+            "#]],
+        );
+        // Not in code, not after a word, not a heading marker.
+        check(
+            &format!("{notes}`#her$0`\n"),
+            expect![[r#"
+                no completions
+            "#]],
+        );
+        check(
+            &format!("{notes}a#her$0\n"),
+            expect![[r#"
+                no completions
+            "#]],
+        );
+        check(
+            &format!("{notes}## $0\n"),
+            expect![[r#"
+                no completions
             "#]],
         );
     }
@@ -940,6 +1360,56 @@ mod tests {
             &format!("{TWO_KBS}//- /garden/plants/mint.md\n---\ncolour: gr$0\n---\n"),
             expect![[r#"
                 no completions
+            "#]],
+        );
+    }
+
+    #[test]
+    fn completion_offers_attachments_after_notes_and_images_first_in_embeds() {
+        let vault = r#"
+//- /Sync/Security.md
+//- /Publish/Security.md
+//- /Charts.md
+//- /assets/chart.png
+//- /assets/old/chart.png
+//- /docs/chart-notes.pdf
+"#;
+        check(
+            &format!("{vault}//- /Overview.md\nSee [[char$0"),
+            expect![[r#"
+                replace 6..10 "char"
+                Note Charts -> See [[Charts]]
+                Attachment assets/chart.png -> See [[assets/chart.png]]
+                Attachment assets/old/chart.png -> See [[assets/old/chart.png]]
+                Attachment chart-notes.pdf -> See [[chart-notes.pdf]]
+            "#]],
+        );
+        check(
+            &format!("{vault}//- /Overview.md\nSee ![[char$0"),
+            expect![[r#"
+                replace 7..11 "char"
+                Attachment assets/chart.png -> See ![[assets/chart.png]]
+                Attachment assets/old/chart.png -> See ![[assets/old/chart.png]]
+                Note Charts -> See ![[Charts]]
+                Attachment chart-notes.pdf -> See ![[chart-notes.pdf]]
+            "#]],
+        );
+        // A name two notes share is inserted with its path, unless the bare name means the
+        // note from here (in the note's own folder).
+        check(
+            &format!("{vault}//- /Overview.md\nSee [[secu$0"),
+            expect![[r#"
+                replace 6..10 "secu"
+                Note Sync/Security -> See [[Sync/Security]]
+                Note Publish/Security -> See [[Publish/Security]]
+            "#]],
+        );
+        check(
+            &format!("{vault}//- /Sync/Devices.md\nSee [[secu$0"),
+            expect![[r#"
+                replace 6..10 "secu"
+                Note Security -> See [[Security]]
+                Note Publish/Security -> See [[Publish/Security]]
             "#]],
         );
     }

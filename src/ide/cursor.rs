@@ -1,6 +1,6 @@
 //! What is under the cursor in a note: a link, a frontmatter reference, the note's own id or
-//! title, or a heading. Shared by definition, hover, references and rename so that every
-//! feature agrees on what the user pointed at.
+//! title, a tag (in `tags:` or inline), or a heading. Shared by definition, hover, references
+//! and rename so that every feature agrees on what the user pointed at.
 
 use crate::syntax::Link;
 use crate::text::TextRange;
@@ -18,6 +18,48 @@ pub enum CursorItem {
     OwnTitle,
     /// One of the note's headings.
     Heading(usize),
+    /// A value of the frontmatter `tags:`: `tags()[index]`.
+    FrontmatterTag(usize),
+    /// An inline `#tag` of the body: `inline_tags()[index]`.
+    InlineTag(usize),
+}
+
+/// A tag under the cursor: its name as written (without `#`) and that name's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagAt<'a> {
+    pub name: &'a str,
+    pub range: TextRange,
+}
+
+/// The tag an item is, if it is one.
+pub fn tag_of(note: &Note, item: CursorItem) -> Option<TagAt<'_>> {
+    match item {
+        CursorItem::FrontmatterTag(index) => {
+            let value = note.parsed.frontmatter()?.tags().get(index)?;
+            Some(frontmatter_tag(value.text, value.range))
+        }
+        CursorItem::InlineTag(index) => {
+            let tag = note.parsed.inline_tags().get(index)?;
+            Some(TagAt {
+                name: tag.name,
+                range: tag.name_range(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A `tags:` value as a tag: a leading `#` (`"#rose"`) is not part of the name.
+pub fn frontmatter_tag(text: &str, range: TextRange) -> TagAt<'_> {
+    let name = text.trim_start_matches('#');
+    let skipped = (text.len() - name.len()) as u32;
+    TagAt {
+        name,
+        range: TextRange {
+            start: (range.start + skipped).min(range.end),
+            end: range.end,
+        },
+    }
 }
 
 /// Finds the item at `offset` (a cursor touching an item's end still counts).
@@ -43,6 +85,13 @@ pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
         {
             return Some(CursorItem::OwnTitle);
         }
+        if let Some(index) = fm
+            .tags()
+            .iter()
+            .position(|t| t.range.contains_inclusive(offset) && !t.range.is_empty())
+        {
+            return Some(CursorItem::FrontmatterTag(index));
+        }
         for (field_index, field) in fm.fields().enumerate() {
             if let Some(value_index) = field
                 .values
@@ -55,6 +104,13 @@ pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
                 });
             }
         }
+    }
+    if let Some(index) = parsed
+        .inline_tags()
+        .iter()
+        .position(|tag| tag.range.contains_inclusive(offset))
+    {
+        return Some(CursorItem::InlineTag(index));
     }
     parsed
         .headings()

@@ -1,12 +1,14 @@
 //! Problems in one note: invalid frontmatter, duplicate ids, and every link or declared
-//! reference that does not resolve cleanly. Shared by the server and `wikilink-lsp check`.
+//! reference that does not resolve cleanly; and, when turned on, a note that nothing links to
+//! (`orphan-note`). Shared by the server and `wikilink-lsp check`.
 
 mod schema;
 
 use std::collections::HashMap;
 
+use super::navigation::identity_anchor;
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget, Via};
+use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
 use crate::workspace::{Note, Workspace};
@@ -67,10 +69,12 @@ pub enum DiagnosticCode {
     /// The note has more problems than a list in the editor shows (see
     /// [`DiagnosticsConfig::max_per_note`]).
     TooManyProblems,
+    /// No other note links to or references this one. Off unless a severity is set.
+    OrphanNote,
 }
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 17] = [
+    pub const ALL: [DiagnosticCode; 18] = [
         DiagnosticCode::InvalidFrontmatter,
         DiagnosticCode::DuplicateId,
         DiagnosticCode::BrokenLink,
@@ -88,6 +92,7 @@ impl DiagnosticCode {
         DiagnosticCode::UnknownRelation,
         DiagnosticCode::NonStrictYaml,
         DiagnosticCode::TooManyProblems,
+        DiagnosticCode::OrphanNote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,11 +114,52 @@ impl DiagnosticCode {
             DiagnosticCode::UnknownRelation => "unknown-relation",
             DiagnosticCode::NonStrictYaml => "non-strict-yaml",
             DiagnosticCode::TooManyProblems => "too-many-problems",
+            DiagnosticCode::OrphanNote => "orphan-note",
         }
     }
 
     pub fn parse(name: &str) -> Option<DiagnosticCode> {
         Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
+    /// When the code is reported, in one sentence (the README's table; SARIF rule texts).
+    pub fn description(self) -> &'static str {
+        match self {
+            DiagnosticCode::InvalidFrontmatter => {
+                "The YAML frontmatter does not parse (the body is still indexed)."
+            }
+            DiagnosticCode::DuplicateId => "Two notes of one KB share an id.",
+            DiagnosticCode::BrokenLink => "The link's target exists nowhere (a wanted page).",
+            DiagnosticCode::BrokenHeading => "The note exists but has no such heading.",
+            DiagnosticCode::BrokenBlock => "The note exists but has no such block id.",
+            DiagnosticCode::NonCanonicalLink => {
+                "The link names a title or alias; the canonical form is the id."
+            }
+            DiagnosticCode::MissingKbPrefix => {
+                "The target is not in this KB but in another: the link needs its KB prefix."
+            }
+            DiagnosticCode::AmbiguousLink => "Several notes match the link at the same step.",
+            DiagnosticCode::UnknownKb => "The link's KB prefix names no KB.",
+            DiagnosticCode::BrokenReference => {
+                "A frontmatter field declared as holding ids names no note."
+            }
+            DiagnosticCode::UnknownType => {
+                "The note's type is not declared in kb.yaml nor built into Pyrite."
+            }
+            DiagnosticCode::MissingRequiredField => "A field the note's type requires is missing.",
+            DiagnosticCode::InvalidFieldValue => "A value does not fit its field in kb.yaml.",
+            DiagnosticCode::WrongTargetType => {
+                "A reference names a note of another type than the field's target type."
+            }
+            DiagnosticCode::UnknownRelation => {
+                "A typed link's relation is not among the KB's relationship types."
+            }
+            DiagnosticCode::NonStrictYaml => {
+                "Frontmatter that only Pyrite's lenient YAML reader accepts."
+            }
+            DiagnosticCode::TooManyProblems => "The note has more problems than the editor shows.",
+            DiagnosticCode::OrphanNote => "No other note links to or references the note.",
+        }
     }
 
     pub fn default_severity(self) -> Severity {
@@ -123,9 +169,15 @@ impl DiagnosticCode {
             DiagnosticCode::NonCanonicalLink
             | DiagnosticCode::UnknownType
             | DiagnosticCode::TooManyProblems => Severity::Information,
-            DiagnosticCode::NonStrictYaml => Severity::Hint,
+            DiagnosticCode::NonStrictYaml | DiagnosticCode::OrphanNote => Severity::Hint,
             _ => Severity::Warning,
         }
+    }
+
+    /// Whether the code is reported when no severity is set for it: every code but
+    /// `orphan-note`, which is opt-in (its severity, once set, is the one given).
+    pub fn on_by_default(self) -> bool {
+        self != DiagnosticCode::OrphanNote
     }
 }
 
@@ -159,10 +211,10 @@ pub struct DiagnosticsConfig {
 }
 
 impl DiagnosticsConfig {
-    fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
+    pub fn severity_of(&self, code: DiagnosticCode) -> Option<Severity> {
         match self.severity.get(&code) {
             Some(overridden) => *overridden,
-            None => Some(code.default_severity()),
+            None => code.on_by_default().then(|| code.default_severity()),
         }
     }
 }
@@ -195,6 +247,9 @@ pub fn diagnostics(
     reference_problems(workspace, file, note, &mut out);
     for problem in schema::problems(workspace, file, note) {
         out.push_at_most(problem.severity_cap, problem);
+    }
+    if config.severity_of(DiagnosticCode::OrphanNote).is_some() {
+        orphan(workspace, file, note, &mut out);
     }
     let mut diagnostics = out.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
@@ -254,7 +309,37 @@ impl Collector<'_> {
         target: Option<&str>,
         related: Vec<Related>,
     ) {
-        if let Some(severity) = self.config.severity_of(code) {
+        let severity = self.config.severity_of(code);
+        self.push_with(severity, code, range, message, target, related);
+    }
+
+    /// [`Collector::push`] with `default` as the severity unless the settings name one.
+    fn push_defaulting(
+        &mut self,
+        default: Severity,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: String,
+        target: Option<&str>,
+        related: Vec<Related>,
+    ) {
+        let severity = match self.config.severity.get(&code) {
+            Some(overridden) => *overridden,
+            None => Some(default),
+        };
+        self.push_with(severity, code, range, message, target, related);
+    }
+
+    fn push_with(
+        &mut self,
+        severity: Option<Severity>,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: String,
+        target: Option<&str>,
+        related: Vec<Related>,
+    ) {
+        if let Some(severity) = severity {
             self.diagnostics.push(Diagnostic {
                 range,
                 severity,
@@ -267,9 +352,13 @@ impl Collector<'_> {
     }
 }
 
+/// Two notes of a KB with one id. In a plain vault (no kb.yaml) ids are file names, which may
+/// repeat across folders (links then resolve to the nearest): only two frontmatter `id:`
+/// values that collide are a problem there.
 fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
     // A README or a template is not an entry: its id names nothing in Pyrite.
-    if !note.entry {
+    let plain = slug::is_plain_vault(workspace, note.kb);
+    if !note.entry || (plain && note.id_value().is_none()) {
         return;
     }
     let others: Vec<FileId> = workspace
@@ -278,9 +367,12 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
         .copied()
         .filter(|&f| f != file)
         .filter(|&f| {
-            workspace
-                .note(f)
-                .is_some_and(|n| n.entry && n.kb == note.kb && n.id() == note.id())
+            workspace.note(f).is_some_and(|n| {
+                n.entry
+                    && n.kb == note.kb
+                    && n.id() == note.id()
+                    && (!plain || n.id_value().is_some())
+            })
         })
         .collect();
     if others.is_empty() {
@@ -312,14 +404,30 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
     );
 }
 
+/// `orphan-note` on the note's identity when no other note links to it or references it.
+fn orphan(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
+    let from_elsewhere = slug::pointers_to(workspace, file).iter().any(|pointer| {
+        let (Pointer::Link { file: source, .. } | Pointer::Reference { file: source, .. }) =
+            pointer;
+        *source != file
+    });
+    if !from_elsewhere {
+        out.push(
+            DiagnosticCode::OrphanNote,
+            identity_anchor(note),
+            format!("no other note links to `{}`", note.id()),
+            Some(note.id()),
+            Vec::new(),
+        );
+    }
+}
+
 fn display_path(workspace: &Workspace, file: FileId) -> String {
-    let Some(note) = workspace.note(file) else {
+    let Some(path) = workspace.path(file) else {
         return String::new();
     };
-    let root = workspace.root_of(&note.path);
-    let relative = root
-        .and_then(|r| note.path.strip_prefix(r).ok())
-        .unwrap_or(&note.path);
+    let root = workspace.root_of(path);
+    let relative = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")
 }
 
@@ -330,9 +438,15 @@ fn link_problems(
     link: Link,
     out: &mut Collector<'_>,
 ) {
-    let target = link.target.text;
+    let target = keys::link_text(link, link.target.text);
+    let target = &*target;
     let kb_name = &workspace.kb(note.kb).name;
     let written = match &link.kb {
+        Some(kb) => format!("{}:{}", kb.text, link.target.text),
+        None => link.target.text.to_owned(),
+    };
+    // How the message names the link: its decoded target (with its prefix).
+    let shown = match &link.kb {
         Some(kb) => format!("{}:{target}", kb.text),
         None => target.to_owned(),
     };
@@ -354,10 +468,18 @@ fn link_problems(
                 .as_ref()
                 .and_then(|kb| workspace.kb_by_name(kb.text))
                 .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
-            let message = if keys::clean_target(target).is_none() {
+            let plain_relative =
+                slug::is_plain_vault(workspace, note.kb) && slug::is_relative(target);
+            let outside = if plain_relative && link.kb.is_none() {
+                slug::relative_kb_path(note, target).is_none()
+            } else {
+                keys::clean_target(target).is_none()
+            };
+            let what = if is_file_name(target) { "file" } else { "note" };
+            let message = if outside {
                 format!("`{target}` points outside the knowledge base")
             } else {
-                format!("no note `{target}` in KB `{kb_of_link}`")
+                format!("no {what} `{target}` in KB `{kb_of_link}`")
             };
             out.push(
                 DiagnosticCode::BrokenLink,
@@ -368,9 +490,13 @@ fn link_problems(
             );
         }
         Resolution::UnknownKb { kb } => {
-            let known: Vec<String> = workspace
-                .visible_kbs()
+            // The KBs a prefix is meant for: those with kb.yaml, when there are any (a root's
+            // plain vault is named only after its folder).
+            let visible = workspace.visible_kbs();
+            let named = visible.iter().any(|&k| !workspace.kb(k).is_implicit());
+            let known: Vec<String> = visible
                 .into_iter()
+                .filter(|&k| !named || !workspace.kb(k).is_implicit())
                 .map(|k| {
                     let kb = workspace.kb(k);
                     match &kb.shortname {
@@ -395,7 +521,7 @@ fn link_problems(
                 .map(|n| format!("`[[{}:{}]]`", workspace.kb_link_prefix(n.kb), n.id()))
                 .collect();
             let message = format!(
-                "`{target}` is not in KB `{kb_name}` but in {}: write {}",
+                "`{shown}` is not in KB `{kb_name}` but in {}: write {}",
                 if fixes.len() == 1 {
                     "another KB"
                 } else {
@@ -416,11 +542,23 @@ fn link_problems(
                 .iter()
                 .map(|&f| display_path(workspace, f))
                 .collect();
-            out.push(
+            // In a plain vault only a tie between equally near notes is left: a hint, as
+            // Obsidian opens one of them anyway.
+            let plain = slug::is_plain_vault(workspace, note.kb);
+            let (default, advice) = if plain {
+                (
+                    Severity::Hint,
+                    " (equally near; write the folder to choose)",
+                )
+            } else {
+                (DiagnosticCode::AmbiguousLink.default_severity(), "")
+            };
+            out.push_defaulting(
+                default,
                 DiagnosticCode::AmbiguousLink,
                 link.range,
                 format!(
-                    "`{written}` matches {} notes: {}",
+                    "`{shown}` matches {} notes: {}{advice}",
                     candidates.len(),
                     paths.join(", ")
                 ),
@@ -431,13 +569,14 @@ fn link_problems(
         Resolution::Found {
             file: found,
             via: Via::Name,
+            ..
         } => {
             if let Some(found_note) = workspace.note(*found) {
                 let canonical = slug::canonical_target(workspace, note, found_note);
                 out.push(
                     DiagnosticCode::NonCanonicalLink,
                     link.range,
-                    format!("`{written}` is a title or alias: link by id as `[[{canonical}]]`"),
+                    format!("`{shown}` is a title or alias: link by id as `[[{canonical}]]`"),
                     Some(&written),
                     Vec::new(),
                 );
@@ -460,7 +599,11 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenHeading,
                 heading.range,
-                format!("no heading `{}` in `{}`", heading.text, target_note.id()),
+                format!(
+                    "no heading `{}` in `{}`",
+                    keys::link_text(link, heading.text),
+                    target_note.id()
+                ),
                 Some(&written),
                 Vec::new(),
             );
@@ -473,12 +616,34 @@ fn link_problems(
             out.push(
                 DiagnosticCode::BrokenBlock,
                 block.range,
-                format!("no block `^{}` in `{}`", block.text, target_note.id()),
+                format!(
+                    "no block `^{}` in `{}`",
+                    keys::link_text(link, block.text),
+                    target_note.id()
+                ),
                 Some(&written),
                 Vec::new(),
             );
         }
         SubTarget::None | SubTarget::Heading(_) | SubTarget::Block(_) => {}
+    }
+}
+
+/// Whether a link target names a file other than a note: it ends with an extension that is
+/// not `.md` (`chart.png`, `paper.pdf`).
+fn is_file_name(target: &str) -> bool {
+    let name = target.rsplit('/').next().unwrap_or(target);
+    match name.rsplit_once('.') {
+        Some((stem, extension)) => {
+            !stem.is_empty()
+                && !extension.is_empty()
+                && extension.len() <= 10
+                && extension.chars().all(|c| c.is_ascii_alphanumeric())
+                && extension.chars().any(|c| c.is_ascii_alphabetic())
+                && !extension.eq_ignore_ascii_case("md")
+                && !extension.eq_ignore_ascii_case("markdown")
+        }
+        None => false,
     }
 }
 
@@ -577,8 +742,12 @@ Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
 
     #[test]
     fn duplicate_ids_and_ambiguous_links() {
+        // A Pyrite KB (kb.yaml): ids are unique, so a repeated one is an error and every link
+        // to it ambiguous.
         check(
             r#"
+//- /kb.yaml
+name: ws
 //- /a/one.md
 ---
 id: same
@@ -599,6 +768,137 @@ aliases: [Twin]
                 /b/two.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
                 /c/three.md 24..32 "[[same]]" warning[ambiguous-link]: `same` matches 2 notes: a/one.md, b/two.md
                 /c/three.md 33..41 "[[twin]]" warning[ambiguous-link]: `twin` matches 2 notes: b/two.md, c/three.md
+            "#]],
+        );
+    }
+
+    /// A plain vault (no kb.yaml): one file name in two folders, attachments, markdown links,
+    /// property links and a block id right after an embed.
+    const VAULT: &str = r#"
+//- /Sync/Security.md
+# Security (sync)
+Near: [[Security]] [[Publish/Security]] [[../Publish/Security]] [[./Security#Security (sync)]]
+//- /Publish/Security.md
+# Security (publish)
+[[Security]] [[Sync/Security.md]]
+//- /Overview.md
+---
+type: ["[[Cities]]"]
+tags: [travel, "[[Travel]]"]
+up: "[[Nowhere Note]]"
+---
+Tie: [[Security]]. Files: ![[chart.png]] ![[assets/chart.png]] [[paper.pdf]] ![[missing.png]]
+[[other/chart.png]]. Markdown: [Sec](Sync/Security.md) [up](Publish/Security.md#Security%20(publish))
+[bad](Sync/Security.md#No%20Such) [gone](Gone%20Note.md) ![img](assets/chart.png) [w](https://x.org/a)
+[here](#Files) [block](Overview.md#^sales-chart) [climb](../../etc/passwd.md)
+![[chart.png]]^sales-chart
+
+# Files
+//- /Travel.md
+//- /assets/chart.png
+PNG
+//- /docs/paper.pdf
+%PDF
+"#;
+
+    #[test]
+    fn plain_vaults_resolve_like_obsidian() {
+        check(
+            VAULT,
+            expect![[r#"
+                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
+                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
+                /Overview.md 86..98 "[[Security]]" hint[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md (equally near; write the folder to choose)
+                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
+                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
+                /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
+                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in KB `ws`
+                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the knowledge base
+            "#]],
+        );
+    }
+
+    #[test]
+    fn pyrite_kbs_keep_their_rules_for_the_same_files() {
+        // The same files in a KB with kb.yaml: ids are unique there, so the repeated file name
+        // is a duplicate id and every bare link to it ambiguous, and `../` leads nowhere.
+        // Attachments, markdown links and property links work as in a plain vault.
+        check(
+            &format!("//- /kb.yaml\nname: ws\n{}", VAULT.trim_start()),
+            expect![[r#"
+                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
+                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
+                /Overview.md 86..98 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
+                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
+                /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
+                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in KB `ws`
+                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the knowledge base
+                /Publish/Security.md 0..0 "" error[duplicate-id]: duplicate id `Security` in KB `ws`: also used by Sync/Security.md
+                /Publish/Security.md 21..33 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Sync/Security.md 0..0 "" error[duplicate-id]: duplicate id `Security` in KB `ws`: also used by Publish/Security.md
+                /Sync/Security.md 24..36 "[[Security]]" warning[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+                /Sync/Security.md 58..81 "[[../Publish/Security]]" warning[broken-link]: `../Publish/Security` points outside the knowledge base
+                /Sync/Security.md 82..112 "[[./Security#Security (sync)]]" warning[ambiguous-link]: `./Security` matches 2 notes: Publish/Security.md, Sync/Security.md
+            "#]],
+        );
+    }
+
+    #[test]
+    fn plain_vaults_report_colliding_frontmatter_ids_and_true_ties() {
+        check(
+            r#"
+//- /a/one.md
+---
+id: same
+---
+//- /b/one.md
+//- /c/one.md
+---
+id: same
+---
+//- /d/x/note.md
+[[one]] [[same]]
+"#,
+            expect![[r#"
+                /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by c/one.md
+                /c/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
+                /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (equally near; write the folder to choose)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn orphan_notes_only_when_turned_on() {
+        let fixture = r#"
+//- /kb/hub.md
+---
+id: hub
+---
+[[linked]] and [[#Top]] [[hub]]
+# Top
+//- /kb/linked.md
+# Linked
+//- /kb/referenced.md
+---
+title: Referenced
+---
+//- /kb/other.md
+---
+related: [referenced]
+---
+"#;
+        check(fixture, expect![[""]]);
+        let mut config = DiagnosticsConfig::default();
+        config
+            .severity
+            .insert(DiagnosticCode::OrphanNote, Some(Severity::Hint));
+        check_with(
+            fixture,
+            &config,
+            expect![[r#"
+                /kb/hub.md 8..11 "hub" hint[orphan-note]: no other note links to `hub`
+                /kb/other.md 0..0 "" hint[orphan-note]: no other note links to `other`
             "#]],
         );
     }

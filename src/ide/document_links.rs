@@ -1,5 +1,6 @@
-//! Document links: every link of a note that leads to exactly one note, with where it leads
-//! (the note, or the heading or block it names), so editors can open it on click.
+//! Document links: every link of a note that leads to exactly one note or attachment, with
+//! where it leads (the note, or the heading or block it names; the attachment), so editors can
+//! open it on click.
 
 use super::navigation::{NavigationTarget, link_targets};
 use crate::slug::{self, SubTarget};
@@ -27,6 +28,14 @@ pub fn document_links(workspace: &Workspace, file: FileId) -> Vec<DocumentLink> 
             continue;
         };
         let Some(target_note) = workspace.note(target.file) else {
+            if let Some(attachment) = workspace.attachment(target.file) {
+                links.push(DocumentLink {
+                    range: link.range,
+                    target,
+                    in_note: false,
+                    tooltip: attachment.kb_path().to_owned(),
+                });
+            }
             continue;
         };
         let place = match slug::resolve_subtarget(target_note, link) {

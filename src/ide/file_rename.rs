@@ -14,7 +14,11 @@
 //!   KB's `kb:` prefix, prefixes naming the old KB are replaced, and the note's own links and
 //!   references to notes of its old KB get that KB's prefix.
 //!
-//! A renamed or moved folder moves every note below it, each as above. When the folder holds its
+//! A renamed or moved attachment (`chart.png`, `paper.pdf`) keeps its links too: each link to it
+//! gets its new file name, or its new path with as many folders as the link had (relative links
+//! stay relative; markdown links stay URL-encoded as written).
+//!
+//! A renamed or moved folder moves every note and attachment below it, each as above. When the folder holds its
 //! KB's `kb.yaml` (or is above it), the KB moves along: ids, KBs and paths inside the KB stay,
 //! so nothing needs rewriting. A folder moved into another KB is not handled (its notes would
 //! need each other's new KB at once); the diagnostics then show the links to fix.
@@ -26,26 +30,33 @@ use std::path::{Path, PathBuf};
 
 use super::retarget::{
     Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers,
+    rewrite_own_relative_links,
 };
 use super::source_change::{SourceChange, SourceChangeBuilder};
 use crate::slug;
 use crate::text::FileId;
 use crate::workspace::{KbId, Workspace};
 
-/// The edits for note files or folders moving from `.0` to `.1`; paths that are neither an
-/// indexed note nor a folder holding some are ignored.
+/// The edits for note files, attachments or folders moving from `.0` to `.1`; paths that are
+/// neither an indexed note or attachment nor a folder holding some are ignored.
 pub fn will_rename_files(workspace: &Workspace, moves: &[(PathBuf, PathBuf)]) -> SourceChange {
     let mut builder = SourceChangeBuilder::default();
     for (from, to) in moves {
         if workspace.file_id(from).is_some() {
-            move_note(workspace, from, to, &mut builder);
+            move_note(workspace, from, to, None, &mut builder);
             continue;
         }
-        let below: Vec<(PathBuf, PathBuf)> = workspace
-            .notes()
-            .filter_map(|(_, note)| {
-                let inside = note.path.strip_prefix(from).ok()?;
-                Some((note.path.clone(), to.join(inside)))
+        if workspace.attachment_id(from).is_some() {
+            move_attachment(workspace, from, to, None, &mut builder);
+            continue;
+        }
+        let note_paths = workspace.notes().map(|(_, note)| &note.path);
+        let attachment_paths = workspace.attachments().map(|(_, a)| &a.path);
+        let below: Vec<(PathBuf, PathBuf)> = note_paths
+            .chain(attachment_paths)
+            .filter_map(|path| {
+                let inside = path.strip_prefix(from).ok()?;
+                Some((path.clone(), to.join(inside)))
             })
             .collect();
         let kb_moves_along = |path: &PathBuf| {
@@ -59,14 +70,21 @@ pub fn will_rename_files(workspace: &Workspace, moves: &[(PathBuf, PathBuf)]) ->
             continue;
         }
         for (old, new) in below.iter().filter(|(old, _)| !kb_moves_along(old)) {
-            move_note(workspace, old, new, &mut builder);
+            move_note(workspace, old, new, Some(from), &mut builder);
+            move_attachment(workspace, old, new, Some(from), &mut builder);
         }
     }
     builder.finish()
 }
 
-/// The edits for the note file `from` moving to `to`.
-fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut SourceChangeBuilder) {
+/// The edits for the note file `from` moving to `to` (with the folder `moving_folder`, if any).
+fn move_note(
+    workspace: &Workspace,
+    from: &Path,
+    to: &Path,
+    moving_folder: Option<&Path>,
+    builder: &mut SourceChangeBuilder,
+) {
     let Some(file) = workspace.file_id(from) else {
         return;
     };
@@ -98,12 +116,43 @@ fn move_note(workspace: &Workspace, from: &Path, to: &Path, builder: &mut Source
             new_kb_path: Some(&new_kb_path),
             new_kb,
             rewrite_names: false,
+            moving_folder,
         },
         builder,
     );
     if new_kb != note.kb {
         prefix_own_pointers(workspace, file, note.kb, builder);
+    } else {
+        rewrite_own_relative_links(workspace, file, &new_kb_path, moving_folder, builder);
     }
+}
+
+/// The edits for the attachment `from` moving to `to` (with the folder `moving_folder`, if
+/// any): its links follow it.
+fn move_attachment(
+    workspace: &Workspace,
+    from: &Path,
+    to: &Path,
+    moving_folder: Option<&Path>,
+    builder: &mut SourceChangeBuilder,
+) {
+    let Some(file) = workspace.attachment_id(from) else {
+        return;
+    };
+    let new_kb = workspace.kb_for_path(to);
+    let new_kb_path = workspace.kb_relative_file_path(new_kb, to);
+    retarget_pointers(
+        workspace,
+        &Retarget {
+            file,
+            new_id: None,
+            new_kb_path: Some(&new_kb_path),
+            new_kb,
+            rewrite_names: false,
+            moving_folder,
+        },
+        builder,
+    );
 }
 
 /// A note leaving KB `old_kb`: its links and references into `old_kb` (other than to itself)
@@ -313,5 +362,101 @@ id: swarm-box
         check(NOTES, "/apiary/hives", "/cellar/hives", expect![[""]]);
         // A folder without notes, and a path that is neither.
         check(NOTES, "/apiary/empty", "/apiary/full", expect![[""]]);
+    }
+
+    /// A plain vault with an attachment, markdown links and relative links.
+    const VAULT: &str = r#"
+//- /vault/notes/Trip plan.md
+# Trip plan
+![[chart.png]] ![[assets/chart.png|small]] ![c](../assets/chart.png) [p](Packing%20list.md#Tents)
+[[../assets/chart.png]] [[Packing list]] ![[chart.png]]^sales-chart
+//- /vault/notes/Packing list.md
+## Tents
+[[Trip plan]] [back](<Trip plan.md>) [up](./Trip%20plan.md#Trip%20plan) ![x](../assets/chart.png)
+//- /vault/Index.md
+[plan](notes/Trip%20plan.md) [[notes/Trip plan]] ![chart](assets/chart.png)
+//- /vault/assets/chart.png
+PNG
+"#;
+
+    #[test]
+    fn moving_an_attachment_rewrites_the_links_to_it() {
+        check(
+            VAULT,
+            "/vault/assets/chart.png",
+            "/vault/assets/sales chart.png",
+            expect![[r#"
+                //- /vault/notes/Trip plan.md
+                # Trip plan
+                ![[sales chart.png]] ![[assets/sales chart.png|small]] ![c](../assets/sales%20chart.png) [p](Packing%20list.md#Tents)
+                [[../assets/sales chart.png]] [[Packing list]] ![[sales chart.png]]^sales-chart
+                //- /vault/notes/Packing list.md
+                ## Tents
+                [[Trip plan]] [back](<Trip plan.md>) [up](./Trip%20plan.md#Trip%20plan) ![x](../assets/sales%20chart.png)
+                //- /vault/Index.md
+                [plan](notes/Trip%20plan.md) [[notes/Trip plan]] ![chart](assets/sales%20chart.png)
+            "#]],
+        );
+        check(
+            VAULT,
+            "/vault/assets/chart.png",
+            "/vault/img/chart.png",
+            expect![[r#"
+                //- /vault/notes/Trip plan.md
+                # Trip plan
+                ![[chart.png]] ![[img/chart.png|small]] ![c](../img/chart.png) [p](Packing%20list.md#Tents)
+                [[../img/chart.png]] [[Packing list]] ![[chart.png]]^sales-chart
+                //- /vault/notes/Packing list.md
+                ## Tents
+                [[Trip plan]] [back](<Trip plan.md>) [up](./Trip%20plan.md#Trip%20plan) ![x](../img/chart.png)
+                //- /vault/Index.md
+                [plan](notes/Trip%20plan.md) [[notes/Trip plan]] ![chart](img/chart.png)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn moving_a_note_keeps_markdown_and_relative_links_as_written() {
+        // Renamed: links by name get the new name, markdown links stay encoded as written.
+        check(
+            VAULT,
+            "/vault/notes/Trip plan.md",
+            "/vault/notes/Road trip.md",
+            expect![[r#"
+                //- /vault/notes/Packing list.md
+                ## Tents
+                [[Road trip]] [back](<Road trip.md>) [up](./Road%20trip.md#Trip%20plan) ![x](../assets/chart.png)
+                //- /vault/Index.md
+                [plan](notes/Road%20trip.md) [[notes/Road trip]] ![chart](assets/chart.png)
+            "#]],
+        );
+        // Moved to another folder: relative and path links follow, and the note's own relative
+        // links are written from its new folder.
+        check(
+            VAULT,
+            "/vault/notes/Trip plan.md",
+            "/vault/archive/2024/Trip plan.md",
+            expect![[r#"
+                //- /vault/notes/Trip plan.md
+                # Trip plan
+                ![[chart.png]] ![[assets/chart.png|small]] ![c](../../assets/chart.png) [p](Packing%20list.md#Tents)
+                [[../../assets/chart.png]] [[Packing list]] ![[chart.png]]^sales-chart
+                //- /vault/notes/Packing list.md
+                ## Tents
+                [[Trip plan]] [back](<Trip plan.md>) [up](../archive/2024/Trip%20plan.md#Trip%20plan) ![x](../assets/chart.png)
+                //- /vault/Index.md
+                [plan](2024/Trip%20plan.md) [[2024/Trip plan]] ![chart](assets/chart.png)
+            "#]],
+        );
+        // A folder moved whole: links between its notes stay; links from outside follow.
+        check(
+            VAULT,
+            "/vault/notes",
+            "/vault/travel",
+            expect![[r#"
+                //- /vault/Index.md
+                [plan](travel/Trip%20plan.md) [[travel/Trip plan]] ![chart](assets/chart.png)
+            "#]],
+        );
     }
 }

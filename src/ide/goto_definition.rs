@@ -30,7 +30,11 @@ pub fn goto_definition(
                 info: vec![note_target(target, workspace.note(target)?)],
             })
         }
-        CursorItem::OwnId | CursorItem::OwnTitle | CursorItem::Heading(_) => None,
+        CursorItem::OwnId
+        | CursorItem::OwnTitle
+        | CursorItem::Heading(_)
+        | CursorItem::FrontmatterTag(_)
+        | CursorItem::InlineTag(_) => None,
     }
 }
 
@@ -75,5 +79,20 @@ mod tests {
             "//- /kb/a.md\n---\n^\naliases: [x]\n---\n//- /kb/b.md\n---\n^\naliases: [x]\n---\n//- /kb/c.md\n[[$0x]]\n",
         );
         check("//- /kb/a.md\n[[nowh$0ere]]\n");
+    }
+
+    #[test]
+    fn definition_opens_attachments_and_follows_markdown_links() {
+        // An attachment is opened at its start.
+        check("//- /vault/a.md\nSee ![[ch$0art.png]].\n//- /vault/img/chart.png\nPNG\n^\n");
+        check("//- /vault/a.md\n![alt](img/ch$0art.png)\n//- /vault/img/chart.png\nPNG\n^\n");
+        // A markdown link, decoded, to a heading; relative to the linking note's folder.
+        check(
+            "//- /vault/notes/a.md\n[x](../Other%20no$0te.md#Second%20part)\n//- /vault/Other note.md\n# First\n## Second part\n   ^^^^^^^^^^^\n",
+        );
+        // In a plain vault the note in the link's own folder wins.
+        check(
+            "//- /vault/Sync/a.md\n[[Secu$0rity]]\n//- /vault/Sync/Security.md\nS\n^\n//- /vault/Publish/Security.md\nP\n",
+        );
     }
 }

@@ -1,42 +1,66 @@
 //! Hover: a markdown card for what the cursor is on. A link or reference shows the target note
 //! (title, type, KB, id, tags, aliases, summary, backlink count, path); a heading link shows the
-//! heading and its first paragraph; a block link shows the block's line; a broken link says
-//! what is missing and suggests up to three ids.
+//! heading and its first paragraph; a block link shows the block's line; a link to an
+//! attachment says what it is (kind, size, path) and names the image to show, for clients that
+//! render markdown; a broken link says what is missing and suggests up to three ids; a tag says
+//! how many notes carry it, in which KBs. In a plain vault, a link whose name several notes
+//! share says which one it means and why.
 
 mod schema;
 
 use std::fmt::Write;
+use std::path::PathBuf;
 
-use super::cursor::{CursorItem, item_at};
-use super::navigation::RangeInfo;
+use super::SourceText;
+use super::cursor::{CursorItem, item_at, tag_of};
+use super::navigation::{RangeInfo, tag_places};
 use super::suggest::closest_notes;
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget};
+use crate::slug::{self, ChosenBecause, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::Workspace;
 
-/// Reads a note's current text (the open buffer, else the disk); the shell provides it.
-pub type SourceText<'a> = &'a dyn Fn(FileId) -> Option<String>;
-
 /// The longest excerpt shown for a heading section or block.
 const EXCERPT_MAX_CHARS: usize = 400;
+
+/// A hover's answer: markdown text, and an image file to show below it (the LSP shell adds it
+/// as a markdown image when the client renders markdown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverCard {
+    pub markdown: String,
+    pub image: Option<PathBuf>,
+}
 
 pub fn hover(
     workspace: &Workspace,
     position: FilePosition,
     source: SourceText<'_>,
-) -> Option<RangeInfo<String>> {
+) -> Option<RangeInfo<HoverCard>> {
     if let Some(info) = schema::hover(workspace, position, source) {
-        return Some(info);
+        return Some(RangeInfo {
+            range: info.range,
+            info: HoverCard {
+                markdown: info.info,
+                image: None,
+            },
+        });
     }
     let note = workspace.note(position.file)?;
+    let mut image = None;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
             let link = note.parsed.links().at(index);
+            let resolution = slug::resolve_link(workspace, position.file, link);
+            if let Some(attachment) = resolution
+                .file(position.file)
+                .and_then(|f| workspace.attachment(f))
+            {
+                image = attachment.is_image().then(|| attachment.path.clone());
+            }
             (
                 link.range,
-                link_card(workspace, position.file, link, source)?,
+                link_card(workspace, position.file, link, &resolution, source)?,
             )
         }
         CursorItem::Reference { field, value } => {
@@ -62,10 +86,14 @@ pub fn hover(
             );
             (heading.text_range, markdown)
         }
+        item @ (CursorItem::FrontmatterTag(_) | CursorItem::InlineTag(_)) => {
+            let tag = tag_of(note, item)?;
+            (tag.range, tag_card(workspace, tag.name))
+        }
     };
     Some(RangeInfo {
         range,
-        info: markdown,
+        info: HoverCard { markdown, image },
     })
 }
 
@@ -73,14 +101,16 @@ fn link_card(
     workspace: &Workspace,
     from: FileId,
     link: Link,
+    resolution: &Resolution,
     source: SourceText<'_>,
 ) -> Option<String> {
     let from_note = workspace.note(from)?;
-    let resolution = slug::resolve_link(workspace, from, link);
     let Some(target) = resolution.file(from) else {
-        return Some(problem_card(workspace, from, link, &resolution));
+        return Some(problem_card(workspace, from, link, resolution));
     };
-    let target_note = workspace.note(target)?;
+    let Some(target_note) = workspace.note(target) else {
+        return Some(attachment_card(workspace, target));
+    };
     let mut card = match slug::resolve_subtarget(target_note, link) {
         SubTarget::Heading(index) => {
             let heading = target_note.parsed.headings().at(index);
@@ -103,17 +133,42 @@ fn link_card(
         SubTarget::MissingHeading => format!(
             "**{}**: no heading `{}` here\n\n{}",
             target_note.title(),
-            link.heading.as_ref().map_or("", |h| h.text),
+            link.heading
+                .as_ref()
+                .map_or("".into(), |h| keys::link_text(link, h.text)),
             note_card(workspace, target)
         ),
         SubTarget::MissingBlock => format!(
             "**{}**: no block `^{}` here\n\n{}",
             target_note.title(),
-            link.block.as_ref().map_or("", |b| b.text),
+            link.block
+                .as_ref()
+                .map_or("".into(), |b| keys::link_text(link, b.text)),
             note_card(workspace, target)
         ),
         SubTarget::None => note_card(workspace, target),
     };
+    if let Resolution::Found {
+        chosen: Some(chosen),
+        ..
+    } = resolution
+    {
+        let others: Vec<String> = chosen
+            .over
+            .iter()
+            .map(|&f| format!("`{}`", display_path(workspace, f)))
+            .collect();
+        let why = match chosen.because {
+            ChosenBecause::SameFolder => "it is in this note's folder",
+            ChosenBecause::NearestFolder => "it is the nearest by folder",
+        };
+        let _ = write!(
+            card,
+            "\n\n*{} notes have this name; this link means this one, as {why} (also: {}).*",
+            chosen.over.len() + 1,
+            others.join(", ")
+        );
+    }
     if let Resolution::MissingKbPrefix { .. } = resolution {
         let prefix = workspace.kb_link_prefix(target_note.kb);
         let _ = write!(
@@ -126,6 +181,51 @@ fn link_card(
     Some(card)
 }
 
+/// The card of an attachment: its name, kind, size and path, and its backlink count.
+fn attachment_card(workspace: &Workspace, file: FileId) -> String {
+    let Some(attachment) = workspace.attachment(file) else {
+        return String::new();
+    };
+    let backlinks = slug::pointers_to(workspace, file).len();
+    format!(
+        "**{}**\n\n*{}* · {} · KB `{}`\n\n{} · `{}`",
+        attachment.name(),
+        attachment.kind(),
+        size_text(attachment.size),
+        workspace.kb(attachment.kb).name,
+        plural(backlinks, "backlink"),
+        display_path(workspace, file)
+    )
+}
+
+/// A file size for people: `512 bytes`, `12.3 KB`, `4.5 MB`.
+fn size_text(size: u64) -> String {
+    const KB: f64 = 1024.0;
+    let bytes = size as f64;
+    if bytes < KB {
+        plural(size as usize, "byte")
+    } else if bytes < KB * KB {
+        format!("{:.1} KB", bytes / KB)
+    } else if bytes < KB * KB * KB {
+        format!("{:.1} MB", bytes / (KB * KB))
+    } else {
+        format!("{:.1} GB", bytes / (KB * KB * KB))
+    }
+}
+
+/// The path of a note or attachment below its root, `/`-separated.
+fn display_path(workspace: &Workspace, file: FileId) -> String {
+    let Some(path) = workspace.path(file) else {
+        return String::new();
+    };
+    workspace
+        .root_of(path)
+        .and_then(|root| path.strip_prefix(root).ok())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// The card for a link that leads nowhere (or to several places).
 fn problem_card(
     workspace: &Workspace,
@@ -133,7 +233,8 @@ fn problem_card(
     link: Link,
     resolution: &Resolution,
 ) -> String {
-    let target = link.target.text;
+    let target = keys::link_text(link, link.target.text);
+    let target = &*target;
     let Some(from_note) = workspace.note(from) else {
         return String::new();
     };
@@ -159,7 +260,17 @@ fn problem_card(
             }
             return card;
         }
-        _ => format!("**No note `{target}`** in KB `{}`", workspace.kb(kb).name),
+        _ => {
+            let has_extension = target
+                .rsplit('/')
+                .next()
+                .and_then(|name| name.rsplit_once('.'))
+                .is_some_and(|(stem, ext)| {
+                    !stem.is_empty() && !ext.eq_ignore_ascii_case("md") && !ext.contains(' ')
+                });
+            let what = if has_extension { "file" } else { "note" };
+            format!("**No {what} `{target}`** in KB `{}`", workspace.kb(kb).name)
+        }
     };
     let suggestions: Vec<String> = closest_notes(workspace, Some(kb), target, 3)
         .into_iter()
@@ -206,17 +317,37 @@ pub fn note_card(workspace: &Workspace, file: FileId) -> String {
         let _ = write!(card, "\n{}\n", note.parsed.summary());
     }
     let backlinks = slug::pointers_to(workspace, file).len();
-    let path = workspace
-        .root_of(&note.path)
-        .and_then(|root| note.path.strip_prefix(root).ok())
-        .unwrap_or(&note.path);
     let _ = write!(
         card,
         "\n{} · `{}`",
         plural(backlinks, "backlink"),
-        path.to_string_lossy().replace('\\', "/")
+        display_path(workspace, file)
     );
     card
+}
+
+/// The card of a tag: how many notes carry it (in `tags:` or inline), in which KBs.
+fn tag_card(workspace: &Workspace, name: &str) -> String {
+    let places = tag_places(workspace, &keys::tag_key(name), None);
+    let mut notes: Vec<FileId> = places.iter().map(|p| p.file).collect();
+    notes.sort_unstable();
+    notes.dedup();
+    let mut kbs: Vec<&str> = notes
+        .iter()
+        .filter_map(|&f| workspace.note(f))
+        .map(|n| workspace.kb(n.kb).name.as_str())
+        .collect();
+    kbs.sort_unstable();
+    kbs.dedup();
+    let kbs: Vec<String> = kbs.iter().map(|kb| format!("`{kb}`")).collect();
+    format!(
+        "**#{name}**\n\n{} · {}",
+        plural(notes.len(), "note"),
+        match kbs.len() {
+            1 => format!("KB {}", kbs[0]),
+            _ => format!("KBs {}", kbs.join(", ")),
+        }
+    )
 }
 
 fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> usize {
@@ -277,10 +408,14 @@ mod tests {
         let source = f.source();
         let answer = hover(&f.workspace, f.position(), &source).expect("a hover");
         let file = f.position().file;
+        let image = match &answer.info.image {
+            Some(path) => format!("\nimage: {}", path.display()),
+            None => String::new(),
+        };
         expect.assert_eq(&format!(
-            "{}\n{}",
+            "{}\n{}{image}",
             f.render(file, answer.range),
-            answer.info
+            answer.info.markdown
         ));
     }
 
@@ -303,6 +438,27 @@ mod tests {
     }
 
     #[test]
+    fn hover_on_a_tag_counts_notes_and_kbs() {
+        let notes = "//- /kitchen/pesto.md\n---\ntags: [Herb]\n---\n#herb twice #herb\n";
+        check(
+            &format!("{TWO_KBS}{notes}//- /garden/mint.md\nFresh #her$0b.\n"),
+            expect![[r##"
+                /garden/mint.md 7..11 "herb"
+                **#herb**
+
+                3 notes · KBs `garden`, `kitchen`"##]],
+        );
+        check(
+            &format!("{TWO_KBS}//- /garden/mint.md\n---\ntags: [annual, $0herb]\n---\n"),
+            expect![[r#"
+                /garden/mint.md 19..23 "herb"
+                **#herb**
+
+                2 notes · KB `garden`"#]],
+        );
+    }
+
+    #[test]
     fn hover_on_a_heading_link_and_a_broken_link() {
         check(
             &format!("{TWO_KBS}//- /garden/plants/mint.md\n[[basil#harv$0est]]\n"),
@@ -320,6 +476,96 @@ mod tests {
                 **No note `basl`** in KB `garden`
 
                 Did you mean `basil`?"#]],
+        );
+    }
+
+    const VAULT: &str = r#"
+//- /Sync/Security.md
+# Security in Sync
+Keys stay on the device.
+//- /Publish/Security.md
+# Security in Publish
+Sites can have a password.
+//- /assets/chart.png
+0123456789
+//- /docs/paper.pdf
+%PDF
+"#;
+
+    #[test]
+    fn hover_on_attachments_shows_what_they_are() {
+        check(
+            &format!("{VAULT}//- /Overview.md\nSee ![[cha$0rt.png]].\n"),
+            expect![[r#"
+                /Overview.md 4..18 "![[chart.png]]"
+                **chart.png**
+
+                *image* · 11 bytes · KB `ws`
+
+                1 backlink · `assets/chart.png`
+                image: /ws/assets/chart.png"#]],
+        );
+        check(
+            &format!("{VAULT}//- /Overview.md\nSee [the paper](docs/pa$0per.pdf).\n"),
+            expect![[r#"
+                /Overview.md 4..31 "[the paper](docs/paper.pdf)"
+                **paper.pdf**
+
+                *PDF* · 5 bytes · KB `ws`
+
+                1 backlink · `docs/paper.pdf`"#]],
+        );
+        check(
+            &format!("{VAULT}//- /Overview.md\nSee ![[missi$0ng.png]].\n"),
+            expect![[r#"
+                /Overview.md 4..20 "![[missing.png]]"
+                **No file `missing.png`** in KB `ws`"#]],
+        );
+    }
+
+    #[test]
+    fn hover_says_which_note_a_repeated_name_means() {
+        check(
+            &format!("{VAULT}//- /Sync/Devices.md\nSee [[Secu$0rity]].\n"),
+            expect![[r#"
+                /Sync/Devices.md 4..16 "[[Security]]"
+                **Security in Sync**
+
+                KB `ws` · id `Security`
+
+                Keys stay on the device.
+
+                1 backlink · `Sync/Security.md`
+
+                *2 notes have this name; this link means this one, as it is in this note's folder (also: `Publish/Security.md`).*"#]],
+        );
+        check(
+            &format!(
+                "{VAULT}//- /Publish/Sites/Domains.md\nSee [Security](../Security.md)[[Secu$0rity]].\n"
+            ),
+            expect![[r#"
+                /Publish/Sites/Domains.md 30..42 "[[Security]]"
+                **Security in Publish**
+
+                KB `ws` · id `Security`
+
+                Sites can have a password.
+
+                2 backlinks · `Publish/Security.md`
+
+                *2 notes have this name; this link means this one, as it is the nearest by folder (also: `Sync/Security.md`).*"#]],
+        );
+        // A markdown link: decoded, with its heading.
+        check(
+            &format!(
+                "{VAULT}//- /Sync/Devices.md\nSee [it](../Publish/Security.md#Security%20in%20Pub$0lish).\n"
+            ),
+            expect![[r#"
+                /Sync/Devices.md 4..56 "[it](../Publish/Security.md#Security%20in%20Publish)"
+                **Security in Publish › Security in Publish**
+
+                Sites can have a password.
+            "#]],
         );
     }
 }

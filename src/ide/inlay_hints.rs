@@ -30,6 +30,7 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
         let Resolution::Found {
             file: target,
             via: Via::Id | Via::IdIgnoringCase,
+            ..
         } = slug::resolve_link(workspace, file, link)
         else {
             continue;

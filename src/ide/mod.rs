@@ -1,6 +1,11 @@
 //! Features, one module each, as plain functions over the [`Workspace`]: byte ranges in, plain
 //! data out. Nothing here knows about LSP; the shell in [`crate::lsp`] converts.
 
+use crate::text::FileId;
+
+/// Reads a note's current text (the open buffer, else the disk); the shell provides it.
+pub type SourceText<'a> = &'a dyn Fn(FileId) -> Option<String>;
+
 pub mod diagnostics;
 
 pub use diagnostics::{
@@ -18,7 +23,7 @@ pub use completion::{
     CompletionConfig, CompletionItem, CompletionKind, CompletionList, completion,
 };
 pub use goto_definition::goto_definition;
-pub use hover::{SourceText, hover};
+pub use hover::{HoverCard, hover};
 pub use navigation::{NavigationTarget, RangeInfo, SymbolKind};
 
 // Navigation and refactoring across KBs (issue #4).
@@ -43,5 +48,18 @@ pub use inlay_hints::{InlayHint, inlay_hints};
 pub use references::{ReferencesConfig, references};
 pub use rename::{InvalidHeading, RenameConfig, RenameError, Renamed, prepare_rename, rename};
 pub use retarget::{Clash, InvalidId};
-pub use source_change::{FileEdit, FileSystemEdit, SourceChange};
+pub use source_change::{FileEdit, FileSystemEdit, NewBlockId, SourceChange};
 pub use workspace_symbols::{WorkspaceSymbol, workspace_symbols};
+
+// What the peers offer (issue #14).
+pub mod add_block_id;
+pub mod backlinks;
+pub mod document_highlight;
+pub mod folding_ranges;
+pub mod semantic_tokens;
+
+pub use add_block_id::{AddBlockIdError, add_block_id};
+pub use backlinks::{Backlinks, backlinks};
+pub use document_highlight::{Highlight, HighlightKind, document_highlight};
+pub use folding_ranges::{Fold, FoldKind, folding_ranges};
+pub use semantic_tokens::{SemanticToken, TokenKind, TokenState, semantic_tokens};

@@ -1,10 +1,12 @@
-//! Shared answer types for features that point at places: a target note, heading or block, and
-//! what kind of symbol (document and workspace symbols) a place is.
+//! Shared answer types for features that point at places: a target note, heading or block,
+//! what kind of symbol (document and workspace symbols) a place is, and where tags are written.
 
-use crate::slug::{self, Resolution, SubTarget};
+use super::cursor::frontmatter_tag;
+use crate::keys;
+use crate::slug::{self, Pointer, Resolution, SubTarget};
 use crate::syntax::Link;
-use crate::text::{FileId, TextRange};
-use crate::workspace::{Note, Workspace};
+use crate::text::{FileId, FileRange, TextRange};
+use crate::workspace::{KbId, Note, Workspace};
 
 /// A place to jump to: `full_range` is the whole thing, `focus_range` what to select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +28,172 @@ pub struct RangeInfo<T> {
 pub enum SymbolKind {
     Note,
     Heading,
+    Tag,
 }
 
-/// Where a link leads: each note it may mean, at its heading or block when the link names one.
+/// The range a pointer covers: the whole link, or the reference's value.
+pub fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
+    match *pointer {
+        Pointer::Link { file, link } => Some(FileRange {
+            file,
+            range: workspace.note(file)?.parsed.links().get(link)?.range,
+        }),
+        Pointer::Reference { file, field, value } => {
+            let fm = workspace.note(file)?.parsed.frontmatter()?;
+            Some(FileRange {
+                file,
+                range: fm.field(field)?.values.get(value)?.range,
+            })
+        }
+    }
+}
+
+/// The notes that `file`'s links and frontmatter references lead to (each once, sorted): whose
+/// backlinks change when `file`'s links do.
+pub fn linked_notes(workspace: &Workspace, file: FileId) -> Vec<FileId> {
+    let Some(note) = workspace.note(file) else {
+        return Vec::new();
+    };
+    let links = note.parsed.links().iter();
+    let mut targets: Vec<FileId> = links
+        .flat_map(|link| slug::resolve_link(workspace, file, link).candidates(file))
+        .collect();
+    let fields = note
+        .parsed
+        .frontmatter()
+        .into_iter()
+        .flat_map(|fm| fm.fields());
+    for field in fields {
+        let values = field.values.iter();
+        targets.extend(values.filter_map(|v| slug::resolve_reference(workspace, file, v)));
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+}
+
+/// Where a note's identity is written, for what is said about the whole note (its backlink
+/// count, that nothing links to it): the `id:` value, else the `title:` value, else the text of
+/// a first `#` heading, else the start of the file.
+pub fn identity_anchor(note: &Note) -> TextRange {
+    if let Some(id) = note.id_value() {
+        return id.range;
+    }
+    let fm = note.parsed.frontmatter();
+    if let Some(title) = fm.and_then(|fm| fm.title()) {
+        return title.range;
+    }
+    note.parsed
+        .headings()
+        .first()
+        .filter(|h| h.level == 1)
+        .map_or(TextRange::empty(0), |h| h.text_range)
+}
+
+/// A place where a tag is written: in the frontmatter `tags:` or inline as `#tag`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagPlace<'a> {
+    pub file: FileId,
+    /// The name as written, without `#`.
+    pub name: &'a str,
+    /// The name's range (without `#`).
+    pub range: TextRange,
+    pub inline: bool,
+}
+
+/// Every tag written in `note` (frontmatter first, then inline, in order).
+pub fn note_tags(file: FileId, note: &Note) -> impl Iterator<Item = TagPlace<'_>> {
+    let frontmatter = note.parsed.frontmatter().into_iter().flat_map(move |fm| {
+        fm.tags().iter().map(move |value| {
+            let tag = frontmatter_tag(value.text, value.range);
+            TagPlace {
+                file,
+                name: tag.name,
+                range: tag.range,
+                inline: false,
+            }
+        })
+    });
+    let inline = note.parsed.inline_tags().iter().map(move |tag| TagPlace {
+        file,
+        name: tag.name,
+        range: tag.name_range(),
+        inline: true,
+    });
+    frontmatter
+        .chain(inline)
+        .filter(|place| !place.name.is_empty())
+}
+
+/// Every place where the tag whose key is `key` (see [`keys::tag_key`]) is written, in the
+/// notes of `kb` (or of every KB), sorted by path and position.
+pub fn tag_places<'a>(workspace: &'a Workspace, key: &str, kb: Option<KbId>) -> Vec<TagPlace<'a>> {
+    let mut places: Vec<TagPlace<'a>> = workspace
+        .notes()
+        .filter(|(_, note)| kb.is_none_or(|kb| note.kb == kb))
+        .flat_map(|(file, note)| note_tags(file, note))
+        .filter(|place| keys::tag_key(place.name) == key)
+        .collect();
+    let path = |f: FileId| workspace.note(f).map(|n| n.path.as_path());
+    places.sort_by(|a, b| (path(a.file), a.range.start).cmp(&(path(b.file), b.range.start)));
+    places
+}
+
+/// A tag in use in the workspace: its name as first written (by path), how many notes carry
+/// it, and its first place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagUse<'a> {
+    pub key: String,
+    pub name: &'a str,
+    pub notes: usize,
+    pub first: TagPlace<'a>,
+}
+
+/// Every tag in use, sorted by key; `skip` is left out (the tag being typed).
+pub fn tags_in_use(workspace: &Workspace, skip: Option<(FileId, TextRange)>) -> Vec<TagUse<'_>> {
+    let mut places: Vec<(String, &str, TagPlace<'_>)> = workspace
+        .notes()
+        .flat_map(|(file, note)| note_tags(file, note))
+        .filter(|place| skip != Some((place.file, place.range)))
+        .map(|place| {
+            (
+                keys::tag_key(place.name),
+                note_path(workspace, place.file),
+                place,
+            )
+        })
+        .collect();
+    places.sort_by(|a, b| (&a.0, a.1, a.2.range.start).cmp(&(&b.0, b.1, b.2.range.start)));
+    let mut uses: Vec<TagUse<'_>> = Vec::new();
+    let mut last_file = None;
+    for (key, _, place) in places {
+        match uses.last_mut() {
+            Some(last) if last.key == key => {
+                if last_file != Some(place.file) {
+                    last.notes += 1;
+                }
+            }
+            _ => uses.push(TagUse {
+                key,
+                name: place.name,
+                notes: 1,
+                first: place,
+            }),
+        }
+        last_file = Some(place.file);
+    }
+    uses
+}
+
+fn note_path(workspace: &Workspace, file: FileId) -> &str {
+    workspace
+        .note(file)
+        .and_then(|n| n.path.to_str())
+        .unwrap_or("")
+}
+
+/// Where a link leads: each note it may mean, at its heading or block when the link names one;
+/// or the attachment it names (a whole file, focused on its start).
 pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<NavigationTarget> {
     let resolution = slug::resolve_link(workspace, from, link);
     let candidates = match &resolution {
@@ -40,7 +205,14 @@ pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<Navi
     candidates
         .into_iter()
         .filter_map(|file| {
-            let note = workspace.note(file)?;
+            let Some(note) = workspace.note(file) else {
+                workspace.attachment(file)?;
+                return Some(NavigationTarget {
+                    file,
+                    full_range: TextRange::empty(0),
+                    focus_range: TextRange::empty(0),
+                });
+            };
             Some(match slug::resolve_subtarget(note, link) {
                 SubTarget::Heading(index) => {
                     let heading = note.parsed.headings().at(index);

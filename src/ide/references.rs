@@ -8,11 +8,17 @@
 //! to that heading, including the note's own. The declaration (when asked for) is the note's
 //! `id:` value (the file's start when its id is its file name), or the heading's text.
 //!
-//! Ranges are exact: a link's whole range (from `[[` or `![[` to `]]`), a reference's value.
+//! On a tag (a `tags:` value or an inline `#tag`), the subject is the tag: the answer is every
+//! place in every KB where it is written, in either form (matched ignoring case, as in
+//! Obsidian; `#a` does not include `#a/b`).
+//!
+//! Ranges are exact: a link's whole range (from `[[` or `![[` to `]]`), a reference's value, a
+//! tag's name (without `#`).
 
-use super::cursor::{self, CursorItem, item_at};
-use super::navigation::RangeInfo;
-use crate::slug::{self, Pointer, SubTarget};
+use super::cursor::{self, CursorItem, item_at, tag_of};
+use super::navigation::{RangeInfo, pointer_range, tag_places};
+use crate::keys;
+use crate::slug::{self, SubTarget};
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::Workspace;
 
@@ -23,10 +29,12 @@ pub struct ReferencesConfig {
 }
 
 /// What the references are of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Subject {
     Note(FileId),
     Heading(FileId, usize),
+    /// A tag, by its key (see [`keys::tag_key`]).
+    Tag(String),
 }
 
 /// The references of what is under the cursor, sorted by path and position; the range is the
@@ -40,8 +48,10 @@ pub fn references(
     let mut found: Vec<FileRange> = Vec::new();
     match subject {
         Subject::Note(target) => {
-            let note = workspace.note(target)?;
-            if config.include_declaration {
+            // An attachment declares nothing: only links point at it.
+            if config.include_declaration
+                && let Some(note) = workspace.note(target)
+            {
                 found.push(FileRange {
                     file: target,
                     range: note.id_range(),
@@ -66,30 +76,20 @@ pub fn references(
                 found.push(FileRange { file, range });
             }
         }
+        Subject::Tag(key) => {
+            let places = tag_places(workspace, &key, None).into_iter();
+            found.extend(places.map(|place| FileRange {
+                file: place.file,
+                range: place.range,
+            }));
+        }
     }
-    let path = |f: FileId| workspace.note(f).map(|n| n.path.as_path());
+    let path = |f: FileId| workspace.path(f);
     found.sort_by(|a, b| {
         (path(a.file), a.range.start, a.range.end).cmp(&(path(b.file), b.range.start, b.range.end))
     });
     found.dedup();
     Some(RangeInfo { range, info: found })
-}
-
-/// The range a pointer covers: the whole link, or the reference's value.
-pub(super) fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
-    match *pointer {
-        Pointer::Link { file, link } => Some(FileRange {
-            file,
-            range: workspace.note(file)?.parsed.links().get(link)?.range,
-        }),
-        Pointer::Reference { file, field, value } => {
-            let fm = workspace.note(file)?.parsed.frontmatter()?;
-            Some(FileRange {
-                file,
-                range: fm.field(field)?.values.get(value)?.range,
-            })
-        }
-    }
 }
 
 fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRange, Subject)> {
@@ -99,7 +99,7 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
         CursorItem::Link(index) => {
             let link = note.parsed.links().at(index);
             let target = slug::resolve_link(workspace, file, link).file(file)?;
-            if cursor::on_heading_part(link, position.offset) {
+            if cursor::on_heading_part(link, position.offset) && workspace.note(target).is_some() {
                 let target_note = workspace.note(target)?;
                 return match slug::resolve_subtarget(target_note, link) {
                     SubTarget::Heading(heading) => {
@@ -131,6 +131,10 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
                 Subject::Heading(file, index)
             };
             Some((heading.text_range, subject))
+        }
+        item @ (CursorItem::FrontmatterTag(_) | CursorItem::InlineTag(_)) => {
+            let tag = tag_of(note, item)?;
+            Some((tag.range, Subject::Tag(keys::tag_key(tag.name))))
         }
     }
 }
@@ -265,8 +269,45 @@ See [[#the-part]] and [[#Other]].
     }
 
     #[test]
+    fn on_a_tag_finds_both_forms_in_every_kb() {
+        check(
+            r#"
+//- /garden/kb.yaml
+name: garden
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/basil.md
+---
+tags: [herb, Annual]
+       ^^^^
+---
+Sweet #He$0rb, not #herbal nor #herb/dried.
+       ^^^^
+//- /kitchen/pesto.md
+#herb and `#herb` and [[basil#herb]]
+ ^^^^
+"#,
+            true,
+        );
+    }
+
+    #[test]
     fn nothing_on_a_broken_link_or_plain_text() {
         check("//- /kb/a.md\n[[nowh$0ere]]\n", true);
         check("//- /kb/a.md\nplain $0text\n", true);
+    }
+
+    #[test]
+    fn references_of_attachments_and_through_markdown_links() {
+        // Every wiki-link, embed, markdown link and property link to the attachment.
+        check(
+            "//- /v/a.md\n---\ncover: \"[[chart.png]]\"\n        ^^^^^^^^^^^^^\n---\n![[ch$0art.png]]\n^^^^^^^^^^^^^^\n[c](img/chart.png)\n^^^^^^^^^^^^^^^^^^\n//- /v/b.md\n[[img/chart.png|the chart]]\n^^^^^^^^^^^^^^^^^^^^^^^^^^^\n//- /v/img/chart.png\nPNG\n",
+            true,
+        );
+        // A note's references include markdown links to it, however encoded.
+        check(
+            "//- /v/My Note.md\nText\n//- /v/a.md\n[[My $0Note]]\n^^^^^^^^^^^\n[x](My%20Note.md)\n^^^^^^^^^^^^^^^^^\n[y](<My Note.md#Text>)\n^^^^^^^^^^^^^^^^^^^^^^\n",
+            false,
+        );
     }
 }

@@ -32,11 +32,16 @@
 //!
 //! Renaming a heading rewrites its text and every link to it (`[[id#Heading]]`, `[[#Heading]]`
 //! in the same note); a link that wrote the heading as a slug (`#my-heading`) gets the new slug.
+//!
+//! Renaming a tag (on a `tags:` value or an inline `#tag`) rewrites it wherever it is written in
+//! the notes of the same KB, in both forms (matched ignoring case; `#a/b` is another tag). A new
+//! tag name holds only letters, digits, `_`, `-` and `/`, not all of them digits; a leading `#`
+//! is dropped.
 
 use std::path::PathBuf;
 
-use super::cursor::{self, CursorItem, item_at};
-use super::navigation::RangeInfo;
+use super::cursor::{self, CursorItem, item_at, tag_of};
+use super::navigation::{RangeInfo, tag_places};
 use super::retarget::{
     InvalidId, Retarget, check_new_id, reference_parts, retarget_pointers, with_stem,
 };
@@ -99,8 +104,16 @@ pub enum RenameError {
     PathTaken {
         path: PathBuf,
     },
+    /// The link names an attachment: its file is renamed in the editor (the links follow).
+    Attachment {
+        name: String,
+    },
     InvalidId(InvalidId),
     InvalidHeading(InvalidHeading),
+    /// The new name of a tag is not a tag name.
+    InvalidTag {
+        name: String,
+    },
 }
 
 /// Why a text cannot be a heading's new text.
@@ -159,8 +172,16 @@ impl std::fmt::Display for RenameError {
             RenameError::PathTaken { path } => {
                 write!(f, "a note already exists at {}", path.display())
             }
+            RenameError::Attachment { name } => write!(
+                f,
+                "`{name}` is a file, not a note: rename the file itself (links to it follow)"
+            ),
             RenameError::InvalidId(error) => error.fmt(f),
             RenameError::InvalidHeading(error) => error.fmt(f),
+            RenameError::InvalidTag { name } => write!(
+                f,
+                "`{name}` is not a tag name: use letters, digits, `_`, `-` and `/`, not only digits"
+            ),
         }
     }
 }
@@ -200,6 +221,7 @@ pub fn prepare_rename(
             .at(index)
             .text
             .to_string(),
+        Renameable::Tag { name, .. } => name,
     };
     Ok(RangeInfo { range, info: name })
 }
@@ -217,13 +239,22 @@ pub fn rename(
             change: rename_heading(workspace, file, index, new_name)?,
             kept_file_name: None,
         }),
+        Renameable::Tag { name, kb } => Ok(Renamed {
+            change: rename_tag(workspace, &name, kb, new_name)?,
+            kept_file_name: None,
+        }),
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Renameable {
     Note(FileId),
     Heading(FileId, usize),
+    /// A tag as written under the cursor, renamed in the notes of `kb`.
+    Tag {
+        name: String,
+        kb: crate::workspace::KbId,
+    },
 }
 
 fn note_of(workspace: &Workspace, file: FileId) -> Result<&Note, RenameError> {
@@ -244,6 +275,11 @@ fn renameable_at(
             let Some(target) = resolution.file(file) else {
                 return Err(unresolved(link, &resolution));
             };
+            if let Some(attachment) = workspace.attachment(target) {
+                return Err(RenameError::Attachment {
+                    name: attachment.name().to_owned(),
+                });
+            }
             if cursor::on_heading_part(link, position.offset) {
                 let target_note = note_of(workspace, target)?;
                 let heading = link.heading.ok_or(RenameError::NotRenameable)?;
@@ -286,6 +322,11 @@ fn renameable_at(
             note.parsed.headings().at(index).text_range,
             Renameable::Heading(file, index),
         )),
+        CursorItem::FrontmatterTag(_) | CursorItem::InlineTag(_) => {
+            let tag = tag_of(note, item).ok_or(RenameError::NotRenameable)?;
+            let name = tag.name.to_owned();
+            Ok((tag.range, Renameable::Tag { name, kb: note.kb }))
+        }
     }
 }
 
@@ -340,6 +381,7 @@ fn rename_note(
             new_kb_path: new_kb_path.as_deref(),
             new_kb: note.kb,
             rewrite_names: true,
+            moving_folder: None,
         },
         &mut builder,
     );
@@ -382,16 +424,50 @@ fn rename_heading(
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
     for (source, link) in slug::pointers_to_heading(workspace, file, index) {
-        let Some(part) = workspace
-            .note(source)
-            .and_then(|n| n.parsed.links().at(link).heading)
-        else {
+        let Some(link) = workspace.note(source).map(|n| n.parsed.links().at(link)) else {
+            continue;
+        };
+        let Some(part) = link.heading else {
             continue;
         };
         let (range, written) = last_segment(part);
-        let as_slug = written != heading.text && written == old_slug;
+        let decoded = keys::link_text(link, written);
+        let as_slug = *decoded != *heading.text && *decoded == *old_slug;
         let text = if as_slug { &new_slug } else { &new_text };
-        builder.replace(source, range, text.clone());
+        // A markdown link's heading stays URL-encoded as written.
+        let text = match link.is_markdown() {
+            true => keys::encode_destination(text, written, written.contains(char::is_whitespace)),
+            false => text.clone(),
+        };
+        builder.replace(source, range, text);
+    }
+    Ok(builder.finish())
+}
+
+// ----- tags -----
+
+fn rename_tag(
+    workspace: &Workspace,
+    name: &str,
+    kb: crate::workspace::KbId,
+    new_name: &str,
+) -> Result<SourceChange, RenameError> {
+    let new_name = new_name.trim();
+    let new_name = new_name.strip_prefix('#').unwrap_or(new_name);
+    let valid = !new_name.is_empty()
+        && new_name.chars().all(crate::syntax::is_tag_char)
+        && crate::syntax::tag_len(new_name) == new_name.len();
+    if !valid {
+        return Err(RenameError::InvalidTag {
+            name: new_name.to_owned(),
+        });
+    }
+    let mut builder = SourceChangeBuilder::default();
+    for place in tag_places(workspace, &keys::tag_key(name), Some(kb)) {
+        // A quoted value with escapes is not rewritten: its range is not its text.
+        if place.range.len() as usize == place.name.len() && place.name != new_name {
+            builder.replace(place.file, place.range, new_name.to_owned());
+        }
     }
     Ok(builder.finish())
 }
@@ -481,6 +557,57 @@ mod tests {
             Err(error) => format!("error: {error}"),
         };
         expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn renaming_a_tag_rewrites_both_forms_in_its_kb() {
+        let fixture = r#"
+//- /garden/kb.yaml
+name: garden
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/basil.md
+---
+tags: [Herb, annual]
+---
+Sweet #he$0rb and #herbal, `#herb`.
+//- /garden/mint.md
+---
+tags: herb
+---
+# Mint #herb
+//- /kitchen/pesto.md
+#herb stays: another KB.
+"#;
+        check(
+            fixture,
+            "#greens/leafy",
+            false,
+            expect![[r#"
+                //- /garden/basil.md
+                ---
+                tags: [greens/leafy, annual]
+                ---
+                Sweet #greens/leafy and #herbal, `#herb`.
+                //- /garden/mint.md
+                ---
+                tags: greens/leafy
+                ---
+                # Mint #greens/leafy
+            "#]],
+        );
+        check(
+            fixture,
+            "2024",
+            false,
+            expect![[r#"
+                error: `2024` is not a tag name: use letters, digits, `_`, `-` and `/`, not only digits
+            "#]],
+        );
+        check_prepare(
+            fixture,
+            expect![[r#"/garden/basil.md 36..40 "herb" -> "herb""#]],
+        );
     }
 
     const APIARY: &str = r#"
@@ -882,6 +1009,46 @@ See [[#temperament]] and [[#Temperament|here]].
         check_prepare(
             &APIARY.replace("# Linden Hive", "# Linden $0Hive"),
             expect![[r#"/apiary/hives/linden-hive.md 65..76 "Linden Hive" -> "Linden Hive""#]],
+        );
+    }
+
+    #[test]
+    fn rename_through_markdown_links() {
+        let vault = "//- /v/Trip plan.md\n# Trip plan\n## Getting there\n//- /v/Index.md\n[plan](Trip%20plan.md) [go](Trip%20plan.md#Getting%20there) [g2](<Trip plan.md#Getting there>) [[Trip plan#Getting there]]\n![c](chart.png)\n//- /v/chart.png\nPNG\n";
+        // The note, from a markdown link: every link follows, encoded as written.
+        check(
+            &vault.replace("[plan](Trip%20plan.md)", "[plan](Trip%20pl$0an.md)"),
+            "Road trip",
+            true,
+            expect![[r#"
+                //- /v/Index.md
+                [plan](Road%20trip.md) [go](Road%20trip.md#Getting%20there) [g2](<Road trip.md#Getting there>) [[Road trip#Getting there]]
+                ![c](chart.png)
+                rename /v/Trip plan.md -> /v/Road trip.md
+            "#]],
+        );
+        // A heading, from a markdown link.
+        check(
+            &vault.replace("#Getting%20there)", "#Getting%20th$0ere)"),
+            "By train",
+            true,
+            expect![[r#"
+                //- /v/Trip plan.md
+                # Trip plan
+                ## By train
+                //- /v/Index.md
+                [plan](Trip%20plan.md) [go](Trip%20plan.md#By%20train) [g2](<Trip plan.md#By train>) [[Trip plan#By train]]
+                ![c](chart.png)
+            "#]],
+        );
+        // An attachment is renamed as a file.
+        check(
+            &vault.replace("![c](chart.png)", "![c](cha$0rt.png)"),
+            "graph.png",
+            true,
+            expect![[r#"
+                error: `chart.png` is a file, not a note: rename the file itself (links to it follow)
+            "#]],
         );
     }
 }

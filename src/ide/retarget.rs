@@ -1,14 +1,20 @@
 //! Retargeting: what rename, file moves and quick fixes share when a note changes its id, its
 //! path or its KB. New ids are checked ([`check_id_syntax`], [`check_new_id`]: the rules are in
 //! [`super::rename`]'s module doc); [`retarget_pointers`] rewrites every link and frontmatter
-//! reference to a note as a [`Retarget`] describes, keeping `kb:` prefixes right
-//! ([`fix_prefix`]); [`reference_parts`] splits a frontmatter reference into its id and prefix.
+//! reference to a note (or every link to an attachment) as a [`Retarget`] describes, keeping
+//! `kb:` prefixes right ([`fix_prefix`]); [`reference_parts`] splits a frontmatter reference
+//! into its id and prefix.
+//!
+//! Links keep the way they were written: a path-style link keeps as many folders as it had, a
+//! relative one (`../x`, in a plain vault) is written relative to its note again, and a markdown
+//! link keeps its `.md` extension and its URL encoding (see [`written_target`]).
 
 use std::path::{Path, PathBuf};
 
 use super::source_change::SourceChangeBuilder;
 use crate::keys;
 use crate::slug::{self, Pointer, Resolution, Via};
+use crate::syntax::LinkSyntax;
 use crate::syntax::{Link, Value};
 use crate::text::{FileId, TextRange};
 use crate::workspace::{KbId, Workspace};
@@ -182,16 +188,24 @@ pub struct Retarget<'a> {
     /// Also rewrite links by title or alias to the new id (a rename does; a file move leaves
     /// them, since they keep working).
     pub rewrite_names: bool,
+    /// The folder (its old path) that moves as a whole with the file, if any: relative links
+    /// between two files inside it stay as they are.
+    pub moving_folder: Option<&'a Path>,
 }
 
-/// Rewrites every link and reference to `change.file` so that it still means the note.
+/// Rewrites every link and reference to `change.file` (a note or an attachment) so that it
+/// still means it.
 pub fn retarget_pointers(
     workspace: &Workspace,
     change: &Retarget<'_>,
     builder: &mut SourceChangeBuilder,
 ) {
-    let Some(note) = workspace.note(change.file) else {
-        return;
+    let old_kb = match workspace.note(change.file) {
+        Some(note) => note.kb,
+        None => match workspace.attachment(change.file) {
+            Some(attachment) => attachment.kb,
+            None => return,
+        },
     };
     for pointer in slug::pointers_to(workspace, change.file) {
         match pointer {
@@ -203,22 +217,42 @@ pub fn retarget_pointers(
                 let Some(via) = via_of(workspace, file, link, change.file) else {
                     continue;
                 };
+                let written = keys::link_text(link, link.target.text);
+                let relative = slug::is_plain_vault(workspace, source.kb)
+                    && link.kb.is_none()
+                    && slug::is_relative(&written);
+                let inside_moving_folder = |f: FileId| {
+                    let path = workspace.path(f);
+                    change
+                        .moving_folder
+                        .is_some_and(|dir| path.is_some_and(|p| p.starts_with(dir)))
+                };
+                if relative && inside_moving_folder(file) && inside_moving_folder(change.file) {
+                    continue;
+                }
                 let new_target = match via {
+                    Via::Id | Via::IdIgnoringCase if relative => change
+                        .new_kb_path
+                        .map(|path| relative_target(&written, source.kb_path(), path)),
                     Via::Id | Via::IdIgnoringCase => change.new_id.map(str::to_owned),
                     Via::Name if change.rewrite_names => change.new_id.map(str::to_owned),
                     Via::Name => None,
-                    Via::Path => change
+                    Via::Path if relative => change
                         .new_kb_path
-                        .map(|path| path_target(link.target.text, path)),
+                        .map(|path| relative_target(&written, source.kb_path(), path)),
+                    Via::Path => change.new_kb_path.map(|path| path_target(&written, path)),
                 };
                 if let Some(target) = new_target
-                    && keys::clean_target(link.target.text).as_deref() != Some(&*target)
+                    && !same_target(&written, &target)
                 {
-                    builder.replace(file, link.target.range, target);
-                    if via == Via::Name && link.display.is_none() {
+                    builder.replace(file, link.target.range, written_target(link, &target));
+                    if via == Via::Name && link.display.is_none() && !link.is_markdown() {
                         let before_close = link.range.end.saturating_sub(2);
                         builder.insert(file, before_close, format!("|{}", link.target.text));
                     }
+                }
+                if link.syntax == LinkSyntax::Markdown {
+                    continue; // Markdown links name no KB.
                 }
                 let prefix = link.kb.as_ref().map(|kb| (kb.text, kb.range));
                 let source_kb = kb_after(file, source.kb, change);
@@ -226,7 +260,7 @@ pub fn retarget_pointers(
                     workspace,
                     file,
                     source_kb,
-                    note.kb,
+                    old_kb,
                     change.new_kb,
                     prefix,
                     link.target.range.start,
@@ -259,7 +293,7 @@ pub fn retarget_pointers(
                         workspace,
                         file,
                         source_kb,
-                        note.kb,
+                        old_kb,
                         change.new_kb,
                         parts.kb_range,
                         parts.id.start,
@@ -267,6 +301,51 @@ pub fn retarget_pointers(
                     );
                 }
             }
+        }
+    }
+}
+
+/// A note of a plain vault moving to `new_kb_path` (in the same KB): its own relative links
+/// (`../img/chart.png`, `[x](../notes/other.md)`) are written from its new folder, except those
+/// to files inside `moving_folder`, which move along.
+pub fn rewrite_own_relative_links(
+    workspace: &Workspace,
+    file: FileId,
+    new_kb_path: &str,
+    moving_folder: Option<&Path>,
+    builder: &mut SourceChangeBuilder,
+) {
+    let Some(note) = workspace.note(file) else {
+        return;
+    };
+    if !slug::is_plain_vault(workspace, note.kb) {
+        return;
+    }
+    for link in note.parsed.links() {
+        let written = keys::link_text(link, link.target.text);
+        if link.kb.is_some() || !slug::is_relative(&written) {
+            continue;
+        }
+        let Some(target) = slug::resolve_link(workspace, file, link).file(file) else {
+            continue;
+        };
+        let target_path = workspace.path(target);
+        let moves_along =
+            moving_folder.is_some_and(|dir| target_path.is_some_and(|p| p.starts_with(dir)));
+        if target == file || moves_along {
+            continue;
+        }
+        let target_kb_path = match workspace.note(target) {
+            Some(target_note) if target_note.kb == note.kb => target_note.kb_path(),
+            Some(_) => continue,
+            None => match workspace.attachment(target) {
+                Some(attachment) if attachment.kb == note.kb => attachment.kb_path(),
+                _ => continue,
+            },
+        };
+        let new_target = relative_target(&written, new_kb_path, target_kb_path);
+        if !same_target(&written, &new_target) {
+            builder.replace(file, link.target.range, written_target(link, &new_target));
         }
     }
 }
@@ -283,15 +362,70 @@ fn kb_after(source: FileId, source_kb: KbId, change: &Retarget<'_>) -> KbId {
 /// How the link from `from` matched `target`.
 fn via_of(workspace: &Workspace, from: FileId, link: Link, target: FileId) -> Option<Via> {
     match slug::resolve_link(workspace, from, link) {
-        Resolution::Found { file, via } if file == target => Some(via),
+        Resolution::Found { file, via, .. } if file == target => Some(via),
         Resolution::MissingKbPrefix { candidates } if candidates == [target] => {
             let kb = workspace.kb_link_prefix(workspace.note(target)?.kb);
-            match slug::resolve_target(workspace, from, Some(kb), link.target.text) {
-                Resolution::Found { file, via } if file == target => Some(via),
+            let written = keys::link_text(link, link.target.text);
+            match slug::resolve_target(workspace, from, Some(kb), &written) {
+                Resolution::Found { file, via, .. } if file == target => Some(via),
                 _ => None,
             }
         }
         _ => None,
+    }
+}
+
+/// Whether two targets name the same path, give or take a `.md` extension and a leading `./`.
+fn same_target(a: &str, b: &str) -> bool {
+    fn plain(target: &str) -> &str {
+        let target = target.trim();
+        let target = target.strip_prefix("./").unwrap_or(target);
+        let cut = target.len().saturating_sub(3);
+        match target.get(cut..) {
+            Some(tail) if cut > 0 && tail.eq_ignore_ascii_case(".md") => &target[..cut],
+            _ => target,
+        }
+    }
+    plain(a) == plain(b)
+}
+
+/// What to write as `link`'s target for `target` (an id, or a path as a wiki-link names it): a
+/// wiki-link takes it as it is; a markdown link keeps the `.md` extension if it had one, and is
+/// percent-encoded the way it was ([`keys::encode_destination`]).
+pub fn written_target(link: Link, target: &str) -> String {
+    if !link.is_markdown() {
+        return target.to_owned();
+    }
+    let original = link.target.text;
+    let decoded = keys::link_text(link, original);
+    let extension = [".md", ".markdown"].into_iter().find_map(|ext| {
+        let cut = decoded.len().checked_sub(ext.len())?;
+        let tail = decoded.get(cut..)?;
+        let target_has_it = target.to_ascii_lowercase().ends_with(ext);
+        (tail.eq_ignore_ascii_case(ext) && !target_has_it).then_some(tail)
+    });
+    let target = format!("{target}{}", extension.unwrap_or(""));
+    // A destination written inside `<...>` may hold spaces as they are.
+    let angle_brackets =
+        original.contains([' ', '<', '>']) || original.contains(char::is_whitespace);
+    keys::encode_destination(&target, original, angle_brackets)
+}
+
+/// The target for a note or attachment now at `new_kb_path`, relative to the folder of the
+/// note at `source_kb_path` (both inside one KB), as `written` was (`./x` keeps its `./`).
+/// Notes are named without `.md` unless `written` had it (markdown links add it back).
+fn relative_target(written: &str, source_kb_path: &str, new_kb_path: &str) -> String {
+    let mut from: Vec<&str> = source_kb_path.split('/').collect();
+    from.pop();
+    let to: Vec<&str> = new_kb_path.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    let path = parts.join("/");
+    if path.starts_with("../") || !written.trim_start().starts_with("./") {
+        path
+    } else {
+        format!("./{path}")
     }
 }
 

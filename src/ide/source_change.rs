@@ -46,6 +46,20 @@ impl SourceChange {
     }
 }
 
+/// A block id promised to a paragraph of `file` by a completion item that links to it: the
+/// edit that adds it is made when the editor runs the item's command (see
+/// [`super::add_block_id`]), against the note's text of that moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBlockId {
+    pub file: FileId,
+    /// The paragraph's text when the id was promised (to find it again).
+    pub paragraph: String,
+    /// Where the paragraph's text ended then: ` ^id` goes there.
+    pub end: u32,
+    /// The id, without `^`.
+    pub id: String,
+}
+
 /// Collects edits in any order and produces a sorted, merged [`SourceChange`].
 #[derive(Default)]
 pub struct SourceChangeBuilder {

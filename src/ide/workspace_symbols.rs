@@ -6,10 +6,13 @@
 //! names the title). Headings rank below notes that match as well. The scan keeps only the best
 //! `limit` hits (a [`TopK`]) and allocates only for the answer, so a query over 100k notes
 //! costs one pass of the matcher.
+//!
+//! Tags (in `tags:` or inline) are symbols too, named `#tag`, at their first place: after the
+//! notes and headings while the answer has room, and alone when the query starts with `#`.
 
 use std::cmp::Ordering;
 
-use super::navigation::SymbolKind;
+use super::navigation::{SymbolKind, tags_in_use};
 use super::rank::{NoteRanker, TopK};
 use crate::text::{FileId, TextRange};
 use crate::workspace::{NOTE_NAME, Workspace};
@@ -35,6 +38,46 @@ fn order(a: &Hit, b: &Hit) -> Ordering {
 }
 
 pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+    if let Some(tag_query) = query.trim_start().strip_prefix('#') {
+        return tag_symbols(workspace, tag_query, limit);
+    }
+    let mut symbols = note_symbols(workspace, query, limit);
+    if symbols.len() < limit {
+        let room = limit - symbols.len();
+        symbols.extend(tag_symbols(workspace, query, room));
+    }
+    symbols
+}
+
+/// The tags whose names match `query`, best first, at most `limit`.
+fn tag_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+    let mut ranker = NoteRanker::new(query);
+    let mut hits: Vec<(u32, WorkspaceSymbol)> = tags_in_use(workspace, None)
+        .into_iter()
+        .filter_map(|tag| {
+            let score = if ranker.is_empty() {
+                0
+            } else {
+                ranker.score_text(tag.name)?
+            };
+            let notes = tag.notes;
+            let symbol = WorkspaceSymbol {
+                name: format!("#{}", tag.name),
+                kind: SymbolKind::Tag,
+                container: format!("{notes} note{}", if notes == 1 { "" } else { "s" }),
+                file: tag.first.file,
+                focus_range: tag.first.range,
+            };
+            Some((score, symbol))
+        })
+        .collect();
+    // Stable: equal scores keep the tags' order (by key).
+    hits.sort_by_key(|hit| std::cmp::Reverse(hit.0));
+    hits.into_iter().take(limit).map(|(_, s)| s).collect()
+}
+
+/// The notes and headings that match `query`, best first, at most `limit`.
+fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     if limit == 0 {
         return Vec::new();
     }
@@ -182,6 +225,11 @@ title: Linden Hive
 //- /apiary/heather.md
 # Heather
 ## Lime window
+Flowers in August. #forage #moorland/high
+//- /apiary/clover.md
+---
+tags: [forage]
+---
 "#;
 
     #[track_caller]
@@ -227,7 +275,7 @@ title: Linden Hive
             .collect()
     }
 
-    /// The one test that calls `workspace_symbols` beside `check`: it compares the answer
+    /// The one test that calls the notes' part beside `check`: it compares the answer
     /// with an oracle's ([`reference`]) as the workspace changes, with no snapshot to check.
     #[test]
     fn name_table_follows_edits_and_removals() {
@@ -252,7 +300,7 @@ title: Linden Hive
             if round % 250 == 0 || round > 2_490 {
                 for query in queries {
                     for limit in [1, 3, 50] {
-                        let got: Vec<_> = workspace_symbols(&f.workspace, query, limit)
+                        let got: Vec<_> = note_symbols(&f.workspace, query, limit)
                             .into_iter()
                             .map(|s| (s.file, s.name))
                             .collect();
@@ -265,6 +313,32 @@ title: Linden Hive
                 }
             }
         }
+    }
+
+    #[test]
+    fn tags_are_symbols_after_notes_or_alone_after_a_hash() {
+        check(
+            "#",
+            10,
+            expect![[r##"
+                Tag "#forage" in "2 notes": /apiary/clover.md 11..17 "forage"
+                Tag "#moorland/high" in "1 note": /apiary/heather.md 53..66 "moorland/high"
+            "##]],
+        );
+        check(
+            "#moor",
+            10,
+            expect![[r##"
+                Tag "#moorland/high" in "1 note": /apiary/heather.md 53..66 "moorland/high"
+            "##]],
+        );
+        check(
+            "forag",
+            10,
+            expect![[r##"
+                Tag "#forage" in "2 notes": /apiary/clover.md 11..17 "forage"
+            "##]],
+        );
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub struct ClientFlags {
     pub markdown_hover: bool,
     /// The client re-requests inlay hints on `workspace/inlayHint/refresh`.
     pub inlay_hint_refresh: bool,
+    /// The client re-requests code lenses on `workspace/codeLens/refresh`.
+    pub code_lens_refresh: bool,
+    /// The client re-requests semantic tokens on `workspace/semanticTokens/refresh`.
+    pub semantic_tokens_refresh: bool,
+    /// The client applies edits the server sends with `workspace/applyEdit`.
+    pub apply_edit: bool,
 }
 
 pub fn client_flags(caps: &ClientCapabilities) -> ClientFlags {
@@ -57,8 +63,43 @@ pub fn client_flags(caps: &ClientCapabilities) -> ClientFlags {
             .and_then(|w| w.inlay_hint.as_ref())
             .and_then(|h| h.refresh_support)
             .unwrap_or(false),
+        code_lens_refresh: workspace
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false),
+        semantic_tokens_refresh: workspace
+            .and_then(|w| w.semantic_tokens.as_ref())
+            .and_then(|s| s.refresh_support)
+            .unwrap_or(false),
+        apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
     }
 }
+
+/// The semantic token types, in the legend's order: standard LSP types that editors colour
+/// out of the box (see `convert::token_type`).
+pub const TOKEN_TYPES: [SemanticTokenType; 6] = [
+    SemanticTokenType::NAMESPACE,
+    SemanticTokenType::CLASS,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::PARAMETER,
+    SemanticTokenType::DECORATOR,
+];
+
+/// The semantic token modifiers, in the legend's order (bit 0 first): whether what a link names
+/// exists. Not standard: the VS Code extension declares them and maps them to colours.
+pub const TOKEN_MODIFIERS: [&str; 3] = ["resolved", "broken", "ambiguous"];
+
+/// The commands the server carries out with `workspace/executeCommand`.
+pub const COMMANDS: [&str; 1] = [ADD_BLOCK_ID];
+
+/// Gives a paragraph of another note a block id (see `ide::completion`'s block links).
+pub const ADD_BLOCK_ID: &str = "wikilink.addBlockId";
+
+/// The client-side command a backlinks code lens runs: it shows the locations it carries
+/// (VS Code's extension turns it into `editor.action.showReferences`; the Neovim config
+/// fills the quickfix list). Not a server command.
+pub const SHOW_REFERENCES: &str = "wikilink.showReferences";
 
 /// UTF-8 when the client offers it, else UTF-16 (the protocol's default).
 pub fn negotiate_encoding(caps: &ClientCapabilities) -> PositionEncoding {
@@ -111,6 +152,29 @@ pub fn server_capabilities(encoding: PositionEncoding) -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         }),
         inlay_hint_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: SemanticTokensLegend {
+                    token_types: TOKEN_TYPES.to_vec(),
+                    token_modifiers: TOKEN_MODIFIERS
+                        .iter()
+                        .map(|&m| SemanticTokenModifier::new(m))
+                        .collect(),
+                },
+                range: Some(true),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: COMMANDS.iter().map(|&c| c.to_owned()).collect(),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                 supported: Some(true),
@@ -122,9 +186,9 @@ pub fn server_capabilities(encoding: PositionEncoding) -> ServerCapabilities {
     }
 }
 
-/// File operations the server follows: renames of note files and folders (to keep links
-/// working, before the move) and, after the fact, notes, folders or `kb.yaml` files created,
-/// renamed or deleted in the editor.
+/// File operations the server follows: renames of notes, attachments and folders (to keep
+/// links working, before the move) and, after the fact, notes, attachments, folders or
+/// `kb.yaml` files created, renamed or deleted in the editor.
 fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
     let filter = |glob: &str, matches| FileOperationFilter {
         scheme: Some("file".to_owned()),
@@ -134,9 +198,11 @@ fn file_operations() -> WorkspaceFileOperationsServerCapabilities {
             options: None,
         },
     };
+    // Notes, and every other file: attachments are link targets too.
     let notes = vec![
         filter("**/*.md", FileOperationPatternKind::File),
         filter("**/*.markdown", FileOperationPatternKind::File),
+        filter("**/*", FileOperationPatternKind::File),
     ];
     let mut notes_and_folders = notes.clone();
     notes_and_folders.push(filter("**", FileOperationPatternKind::Folder));

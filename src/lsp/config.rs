@@ -17,6 +17,10 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub reference_fields: Vec<String>,
     pub inlay_hints: bool,
+    /// Show a note's backlink count as an inlay hint on its id or title line.
+    pub inlay_hint_backlinks: bool,
+    /// Show a note's backlink count as a code lens on its id or title line.
+    pub code_lens_backlinks: bool,
     /// How long a request that needs the workspace waits for the index before an error reply.
     pub index_wait_seconds: u64,
 }
@@ -34,6 +38,8 @@ impl Default for Settings {
             exclude: Vec::new(),
             reference_fields: Vec::new(),
             inlay_hints: true,
+            inlay_hint_backlinks: false,
+            code_lens_backlinks: true,
             index_wait_seconds: 30,
         }
     }
@@ -156,6 +162,18 @@ impl Settings {
                 None => warn("inlayHints.enabled", "true or false"),
             }
         }
+        if let Some(v) = get(&["inlayHints", "backlinks"]) {
+            match v.as_bool() {
+                Some(b) => settings.inlay_hint_backlinks = b,
+                None => warn("inlayHints.backlinks", "true or false"),
+            }
+        }
+        if let Some(v) = get(&["codeLens", "backlinks"]) {
+            match v.as_bool() {
+                Some(b) => settings.code_lens_backlinks = b,
+                None => warn("codeLens.backlinks", "true or false"),
+            }
+        }
         if let Some(v) = get(&["index", "waitSeconds"]) {
             match v.as_u64() {
                 Some(n) if (1..=MAX_INDEX_WAIT_SECONDS).contains(&n) => {
@@ -174,6 +192,7 @@ impl Settings {
             "exclude",
             "referenceFields",
             "inlayHints",
+            "codeLens",
             "server",
             "trace",
         ];
@@ -196,7 +215,8 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
 
 /// Lays `pulled` settings over `initial` ones, key by key (either may be wrapped in a
 /// `wikilink` object), so a client that answers `workspace/configuration` with only some keys
-/// keeps the rest from `initializationOptions`.
+/// keeps the rest from `initializationOptions` (and editor settings keep the rest from the
+/// settings files); a `null` sets nothing.
 pub fn merge_settings(
     initial: &serde_json::Value,
     pulled: &serde_json::Value,
@@ -206,6 +226,8 @@ pub fn merge_settings(
     }
     fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
         match (base, over) {
+            // `null` sets nothing (an editor with nothing to say, a setting left unset).
+            (_, serde_json::Value::Null) => {}
             (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
                 for (key, value) in over {
                     merge(
@@ -221,7 +243,11 @@ pub fn merge_settings(
         serde_json::Value::Object(_) => section(initial).clone(),
         _ => serde_json::Value::Object(Default::default()),
     };
-    merge(&mut merged, section(pulled));
+    match section(pulled) {
+        // Neovim sends an empty Lua table as `[]`: nothing set.
+        serde_json::Value::Array(items) if items.is_empty() => {}
+        over => merge(&mut merged, over),
+    }
     merged
 }
 

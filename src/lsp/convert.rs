@@ -17,8 +17,9 @@ pub fn path_of(uri: &lsp::Url) -> Option<PathBuf> {
     uri.to_file_path().ok()
 }
 
+/// The URI of a note or an attachment.
 pub fn uri_of(workspace: &Workspace, file: FileId) -> Option<lsp::Url> {
-    lsp::Url::from_file_path(&workspace.note(file)?.path).ok()
+    lsp::Url::from_file_path(workspace.path(file)?).ok()
 }
 
 pub fn offset(index: &LineIndex, position: lsp::Position, encoding: PositionEncoding) -> u32 {
@@ -43,18 +44,20 @@ pub fn range(index: &LineIndex, range: TextRange, encoding: PositionEncoding) ->
     )
 }
 
-/// A range in `file`, converted with that file's own line index.
+/// A range in `file`, converted with that file's own line index; an attachment (not text the
+/// index knows) is pointed at from its start.
 pub fn file_range(
     workspace: &Workspace,
     file: FileId,
     text_range: TextRange,
     encoding: PositionEncoding,
 ) -> Option<lsp::Range> {
-    Some(range(
-        &workspace.note(file)?.parsed.line_index,
-        text_range,
-        encoding,
-    ))
+    match workspace.note(file) {
+        Some(note) => Some(range(&note.parsed.line_index, text_range, encoding)),
+        None => workspace
+            .attachment(file)
+            .map(|_| lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0))),
+    }
 }
 
 pub fn location(
@@ -69,10 +72,11 @@ pub fn location(
     ))
 }
 
-/// A hover card over `range`, as markdown when the client shows it, else as plain text.
+/// A hover card over `range`, as markdown when the client shows it (with the card's image, as
+/// a markdown image of the file's URI), else as plain text.
 pub fn hover(
     index: &LineIndex,
-    answer: ide::RangeInfo<String>,
+    answer: ide::RangeInfo<ide::HoverCard>,
     markdown: bool,
     encoding: PositionEncoding,
 ) -> lsp::Hover {
@@ -81,11 +85,17 @@ pub fn hover(
     } else {
         lsp::MarkupKind::PlainText
     };
+    let mut value = answer.info.markdown;
+    if markdown
+        && let Some(image) = &answer.info.image
+        && let Ok(uri) = lsp::Url::from_file_path(image)
+    {
+        let name = image.file_name().map(|n| n.to_string_lossy().into_owned());
+        let alt = name.unwrap_or_default().replace([']', '['], "");
+        value += &format!("\n\n![{alt}]({uri})");
+    }
     lsp::Hover {
-        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-            kind,
-            value: answer.info,
-        }),
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind, value }),
         range: Some(range(index, answer.range, encoding)),
     }
 }
@@ -171,6 +181,7 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
         CompletionKind::Heading => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Block => lsp::CompletionItemKind::CONSTANT,
         CompletionKind::Tag => lsp::CompletionItemKind::KEYWORD,
+        CompletionKind::Attachment => lsp::CompletionItemKind::FILE,
         CompletionKind::Field => lsp::CompletionItemKind::FIELD,
         CompletionKind::Type => lsp::CompletionItemKind::CLASS,
         CompletionKind::Value => lsp::CompletionItemKind::ENUM_MEMBER,
@@ -178,39 +189,86 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
     }
 }
 
-/// A completion list with plain-text edits (never snippets) over the list's replace range.
+/// A completion list with plain-text edits (never snippets) over the list's replace range. An
+/// item that gives a paragraph a block id carries that edit: as an additional edit when the
+/// paragraph is in `file` itself, else as the server command `wikilink.addBlockId`.
 pub fn completion_list(
     workspace: &Workspace,
-    index: &LineIndex,
+    file: FileId,
     list: ide::CompletionList,
     encoding: PositionEncoding,
-) -> lsp::CompletionList {
+) -> Option<lsp::CompletionList> {
+    let index = &workspace.note(file)?.parsed.line_index;
     let edit_range = range(index, list.replace_range, encoding);
     let items = list
         .items
         .into_iter()
-        .map(|item| lsp::CompletionItem {
-            label: item.label,
-            kind: Some(completion_kind(item.kind)),
-            detail: item.detail,
-            sort_text: Some(item.sort_text),
-            filter_text: Some(item.filter_text),
-            insert_text_format: Some(lsp::InsertTextFormat::PLAIN_TEXT),
-            text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(
-                edit_range,
-                item.insert_text,
-            ))),
-            data: item
-                .note
-                .and_then(|f| workspace.note(f))
-                .map(|n| serde_json::json!({ "path": n.path })),
-            ..lsp::CompletionItem::default()
+        .map(|item| {
+            let (additional_text_edits, command) = match &item.new_block_id {
+                Some(new) if new.file == file => {
+                    let at = range(index, TextRange::empty(new.end as usize), encoding);
+                    (
+                        Some(vec![lsp::TextEdit::new(at, format!(" ^{}", new.id))]),
+                        None,
+                    )
+                }
+                Some(new) => (None, block_id_command(workspace, new)),
+                None => (None, None),
+            };
+            lsp::CompletionItem {
+                label: item.label,
+                kind: Some(completion_kind(item.kind)),
+                detail: item.detail,
+                sort_text: Some(item.sort_text),
+                filter_text: Some(item.filter_text),
+                insert_text_format: Some(lsp::InsertTextFormat::PLAIN_TEXT),
+                text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(
+                    edit_range,
+                    item.insert_text,
+                ))),
+                additional_text_edits,
+                command,
+                data: item
+                    .note
+                    .and_then(|f| workspace.note(f))
+                    .map(|n| serde_json::json!({ "path": n.path })),
+                ..lsp::CompletionItem::default()
+            }
         })
         .collect();
-    lsp::CompletionList {
+    Some(lsp::CompletionList {
         is_incomplete: list.is_incomplete,
         items,
-    }
+    })
+}
+
+/// The command that adds a promised block id to a paragraph of another note.
+fn block_id_command(workspace: &Workspace, new: &ide::NewBlockId) -> Option<lsp::Command> {
+    let argument = serde_json::json!({
+        "uri": uri_of(workspace, new.file)?,
+        "paragraph": new.paragraph,
+        "end": new.end,
+        "id": new.id,
+    });
+    Some(lsp::Command {
+        title: format!("Add ^{} to the paragraph", new.id),
+        command: super::capabilities::ADD_BLOCK_ID.to_owned(),
+        arguments: Some(vec![argument]),
+    })
+}
+
+/// The argument of `wikilink.addBlockId` back as a promised block id.
+pub fn new_block_id(
+    workspace: &Workspace,
+    argument: &serde_json::Value,
+) -> Option<ide::NewBlockId> {
+    let uri = lsp::Url::parse(argument.get("uri")?.as_str()?).ok()?;
+    Some(ide::NewBlockId {
+        file: workspace.file_id(&path_of(&uri)?)?,
+        paragraph: argument.get("paragraph")?.as_str()?.to_owned(),
+        end: u32::try_from(argument.get("end")?.as_u64()?).ok()?,
+        id: argument.get("id")?.as_str()?.to_owned(),
+    })
 }
 
 // ----- navigation and refactoring (references, rename, code actions, symbols, links, hints) -----
@@ -331,6 +389,7 @@ fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
         ide::SymbolKind::Note => lsp::SymbolKind::FILE,
         // What VS Code's own markdown outline uses for headings.
         ide::SymbolKind::Heading => lsp::SymbolKind::STRING,
+        ide::SymbolKind::Tag => lsp::SymbolKind::KEY,
     }
 }
 
@@ -422,4 +481,148 @@ pub fn text_range(index: &LineIndex, range: lsp::Range, encoding: PositionEncodi
     let start = offset(index, range.start, encoding);
     let end = offset(index, range.end, encoding).max(start);
     TextRange { start, end }
+}
+
+// ----- what the peers offer (folding, highlights, backlinks, semantic tokens) -----
+
+/// A fold as lines; `None` when it fits on one line (nothing to fold).
+pub fn folding_range(index: &LineIndex, fold: &ide::Fold) -> Option<lsp::FoldingRange> {
+    let start_line = index.line_of(fold.range.start);
+    let end_line = index.line_of(fold.range.end);
+    (end_line > start_line).then_some(lsp::FoldingRange {
+        start_line,
+        start_character: None,
+        end_line,
+        end_character: None,
+        kind: Some(lsp::FoldingRangeKind::Region),
+        collapsed_text: None,
+    })
+}
+
+pub fn document_highlight(
+    index: &LineIndex,
+    highlight: &ide::Highlight,
+    encoding: PositionEncoding,
+) -> lsp::DocumentHighlight {
+    lsp::DocumentHighlight {
+        range: range(index, highlight.range, encoding),
+        kind: Some(match highlight.kind {
+            ide::HighlightKind::Read => lsp::DocumentHighlightKind::READ,
+            ide::HighlightKind::Write => lsp::DocumentHighlightKind::WRITE,
+        }),
+    }
+}
+
+fn backlinks_label(count: usize) -> String {
+    format!("{count} backlink{}", if count == 1 { "" } else { "s" })
+}
+
+/// The code lens "N backlinks" over the note's identity. Its command is the client's
+/// `wikilink.showReferences` with the arguments of VS Code's `editor.action.showReferences`
+/// (the note's URI, the lens position, the locations), as LSP JSON for the client to convert.
+pub fn backlinks_lens(
+    workspace: &Workspace,
+    file: FileId,
+    backlinks: &ide::Backlinks,
+    encoding: PositionEncoding,
+) -> Option<lsp::CodeLens> {
+    let lens_range = file_range(workspace, file, backlinks.anchor, encoding)?;
+    let locations: Vec<lsp::Location> = backlinks
+        .places
+        .iter()
+        .filter_map(|place| location(workspace, place.file, place.range, encoding))
+        .collect();
+    let arguments = vec![
+        serde_json::json!(uri_of(workspace, file)?),
+        serde_json::json!(lens_range.start),
+        serde_json::json!(locations),
+    ];
+    Some(lsp::CodeLens {
+        range: lens_range,
+        command: Some(lsp::Command {
+            title: backlinks_label(backlinks.places.len()),
+            command: super::capabilities::SHOW_REFERENCES.to_owned(),
+            arguments: Some(arguments),
+        }),
+        data: None,
+    })
+}
+
+/// The backlink count as an inlay hint at the end of the note's identity line.
+pub fn backlinks_hint(
+    index: &LineIndex,
+    backlinks: &ide::Backlinks,
+    encoding: PositionEncoding,
+) -> lsp::InlayHint {
+    let line_end = index.line_end(index.line_of(backlinks.anchor.start));
+    lsp::InlayHint {
+        position: position(index, line_end, encoding),
+        label: lsp::InlayHintLabel::String(backlinks_label(backlinks.places.len())),
+        kind: None,
+        text_edits: None,
+        tooltip: Some(lsp::InlayHintTooltip::String(
+            "links and frontmatter references to this note".to_owned(),
+        )),
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    }
+}
+
+/// The index of a token kind in the legend (`capabilities::TOKEN_TYPES`).
+fn token_type(kind: ide::TokenKind) -> u32 {
+    match kind {
+        ide::TokenKind::KbPrefix => 0,
+        ide::TokenKind::Note => 1,
+        ide::TokenKind::Heading => 2,
+        ide::TokenKind::Block => 3,
+        ide::TokenKind::Display => 4,
+        ide::TokenKind::Tag => 5,
+    }
+}
+
+/// The modifier bits of a token state (`capabilities::TOKEN_MODIFIERS`).
+fn token_modifiers(state: ide::TokenState) -> u32 {
+    match state {
+        ide::TokenState::Plain => 0,
+        ide::TokenState::Resolved => 1,
+        ide::TokenState::Broken => 1 << 1,
+        ide::TokenState::Ambiguous => 1 << 2,
+    }
+}
+
+/// Tokens in LSP's relative encoding (each position after the previous token's start), lengths
+/// in the negotiated encoding. A token that spans lines is left out: clients need not take them.
+pub fn semantic_tokens(
+    index: &LineIndex,
+    tokens: &[ide::SemanticToken],
+    encoding: PositionEncoding,
+) -> lsp::SemanticTokens {
+    let mut data = Vec::with_capacity(tokens.len());
+    let (mut previous_line, mut previous_col) = (0, 0);
+    for token in tokens {
+        let start = index.line_col(token.range.start, encoding);
+        let end = index.line_col(token.range.end, encoding);
+        if end.line != start.line || end.col <= start.col {
+            continue;
+        }
+        let delta_line = start.line - previous_line;
+        let delta_start = if delta_line == 0 {
+            start.col - previous_col
+        } else {
+            start.col
+        };
+        data.push(lsp::SemanticToken {
+            delta_line,
+            delta_start,
+            length: end.col - start.col,
+            token_type: token_type(token.kind),
+            token_modifiers_bitset: token_modifiers(token.state),
+        });
+        (previous_line, previous_col) = (start.line, start.col);
+    }
+    lsp::SemanticTokens {
+        result_id: None,
+        data,
+    }
 }

@@ -55,6 +55,7 @@ impl LanguageServer for Backend {
         if let Some(settings) = pulled {
             *write(&self.state.settings) = settings;
         }
+        self.publish_settings_problems().await;
         if read(&self.state.session).roots.is_empty() {
             // Nothing to index until an opened file brings a root (see `add_implicit_root`).
             self.state.index_ready.send_replace(true);
@@ -140,7 +141,8 @@ impl LanguageServer for Backend {
                 path,
             })
         });
-        self.after_disk_change(changes.collect()).await;
+        let changes = self.expand_deleted_folders(changes.collect());
+        self.after_disk_change(changes).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -163,10 +165,13 @@ impl LanguageServer for Backend {
             let text = document.rope.to_string();
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position)?;
-            let config = read(&self.state.settings).completion.clone();
-            let list = ide::completion(&workspace, position, &text, &config)?;
-            let index = &workspace.note(position.file)?.parsed.line_index;
-            let list = convert::completion_list(&workspace, index, list, self.encoding());
+            let mut config = read(&self.state.settings).completion.clone();
+            config.block_links = self.flags().apply_edit;
+            let roots = read(&self.state.session).roots.clone();
+            let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
+            let list = ide::completion(&workspace, position, &text, &config, &source)?;
+            let file = position.file;
+            let list = convert::completion_list(&workspace, file, list, self.encoding())?;
             Some(CompletionResponse::List(list))
         })
         .await
@@ -392,7 +397,11 @@ impl LanguageServer for Backend {
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        if !read(&self.state.settings).inlay_hints {
+        let (titles, backlinks) = {
+            let settings = read(&self.state.settings);
+            (settings.inlay_hints, settings.inlay_hint_backlinks)
+        };
+        if !titles && !backlinks {
             return Ok(None);
         }
         self.guarded(|| {
@@ -400,12 +409,153 @@ impl LanguageServer for Backend {
             let file = self.file_for(&workspace, &params.text_document.uri)?;
             let index = &workspace.note(file)?.parsed.line_index;
             let range = convert::text_range(index, params.range, self.encoding());
-            let hints = ide::inlay_hints(&workspace, file, range);
             let encoding = self.encoding();
-            let hints = hints
-                .iter()
-                .map(|h| convert::inlay_hint(index, h, encoding));
-            Some(hints.collect())
+            let mut hints: Vec<InlayHint> = Vec::new();
+            if titles {
+                let found = ide::inlay_hints(&workspace, file, range);
+                hints.extend(
+                    found
+                        .iter()
+                        .map(|h| convert::inlay_hint(index, h, encoding)),
+                );
+            }
+            if backlinks
+                && let Some(found) = ide::backlinks(&workspace, file)
+                && range.contains_inclusive(found.anchor.start)
+            {
+                hints.push(convert::backlinks_hint(index, &found, encoding));
+            }
+            Some(hints)
+        })
+        .await
+    }
+
+    // ----- what the peers offer -----
+
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        if params.command != capabilities::ADD_BLOCK_ID {
+            tracing::warn!("unknown command {}", params.command);
+            return Err(tower_lsp::jsonrpc::Error::method_not_found());
+        }
+        let edit = self
+            .guarded(|| {
+                let documents = lock(&self.state.documents);
+                let workspace = read(&self.state.workspace);
+                let argument = params.arguments.first()?;
+                let Some(request) = convert::new_block_id(&workspace, argument) else {
+                    tracing::warn!("{}: bad arguments {argument}", params.command);
+                    return None;
+                };
+                let roots = read(&self.state.session).roots.clone();
+                let text = self.note_text(&documents, &workspace, &roots, request.file)?;
+                match ide::add_block_id(&text, &request) {
+                    Ok(change) if !change.is_empty() => {
+                        self.workspace_edit(&documents, &workspace, &change)
+                    }
+                    Ok(_) => None,
+                    Err(error) => {
+                        tracing::info!("{}: {error}", params.command);
+                        None
+                    }
+                }
+            })
+            .await?;
+        if let Some(edit) = edit {
+            match self.client.apply_edit(edit).await {
+                Ok(response) if !response.applied => tracing::info!(
+                    "the editor did not add the block id: {}",
+                    response.failure_reason.unwrap_or_default()
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::info!("workspace/applyEdit failed: {error}"),
+            }
+        }
+        Ok(None)
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.answer_from_note(|| {
+            let documents = lock(&self.state.documents);
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let roots = read(&self.state.session).roots.clone();
+            let text = self.note_text(&documents, &workspace, &roots, file)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let folds = ide::folding_ranges(&workspace, file, &text);
+            Some(
+                folds
+                    .iter()
+                    .filter_map(|f| convert::folding_range(index, f))
+                    .collect(),
+            )
+        })
+        .await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let position = self.position(&workspace, &params.text_document_position_params)?;
+            let index = &workspace.note(position.file)?.parsed.line_index;
+            let highlights = ide::document_highlight(&workspace, position);
+            let encoding = self.encoding();
+            let highlights = highlights.iter();
+            Some(
+                highlights
+                    .map(|h| convert::document_highlight(index, h, encoding))
+                    .collect(),
+            )
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        if !read(&self.state.settings).code_lens_backlinks {
+            return Ok(Some(Vec::new()));
+        }
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let backlinks = ide::backlinks(&workspace, file)?;
+            let lens = convert::backlinks_lens(&workspace, file, &backlinks, self.encoding());
+            Some(lens.into_iter().collect())
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let tokens = ide::semantic_tokens(&workspace, file, None);
+            let tokens = convert::semantic_tokens(index, &tokens, self.encoding());
+            Some(SemanticTokensResult::Tokens(tokens))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        self.guarded(|| {
+            let workspace = read(&self.state.workspace);
+            let file = self.file_for(&workspace, &params.text_document.uri)?;
+            let index = &workspace.note(file)?.parsed.line_index;
+            let range = convert::text_range(index, params.range, self.encoding());
+            let tokens = ide::semantic_tokens(&workspace, file, Some(range));
+            let tokens = convert::semantic_tokens(index, &tokens, self.encoding());
+            Some(SemanticTokensRangeResult::Tokens(tokens))
         })
         .await
     }

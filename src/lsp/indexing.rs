@@ -13,9 +13,12 @@ use tower_lsp::lsp_types::*;
 
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
+use crate::ide::{self, DiagnosticCode};
 use crate::syntax::parse_file;
+use crate::text::FileId;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
+use crate::workspace::Workspace;
 
 /// `wikilink/status`: indexing progress and the note count, for status bars.
 pub enum StatusNotification {}
@@ -33,6 +36,20 @@ pub struct StatusParams {
 impl Notification for StatusNotification {
     type Params = StatusParams;
     const METHOD: &'static str = "wikilink/status";
+}
+
+/// What a note's links lead to, as written (KB prefix and target): when they change, the
+/// backlink counts of other notes may too.
+fn link_targets(workspace: &Workspace, file: FileId) -> Vec<(Option<String>, String)> {
+    let Some(note) = workspace.note(file) else {
+        return Vec::new();
+    };
+    let links = note.parsed.links().iter();
+    let mut targets: Vec<(Option<String>, String)> = links
+        .map(|l| (l.kb.map(|kb| kb.text.to_owned()), l.target.text.to_owned()))
+        .collect();
+    targets.sort_unstable();
+    targets
 }
 
 /// A file that changed on disk, as the editor reported it.
@@ -65,7 +82,28 @@ impl Backend {
             tracing::debug!("{} is outside the workspace roots", path.display());
         }
         self.note_source(&path, source);
-        let (_, affected) = workspace.set_note(path, parsed);
+        let old = workspace.file_id(&path);
+        let old_targets = old.map(|file| link_targets(&workspace, file));
+        // Orphans: the notes this one linked to may have lost their last backlink.
+        let orphans = read(&self.state.settings)
+            .diagnostics
+            .severity_of(DiagnosticCode::OrphanNote)
+            .is_some();
+        let mut linked = match (orphans, old) {
+            (true, Some(file)) => ide::navigation::linked_notes(&workspace, file),
+            _ => Vec::new(),
+        };
+        let (file, mut affected) = workspace.set_note(path, parsed);
+        if old_targets.as_ref() != Some(&link_targets(&workspace, file)) || affected.len() > 1 {
+            // Other notes' backlink counts, or how this note's names resolve, changed.
+            self.state.views_stale.store(true, Ordering::SeqCst);
+        }
+        if orphans {
+            linked.extend(ide::navigation::linked_notes(&workspace, file));
+            affected.extend(linked);
+            affected.sort_unstable();
+            affected.dedup();
+        }
         affected
             .iter()
             .filter_map(|&f| workspace.note(f).map(|n| n.path.clone()))
@@ -112,18 +150,20 @@ impl Backend {
             .into_iter()
             .filter(|p| roots.iter().any(|r| p.starts_with(r)))
         {
+            let kind = vfs::file_kind(&path);
+            let known = {
+                let workspace = read(&self.state.workspace);
+                workspace.file_id(&path).is_some() || workspace.attachment_id(&path).is_some()
+            };
             let files = if path.is_dir() {
                 vfs::walk(std::slice::from_ref(&path), &exclude).0
-            } else if let Some(kind) = vfs::file_kind(&path) {
+            } else if let Some(kind) = kind.filter(|&k| {
+                // A path that is gone and was no attachment may have been a folder.
+                k != FileKind::Attachment || known || path.exists()
+            }) {
                 vec![(path.clone(), kind)]
             } else {
-                // A folder that is gone: everything indexed below it.
-                let workspace = read(&self.state.workspace);
-                let below = workspace.notes().map(|(_, n)| &n.path);
-                below
-                    .filter(|p| p.starts_with(&path))
-                    .map(|p| (p.clone(), FileKind::Note))
-                    .collect()
+                self.indexed_below(&path)
             };
             changes.extend(files.into_iter().map(|(path, kind)| DiskChange {
                 uri: Url::from_file_path(&path).ok(),
@@ -136,6 +176,46 @@ impl Backend {
         self.after_disk_change(changes).await;
     }
 
+    /// Every note and attachment indexed below `folder` (a folder that is gone).
+    fn indexed_below(&self, folder: &Path) -> Vec<(PathBuf, FileKind)> {
+        let workspace = read(&self.state.workspace);
+        let notes = workspace.notes().map(|(_, n)| (&n.path, FileKind::Note));
+        let attachments = workspace
+            .attachments()
+            .map(|(_, a)| (&a.path, FileKind::Attachment));
+        notes
+            .chain(attachments)
+            .filter(|(p, _)| p.starts_with(folder) && *p != folder)
+            .map(|(p, kind)| (p.clone(), kind))
+            .collect()
+    }
+
+    /// A watched deletion of a path that is no indexed file: a folder, and so everything
+    /// indexed below it.
+    pub(super) fn expand_deleted_folders(&self, changes: Vec<DiskChange>) -> Vec<DiskChange> {
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let unknown = change.deleted && change.kind == FileKind::Attachment && {
+                let workspace = read(&self.state.workspace);
+                workspace.attachment_id(&change.path).is_none()
+            };
+            if !unknown {
+                out.push(change);
+                continue;
+            }
+            for (path, kind) in self.indexed_below(&change.path) {
+                out.push(DiskChange {
+                    uri: Url::from_file_path(&path).ok(),
+                    kind,
+                    deleted: true,
+                    keep_open_buffer: change.keep_open_buffer,
+                    path,
+                });
+            }
+        }
+        out
+    }
+
     /// The one path after files changed on disk (the editor's file operations, through
     /// [`Backend::refresh_paths`], and watched-file events): each file inside the roots is
     /// re-read or forgotten, then diagnostics and inlay hints are refreshed, every note's when
@@ -144,6 +224,7 @@ impl Backend {
         let roots = read(&self.state.session).roots.clone();
         let mut affected = Vec::new();
         let mut kb_changed = false;
+        let mut settings_changed = false;
         for change in changes
             .into_iter()
             .filter(|c| roots.iter().any(|root| c.path.starts_with(root)))
@@ -170,6 +251,23 @@ impl Backend {
                         None => workspace.remove_kb_config(&path),
                     }
                 }
+                FileKind::Attachment => {
+                    let size = match change.deleted {
+                        true => None,
+                        false => vfs::attachment_size(&path, &roots),
+                    };
+                    let mut workspace = write(&self.state.workspace);
+                    let notes = match size {
+                        Some(size) => workspace.set_attachment(path, size).1,
+                        None => workspace.remove_attachment(&path),
+                    };
+                    affected.extend(
+                        notes
+                            .iter()
+                            .filter_map(|&f| workspace.note(f).map(|n| n.path.clone())),
+                    );
+                }
+                FileKind::Settings => settings_changed = true,
                 FileKind::Note => {
                     let open = change
                         .uri
@@ -182,6 +280,9 @@ impl Backend {
                 }
             }
         }
+        if settings_changed {
+            self.settings_files_changed().await;
+        }
         let changed = kb_changed || !affected.is_empty();
         if kb_changed {
             self.publish_all_diagnostics().await;
@@ -189,7 +290,7 @@ impl Backend {
             self.schedule_diagnostics(affected, Duration::ZERO);
         }
         if changed {
-            self.refresh_inlay_hints().await;
+            self.refresh_views().await;
         }
     }
 
@@ -197,6 +298,10 @@ impl Backend {
     pub(super) async fn reindex(&self) {
         let generation = self.state.index_generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.state.index_ready.send_replace(false);
+        // The roots may have changed, and with them their settings files.
+        if self.reload_settings_files() {
+            self.publish_settings_problems().await;
+        }
         let roots = read(&self.state.session).roots.clone();
         let options = {
             let settings = read(&self.state.settings);
@@ -283,18 +388,39 @@ impl Backend {
             .await;
         self.send_status("ready", notes, notes, notes, kbs).await;
         self.publish_all_diagnostics().await;
-        // Hints asked for before the index was ready named no titles.
-        self.refresh_inlay_hints().await;
+        // Hints, lenses and tokens asked for before the index was ready knew no other note.
+        self.refresh_views().await;
     }
 
-    /// Asks the client to ask again for the inlay hints of the notes it shows (they name other
-    /// notes' titles, which may have changed), when it can and hints are on.
-    pub(super) async fn refresh_inlay_hints(&self) {
-        if !self.flags().inlay_hint_refresh || !read(&self.state.settings).inlay_hints {
-            return;
-        }
-        if let Err(error) = self.client.inlay_hint_refresh().await {
+    /// Asks the client to ask again for what it shows of other notes, when it can and the
+    /// feature is on: inlay hints (other notes' titles, backlink counts), code lenses (backlink
+    /// counts) and semantic tokens (whether links resolve).
+    pub(super) async fn refresh_views(&self) {
+        self.state.views_stale.store(false, Ordering::SeqCst);
+        let flags = self.flags();
+        let (hints, lenses) = {
+            let settings = read(&self.state.settings);
+            (
+                settings.inlay_hints || settings.inlay_hint_backlinks,
+                settings.code_lens_backlinks,
+            )
+        };
+        if flags.inlay_hint_refresh
+            && hints
+            && let Err(error) = self.client.inlay_hint_refresh().await
+        {
             tracing::info!("client refused workspace/inlayHint/refresh: {error}");
+        }
+        if flags.code_lens_refresh
+            && lenses
+            && let Err(error) = self.client.code_lens_refresh().await
+        {
+            tracing::info!("client refused workspace/codeLens/refresh: {error}");
+        }
+        if flags.semantic_tokens_refresh
+            && let Err(error) = self.client.semantic_tokens_refresh().await
+        {
+            tracing::info!("client refused workspace/semanticTokens/refresh: {error}");
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod capabilities;
 pub mod config;
+pub mod config_file;
 mod convert;
 pub mod documents;
 mod handlers;

@@ -36,6 +36,9 @@ impl Backend {
             }
             let paths: Vec<PathBuf> = lock(&this.state.pending_diagnostics).drain().collect();
             this.publish_diagnostics_for(paths).await;
+            if this.state.views_stale.load(Ordering::SeqCst) {
+                this.refresh_views().await;
+            }
         });
     }
 

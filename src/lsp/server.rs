@@ -69,6 +69,16 @@ pub(super) struct State {
     pub(super) diagnostics_generation: AtomicU64,
     /// The settings from `initialize`; pulled settings are laid over them.
     pub(super) initialization_options: RwLock<serde_json::Value>,
+    /// The editor's settings as last received (initialization options with pulled or pushed
+    /// ones laid over them), laid over the settings files' to make [`State::settings`].
+    pub(super) editor_settings: RwLock<serde_json::Value>,
+    /// The settings files of the roots (`.wikilink.toml`), as last read.
+    pub(super) settings_files: RwLock<Vec<super::config_file::SettingsFile>>,
+    /// Settings files that currently show problems in the editor.
+    pub(super) settings_problems_published: Mutex<HashSet<Url>>,
+    /// A change since the last refresh may have changed what editors show of other notes
+    /// (backlink counts, whether links resolve): see `Backend::refresh_views`.
+    pub(super) views_stale: AtomicBool,
     /// Documents that currently show a non-empty diagnostic list in the editor.
     pub(super) published: Mutex<HashSet<Url>>,
     /// The open documents, with the buffer version whose text the index holds (`None` while it
@@ -143,8 +153,12 @@ impl Backend {
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
                 published: Mutex::new(HashSet::new()),
+                views_stale: AtomicBool::new(false),
                 indexed_versions: Mutex::new(HashMap::new()),
                 initialization_options: RwLock::new(serde_json::Value::Null),
+                editor_settings: RwLock::new(serde_json::Value::Null),
+                settings_files: RwLock::new(Vec::new()),
+                settings_problems_published: Mutex::new(HashSet::new()),
             }),
         }
     }

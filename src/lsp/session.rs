@@ -1,7 +1,8 @@
 //! The session with the client: the roots (from `initialize`, workspace folders, or each
 //! opened file when none were named), the settings (from `initializationOptions`, pulled with
-//! `workspace/configuration`, pushed with `didChangeConfiguration`) and the registration of
-//! file watchers. Parsing the settings themselves is `config.rs`'s.
+//! `workspace/configuration`, pushed with `didChangeConfiguration`, laid over the roots'
+//! `.wikilink.toml` files, whose problems are published on them) and the registration of file
+//! watchers. Parsing the settings themselves is `config.rs`'s and `config_file.rs`'s.
 
 use std::path::{Path, PathBuf};
 
@@ -9,9 +10,10 @@ use tower_lsp::lsp_types::*;
 
 use super::capabilities;
 use super::config::{self, Settings};
+use super::config_file;
 use super::convert;
-use super::server::{Backend, Session, read, write};
-use crate::line_index::PositionEncoding;
+use super::server::{Backend, Session, lock, read, write};
+use crate::line_index::{LineIndex, PositionEncoding};
 use crate::workspace::{IndexConfig, Workspace};
 
 impl Backend {
@@ -36,12 +38,104 @@ impl Backend {
         }
     }
 
-    pub(super) fn read_settings(&self, value: &serde_json::Value) -> Settings {
-        let (settings, warnings) = Settings::from_json(value);
+    /// The settings given `editor` settings (kept as the editor's latest), laid over the
+    /// settings files'.
+    pub(super) fn read_settings(&self, editor: &serde_json::Value) -> Settings {
+        *write(&self.state.editor_settings) = editor.clone();
+        self.effective_settings()
+    }
+
+    /// The editor's latest settings laid over the settings files'.
+    fn effective_settings(&self) -> Settings {
+        let files = config_file::merged(&read(&self.state.settings_files));
+        let editor = read(&self.state.editor_settings).clone();
+        let (settings, warnings) = Settings::from_json(&config::merge_settings(&files, &editor));
         for warning in warnings {
             tracing::warn!("{warning}");
         }
         settings
+    }
+
+    /// Reads the roots' settings files again and makes the settings from them (the editor's
+    /// laid over); returns whether what they say changed.
+    pub(super) fn reload_settings_files(&self) -> bool {
+        let roots = read(&self.state.session).roots.clone();
+        let files = config_file::load(&roots);
+        let changed = {
+            let mut current = write(&self.state.settings_files);
+            let same = current.len() == files.len()
+                && current
+                    .iter()
+                    .zip(&files)
+                    .all(|(a, b)| a.path == b.path && a.text == b.text);
+            *current = files;
+            !same
+        };
+        *write(&self.state.settings) = self.effective_settings();
+        changed
+    }
+
+    /// Publishes the problems of the settings files on them, and clears those now fixed.
+    pub(super) async fn publish_settings_problems(&self) {
+        let encoding = self.encoding();
+        let mut lists = Vec::new();
+        for file in read(&self.state.settings_files).iter() {
+            let Ok(uri) = Url::from_file_path(&file.path) else {
+                continue;
+            };
+            let index = LineIndex::new(&file.text);
+            let diagnostics: Vec<Diagnostic> = file
+                .problems
+                .iter()
+                .map(|problem| Diagnostic {
+                    range: convert::range(&index, problem.range, encoding),
+                    severity: Some(if problem.is_error {
+                        DiagnosticSeverity::ERROR
+                    } else {
+                        DiagnosticSeverity::WARNING
+                    }),
+                    code: Some(NumberOrString::String("invalid-settings".to_owned())),
+                    source: Some("wikilink-lsp".to_owned()),
+                    message: problem.message.clone(),
+                    ..Diagnostic::default()
+                })
+                .collect();
+            lists.push((uri, diagnostics));
+        }
+        let stale: Vec<Url> = {
+            let mut published = lock(&self.state.settings_problems_published);
+            let stale = published
+                .iter()
+                .filter(|uri| !lists.iter().any(|(u, d)| u == *uri && !d.is_empty()))
+                .cloned()
+                .collect();
+            published.clear();
+            published.extend(
+                lists
+                    .iter()
+                    .filter(|(_, d)| !d.is_empty())
+                    .map(|(u, _)| u.clone()),
+            );
+            stale
+        };
+        for uri in stale {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+        for (uri, diagnostics) in lists.into_iter().filter(|(_, d)| !d.is_empty()) {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+    }
+
+    /// After a settings file changed on disk: read again, show its problems, apply.
+    pub(super) async fn settings_files_changed(&self) {
+        let old = read(&self.state.settings).clone();
+        self.reload_settings_files();
+        self.publish_settings_problems().await;
+        let new = std::mem::replace(&mut *write(&self.state.settings), old);
+        tracing::info!("settings files changed; settings applied again");
+        self.apply_settings(new).await;
     }
 
     /// Applies new settings; re-indexes when they change what the index holds.
@@ -57,6 +151,8 @@ impl Backend {
             self.reindex().await;
         } else {
             self.publish_all_diagnostics().await;
+            // Backlink counts and hints may have been turned on or off.
+            self.refresh_views().await;
         }
     }
 
@@ -64,18 +160,15 @@ impl Backend {
         if !self.flags().watch_files_dynamically {
             return;
         }
-        let watchers = [
-            "**/*.md",
-            "**/*.markdown",
-            "**/kb.yaml",
-            "**/cross-kb-links.yaml",
-        ]
-        .into_iter()
-        .map(|glob| FileSystemWatcher {
-            glob_pattern: GlobPattern::String(glob.to_owned()),
-            kind: None,
-        })
-        .collect();
+        // Every file: notes, kb.yaml, cross-kb-links.yaml and .wikilink.toml files, and attachments
+        // (any other file is a link target).
+        let watchers = ["**/*"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.to_owned()),
+                kind: None,
+            })
+            .collect();
         let registration = Registration {
             id: "wikilink-lsp/watch".to_owned(),
             method: "workspace/didChangeWatchedFiles".to_owned(),
@@ -96,11 +189,6 @@ impl Backend {
         let flags = capabilities::client_flags(&params.capabilities);
         let roots = roots_from(params);
         tracing::info!("initialize: roots {:?}, encoding {:?}", roots, encoding);
-        if let Some(options) = &params.initialization_options {
-            *write(&self.state.initialization_options) = options.clone();
-            let settings = self.read_settings(options);
-            *write(&self.state.settings) = settings;
-        }
         *write(&self.state.workspace) = Workspace::new(roots.clone(), IndexConfig::default());
         *write(&self.state.session) = Session {
             encoding,
@@ -108,6 +196,11 @@ impl Backend {
             roots_from_files: roots.is_empty(),
             roots,
         };
+        let options = params.initialization_options.clone().unwrap_or_default();
+        *write(&self.state.initialization_options) = options.clone();
+        *write(&self.state.editor_settings) = options;
+        // Reads the roots' settings files and makes the settings.
+        self.reload_settings_files();
         encoding
     }
 

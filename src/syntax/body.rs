@@ -1,22 +1,27 @@
-//! The note body: wiki-links, headings, block ids and the summary paragraph.
+//! The note body: wiki-links, markdown links, headings, block ids and the summary paragraph.
 //!
 //! Block structure comes from pulldown-cmark's offset iterator, which knows CommonMark's rules for
 //! fenced and indented code, code spans of any backtick count and HTML. From it we take the
-//! regions where `[[` means nothing (code, HTML comments), the headings and the paragraphs; the
-//! links themselves are found by a byte scan for `[[` outside those regions, since CommonMark has
-//! no wiki-links and would split them across events.
+//! regions where `[[` means nothing (code, HTML comments), the headings, the paragraphs and the
+//! inline markdown links and images (`[text](destination)`); the wiki-links themselves are found
+//! by a byte scan for `[[` outside those regions, since CommonMark has no wiki-links and would
+//! split them across events. A markdown link counts when its destination is a local file or a
+//! `#fragment` of the note (not a URL with a scheme) and it does not overlap a wiki-link.
 
 use std::ops::Range;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use super::link::parse_link_inner;
-use super::{SUMMARY_MAX_CHARS, StoredLink};
+use super::link::{has_url_scheme, markdown_destination, parse_link_inner};
+use super::{Region, RegionKind, SUMMARY_MAX_CHARS, StoredLink};
 use crate::text::TextRange;
 
 mod blocks;
+mod tags;
 #[cfg(test)]
 mod tests;
+
+pub use tags::{MAX_TAGS, is_tag_char, tag_len};
 
 pub(super) struct Body {
     pub links: Vec<StoredLink>,
@@ -25,6 +30,10 @@ pub(super) struct Body {
     pub headings: Vec<ScannedHeading>,
     pub block_ids: Vec<ScannedBlockId>,
     pub summary: String,
+    /// Inline `#tag`s, each from its `#` to its end.
+    pub tags: Vec<TextRange>,
+    /// Code blocks and top-level lists, in order of their start.
+    pub regions: Vec<Region>,
 }
 
 /// A heading as the body scan finds it; `parse_note` moves its text into the note's arena.
@@ -46,13 +55,38 @@ pub(super) struct ScannedBlockId {
     pub line_range: TextRange,
 }
 
+/// A markdown link or image as the body's structure finds it (offsets in the body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct ScannedMarkdownLink {
+    /// From `[` (or `![`) to `)`.
+    pub range: Range<usize>,
+    /// Where the destination's `(` is, from the link's start.
+    pub paren: usize,
+    pub is_image: bool,
+}
+
 /// Parses `text[body_start..]`; all ranges returned are offsets into `text`. The summary is
 /// left empty unless `wants_summary`.
 pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body {
     let body = &text[body_start..];
     let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
-    let (mut links, links_capped_at) = find_links(body, &structure.excluded);
-    let mut block_ids = find_block_ids(body, &structure.excluded);
+    let (mut links, mut links_capped_at) = find_links(body, &structure.excluded);
+    let markdown = local_markdown_links(body, &structure.markdown_links, &links);
+    if !markdown.is_empty() {
+        let room = MAX_LINKS.saturating_sub(links.len());
+        if markdown.len() > room && links_capped_at.is_none() {
+            links_capped_at = Some(markdown[room].start() as usize);
+        }
+        links.extend(markdown.into_iter().take(room));
+        links.sort_by_key(|link| link.start());
+    }
+    let tags = tags::find_tags(body, &structure.excluded, &links)
+        .into_iter()
+        .map(|tag| tag.shifted(body_start))
+        .collect();
+    let regions = structure.regions(body_start);
+    let link_ends: Vec<usize> = links.iter().map(|link| link.end() as usize).collect();
+    let mut block_ids = find_block_ids(body, &structure.excluded, &link_ends);
     let mut headings = structure.headings;
     for link in &mut links {
         link.shift(body_start);
@@ -77,7 +111,34 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
         headings,
         block_ids,
         summary,
+        tags,
+        regions,
     }
+}
+
+/// The name of the tag being typed at `cursor` (see `tags::typed_tag`), in `text`'s offsets.
+pub(super) fn typed_tag(text: &str, body_start: usize, cursor: usize) -> Option<TextRange> {
+    let body = &text[body_start..];
+    let cursor = cursor.checked_sub(body_start)?;
+    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
+    let (links, _) = find_links(body, &structure.excluded);
+    let name = tags::typed_tag(body, cursor, &structure.excluded, &links)?;
+    Some(TextRange::new(
+        name.start + body_start,
+        name.end + body_start,
+    ))
+}
+
+/// The paragraphs of a note's body (outside lists, quotes and tables as CommonMark sees them),
+/// each from its first character to the end of its last line's text, in order.
+pub(super) fn paragraphs(text: &str, body_start: usize) -> Vec<TextRange> {
+    let body = &text[body_start..];
+    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
+    structure
+        .paragraphs
+        .into_iter()
+        .map(|p| TextRange::new(p.start + body_start, p.end + body_start))
+        .collect()
 }
 
 #[derive(Debug, PartialEq)]
@@ -86,6 +147,63 @@ struct Structure {
     excluded: Vec<Range<usize>>,
     headings: Vec<ScannedHeading>,
     first_paragraph: Option<Range<usize>>,
+    /// Inline markdown links and images, by start (any destination, URLs included).
+    markdown_links: Vec<ScannedMarkdownLink>,
+    /// Every paragraph, trimmed at its end, in order.
+    paragraphs: Vec<Range<usize>>,
+    /// Fenced and indented code blocks (as in `excluded`), in order.
+    code_blocks: Vec<Range<usize>>,
+    /// Lists that are not inside another list: from the start of the first item's line to the
+    /// end of the last item's text.
+    lists: Vec<Range<usize>>,
+}
+
+impl Structure {
+    /// The code blocks and lists as [`Region`]s of the note, in order of their start.
+    fn regions(&self, body_start: usize) -> Vec<Region> {
+        let code = self.code_blocks.iter().map(|r| (RegionKind::Code, r));
+        let lists = self.lists.iter().map(|r| (RegionKind::List, r));
+        let mut regions: Vec<Region> = code
+            .chain(lists)
+            .map(|(kind, r)| Region {
+                kind,
+                range: TextRange::new(r.start + body_start, r.end + body_start),
+            })
+            .collect();
+        regions.sort_by_key(|r| (r.range.start, r.range.end));
+        regions
+    }
+}
+
+/// The markdown links of `scanned` that lead to a local file or a place in the note, as links:
+/// not a URL with a scheme, not an empty destination, not overlapping a wiki-link of `wiki`
+/// (`[[a](b)]]` is a wiki-link). Sorted by start.
+fn local_markdown_links(
+    body: &str,
+    scanned: &[ScannedMarkdownLink],
+    wiki: &[StoredLink],
+) -> Vec<StoredLink> {
+    let mut out = Vec::new();
+    for link in scanned {
+        let Ok(paren) = u16::try_from(link.paren) else {
+            continue;
+        };
+        let parts = markdown_destination(&body[link.range.clone()], 0, link.paren);
+        let local = !has_url_scheme(parts.target.text)
+            && (!parts.target.text.is_empty() || parts.heading.is_some() || parts.block.is_some());
+        let start = link.range.start as u32;
+        let end = link.range.end as u32;
+        let index = wiki.partition_point(|w| w.end() <= start);
+        let overlaps_wiki = wiki.get(index).is_some_and(|w| w.start() < end);
+        if local && !overlaps_wiki {
+            out.push(StoredLink::markdown(
+                TextRange::new(link.range.start, link.range.end),
+                paren,
+                link.is_image,
+            ));
+        }
+    }
+    out
 }
 
 fn scan_structure(body: &str) -> Structure {
@@ -98,12 +216,64 @@ fn scan_structure(body: &str) -> Structure {
     let mut open_section: Option<usize> = None;
     let mut html_block: Option<usize> = None;
     let mut code_block: Option<usize> = None;
+    let mut markdown_links = Vec::new();
+    // The links and images being read, innermost last: (start, is image, inline, end of the
+    // last event inside so far).
+    let mut open_links: Vec<(usize, bool, bool, usize)> = Vec::new();
+    let mut paragraphs = Vec::new();
+    let mut code_blocks = Vec::new();
+    let mut lists = Vec::new();
+    // Lists open around the current event, and where the outermost one started.
+    let mut list_depth = 0usize;
+    let mut list_start = 0usize;
     let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
     for (event, range) in parser.into_offset_iter() {
+        match &event {
+            Event::Start(Tag::Link { link_type, .. }) => {
+                let inline = *link_type == LinkType::Inline;
+                open_links.push((range.start, false, inline, range.start + 1));
+                continue;
+            }
+            Event::Start(Tag::Image { link_type, .. }) => {
+                let inline = *link_type == LinkType::Inline;
+                open_links.push((range.start, true, inline, range.start + 2));
+                continue;
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some((start, is_image, inline, inner_end)) = open_links.pop()
+                    && inline
+                    && let Some(paren) = destination_paren(body, inner_end, range.end)
+                {
+                    markdown_links.push(ScannedMarkdownLink {
+                        range: start..range.end,
+                        paren: paren - start,
+                        is_image,
+                    });
+                }
+            }
+            _ => {}
+        }
+        for open in &mut open_links {
+            open.3 = open.3.max(range.end);
+        }
         match event {
+            Event::Start(Tag::List(_)) => {
+                if list_depth == 0 {
+                    list_start = range.start;
+                }
+                list_depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth = list_depth.saturating_sub(1);
+                if list_depth == 0 {
+                    lists.push(list_start..trim_end_offset(body, range.end).max(list_start));
+                }
+            }
             Event::Start(Tag::CodeBlock(_)) => code_block = Some(range.start),
             Event::End(TagEnd::CodeBlock) => {
-                excluded.push(code_block.take().unwrap_or(range.start)..range.end);
+                let block = code_block.take().unwrap_or(range.start)..range.end;
+                code_blocks.push(block.clone());
+                excluded.push(block);
             }
             Event::Code(code) => {
                 if let Some((_, _, text)) = heading.as_mut() {
@@ -150,17 +320,30 @@ fn scan_structure(body: &str) -> Structure {
                     headings[index].first_paragraph =
                         Some(TextRange::new(paragraph.start, paragraph.end));
                 }
+                paragraphs.push(paragraph);
             }
             _ => {}
         }
     }
     // Html comments of a block are found after the block's code spans; keep the list sorted.
     excluded.sort_by_key(|r| r.start);
+    markdown_links.sort_by_key(|link| link.range.start);
     Structure {
         excluded,
         headings,
         first_paragraph,
+        markdown_links,
+        paragraphs,
+        code_blocks,
+        lists,
     }
+}
+
+/// The `(` of an inline link's destination: the `](` that follows the link's text, which ends
+/// at or after `inner_end` (the end of the last event inside the link), before `end`.
+fn destination_paren(body: &str, inner_end: usize, end: usize) -> Option<usize> {
+    let from = inner_end.min(end);
+    memchr::memmem::find(&body.as_bytes()[from..end], b"](").map(|at| from + at + 1)
 }
 
 fn trim_end_offset(body: &str, end: usize) -> usize {
@@ -285,12 +468,19 @@ fn find_link_end(rest: &[u8]) -> Option<usize> {
     None
 }
 
-/// Block ids: `^id` at the end of a line (after a space, or alone on its line).
-fn find_block_ids(body: &str, excluded: &[Range<usize>]) -> Vec<ScannedBlockId> {
+/// Block ids: `^id` at the end of a line, after a space, alone on its line, or right after a
+/// link or embed (`![[chart.png]]^sales-chart`, as Obsidian reads it). `link_ends` are the
+/// ends of the body's links, sorted.
+fn find_block_ids(
+    body: &str,
+    excluded: &[Range<usize>],
+    link_ends: &[usize],
+) -> Vec<ScannedBlockId> {
     let bytes = body.as_bytes();
     let mut ids = Vec::new();
     for caret in memchr::memchr_iter(b'^', bytes) {
-        if caret > 0 && !matches!(bytes[caret - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        let after_space = caret == 0 || matches!(bytes[caret - 1], b' ' | b'\t' | b'\n' | b'\r');
+        if !after_space && link_ends.binary_search(&caret).is_err() {
             continue;
         }
         let id_len = bytes[caret + 1..]

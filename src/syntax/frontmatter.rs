@@ -119,6 +119,8 @@ pub(super) struct RawFrontmatter {
     pub relations: Vec<RawValue>,
     /// The top-level keys written with nothing for a value (`""`, `[]`, null).
     pub empty_keys: Vec<Box<str>>,
+    /// The `"[[target]]"` values of every field, in the order read.
+    pub links: Vec<StoredLink>,
 }
 
 pub(super) struct Parsed {
@@ -145,12 +147,12 @@ pub(super) fn parse(text: &str, range: TextRange, yaml_range: TextRange) -> Pars
     match flat::read(text, yaml_range) {
         Some(fields) => {
             for (key, node) in fields {
-                read_field(&mut frontmatter, key, node);
+                read_field(text, &mut frontmatter, key, node);
             }
         }
         None => read_with_saphyr(text, range, yaml_range, &mut frontmatter, &mut errors),
     }
-    finish(text, frontmatter, errors)
+    finish(frontmatter, errors)
 }
 
 /// [`parse`] without the fast path: the oracle of the differential tests.
@@ -162,7 +164,7 @@ pub(super) fn parse_with_saphyr(text: &str, range: TextRange, yaml_range: TextRa
     };
     let mut errors = Vec::new();
     read_with_saphyr(text, range, yaml_range, &mut frontmatter, &mut errors);
-    finish(text, frontmatter, errors)
+    finish(frontmatter, errors)
 }
 
 /// Reads any YAML with saphyr-parser's events; what only Pyrite's reader accepts (see
@@ -234,7 +236,7 @@ fn read_with_saphyr(
     match reader.peek() {
         Some(Event::MappingStart(..)) => {
             reader.pos += 1;
-            read_top_level(&mut reader, frontmatter);
+            read_top_level(text, &mut reader, frontmatter);
         }
         None | Some(Event::StreamEnd | Event::DocumentEnd) => {}
         Some(_) if errors.is_empty() => errors.push(SyntaxError {
@@ -283,23 +285,9 @@ fn read_events(yaml: &str) -> EventRead<'_> {
     read
 }
 
-/// Turns `"[[target]]"` values into links.
-fn finish(text: &str, mut frontmatter: RawFrontmatter, errors: Vec<SyntaxError>) -> Parsed {
-    let mut links = Vec::new();
-    // Values written as `"[[target]]"` are links; they are not also plain references.
-    let mut link_values = |values: &mut Vec<RawValue>| {
-        values.retain(|value| match link_in_value(text, value) {
-            Some(link) => {
-                links.push(link);
-                false
-            }
-            None => true,
-        })
-    };
-    // A field whose values were all links stays, without values: it is present and not empty.
-    for field in &mut frontmatter.fields {
-        link_values(&mut field.values);
-    }
+/// The frontmatter and its links (taken out of the fields as they were read).
+fn finish(mut frontmatter: RawFrontmatter, errors: Vec<SyntaxError>) -> Parsed {
+    let links = std::mem::take(&mut frontmatter.links);
     Parsed {
         frontmatter,
         links,
@@ -307,7 +295,7 @@ fn finish(text: &str, mut frontmatter: RawFrontmatter, errors: Vec<SyntaxError>)
     }
 }
 
-fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut RawFrontmatter) {
+fn read_top_level(text: &str, reader: &mut Reader<'_>, frontmatter: &mut RawFrontmatter) {
     loop {
         let key = match reader.next() {
             Some(Event::Scalar(key, ..)) => key,
@@ -321,15 +309,20 @@ fn read_top_level(reader: &mut Reader<'_>, frontmatter: &mut RawFrontmatter) {
             }
         };
         let node = reader.read_node(1);
-        read_field(frontmatter, key, node);
+        read_field(text, frontmatter, key, node);
     }
 }
 
-/// Takes in one top-level field, in source order (both readers end here).
-fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
+/// Takes in one top-level field, in source order (both readers end here). Values written as
+/// `"[[target]]"` are links, in every field (`type`, `tags`, `aliases` and the other reserved
+/// ones included, as in Obsidian's properties); they are not also plain values, and a field
+/// whose values were all links stays, without values: it is present and not empty.
+fn read_field(text: &str, frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
     if !has_content(&node) && frontmatter.empty_keys.len() < MAX_VALUES_PER_FIELD {
         frontmatter.empty_keys.push(key.into());
     }
+    let present = has_content(&node);
+    let node = take_links(text, node, &mut frontmatter.links);
     match key {
         "id" if frontmatter.id.is_none() => frontmatter.id = first_value(node),
         "title" if frontmatter.title.is_none() => frontmatter.title = first_value(node),
@@ -375,10 +368,7 @@ fn read_field(frontmatter: &mut RawFrontmatter, key: &str, node: Node) {
             }
             push_field(frontmatter, key, targets, true);
         }
-        _ => {
-            let present = has_content(&node);
-            push_field(frontmatter, key, into_values(node), present);
-        }
+        _ => push_field(frontmatter, key, into_values(node), present),
     }
 }
 
@@ -392,6 +382,31 @@ fn has_content(node: &Node) -> bool {
         }
         Node::Map(pairs) => !pairs.is_empty(),
         Node::Other => true,
+    }
+}
+
+/// `node` without its `"[[target]]"` values, which go to `links` (scalars of a list of
+/// mappings, such as Pyrite's typed links, stay).
+fn take_links(text: &str, node: Node, links: &mut Vec<StoredLink>) -> Node {
+    match node {
+        Node::Scalar(value) => match link_in_value(text, &value) {
+            Some(link) => {
+                links.push(link);
+                Node::Other
+            }
+            None => Node::Scalar(value),
+        },
+        Node::List(mut values, maps) => {
+            values.retain(|value| match link_in_value(text, value) {
+                Some(link) => {
+                    links.push(link);
+                    false
+                }
+                None => true,
+            });
+            Node::List(values, maps)
+        }
+        other => other,
     }
 }
 

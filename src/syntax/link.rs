@@ -1,4 +1,5 @@
-//! The inside of one wiki-link, `kb:target#Heading^block|display`, split into parts with ranges.
+//! The inside of one wiki-link, `kb:target#Heading^block|display`, split into parts with ranges;
+//! and the destination of a markdown link (see [`markdown_destination`]).
 //!
 //! Rules, in order: the display text starts at the first `|` (a `\|`, as written inside tables,
 //! also counts, and the backslash belongs to neither side); a `kb:` prefix is the text before the
@@ -84,6 +85,89 @@ pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts<'_> {
         block,
         display,
     }
+}
+
+/// Splits a markdown link `raw` (`[text](destination "title")` or `![alt](...)`, starting at
+/// byte `start` of the note, its destination's `(` at `paren`) into parts: the link text is the
+/// display part; the destination (inside `<...>` when written so) is split at its first `#`
+/// into the target (a path) and a heading, or a block when the fragment starts with `^`. Parts
+/// are the text as written (percent-encoded); an empty fragment is none.
+pub fn markdown_destination(raw: &str, start: usize, paren: usize) -> LinkParts<'_> {
+    let part = |from: usize, to: usize| trimmed_part(raw, start, from, to);
+    let open = if raw.starts_with('!') { 2 } else { 1 };
+    let paren = paren.clamp(open, raw.len());
+    let text_end = paren.saturating_sub(1).max(open);
+    let display = Some(part(open, text_end)).filter(|p| !p.text.is_empty());
+    let bytes = raw.as_bytes();
+    let inside_end = if raw.ends_with(')') {
+        raw.len() - 1
+    } else {
+        raw.len()
+    }
+    .max(paren);
+    let mut dest_start = (paren + 1).min(inside_end);
+    while dest_start < inside_end && bytes[dest_start].is_ascii_whitespace() {
+        dest_start += 1;
+    }
+    let dest_end = if bytes.get(dest_start) == Some(&b'<') {
+        dest_start += 1;
+        let mut end = dest_start;
+        while end < inside_end && bytes[end] != b'>' {
+            let escaped = bytes[end] == b'\\' && bytes.get(end + 1).is_some_and(u8::is_ascii);
+            end += if escaped { 2 } else { 1 };
+        }
+        end.min(inside_end)
+    } else {
+        let mut end = dest_start;
+        let mut depth = 0usize;
+        while end < inside_end {
+            match bytes[end] {
+                // The escaped byte is skipped; a multi-byte character's other bytes match
+                // nothing here, so the end is always a character boundary.
+                b'\\' => end += 1,
+                b'(' => depth += 1,
+                b')' if depth == 0 => break,
+                b')' => depth -= 1,
+                byte if byte.is_ascii_whitespace() => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        end.min(inside_end)
+    };
+    let destination = &raw[dest_start..dest_end];
+    let (target, heading, block) = match destination.find('#') {
+        None => (part(dest_start, dest_end), None, None),
+        Some(hash) => {
+            let hash = dest_start + hash;
+            let fragment = part(hash + 1, dest_end);
+            let target = part(dest_start, hash);
+            match fragment.text.strip_prefix('^') {
+                _ if fragment.text.is_empty() => (target, None, None),
+                Some(_) => (target, None, Some(part(hash + 2, dest_end))),
+                None => (target, Some(fragment), None),
+            }
+        }
+    };
+    LinkParts {
+        kb: None,
+        target,
+        heading,
+        block,
+        display,
+    }
+}
+
+/// Whether a markdown link's destination starts with a URL scheme (`https:`, `mailto:`,
+/// `obsidian:`, `file:`, a Windows drive `C:`): such a link leads outside the workspace's
+/// notes and is not checked.
+pub fn has_url_scheme(destination: &str) -> bool {
+    let Some((scheme, _)) = destination.split_once(':') else {
+        return false;
+    };
+    let mut bytes = scheme.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 /// Whether `byte` may appear in a KB name used as a link prefix.

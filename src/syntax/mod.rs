@@ -11,10 +11,10 @@ mod link;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
-pub use body::{MAX_LINKS, plain_text};
+pub use body::{MAX_LINKS, MAX_TAGS, is_tag_char, plain_text, tag_len};
 pub use cross_kb_links::parse_cross_kb_links;
 pub use kb_config::{KbConfig, KbType, parse_kb_config};
-pub use link::{LinkParts, is_kb_name_byte, parse_link_inner};
+pub use link::{LinkParts, is_kb_name_byte, markdown_destination, parse_link_inner};
 
 /// The file name of a KB's list of links into other KBs (see `cross_kb_links`).
 pub const CROSS_KB_LINKS: &str = "cross-kb-links.yaml";
@@ -127,22 +127,41 @@ impl<'a> Frontmatter<'a> {
     }
 }
 
-/// A wiki-link or embed, in the body or written as `"[[...]]"` in a frontmatter value.
+/// How a link is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkSyntax {
+    /// `[[target]]`, `![[target]]` (and `"[[target]]"` in frontmatter).
+    Wiki,
+    /// `[text](destination)` or `![alt](destination)` to a local file: the parts are the
+    /// destination's, as written (percent-encoded; see `keys::link_text` for their meaning).
+    Markdown,
+}
+
+/// A wiki-link or embed, in the body or written as `"[[...]]"` in a frontmatter value; or a
+/// markdown link or image to a local file, in the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Link<'a> {
-    /// The whole link, from `[[` (or `![[`) to `]]`.
+    /// The whole link, from `[[` (or `![[`) to `]]`, or from `[` (or `![`) to `)`.
     pub range: TextRange,
+    pub syntax: LinkSyntax,
     pub is_embed: bool,
     pub in_frontmatter: bool,
+    /// Never set on markdown links.
     pub kb: Option<Part<'a>>,
-    /// The note part; empty text (with an empty range) for same-note links like `[[#Heading]]`.
+    /// The note part; empty text (with an empty range) for same-note links like `[[#Heading]]`
+    /// or `[text](#Heading)`.
     pub target: Part<'a>,
     pub heading: Option<Part<'a>>,
     pub block: Option<Part<'a>>,
+    /// After `|` in a wiki-link; a markdown link's text, when it has one.
     pub display: Option<Part<'a>>,
 }
 
 impl<'a> Link<'a> {
+    pub fn is_markdown(&self) -> bool {
+        self.syntax == LinkSyntax::Markdown
+    }
+
     /// The text the reader sees: the display part, else the raw inside of the brackets.
     pub fn visible_text(&self, source_inner: &'a str) -> &'a str {
         self.display.map_or(source_inner, |d| d.text)
@@ -168,6 +187,41 @@ pub struct BlockId<'a> {
     pub range: TextRange,
     /// The line the marker ends.
     pub line_range: TextRange,
+}
+
+/// An inline `#tag` in the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineTag<'a> {
+    /// The name as written, without the `#` (`nested/tag`).
+    pub name: &'a str,
+    /// From the `#` to the end of the name.
+    pub range: TextRange,
+}
+
+impl InlineTag<'_> {
+    /// The range of the name alone, without the `#`.
+    pub fn name_range(&self) -> TextRange {
+        TextRange {
+            start: self.range.start + 1,
+            end: self.range.end,
+        }
+    }
+}
+
+/// A multi-line block of the body that an outline can fold: a code block or a list that is
+/// not inside another list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub kind: RegionKind,
+    /// From the block's first character (a list: its first item's line) to the end of its text.
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// A fenced or indented code block.
+    Code,
+    List,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +251,8 @@ pub struct ParsedNote {
     links: Box<[StoredLink]>,
     headings: Box<[StoredHeading]>,
     block_ids: Box<[StoredBlockId]>,
+    inline_tags: Box<[StoredTag]>,
+    regions: Box<[Region]>,
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
     summary: StrRef,
     pub errors: Box<[SyntaxError]>,
@@ -235,6 +291,19 @@ impl ParsedNote {
             stored: &self.block_ids,
             arena: &self.arena,
         }
+    }
+
+    /// The inline `#tag`s of the body, in order.
+    pub fn inline_tags(&self) -> Records<'_, StoredTag> {
+        Records {
+            stored: &self.inline_tags,
+            arena: &self.arena,
+        }
+    }
+
+    /// The code blocks and top-level lists of the body, in order of their start.
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
     }
 
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
@@ -367,18 +436,25 @@ fn optional_range(range: Option<TextRange>) -> TextRange {
 /// The parts are not stored: [`parse_link_inner`] is a pure function of the inside and its
 /// offset. The common shapes (`[[a]]`, `[[kb:a]]`, `[[a#b]]`, `[[a|b]]`) are rebuilt from one
 /// separator position, which the note's assembly checks against a real split; any other
-/// link is split again when read.
+/// link is split again when read. A markdown link keeps its whole source in the arena and the
+/// offset of the `(` that opens its destination; [`markdown_destination`] splits it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredLink {
     range: TextRange,
     /// Where the inside starts in the arena (set when the note is assembled).
     source: u32,
-    is_embed: bool,
-    in_frontmatter: bool,
+    /// [`EMBED`], [`IN_FRONTMATTER`].
+    flags: u8,
     shape: LinkShape,
-    /// For the shapes with a separator, its byte offset in the inside.
-    separator: u8,
+    /// For the shapes with a separator, its byte offset in the inside; for
+    /// [`LinkShape::Markdown`], the offset of the destination's `(` from the link's start.
+    separator: u16,
 }
+
+/// [`StoredLink::flags`]: the link is an embed (`![[...]]`, `![alt](...)`).
+const EMBED: u8 = 1;
+/// [`StoredLink::flags`]: the link is a `"[[...]]"` frontmatter value.
+const IN_FRONTMATTER: u8 = 2;
 
 /// How to rebuild a [`StoredLink`]'s parts (see there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -393,6 +469,8 @@ enum LinkShape {
     TargetHeading,
     /// `target|display`.
     TargetDisplay,
+    /// A markdown link: split again with [`markdown_destination`].
+    Markdown,
 }
 
 impl StoredLink {
@@ -401,15 +479,34 @@ impl StoredLink {
         StoredLink {
             range,
             source: 0,
-            is_embed,
-            in_frontmatter,
+            flags: if is_embed { EMBED } else { 0 }
+                | if in_frontmatter { IN_FRONTMATTER } else { 0 },
             shape: LinkShape::Split,
             separator: 0,
         }
     }
 
+    /// A markdown link of `range`, from `[` (or `![`) to `)`, whose destination's `(` is
+    /// `paren` bytes after its start.
+    pub(super) fn markdown(range: TextRange, paren: u16, is_image: bool) -> StoredLink {
+        StoredLink {
+            range,
+            source: 0,
+            flags: if is_image { EMBED } else { 0 },
+            shape: LinkShape::Markdown,
+            separator: paren,
+        }
+    }
+
+    fn is_embed(self) -> bool {
+        self.flags & EMBED != 0
+    }
+
     /// Picks the cheapest [`LinkShape`] that gives the same parts as [`parse_link_inner`].
     fn set_shape(&mut self, inner: &str) {
+        if self.shape == LinkShape::Markdown {
+            return;
+        }
         let start = self.inner_range().start as usize;
         let parts = parse_link_inner(inner, start);
         let separator = memchr::memchr3(b':', b'#', b'|', inner.as_bytes());
@@ -419,7 +516,7 @@ impl StoredLink {
             Some(b'#') => LinkShape::TargetHeading,
             _ => LinkShape::TargetDisplay,
         };
-        let Ok(separator) = u8::try_from(separator.unwrap_or(0)) else {
+        let Ok(separator) = u16::try_from(separator.unwrap_or(0)) else {
             return;
         };
         let candidate = StoredLink {
@@ -442,6 +539,7 @@ impl StoredLink {
         let at = self.separator as usize;
         let (kb, target, heading, display) = match self.shape {
             LinkShape::Split => return parse_link_inner(inner, start),
+            LinkShape::Markdown => return markdown_destination(inner, start, at),
             LinkShape::Target => (None, part(0, inner.len()), None, None),
             LinkShape::KbTarget => (Some(part(0, at)), part(at + 1, inner.len()), None, None),
             LinkShape::TargetHeading => (None, part(0, at), Some(part(at + 1, inner.len())), None),
@@ -461,9 +559,23 @@ impl StoredLink {
         self.range = self.range.shifted(delta);
     }
 
-    /// The range of the inside, between `[[` (or `![[`) and `]]`.
+    /// The start of the link.
+    pub(super) fn start(self) -> u32 {
+        self.range.start
+    }
+
+    /// The end of the link.
+    pub(super) fn end(self) -> u32 {
+        self.range.end
+    }
+
+    /// The range of the inside, between `[[` (or `![[`) and `]]`; a markdown link's whole
+    /// source.
     fn inner_range(self) -> TextRange {
-        let open = 2 + u32::from(self.is_embed);
+        if self.shape == LinkShape::Markdown {
+            return self.range;
+        }
+        let open = 2 + u32::from(self.is_embed());
         TextRange {
             start: self.range.start + open,
             end: self.range.end - 2,
@@ -478,10 +590,15 @@ impl Record for StoredLink {
         let inner = self.inner_range();
         let text = &arena[self.source as usize..][..inner.len() as usize];
         let parts = self.parts(text);
+        let syntax = match self.shape {
+            LinkShape::Markdown => LinkSyntax::Markdown,
+            _ => LinkSyntax::Wiki,
+        };
         Link {
             range: self.range,
-            is_embed: self.is_embed,
-            in_frontmatter: self.in_frontmatter,
+            syntax,
+            is_embed: self.is_embed(),
+            in_frontmatter: self.flags & IN_FRONTMATTER != 0,
             kb: parts.kb,
             target: parts.target,
             heading: parts.heading,
@@ -532,6 +649,24 @@ impl Record for StoredBlockId {
             id: self.id.resolve(arena),
             range: self.range,
             line_range: self.line_range,
+        }
+    }
+}
+
+/// A stored [`InlineTag`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredTag {
+    name: StrRef,
+    range: TextRange,
+}
+
+impl Record for StoredTag {
+    type View<'a> = InlineTag<'a>;
+
+    fn view(self, arena: &str) -> InlineTag<'_> {
+        InlineTag {
+            name: self.name.resolve(arena),
+            range: self.range,
         }
     }
 }
@@ -652,8 +787,10 @@ pub fn parse_note(text: &str) -> ParsedNote {
         links,
         body.headings,
         body.block_ids,
+        &body.tags,
         &summary,
     );
+    note.regions = body.regions.into_boxed_slice();
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
     note.body_start = crate::text::to_u32(body_start);
@@ -667,6 +804,7 @@ fn assemble(
     mut links: Vec<StoredLink>,
     headings: Vec<body::ScannedHeading>,
     block_ids: Vec<body::ScannedBlockId>,
+    tags: &[TextRange],
     summary: &str,
 ) -> ParsedNote {
     let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
@@ -676,7 +814,8 @@ fn assemble(
     let mut arena_len = summary.len()
         + links.iter().map(|l| link_source(l).len()).sum::<usize>()
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
-        + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>();
+        + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>()
+        + tags.iter().map(|t| t.len() as usize - 1).sum::<usize>();
     if let Some(fm) = &frontmatter {
         let value_len =
             |v: &frontmatter::RawValue| v.text.len() + v.kb.as_ref().map_or(0, |kb| kb.len());
@@ -720,6 +859,13 @@ fn assemble(
             line_range: block.line_range,
         })
         .collect();
+    let inline_tags = tags
+        .iter()
+        .map(|&range| StoredTag {
+            name: arena.push(&text[range.start as usize + 1..range.end as usize]),
+            range,
+        })
+        .collect();
     let summary = arena.push(summary);
     let mut values = Vec::new();
     let mut fields = Vec::new();
@@ -733,6 +879,7 @@ fn assemble(
         links: links.into_boxed_slice(),
         headings,
         block_ids,
+        inline_tags,
         summary,
         ..ParsedNote::default()
     }
@@ -825,6 +972,30 @@ impl Arena {
             empty_keys,
         }
     }
+}
+
+/// The name of the inline tag being typed at `cursor` in `text` (a note's whole text): from
+/// just after its `#` to the end of the name (empty right after a lone `#`). `None` when the
+/// cursor is not in such a tag, or is in the frontmatter, code, a comment or a link.
+pub fn typed_tag(text: &str, cursor: usize) -> Option<TextRange> {
+    let body_start = match frontmatter::split(text) {
+        frontmatter::Split::Found { body_start, .. } => body_start,
+        _ => 0,
+    };
+    if !text.is_char_boundary(cursor) || cursor > text.len() {
+        return None;
+    }
+    body::typed_tag(text, body_start, cursor)
+}
+
+/// The paragraphs of a note's body, each from its first character to the end of its text, in
+/// order (the places a block id `^id` can be given to; read on demand, not kept in the index).
+pub fn paragraphs(text: &str) -> Vec<TextRange> {
+    let body_start = match frontmatter::split(text) {
+        frontmatter::Split::Found { body_start, .. } => body_start,
+        _ => 0,
+    };
+    body::paragraphs(text, body_start)
 }
 
 /// Cuts `text` to at most `max` characters, ending with `…` when something was cut.

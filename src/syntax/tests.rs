@@ -48,6 +48,9 @@ fn render(text: &str) -> String {
     }
     for link in note.links() {
         out += &format!("link {:?} {:?}", link.range, slice(link.range));
+        if link.is_markdown() {
+            out += " markdown";
+        }
         if link.is_embed {
             out += " embed";
         }
@@ -270,6 +273,73 @@ fn frontmatter_pyrite_reads_and_strict_yaml_does_not() {
             id 8..10 "qc"
             title 18..39 "Quality Circles in an"
             error 52..65 "type: writing": invalid YAML in frontmatter: simple key expect ':'
+        "#]],
+    );
+}
+
+#[test]
+fn markdown_links_to_local_files() {
+    check(
+        "See [Other](Other%20note.md), [up](../notes/other.md#Some%20Heading), ![chart](img/chart.png),\n\
+         [spaced](<My Note.md#^blk>), [here](#Local), [web](https://example.com/a#b), [mail](mailto:a@b.c),\n\
+         [](empty-text.md), [[wiki]], `[code](not-a-link.md)` and [titled](t.md \"A title\").\n",
+        expect![[r#"
+            link 4..28 "[Other](Other%20note.md)" markdown target="Other%20note.md" display="Other"
+            link 30..68 "[up](../notes/other.md#Some%20Heading)" markdown target="../notes/other.md" heading="Some%20Heading" display="up"
+            link 70..93 "![chart](img/chart.png)" markdown embed target="img/chart.png" display="chart"
+            link 95..122 "[spaced](<My Note.md#^blk>)" markdown target="My Note.md" block="blk" display="spaced"
+            link 124..138 "[here](#Local)" markdown target="" heading="Local" display="here"
+            link 194..211 "[](empty-text.md)" markdown target="empty-text.md"
+            link 213..221 "[[wiki]]" target="wiki"
+            link 251..275 "[titled](t.md \"A title\")" markdown target="t.md" display="titled"
+            summary "See [Other](Other%20note.md), [up](../notes/other.md#Some%20Heading), [chart](img/chart.png), [spaced](<My Note.md#^blk>), [here](#Local), [web](https://example.com/a#b), [mail](mailto:a@b.c), [](empty-text.md), wiki, [code](not-a-link.md) and [titled](t.md \"A title\")."
+        "#]],
+    );
+}
+
+#[test]
+fn markdown_links_inside_wiki_links_and_code_are_not_links() {
+    check(
+        "[[a](b)]] and\n\n```\n[x](y.md)\n```\n\n    [i](indented.md)\n",
+        expect![[r#"
+            link 0..9 "[[a](b)]]" target="a](b)"
+            summary "a](b) and"
+        "#]],
+    );
+}
+
+#[test]
+fn block_ids_right_after_a_link_or_embed() {
+    check(
+        "![[chart.png]]^sales-chart\n[[note]]^after-link\n![a](b.png)^after-image\nx^not-a-block\ntext ^spaced\n",
+        expect![[r#"
+            link 0..14 "![[chart.png]]" embed target="chart.png"
+            link 27..35 "[[note]]" target="note"
+            link 47..58 "![a](b.png)" markdown embed target="b.png" display="a"
+            block 14..26 "^sales-chart"
+            block 35..46 "^after-link"
+            block 58..70 "^after-image"
+            block 90..97 "^spaced"
+            summary "!chart.png^sales-chart note^after-link [a](b.png)^after-image x^not-a-block text"
+        "#]],
+    );
+}
+
+#[test]
+fn property_links_in_every_field() {
+    check(
+        "---\ntype: [\"[[Cities]]\"]\ntags: [travel, \"[[Travel]]\"]\naliases: [\"[[Alias Note]]\", Plain]\ntitle: \"[[Title Note]]\"\nup: \"[[Parent|the parent]]\"\nrelated: plain-value\n---\nBody.\n",
+        expect![[r#"
+            tag 32..38 "travel"
+            alias 82..87 "Plain"
+            field up (no plain value)
+            field related 150..161 "plain-value"
+            link 12..22 "[[Cities]]" frontmatter target="Cities"
+            link 41..51 "[[Travel]]" frontmatter target="Travel"
+            link 65..79 "[[Alias Note]]" frontmatter target="Alias Note"
+            link 97..111 "[[Title Note]]" frontmatter target="Title Note"
+            link 118..139 "[[Parent|the parent]]" frontmatter target="Parent" display="the parent"
+            summary "Body."
         "#]],
     );
 }

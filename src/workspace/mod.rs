@@ -9,9 +9,11 @@
 //!
 //! This file is the workspace's API; its parts live beside it: the note model (`note.rs`), the
 //! key table that the lookups by id, stem, name and link key read (`key_table.rs`), the name
-//! facts and name table that name searches scan (`name_table.rs`), and the tables' hashing
-//! (`hash.rs`).
+//! facts and name table that name searches scan (`name_table.rs`), the tables' hashing
+//! (`hash.rs`) and the attachments, files that are link targets but not notes
+//! (`attachments.rs`).
 
+mod attachments;
 mod hash;
 mod key_table;
 mod name_table;
@@ -25,6 +27,8 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
 use crate::text::FileId;
 
+use attachments::Attachments;
+pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
 use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role, folded_names};
 pub use name_table::{NOTE_NAME, NameEntry, NameFacts, NameTable};
@@ -48,6 +52,8 @@ pub struct Workspace {
     names: NameTable,
     /// How many notes each KB holds, by KB id (for `visible_kbs`, without a scan of all notes).
     kb_note_counts: Vec<u32>,
+    /// Files under the roots that are not notes (see [`Attachment`]).
+    attachments: Attachments,
     pub config: IndexConfig,
 }
 
@@ -217,6 +223,12 @@ impl Workspace {
             self.count_note(old, false);
             self.count_note(kb, true);
         }
+        let mut attachments = std::mem::take(&mut self.attachments);
+        attachments.reassign_under(dir, |path| {
+            let kb = self.kb_for_path(path);
+            (kb, self.kb_relative_file_path(kb, path))
+        });
+        self.attachments = attachments;
     }
 
     /// The KB a file at `path` belongs to: the nearest folder with kb.yaml, else its root's.
@@ -239,12 +251,17 @@ impl Workspace {
 
     /// `path` inside `kb`'s folder, `/`-separated, without the extension (a note's `kb_path`).
     pub fn kb_relative_path(&self, kb: KbId, path: &Path) -> Box<str> {
+        self.kb_relative_file_path(kb, &path.with_extension(""))
+    }
+
+    /// `path` inside `kb`'s folder, `/`-separated, as it is (an attachment's `kb_path`).
+    pub fn kb_relative_file_path(&self, kb: KbId, path: &Path) -> Box<str> {
         let dir = &self
             .kbs
             .get(kb.0 as usize)
             .map(|k| k.dir.clone())
             .unwrap_or_default();
-        let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
+        let relative = path.strip_prefix(dir).unwrap_or(path);
         let parts: Vec<String> = relative
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -290,6 +307,73 @@ impl Workspace {
 
     pub fn note(&self, file: FileId) -> Option<&Note> {
         self.notes.get(file.0 as usize)?.as_ref()
+    }
+
+    /// The path of the note or attachment `file`.
+    pub fn path(&self, file: FileId) -> Option<&Path> {
+        match self.note(file) {
+            Some(note) => Some(&note.path),
+            None => Some(&self.attachment(file)?.path),
+        }
+    }
+
+    // ----- attachments -----
+
+    /// The attachment `file`, when it is one.
+    pub fn attachment(&self, file: FileId) -> Option<&Attachment> {
+        self.attachments.get(file)
+    }
+
+    /// The attachment at `path`, if one is indexed there.
+    pub fn attachment_id(&self, path: &Path) -> Option<FileId> {
+        self.attachments.id(path)
+    }
+
+    /// Attachments whose folded file name (with extension) is `folded_name`.
+    pub fn attachments_by_name(&self, folded_name: &str) -> &[FileId] {
+        self.attachments.by_name(folded_name)
+    }
+
+    /// Every attachment, in the order indexed.
+    pub fn attachments(&self) -> impl Iterator<Item = (FileId, &Attachment)> {
+        self.attachments.iter()
+    }
+
+    pub fn attachment_count(&self) -> usize {
+        self.attachments.len()
+    }
+
+    /// Adds or updates the attachment at `path`, `size` bytes long; returns its id and the
+    /// notes whose answers may have changed (those linking with its file name).
+    pub fn set_attachment(&mut self, path: PathBuf, size: u64) -> (FileId, Vec<FileId>) {
+        let kb = self.kb_for_path(&path);
+        let kb_path = self.kb_relative_file_path(kb, &path);
+        let file = self.attachments.set(path, kb, kb_path, size);
+        let affected = self.attachment_affected(file);
+        (file, affected)
+    }
+
+    /// Forgets the attachment at `path`; returns the notes that linked to its file name.
+    pub fn remove_attachment(&mut self, path: &Path) -> Vec<FileId> {
+        let Some(file) = self.attachments.id(path) else {
+            return Vec::new();
+        };
+        let affected = self.attachment_affected(file);
+        self.attachments.remove(path);
+        affected
+    }
+
+    /// The notes with a link whose key is the attachment's file name.
+    fn attachment_affected(&self, file: FileId) -> Vec<FileId> {
+        let Some(attachment) = self.attachments.get(file) else {
+            return Vec::new();
+        };
+        let mut affected = self
+            .notes_linking_with_key(&crate::keys::fold(attachment.name()))
+            .to_vec();
+        affected.sort_unstable();
+        affected.dedup();
+        affected
     }
 
     /// Every note, in file-id order.

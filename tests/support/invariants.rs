@@ -92,6 +92,16 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
         assert_range(text, block.line_range, "block line");
         assert_eq!(&text[block.range.as_usize()], format!("^{}", block.id));
     }
+    for tag in note.inline_tags() {
+        assert_range(text, tag.range, "inline tag");
+        assert_eq!(&text[tag.range.as_usize()], format!("#{}", tag.name));
+    }
+    for region in note.regions() {
+        assert_range(text, region.range, "code block or list");
+    }
+    for paragraph in wikilink_lsp::syntax::paragraphs(text) {
+        assert_range(text, paragraph, "paragraph");
+    }
     for error in &note.errors {
         assert_range(text, error.range, "syntax error");
     }
@@ -151,9 +161,20 @@ impl Built {
         if let Some(answer) = ide::hover(ws, position, &source) {
             self.assert_in(file, answer.range, "hover range");
         }
-        let config = CompletionConfig { max_items: 5 };
-        if let Some(list) = ide::completion(ws, position, text, &config) {
+        let config = CompletionConfig {
+            max_items: 5,
+            block_links: true,
+        };
+        if let Some(list) = ide::completion(ws, position, text, &config, &source) {
             assert_range(text, list.replace_range, "completion replace range");
+            for new in list
+                .items
+                .iter()
+                .filter_map(|item| item.new_block_id.as_ref())
+            {
+                let end = TextRange::empty(new.end as usize);
+                self.assert_in(new.file, end, "new block id offset");
+            }
         }
     }
 

@@ -11,14 +11,25 @@
 --     settings = { wikilink = { diagnostics = { severity = { ['broken-link'] = 'error' } } } },
 --   })
 --
--- Settings (section `wikilink`, the same names as in every editor):
+-- Settings (section `wikilink`, the same names as in every editor and in a
+-- workspace's .wikilink.toml, which holds what these leave unset):
 --   completion.maxItems     integer  50     most notes offered per completion on a large vault
 --   diagnostics.workspace   boolean  true   diagnostics for every note, not only open ones
 --   diagnostics.debounceMs  integer  200    delay after typing before diagnostics are refreshed
 --   diagnostics.severity    table    {}     code -> 'error'|'warning'|'information'|'hint'|'off'
+--                                           ('orphan-note' is off unless set)
 --   exclude                 string[] {}     globs (gitignore syntax) not to index
 --   referenceFields         string[] {}     frontmatter fields whose values are note ids
 --   inlayHints.enabled      boolean  true   a note's title after a link written as a bare id
+--   inlayHints.backlinks    boolean  false  a note's backlink count as an inlay hint
+--   codeLens.backlinks      boolean  true   a note's backlink count as a code lens
+--
+-- What this config turns on besides: the backlinks code lens (refreshed as you
+-- go; `:lua vim.lsp.codelens.run()` on its line fills the quickfix list with the
+-- backlinks), colours for broken and ambiguous links in semantic tokens
+-- (@lsp.mod.broken, @lsp.mod.ambiguous). Yours to turn on (see README.md):
+-- inlay hints (vim.lsp.inlay_hint.enable()), folding (vim.lsp.foldexpr()),
+-- document highlight (vim.lsp.buf.document_highlight() on CursorHold).
 
 ---Workspace root of a note: the nearest directory with kb.yaml, lifted to its
 ---parent while the parent holds kb.yaml itself or in another sub-folder (a vault
@@ -70,19 +81,39 @@ local function on_status(_, result, ctx)
   pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'WikilinkStatus', modeline = false, data = { client_id = ctx.client_id, status = result } })
 end
 
--- Defaults, spelled out; omitted keys take the server's defaults. Empty Lua
--- tables are sent as JSON arrays, so leave `severity` out rather than `{}`.
-local settings = {
-  completion = { maxItems = 50 },
-  diagnostics = {
-    workspace = true,
-    debounceMs = 200,
-    -- severity = { ['broken-link'] = 'error', ['non-canonical-link'] = 'off' },
-  },
-  -- exclude = { 'templates/', '*.draft.md' },
-  -- referenceFields = { 'parent', 'related' },
-  inlayHints = { enabled = true },
-}
+-- Nothing set here: every setting takes the workspace's .wikilink.toml, else
+-- the server's default. Set some with vim.lsp.config() (see the top of this
+-- file), e.g. { diagnostics = { severity = { ['broken-link'] = 'error' } } }.
+local settings = vim.empty_dict()
+
+---The backlinks code lens runs this client-side command with the arguments of
+---VS Code's editor.action.showReferences: the note's URI, a position and the
+---locations of its backlinks, which go to the quickfix list.
+local function show_references(command, ctx)
+  local locations = (command.arguments or {})[3] or {}
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local items = vim.lsp.util.locations_to_items(locations, client and client.offset_encoding or 'utf-16')
+  vim.fn.setqflist({}, ' ', { title = 'Backlinks', items = items })
+  vim.cmd('botright copen')
+end
+
+---Code lenses are asked for on attach and again as the text or other notes change.
+local function on_attach(client, bufnr)
+  -- broken and ambiguous links stand out unless the colour scheme says otherwise
+  vim.api.nvim_set_hl(0, '@lsp.mod.broken', { link = 'DiagnosticError', default = true })
+  vim.api.nvim_set_hl(0, '@lsp.mod.ambiguous', { link = 'DiagnosticWarn', default = true })
+  if not client.server_capabilities.codeLensProvider then return end
+  local function refresh()
+    -- 0.10+ takes { bufnr }; older versions refresh the current buffer
+    if not pcall(vim.lsp.codelens.refresh, { bufnr = bufnr }) then pcall(vim.lsp.codelens.refresh) end
+  end
+  refresh()
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave' }, {
+    group = vim.api.nvim_create_augroup('wikilink_lsp_codelens_' .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = refresh,
+  })
+end
 
 ---@type vim.lsp.Config
 return {
@@ -115,4 +146,6 @@ return {
     -- progress of the server's indexing; also sent as standard $/progress (see :h vim.lsp.status())
     ['wikilink/status'] = on_status,
   },
+  commands = { ['wikilink.showReferences'] = show_references },
+  on_attach = on_attach,
 }

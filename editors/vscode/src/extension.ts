@@ -1,6 +1,8 @@
 // VS Code client for wikilink-lsp: starts the server over stdio for markdown
-// files, forwards the `wikilink` settings, watches notes and kb.yaml files, and
-// shows the server's indexing state in the status bar.
+// files, forwards the `wikilink` settings the user set, watches every file (notes,
+// kb.yaml and .wikilink.toml files, and attachments, which are link targets too),
+// shows the server's indexing state in the status bar and turns the backlinks code
+// lens into VS Code's references view.
 import { execFile } from 'child_process';
 import * as os from 'os';
 import * as vscode from 'vscode';
@@ -13,6 +15,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { describeSource, Resolution, resolveServer, SERVER_NAME } from './server';
+import { contributedKeys, explicitSettings } from './settings';
 import { NOT_FOUND, RUNNING, STARTING, STOPPED, StatusParams, StatusView, statusView } from './status';
 
 /** Settings section; also the client id, so `wikilink.trace.server` is honoured by vscode-languageclient. */
@@ -27,6 +30,7 @@ const INSTALL_HINT =
 let controller: Controller | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  settingKeys = contributedKeys(context.extension.packageJSON, SECTION);
   controller = new Controller(context);
   await controller.start();
 }
@@ -36,19 +40,13 @@ export async function deactivate(): Promise<void> {
   controller = undefined;
 }
 
-/** The `wikilink` section as plain JSON, without the client-only settings. */
-export function serverSettings(): Record<string, unknown> {
-  // WorkspaceConfiguration carries the values as own properties (and get/has/...
-  // as functions, which JSON drops).
-  return withoutClientOnly(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION))));
-}
+/** The server-side `wikilink` settings the user set (see settings.ts), from package.json's list. */
+let settingKeys: string[] = [];
 
-function withoutClientOnly(value: unknown): Record<string, unknown> {
-  const json = value !== null && typeof value === 'object' ? { ...(value as Record<string, unknown>) } : {};
-  for (const key of CLIENT_ONLY) {
-    delete json[key];
-  }
-  return json;
+/** The `wikilink` settings the user set, as plain JSON, without the client-only settings. */
+export function serverSettings(): Record<string, unknown> {
+  const configuration = vscode.workspace.getConfiguration(SECTION);
+  return explicitSettings(settingKeys, (key) => configuration.inspect(key), CLIENT_ONLY);
 }
 
 /** The first line `SERVER --version` prints, or why it printed none; never rejects. */
@@ -79,8 +77,8 @@ class Controller {
     this.status.name = 'Wikilink';
     this.status.command = 'wikilink.showOutput';
     this.watchers = [
-      vscode.workspace.createFileSystemWatcher('**/*.md'),
-      vscode.workspace.createFileSystemWatcher('**/kb.yaml'),
+      // Every file: notes, kb.yaml files and attachments (images, PDFs, … are link targets).
+      vscode.workspace.createFileSystemWatcher('**/*'),
     ];
     context.subscriptions.push(
       this.output,
@@ -88,13 +86,21 @@ class Controller {
       ...this.watchers,
       vscode.commands.registerCommand('wikilink.showOutput', () => this.output.show(true)),
       vscode.commands.registerCommand('wikilink.restartServer', () => this.restart()),
+      // The backlinks code lens: the server sends LSP JSON (a URI string, a position,
+      // locations); VS Code's references view wants its own types.
+      vscode.commands.registerCommand('wikilink.showReferences', (uri: string, position: unknown, locations: unknown[]) =>
+        this.showReferences(uri, position, locations),
+      ),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.server.path`)) {
           this.log('wikilink.server.path changed; restarting the server');
           void this.restart();
+        } else if (e.affectsConfiguration(SECTION)) {
+          // Tell the server without the values: it pulls them (workspace/configuration,
+          // answered below with only the settings the user set, never the defaults, which
+          // would hide the workspace's .wikilink.toml).
+          void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: null });
         }
-        // Every other `wikilink.*` change reaches the running server as
-        // workspace/didChangeConfiguration (synchronize.configurationSection).
       }),
     );
   }
@@ -118,6 +124,20 @@ class Controller {
     const next = this.queue.then(job, job);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async showReferences(uri: string, position: unknown, locations: unknown[]): Promise<void> {
+    const client = this.client;
+    if (!client) {
+      return;
+    }
+    const convert = client.protocol2CodeConverter;
+    await vscode.commands.executeCommand(
+      'editor.action.showReferences',
+      convert.asUri(uri),
+      convert.asPosition(position as Parameters<typeof convert.asPosition>[0]),
+      (locations ?? []).map((location) => convert.asLocation(location as Parameters<typeof convert.asLocation>[0])),
+    );
   }
 
   private log(message: string): void {
@@ -165,9 +185,8 @@ class Controller {
         { scheme: 'untitled', language: 'markdown' },
       ],
       synchronize: {
-        // Answers the server's workspace/configuration requests and sends
-        // workspace/didChangeConfiguration when a wikilink.* setting changes.
-        configurationSection: SECTION,
+        // Not `configurationSection`: it would push every setting with its default. A change
+        // is announced in onDidChangeConfiguration above and the server pulls the settings.
         fileEvents: this.watchers,
       },
       // A function, so that a restart (also an automatic one after a crash) sends the current settings.
@@ -183,7 +202,7 @@ class Controller {
             if (!Array.isArray(result)) {
               return result;
             }
-            return result.map((value, i) => (params.items[i]?.section === SECTION ? withoutClientOnly(value) : value));
+            return result.map((value, i) => (params.items[i]?.section === SECTION ? serverSettings() : value));
           },
         },
       },

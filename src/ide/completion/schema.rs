@@ -161,6 +161,7 @@ fn field_names(
             sort_text: format!("{}{rank:06}", if is_required { 0 } else { 1 }),
             detail: Some(detail.join(" · ")),
             note: None,
+            new_block_id: None,
         });
     }
     Some(CompletionList {
@@ -298,6 +299,7 @@ fn note_ids(
                 sort_text: format!("{rank:06}"),
                 detail: Some(detail.join(" · ")),
                 note: Some(file),
+                new_block_id: None,
             }
         })
         .collect();
@@ -348,6 +350,7 @@ fn value_item(label: &str, kind: CompletionKind, rank: usize, detail: String) ->
         sort_text: format!("{rank:06}"),
         detail: Some(detail),
         note: None,
+        new_block_id: None,
     }
 }
 
@@ -374,8 +377,13 @@ mod tests {
         let f = Fixture::parse(&format!("{GARDEN}{KITCHEN}{fixture}"));
         let position = f.position();
         let text = f.text(position.file);
-        let Some(list) = completion(&f.workspace, position, text, &CompletionConfig::default())
-        else {
+        let Some(list) = completion(
+            &f.workspace,
+            position,
+            text,
+            &CompletionConfig::default(),
+            &|_| None,
+        ) else {
             expect.assert_eq("none\n");
             return;
         };

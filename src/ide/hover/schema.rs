@@ -161,7 +161,7 @@ mod tests {
             Some(info) => format!(
                 "{:?}\n{}\n",
                 &f.text(position.file)[info.range.as_usize()],
-                info.info
+                info.info.markdown
             ),
             None => "none\n".to_owned(),
         };

@@ -226,7 +226,10 @@ mod tests {
         let shown: Vec<String> = targets.info.iter().map(|t| f.path(t.file)).collect();
         assert_eq!(shown, ["/kitchen/soup.md"]);
         let source = f.source();
-        let card = hover(&f.workspace, position, &source).unwrap().info;
+        let card = hover(&f.workspace, position, &source)
+            .unwrap()
+            .info
+            .markdown;
         assert!(card.starts_with("**Soup**"), "{card}");
         assert!(card.contains("1 backlink"), "{card}");
 
@@ -336,8 +339,14 @@ mod tests {
         }
         let position = f.position();
         let config = crate::ide::CompletionConfig::default();
-        let list =
-            crate::ide::completion(&f.workspace, position, f.text(position.file), &config).unwrap();
+        let list = crate::ide::completion(
+            &f.workspace,
+            position,
+            f.text(position.file),
+            &config,
+            &|_| None,
+        )
+        .unwrap();
         for item in list.items {
             out += &format!("offered {}\n", item.label);
         }
@@ -373,7 +382,10 @@ mod tests {
                 let source = |_| Some(candidate.to_owned());
                 for offset in 0..=text.len() as u32 + 2 {
                     let position = crate::text::FilePosition { file, offset };
-                    let _ = crate::ide::completion(&f.workspace, position, candidate, &config);
+                    let _ =
+                        crate::ide::completion(&f.workspace, position, candidate, &config, &|_| {
+                            None
+                        });
                     let _ = hover(&f.workspace, position, &source);
                 }
             }

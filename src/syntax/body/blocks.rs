@@ -4,13 +4,15 @@
 //! It finds exactly what pulldown-cmark would report for such text, and gives up (`None`, the
 //! caller then runs pulldown-cmark) on anything whose CommonMark meaning needs more care: block
 //! quotes, HTML, tables, setext headings, thematic breaks, indented code, loose lists or list
-//! items longer than their line, link reference definitions, tabs in indentation, and headings
-//! or code spans near escapes, emphasis, links or HTML. The differential tests in
-//! `body/tests.rs` compare both on generated markdown.
+//! items longer than their line, link reference definitions, tabs in indentation, headings or
+//! code spans near escapes, emphasis, links or HTML, and any markdown link other than the plain
+//! `[text](destination)` (text without brackets, a destination without spaces, parentheses,
+//! quotes or escapes, no title). The differential tests in `body/tests.rs` compare both on
+//! generated markdown.
 
 use std::ops::Range;
 
-use super::{ScannedHeading, Structure, heading_text_range, trim_end_offset};
+use super::{ScannedHeading, ScannedMarkdownLink, Structure, heading_text_range, trim_end_offset};
 use crate::text::TextRange;
 
 /// The structure of `body`, or `None` when it holds something only pulldown-cmark reads right.
@@ -32,6 +34,12 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
         paragraph: None,
         list: Vec::new(),
         list_blank: false,
+        markdown_links: Vec::new(),
+        paragraphs: Vec::new(),
+        code_blocks: Vec::new(),
+        lists: Vec::new(),
+        list_start: None,
+        list_end: 0,
     };
     let mut pos = 0;
     while pos < bytes.len() {
@@ -48,10 +56,15 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
         }
     }
     scanner.close_paragraph()?;
+    scanner.close_list();
     Some(Structure {
         excluded: scanner.excluded,
         headings: scanner.headings,
         first_paragraph: scanner.first_paragraph,
+        markdown_links: scanner.markdown_links,
+        paragraphs: scanner.paragraphs,
+        code_blocks: scanner.code_blocks,
+        lists: scanner.lists,
     })
 }
 
@@ -75,6 +88,14 @@ struct Scanner<'a> {
     list: Vec<Item>,
     /// A blank line was seen since the last list item.
     list_blank: bool,
+    markdown_links: Vec<ScannedMarkdownLink>,
+    paragraphs: Vec<Range<usize>>,
+    code_blocks: Vec<Range<usize>>,
+    lists: Vec<Range<usize>>,
+    /// Where the open top-level list started (its first item's line).
+    list_start: Option<usize>,
+    /// The end of the open list's last item text.
+    list_end: usize,
 }
 
 /// What a line starts, after its indentation.
@@ -129,7 +150,8 @@ impl Scanner<'_> {
                     number,
                     content,
                 } if !self.list_blank => {
-                    self.list_item(indent, content, kind, number)?;
+                    self.list_item(start, indent, content, kind, number)?;
+                    self.list_end = trim_end_offset(self.body, end);
                     self.inline(start + indent + content, end)?;
                     return Some(None);
                 }
@@ -172,6 +194,8 @@ impl Scanner<'_> {
                     content_indent: indent + content,
                     kind,
                 });
+                self.list_start = Some(start);
+                self.list_end = trim_end_offset(self.body, end);
                 self.list_blank = false;
                 self.inline(start + indent + content, end)?;
                 Some(None)
@@ -198,9 +222,11 @@ impl Scanner<'_> {
         }
     }
 
-    /// A list item line at `indent` (its content `content` bytes further), while a list is open.
+    /// A list item line starting at `line_start`, its marker at `indent` (its content `content`
+    /// bytes further), while a list is open.
     fn list_item(
         &mut self,
+        line_start: usize,
         indent: usize,
         content: usize,
         kind: u8,
@@ -222,6 +248,11 @@ impl Scanner<'_> {
         if !same_list && number.is_some_and(|n| n != 1) {
             return None;
         }
+        if self.list.is_empty() && !same_list {
+            // Another kind of marker at the top level starts another list.
+            self.close_list();
+            self.list_start = Some(line_start);
+        }
         self.list.push(Item {
             content_indent: indent + content,
             kind,
@@ -232,6 +263,9 @@ impl Scanner<'_> {
     fn close_list(&mut self) {
         self.list.clear();
         self.list_blank = false;
+        if let Some(start) = self.list_start.take() {
+            self.lists.push(start..self.list_end.max(start));
+        }
     }
 
     fn heading(&mut self, start: usize, end: usize, next: usize, level: u8) -> Option<()> {
@@ -279,10 +313,12 @@ impl Scanner<'_> {
             let run = rest.bytes().take_while(|&b| b == marker).count();
             if run >= len && rest[run..].bytes().all(|b| b == b' ' || b == b'\t') {
                 self.excluded.push(start..line_end);
+                self.code_blocks.push(start..line_end);
                 return pos;
             }
         }
         self.excluded.push(start..bytes.len());
+        self.code_blocks.push(start..bytes.len());
         bytes.len()
     }
 
@@ -298,10 +334,12 @@ impl Scanner<'_> {
         if let Some(index) = self.open_section.take() {
             self.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
         }
+        self.paragraphs.push(range);
         Some(())
     }
 
-    /// The code spans of the inline text `body[start..end]` (a paragraph or a list item).
+    /// The code spans and markdown links of the inline text `body[start..end]` (a paragraph or
+    /// a list item).
     fn inline(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
@@ -309,10 +347,16 @@ impl Scanner<'_> {
         if memchr::memchr(b'<', bytes).is_some() && (has_backtick || text.contains("<!--")) {
             return None;
         }
+        if memchr::memmem::find(bytes, b"](").is_some() {
+            if has_backtick || text.contains(['<', '\\']) {
+                return None;
+            }
+            self.markdown_links(start, end)?;
+        }
         if !has_backtick {
             return Some(());
         }
-        if text.contains('\\') || text.contains("](") {
+        if text.contains('\\') {
             return None;
         }
         let mut pos = 0;
@@ -342,6 +386,52 @@ impl Scanner<'_> {
         }
         Some(())
     }
+}
+
+impl Scanner<'_> {
+    /// The plain markdown links of `body[start..end]` (inline text without code spans, HTML or
+    /// escapes): `[text](destination)` with no bracket in the text and a destination of at
+    /// least one byte, none of them space, control, parenthesis, angle bracket, bracket, quote
+    /// or Unicode white space, ending at the `)`. `None` (leave it to pulldown-cmark) for any
+    /// other `](`, and for a `[` right after a `]` (a reference link, were it defined).
+    fn markdown_links(&mut self, start: usize, end: usize) -> Option<()> {
+        let text = &self.body[start..end];
+        let bytes = text.as_bytes();
+        for close in memchr::memmem::find_iter(bytes, b"](") {
+            let Some(open) = bytes[..close].iter().rposition(|&b| b == b'[' || b == b']') else {
+                continue; // No `[` before: plain text.
+            };
+            if bytes[open] == b']' || (open > 0 && bytes[open - 1] == b']') {
+                return None;
+            }
+            let destination = &text[close + 2..];
+            let length = destination
+                .char_indices()
+                .find(|&(_, c)| !is_plain_destination_char(c))
+                .map_or(destination.len(), |(at, _)| at);
+            if length == 0 || destination.as_bytes().get(length) != Some(&b')') {
+                return None;
+            }
+            let is_image = open > 0 && bytes[open - 1] == b'!';
+            let link_start = start + open - usize::from(is_image);
+            self.markdown_links.push(ScannedMarkdownLink {
+                range: link_start..start + close + 2 + length + 1,
+                paren: start + close + 1 - link_start,
+                is_image,
+            });
+        }
+        Some(())
+    }
+}
+
+/// A character the fast path allows in a markdown link's destination.
+fn is_plain_destination_char(c: char) -> bool {
+    !(c.is_ascii_control()
+        || c.is_whitespace()
+        || matches!(
+            c,
+            '(' | ')' | '<' | '>' | '[' | ']' | '"' | '\'' | '\\' | '`'
+        ))
 }
 
 /// What the non-blank `rest` of a line (after at most 3 spaces) starts; `None` for block
