@@ -380,6 +380,10 @@ fn typed_prefix_filter(typed: &str, filter: &str) -> String {
     }
 }
 
+/// A KB with up to this many notes is ranked by scoring its notes one by one (after `[[kb:`),
+/// rather than by the parallel scan of every note's names, most of them in other KBs.
+const SCORE_DIRECTLY_UP_TO: usize = 20_000;
+
 /// The best `limit` notes for `query` (see [`super::rank`]), and whether more matched:
 /// `(file, score)`, best first, stable for equal scores; notes of `from_kb` win ties.
 ///
@@ -456,7 +460,11 @@ fn rank_notes(
                 offer(file, score);
             }
         }
-    } else if limit == usize::MAX {
+    } else if limit == usize::MAX
+        || only_kb.is_some_and(|kb| workspace.kb_note_count(kb) <= SCORE_DIRECTLY_UP_TO)
+    {
+        // Every candidate scored from its note: all of them were asked for, or the query is
+        // about one KB whose notes are few next to the whole name table.
         let files: Vec<FileId> = candidates().map(|(file, _)| file).collect();
         for file in files {
             if let Some(score) = workspace

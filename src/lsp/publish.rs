@@ -2,7 +2,6 @@
 //! computing them on blocking threads in chunks (every note's after indexing, on all cores),
 //! and sending or clearing each document's list, remembering which lists the editor shows.
 
-use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -134,23 +133,28 @@ impl Backend {
     }
 
     /// After indexing or a settings change: every open document, plus every note with problems
-    /// when workspace diagnostics are on; clears lists that are now stale.
+    /// when workspace diagnostics are on; clears lists that are now stale. The open documents
+    /// come first, in a batch of their own: their lists are what the writer is looking at.
     pub(super) async fn publish_all_diagnostics(&self) {
-        let paths: Vec<PathBuf> = {
+        let (open, others) = {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
-            let mut paths: HashSet<PathBuf> =
-                documents.uris().filter_map(convert::path_of).collect();
-            paths.extend(
-                lock(&self.state.published)
-                    .iter()
-                    .filter_map(convert::path_of),
-            );
+            let mut open: Vec<PathBuf> = documents.uris().filter_map(convert::path_of).collect();
+            open.sort();
+            open.dedup();
+            let mut others: Vec<PathBuf> = lock(&self.state.published)
+                .iter()
+                .filter_map(convert::path_of)
+                .collect();
             if read(&self.state.settings).workspace_diagnostics {
-                paths.extend(workspace.notes().map(|(_, n)| n.path.clone()));
+                others.extend(workspace.notes().map(|(_, n)| n.path.clone()));
             }
-            paths.into_iter().collect()
+            others.sort();
+            others.dedup();
+            others.retain(|path| open.binary_search(path).is_err());
+            (open, others)
         };
-        self.publish_diagnostics_for(paths).await;
+        self.publish_diagnostics_for(open).await;
+        self.publish_diagnostics_for(others).await;
     }
 }

@@ -388,6 +388,11 @@ impl Workspace {
         self.file_by_path.len()
     }
 
+    /// How many notes `kb` holds.
+    pub fn kb_note_count(&self, kb: KbId) -> usize {
+        self.kb_note_counts.get(kb.0 as usize).map_or(0, |&n| n as usize)
+    }
+
     /// Adds or replaces the note at `path`; returns its id and the notes whose diagnostics or
     /// answers may have changed (those that link to its old or new names, and itself).
     pub fn set_note(&mut self, path: PathBuf, parsed: ParsedNote) -> (FileId, Vec<FileId>) {
