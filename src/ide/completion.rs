@@ -29,7 +29,7 @@ use super::source_change::NewBlockId;
 use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace};
+use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace, char_mask};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionConfig {
@@ -135,7 +135,7 @@ fn tag_completion(
 ) -> CompletionList {
     let typed = keys::tag_key(&text[name.as_usize()]);
     // The index may already hold the tag being typed: it is not a tag in use.
-    let mut tags = tags_in_use(workspace, Some((file, name)));
+    let mut tags = tags_in_use(workspace, Some((file, name)), char_mask(&typed));
     tags.retain(|tag| tag.key.contains(&typed));
     tags.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.key.cmp(&b.key)));
     let is_incomplete = tags.len() > config.max_items;

@@ -6,7 +6,7 @@ use crate::keys;
 use crate::slug::{self, Pointer, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FileRange, TextRange};
-use crate::workspace::{KbId, Note, Workspace};
+use crate::workspace::{KbId, Note, Workspace, char_mask};
 
 /// A place to jump to: `full_range` is the whole thing, `focus_range` what to select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,12 +149,19 @@ pub struct TagUse<'a> {
     pub first: TagPlace<'a>,
 }
 
-/// Every tag in use, sorted by key; `skip` is left out (the tag being typed).
-pub fn tags_in_use(workspace: &Workspace, skip: Option<(FileId, TextRange)>) -> Vec<TagUse<'_>> {
+/// Every tag in use whose [`char_mask`] holds `mask` (0: every tag), sorted by key; `skip` is
+/// left out (the tag being typed). The mask screens out, before any key is built, the tags
+/// that cannot match a query (see [`NoteRanker::mask`](super::rank::NoteRanker::mask)).
+pub fn tags_in_use(
+    workspace: &Workspace,
+    skip: Option<(FileId, TextRange)>,
+    mask: u64,
+) -> Vec<TagUse<'_>> {
     let mut places: Vec<(String, &str, TagPlace<'_>)> = workspace
         .notes()
         .flat_map(|(file, note)| note_tags(file, note))
         .filter(|place| skip != Some((place.file, place.range)))
+        .filter(|place| mask == 0 || char_mask(place.name) & mask == mask)
         .map(|place| {
             (
                 keys::tag_key(place.name),

@@ -4,8 +4,8 @@
 //! A note's symbol is named by what matched, since editors hide symbols whose name does not
 //! match the query: its title, else its id, else the alias that matched (the container then
 //! names the title). Headings rank below notes that match as well. The scan keeps only the best
-//! `limit` hits (a [`TopK`]) and allocates only for the answer, so a query over 100k notes
-//! costs one pass of the matcher.
+//! `limit` hits (a [`TopK`]), so a query over 100k notes costs one pass of the matcher, split
+//! between the cores.
 //!
 //! Tags (in `tags:` or inline) are symbols too, named `#tag`, at their first place: after the
 //! notes and headings while the answer has room, and alone when the query starts with `#`.
@@ -52,7 +52,7 @@ pub fn workspace_symbols(workspace: &Workspace, query: &str, limit: usize) -> Ve
 /// The tags whose names match `query`, best first, at most `limit`.
 fn tag_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let mut ranker = NoteRanker::new(query);
-    let mut hits: Vec<(u32, WorkspaceSymbol)> = tags_in_use(workspace, None)
+    let mut hits: Vec<(u32, WorkspaceSymbol)> = tags_in_use(workspace, None, ranker.mask())
         .into_iter()
         .filter_map(|tag| {
             let score = if ranker.is_empty() {
@@ -119,30 +119,70 @@ fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspa
     // The other notes and the headings, from the name table: a note that is not tiered
     // scores double its best fuzzy score over its id, title and aliases (as in
     // `NoteRanker::score_note`), which come together before its headings.
-    let mut note_best: Option<(FileId, u32)> = None;
-    let flush = |note_best: &mut Option<(FileId, u32)>, keep: &mut dyn FnMut(Hit)| {
-        if let Some((file, score)) = note_best.take()
-            && tiered.binary_search(&file).is_err()
-        {
+    let (note_bests, heading_hits) = scan_names(workspace, query, ranker.mask(), limit);
+    for (file, score) in note_bests {
+        if tiered.binary_search(&file).is_err() {
             keep((score * 2 + 1, file, None));
         }
-    };
-    for (text, entry) in workspace.names().matching(ranker.mask()) {
-        if note_best.is_some_and(|(file, _)| file != entry.file || entry.kind != NOTE_NAME) {
-            flush(&mut note_best, &mut keep);
-        }
-        let Some(score) = ranker.score_text(text) else {
-            continue;
-        };
-        if entry.kind == NOTE_NAME {
-            let best = note_best.get_or_insert((entry.file, 0));
-            best.1 = best.1.max(score);
-        } else {
-            keep((score, entry.file, Some(entry.kind as usize)));
-        }
     }
-    flush(&mut note_best, &mut keep);
+    for hit in heading_hits {
+        keep(hit);
+    }
     answer(workspace, &mut ranker, best.into_sorted())
+}
+
+/// The name table read in parallel chunks (on a large vault this pass is most of a query's
+/// time): every note with a name that matches `query`, with its best name's score, in the
+/// table's order, and the best `limit` heading hits of each chunk (the best `limit` overall
+/// are among them).
+fn scan_names(
+    workspace: &Workspace,
+    query: &str,
+    mask: u64,
+    limit: usize,
+) -> (Vec<(FileId, u32)>, Vec<Hit>) {
+    use rayon::prelude::*;
+    /// Entries per chunk (tiny in tests, so that notes straddle chunks there).
+    const CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
+    let table = workspace.names();
+    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(CHUNK))
+        .map(|i| i * CHUNK..((i + 1) * CHUNK).min(table.len()))
+        .collect();
+    let scanned: Vec<(Vec<(FileId, u32)>, Vec<Hit>)> = chunks
+        .into_par_iter()
+        .map(|range| {
+            let mut ranker = NoteRanker::new(query);
+            let mut notes: Vec<(FileId, u32)> = Vec::new();
+            let mut headings = TopK::new(limit, order);
+            for (text, entry) in table.matching_in(mask, range) {
+                let Some(score) = ranker.score_text(text) else {
+                    continue;
+                };
+                if entry.kind != NOTE_NAME {
+                    headings.offer((score, entry.file, Some(entry.kind as usize)));
+                    continue;
+                }
+                match notes.last_mut() {
+                    Some((file, best)) if *file == entry.file => *best = (*best).max(score),
+                    _ => notes.push((entry.file, score)),
+                }
+            }
+            (notes, headings.into_sorted())
+        })
+        .collect();
+    // A note whose names straddle two chunks comes twice in a row: keep its best.
+    let mut note_bests: Vec<(FileId, u32)> = Vec::new();
+    let mut heading_hits = Vec::new();
+    for (notes, headings) in scanned {
+        for (file, score) in notes {
+            match note_bests.last_mut() {
+                Some((last, best)) if *last == file => *best = (*best).max(score),
+                _ => note_bests.push((file, score)),
+            }
+        }
+        heading_hits.extend(headings);
+    }
+    (note_bests, heading_hits)
 }
 
 fn answer(workspace: &Workspace, ranker: &mut NoteRanker, hits: Vec<Hit>) -> Vec<WorkspaceSymbol> {
