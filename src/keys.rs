@@ -172,30 +172,105 @@ pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> S
     out
 }
 
-/// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values).
-pub fn note_link_keys(parsed: &ParsedNote) -> Vec<Box<str>> {
-    let mut keys: Vec<Box<str>> = Vec::new();
+/// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values),
+/// sorted and without repeats: what [`link_keys`] gives for each link, plus `kb:target` whole
+/// for a link with a KB prefix, and each frontmatter value's folded id.
+pub fn note_link_keys(parsed: &ParsedNote) -> KeyList {
+    let mut keys = KeyList::default();
     for link in parsed.links() {
         if link.target.text.is_empty() {
             continue;
         }
-        keys.extend(link_keys(&link_text(link, link.target.text)).map(Box::from));
+        keys.push_link_keys(&link_text(link, link.target.text));
         if let Some(kb) = &link.kb {
             // `[[Note: x]]`-like text that is not a KB prefix is looked up whole.
-            keys.push(fold(&format!("{}:{}", kb.text, link.target.text)).into());
+            keys.push_folded(&format!("{}:{}", kb.text, link.target.text));
         }
     }
     if let Some(fm) = parsed.frontmatter() {
         for field in fm.fields() {
             for value in field.values {
                 let (_, id) = split_reference(value);
-                keys.push(fold(id).into());
+                keys.push_folded(id);
             }
         }
     }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    keys.sorted()
+}
+
+/// Keys in one buffer (one allocation for a note's keys, not one for each).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyList {
+    text: String,
+    /// Each key's end in `text`; a key starts where the one before it ends.
+    ends: Vec<u32>,
+}
+
+impl KeyList {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let key = &self.text[start..end as usize];
+            start = end as usize;
+            key
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends [`fold`]`(text)`.
+    fn push_folded(&mut self, text: &str) {
+        let trimmed = text.trim();
+        if trimmed.is_ascii() {
+            let start = self.text.len();
+            self.text.push_str(trimmed);
+            // Safe on a `String`: ASCII stays ASCII.
+            self.text[start..].make_ascii_lowercase();
+        } else {
+            self.text.push_str(&trimmed.to_lowercase());
+        }
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// Appends [`link_keys`]`(target)`, in its order.
+    fn push_link_keys(&mut self, target: &str) {
+        let start = self.text.len();
+        self.push_folded(target);
+        if self.text[start..].ends_with(".md") {
+            self.text.truncate(self.text.len() - 3);
+            if let Some(end) = self.ends.last_mut() {
+                *end -= 3;
+            }
+        }
+        if let Some(slash) = self.text[start..].rfind('/') {
+            // The last segment as a key of its own (empty after a final `/`, as in `link_keys`).
+            let last = self.text[start + slash + 1..].to_owned();
+            self.text.push_str(&last);
+            self.ends.push(self.text.len() as u32);
+        }
+    }
+
+    /// The same keys sorted, each once.
+    fn sorted(self) -> KeyList {
+        let mut keys: Vec<&str> = self.iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut out = KeyList {
+            text: String::with_capacity(keys.iter().map(|k| k.len()).sum()),
+            ends: Vec::with_capacity(keys.len()),
+        };
+        for key in keys {
+            out.text.push_str(key);
+            out.ends.push(out.text.len() as u32);
+        }
+        out
+    }
 }
 
 /// Splits a frontmatter value into its KB (from `kb:id` or a typed link's `kb:`) and its id.

@@ -47,8 +47,8 @@ impl NoteKeys {
             [&id, &stem]
                 .into_iter()
                 .chain(&names)
-                .chain(&links)
                 .map(|key| &**key)
+                .chain(links.iter())
         };
         let mut keys = NoteKeys {
             text: String::with_capacity(all().map(str::len).sum()),

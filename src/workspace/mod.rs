@@ -622,7 +622,7 @@ impl Workspace {
         for name in &names {
             self.keys.remove(Role::Name, name, file);
         }
-        for key in &keys {
+        for key in keys.iter() {
             self.keys.remove(Role::Link, key, file);
         }
         affected
