@@ -18,26 +18,28 @@
 //!
 //! Several notes at the same step: in a Pyrite KB (a folder with `kb.yaml`, where ids are
 //! unique) that is `Ambiguous`. In a plain vault (a KB without `kb.yaml`: an Obsidian vault)
-//! names repeat across folders as a matter of course, and the link means the candidate nearest
-//! to the linking note: the one in its own folder, else the one fewest folder steps away (up
-//! to a common folder, then down); only a true tie is `Ambiguous`. A plain vault also reads
-//! `./x` and `../x` relative to the linking note's folder. Candidates are sorted by path.
+//! names repeat across folders as a matter of course, and the link means the one Obsidian
+//! opens: the file whose path is exactly the link's target (`[[Note]]` is `Note.md` at the top
+//! of the vault, `[[b/Note]]` is `b/Note.md`), else the one in the linking note's own folder
+//! (a parent folder counts for nothing), else the one with the shortest path (as a string:
+//! `a/b/Note.md` before `Archive/Note.md`); only paths of equal length are `Ambiguous`. A
+//! plain vault also reads `./x` and `../x` relative to the linking note's folder. Candidates
+//! are sorted by path.
 //!
-//! How Obsidian resolves, as far as we could establish (its resolver, `getFirstLinkpathDest`,
-//! is closed source and its documentation says little): a link names a file by the shortest
-//! path that is unique (the "shortest path when possible" link format, the default), so a
-//! name that repeats is written with as much of its path as needed (`[[Sync/Security]]`), and
-//! Obsidian's link updater rewrites existing links that way when a second file with the name
-//! appears; links that carry a path match files whose path ends with it; relative links
-//! (`../x`) resolve from the linking note's folder. For a bare name that several files share,
-//! users report that the link opens the file in the linking note's own folder, and otherwise
-//! one "closer" to the root; tools that follow Obsidian (bangle.io's wiki-link resolver, for
-//! one) prefer the same folder, then the shallowest path. Markdown links go through the same
-//! resolver after URL decoding (Obsidian's documentation asks for `%20` in them; plugins such
-//! as obsidian-link-converter `decodeURI` the destination and call `getFirstLinkpathDest`).
-//! Peers differ: marksman reports every repeated title as ambiguous; markdown-oxide picks one
-//! silently. We take the path written in the link, then the own folder, then the nearest by
-//! folder distance, and report a remaining tie as a hint rather than guess.
+//! How Obsidian resolves (its resolver, `getFirstLinkpathDest`, is closed source and its
+//! documentation says little): a link names a file by the shortest path that is unique (the
+//! "shortest path when possible" link format, the default), so a name that repeats is written
+//! with as much of its path as needed (`[[Sync/Security]]`), and Obsidian's link updater
+//! rewrites existing links that way when a second file with the name appears; links that carry
+//! a path match files whose path ends with it; relative links (`../x`) resolve from the linking
+//! note's folder. For a bare name that several files share, the order above is what
+//! `getFirstLinkpathDest` was observed to do on Obsidian 1.13.7 with a fixture made to tell
+//! the candidate rules apart (reported by the markdown-vault-mcp project, whose resolver
+//! follows it). Markdown links go through the same resolver after URL decoding (Obsidian's
+//! documentation asks for `%20` in them; plugins such as obsidian-link-converter `decodeURI`
+//! the destination and call `getFirstLinkpathDest`). Peers differ: marksman reports every
+//! repeated title as ambiguous; markdown-oxide picks one silently. We follow Obsidian, and
+//! report a remaining tie as a hint rather than guess.
 
 use std::path::Path;
 
@@ -67,10 +69,12 @@ pub struct Chosen {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChosenBecause {
+    /// Its path in the vault is the link's target exactly (`[[Note]]` and `Note.md` at the top).
+    ExactPath,
     /// It is in the linking note's own folder.
     SameFolder,
-    /// It is fewer folder steps away than the others.
-    NearestFolder,
+    /// Its path is shorter than the others'.
+    ShortestPath,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,7 +301,7 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str, from: &Note) -> Opt
             .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == kb))
             .collect()
     };
-    let pick = |files: Vec<FileId>, via: Via| pick(workspace, kb, from, files, via);
+    let pick = |files: Vec<FileId>, via: Via| pick(workspace, kb, from, &folded, files, via);
     let by_id = in_kb(workspace.notes_by_id(&folded));
     let exact: Vec<FileId> = by_id
         .iter()
@@ -339,12 +343,14 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str, from: &Note) -> Opt
 }
 
 /// The answer for the candidates of one step in KB `kb`: none, one, or several. Several are
-/// `Ambiguous` in a Pyrite KB; in a plain vault the one nearest to `from` wins (see the module
-/// doc), and only a tie is `Ambiguous` (between the tied ones).
+/// `Ambiguous` in a Pyrite KB; in a plain vault Obsidian's order decides (see the module doc):
+/// the file whose path is the link's target exactly, else the one in `from`'s own folder, else
+/// the one with the shortest path; only a tie is `Ambiguous` (between the tied ones).
 fn pick(
     workspace: &Workspace,
     kb: KbId,
     from: &Note,
+    folded_target: &str,
     mut files: Vec<FileId>,
     via: Via,
 ) -> Option<Resolution> {
@@ -360,39 +366,47 @@ fn pick(
             if !is_plain_vault(workspace, kb) {
                 return Some(Resolution::Ambiguous { candidates: files });
             }
-            let from_dir = from.path.parent().unwrap_or(Path::new(""));
-            let distance = |f: FileId| {
-                let dir = workspace.path(f).and_then(Path::parent);
-                folder_distance(from_dir, dir.unwrap_or(Path::new("")))
+            let kb_path = |f: FileId| match workspace.note(f) {
+                Some(note) => note.kb_path(),
+                None => workspace.attachment(f).map_or("", |a| a.kb_path()),
             };
-            let nearest = files.iter().map(|&f| distance(f)).min().unwrap_or(0);
-            let (tied, over): (Vec<FileId>, Vec<FileId>) =
-                files.into_iter().partition(|&f| distance(f) == nearest);
-            match tied[..] {
-                [file] => Some(Resolution::Found {
-                    file,
-                    via,
-                    chosen: Some(Chosen {
-                        because: if nearest == 0 {
-                            ChosenBecause::SameFolder
-                        } else {
-                            ChosenBecause::NearestFolder
-                        },
-                        over,
-                    }),
-                }),
-                _ => Some(Resolution::Ambiguous { candidates: tied }),
+            let is_exact = |f: FileId| {
+                let path = fold(kb_path(f));
+                path == folded_target
+                    || clean_target(&path).is_some_and(|cleaned| *cleaned == *folded_target)
+            };
+            let from_dir = from.path.parent();
+            let in_own_folder = |f: FileId| workspace.path(f).and_then(Path::parent) == from_dir;
+            // Obsidian compares path strings by length in UTF-16 units (JavaScript's).
+            let path_length = |f: FileId| kb_path(f).encode_utf16().count();
+            let shortest = files.iter().map(|&f| path_length(f)).min().unwrap_or(0);
+            let rules: [(ChosenBecause, &dyn Fn(FileId) -> bool); 3] = [
+                (ChosenBecause::ExactPath, &is_exact),
+                (ChosenBecause::SameFolder, &in_own_folder),
+                (ChosenBecause::ShortestPath, &|f| path_length(f) == shortest),
+            ];
+            let all = files.clone();
+            for (because, rule) in rules {
+                let chosen: Vec<FileId> = files.iter().copied().filter(|&f| rule(f)).collect();
+                match chosen[..] {
+                    [] => continue,
+                    [file] => {
+                        let over = all.iter().copied().filter(|&f| f != file).collect();
+                        return Some(Resolution::Found {
+                            file,
+                            via,
+                            chosen: Some(Chosen { because, over }),
+                        });
+                    }
+                    // Two in the link's own folder with one name cannot be (one file name
+                    // per folder), but two exact paths can differ in case only.
+                    _ if because != ChosenBecause::ShortestPath => files = chosen,
+                    _ => return Some(Resolution::Ambiguous { candidates: chosen }),
+                }
             }
+            Some(Resolution::Ambiguous { candidates: files })
         }
     }
-}
-
-/// How many folder steps lead from folder `a` to folder `b`: up to their common folder, then
-/// down.
-fn folder_distance(a: &Path, b: &Path) -> usize {
-    let (a, b): (Vec<_>, Vec<_>) = (a.components().collect(), b.components().collect());
-    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    (a.len() - common) + (b.len() - common)
 }
 
 fn sort_by_path(workspace: &Workspace, files: &mut [FileId]) {

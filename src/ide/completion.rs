@@ -1408,7 +1408,7 @@ mod tests {
             &format!("{vault}//- /Overview.md\nSee [[secu$0"),
             expect![[r#"
                 replace 6..10 "secu"
-                Note Sync/Security -> See [[Sync/Security]]
+                Note Security -> See [[Security]]
                 Note Publish/Security -> See [[Publish/Security]]
             "#]],
         );

@@ -548,7 +548,7 @@ fn link_problems(
             let (default, advice) = if plain {
                 (
                     Severity::Hint,
-                    " (equally near; write the folder to choose)",
+                    " (paths of equal length; write the folder to choose)",
                 )
             } else {
                 (DiagnosticCode::AmbiguousLink.default_severity(), "")
@@ -808,7 +808,6 @@ PNG
             expect![[r#"
                 /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
                 /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
-                /Overview.md 86..98 "[[Security]]" hint[ambiguous-link]: `Security` matches 2 notes: Publish/Security.md, Sync/Security.md (equally near; write the folder to choose)
                 /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
                 /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
                 /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
@@ -863,7 +862,33 @@ id: same
             expect![[r#"
                 /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by c/one.md
                 /c/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
-                /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (equally near; write the folder to choose)
+                /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (paths of equal length; write the folder to choose)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn plain_vaults_pick_a_shared_name_as_obsidian_does() {
+        // The exact path first (a top-level `Note.md` over one beside the link), then the
+        // link's own folder, then the shortest path: a parent folder counts for nothing.
+        check(
+            r#"
+//- /Note.md
+# At the top
+//- /b/Note.md
+# Beside
+//- /b/src.md
+[[Note#At the top]] [[Note#Beside]] [[b/Note#Beside]]
+//- /proj/N.md
+# Only in proj
+//- /z/N.md
+# Only in z
+//- /proj/sub/src.md
+[[N#Only in z]] [[N#Only in proj]]
+"#,
+            expect![[r#"
+                /b/src.md 27..33 "Beside" warning[broken-heading]: no heading `Beside` in `Note`
+                /proj/sub/src.md 20..32 "Only in proj" warning[broken-heading]: no heading `Only in proj` in `N`
             "#]],
         );
     }

@@ -159,8 +159,9 @@ fn link_card(
             .map(|&f| format!("`{}`", display_path(workspace, f)))
             .collect();
         let why = match chosen.because {
+            ChosenBecause::ExactPath => "its path is the link's",
             ChosenBecause::SameFolder => "it is in this note's folder",
-            ChosenBecause::NearestFolder => "it is the nearest by folder",
+            ChosenBecause::ShortestPath => "its path is the shortest",
         };
         let _ = write!(
             card,
@@ -545,15 +546,15 @@ Sites can have a password.
             ),
             expect![[r#"
                 /Publish/Sites/Domains.md 30..42 "[[Security]]"
-                **Security in Publish**
+                **Security in Sync**
 
                 KB `ws` · id `Security`
 
-                Sites can have a password.
+                Keys stay on the device.
 
-                2 backlinks · `Publish/Security.md`
+                1 backlink · `Sync/Security.md`
 
-                *2 notes have this name; this link means this one, as it is the nearest by folder (also: `Sync/Security.md`).*"#]],
+                *2 notes have this name; this link means this one, as its path is the shortest (also: `Publish/Security.md`).*"#]],
         );
         // A markdown link: decoded, with its heading.
         check(
