@@ -573,13 +573,29 @@ fn link_problems(
         } => {
             if let Some(found_note) = workspace.note(*found) {
                 let canonical = slug::canonical_target(workspace, note, found_note);
-                out.push(
-                    DiagnosticCode::NonCanonicalLink,
-                    link.range,
-                    format!("`{shown}` is a title or alias: link by id as `[[{canonical}]]`"),
-                    Some(&written),
-                    Vec::new(),
-                );
+                if slug::is_plain_vault(workspace, note.kb) {
+                    // Obsidian opens no note for such a link (it offers to create one): it is
+                    // as good as broken there, though every feature here still follows it.
+                    out.push_defaulting(
+                        Severity::Warning,
+                        DiagnosticCode::NonCanonicalLink,
+                        link.range,
+                        format!(
+                            "`{shown}` is a title or alias of `{canonical}`, and Obsidian does \
+                             not follow links by title or alias: write `[[{canonical}|{shown}]]`"
+                        ),
+                        Some(&written),
+                        Vec::new(),
+                    );
+                } else {
+                    out.push(
+                        DiagnosticCode::NonCanonicalLink,
+                        link.range,
+                        format!("`{shown}` is a title or alias: link by id as `[[{canonical}]]`"),
+                        Some(&written),
+                        Vec::new(),
+                    );
+                }
             }
         }
         Resolution::Found { .. } | Resolution::SameNote => {}
@@ -863,6 +879,23 @@ id: same
                 /a/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by c/one.md
                 /c/one.md 8..12 "same" error[duplicate-id]: duplicate id `same` in KB `ws`: also used by a/one.md
                 /d/x/note.md 8..16 "[[same]]" hint[ambiguous-link]: `same` matches 2 notes: a/one.md, c/one.md (paths of equal length; write the folder to choose)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn plain_vaults_warn_of_links_by_alias_which_obsidian_does_not_follow() {
+        check(
+            r#"
+//- /Artificial intelligence.md
+---
+aliases: [AI]
+---
+//- /b.md
+[[AI]] [[Artificial intelligence|AI]]
+"#,
+            expect![[r#"
+                /b.md 0..6 "[[AI]]" warning[non-canonical-link]: `AI` is a title or alias of `Artificial intelligence`, and Obsidian does not follow links by title or alias: write `[[Artificial intelligence|AI]]`
             "#]],
         );
     }
