@@ -66,7 +66,7 @@ pub fn hover(
         CursorItem::Reference { field, value } => {
             let value = note.parsed.frontmatter()?.field(field)?.values.get(value)?;
             let target = slug::resolve_reference(workspace, position.file, value)?;
-            (value.range, note_card(workspace, target))
+            (value.range, note_card(workspace, target, source))
         }
         CursorItem::OwnId | CursorItem::OwnTitle => {
             let fm = note.parsed.frontmatter()?;
@@ -74,7 +74,7 @@ pub fn hover(
                 CursorItem::OwnId => fm.id()?.range,
                 _ => fm.title()?.range,
             };
-            (range, note_card(workspace, position.file))
+            (range, note_card(workspace, position.file, source))
         }
         CursorItem::Heading(index) => {
             let heading = note.parsed.headings().at(index);
@@ -136,7 +136,7 @@ fn link_card(
             link.heading
                 .as_ref()
                 .map_or("".into(), |h| keys::link_text(link, h.text)),
-            note_card(workspace, target)
+            note_card(workspace, target, source)
         ),
         SubTarget::MissingBlock => format!(
             "**{}**: no block `^{}` here\n\n{}",
@@ -144,9 +144,9 @@ fn link_card(
             link.block
                 .as_ref()
                 .map_or("".into(), |b| keys::link_text(link, b.text)),
-            note_card(workspace, target)
+            note_card(workspace, target, source)
         ),
-        SubTarget::None => note_card(workspace, target),
+        SubTarget::None => note_card(workspace, target, source),
     };
     if let Resolution::Found {
         chosen: Some(chosen),
@@ -284,8 +284,9 @@ fn problem_card(
     card
 }
 
-/// The note card: title, facts, summary, backlinks, path.
-pub fn note_card(workspace: &Workspace, file: FileId) -> String {
+/// The note card: title, facts, summary, backlinks, path. The summary is made from the note's
+/// text (read through `source`) only when its frontmatter has none.
+pub fn note_card(workspace: &Workspace, file: FileId, source: SourceText<'_>) -> String {
     let Some(note) = workspace.note(file) else {
         return String::new();
     };
@@ -314,8 +315,9 @@ pub fn note_card(workspace: &Workspace, file: FileId) -> String {
     if !tags.is_empty() || !aliases.is_empty() {
         card += "\n";
     }
-    if !note.parsed.summary().is_empty() {
-        let _ = write!(card, "\n{}\n", note.parsed.summary());
+    let summary = note.parsed.summary(|| source(file));
+    if !summary.is_empty() {
+        let _ = write!(card, "\n{summary}\n");
     }
     let backlinks = slug::pointers_to(workspace, file).len();
     let _ = write!(

@@ -182,9 +182,12 @@ impl LanguageServer for Backend {
             .guarded(|| {
                 let path: PathBuf =
                     serde_json::from_value(item.data.as_ref()?.get("path")?.clone()).ok()?;
+                let documents = lock(&self.state.documents);
                 let workspace = read(&self.state.workspace);
                 let file = workspace.file_id(&path)?;
-                Some(ide::hover::note_card(&workspace, file))
+                let roots = read(&self.state.session).roots.clone();
+                let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
+                Some(ide::hover::note_card(&workspace, file, &source))
             })
             .await?;
         if let Some(markdown) = documentation {

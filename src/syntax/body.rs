@@ -29,7 +29,8 @@ pub(super) struct Body {
     pub links_capped_at: Option<usize>,
     pub headings: Vec<ScannedHeading>,
     pub block_ids: Vec<ScannedBlockId>,
-    pub summary: String,
+    /// The first paragraph (its source), from which a summary is made when one is wanted.
+    pub first_paragraph: Option<TextRange>,
     /// Inline `#tag`s, each from its `#` to its end.
     pub tags: Vec<TextRange>,
     /// Code blocks and top-level lists, in order of their start.
@@ -65,9 +66,8 @@ pub(super) struct ScannedMarkdownLink {
     pub is_image: bool,
 }
 
-/// Parses `text[body_start..]`; all ranges returned are offsets into `text`. The summary is
-/// left empty unless `wants_summary`.
-pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body {
+/// Parses `text[body_start..]`; all ranges returned are offsets into `text`.
+pub(super) fn parse(text: &str, body_start: usize) -> Body {
     let body = &text[body_start..];
     let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
     let (mut links, mut links_capped_at) = find_links(body, &structure.excluded);
@@ -100,17 +100,15 @@ pub(super) fn parse(text: &str, body_start: usize, wants_summary: bool) -> Body 
         heading.text_range = heading.text_range.shifted(body_start);
         heading.first_paragraph = heading.first_paragraph.map(|r| r.shifted(body_start));
     }
-    let summary = structure
+    let first_paragraph = structure
         .first_paragraph
-        .filter(|_| wants_summary)
-        .map(|range| plain_text(&body[range]))
-        .unwrap_or_default();
+        .map(|range| TextRange::new(range.start + body_start, range.end + body_start));
     Body {
         links,
         links_capped_at: links_capped_at.map(|at| at + body_start),
         headings,
         block_ids,
-        summary,
+        first_paragraph,
         tags,
         regions,
     }

@@ -8,6 +8,7 @@ mod frontmatter;
 mod kb_config;
 mod link;
 
+use std::borrow::Cow;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
 
@@ -253,8 +254,11 @@ pub struct ParsedNote {
     block_ids: Box<[StoredBlockId]>,
     inline_tags: Box<[StoredTag]>,
     regions: Box<[Region]>,
-    /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
-    summary: StrRef,
+    /// Frontmatter `summary`/`description` (empty when it has none).
+    frontmatter_summary: StrRef,
+    /// The body's first paragraph, [`NO_RANGE`] when it has none: the summary is made from it
+    /// when asked for (see [`ParsedNote::summary`]), not for every note at load.
+    first_paragraph: TextRange,
     pub errors: Box<[SyntaxError]>,
     pub line_index: LineIndex,
     /// Where the body starts (after the frontmatter).
@@ -306,9 +310,20 @@ impl ParsedNote {
         &self.regions
     }
 
-    /// Frontmatter `summary`/`description`, else the first body paragraph as plain text.
-    pub fn summary(&self) -> &str {
-        self.summary.resolve(&self.arena)
+    /// Frontmatter `summary`/`description`, else the first body paragraph as plain text, at
+    /// most [`SUMMARY_MAX_CHARS`] characters, read from the note's text (as parsed), which
+    /// `text` gives only when it is needed; empty when there is neither, or when the text is
+    /// not the parsed one any more (a range that no longer fits it).
+    pub fn summary(&self, text: impl FnOnce() -> Option<String>) -> Cow<'_, str> {
+        let frontmatter_summary = self.frontmatter_summary.resolve(&self.arena);
+        if !frontmatter_summary.is_empty() || self.first_paragraph == NO_RANGE {
+            return Cow::Borrowed(frontmatter_summary);
+        }
+        let text = text().unwrap_or_default();
+        match text.get(self.first_paragraph.as_usize()) {
+            Some(paragraph) => Cow::Owned(body::plain_text(paragraph)),
+            None => Cow::Borrowed(""),
+        }
     }
 }
 
@@ -757,11 +772,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
             body_start
         }
     };
-    // The body's first paragraph is only needed when the frontmatter has no summary.
-    let wants_summary = frontmatter
-        .as_ref()
-        .is_none_or(|fm: &frontmatter::RawFrontmatter| fm.summary.is_none());
-    let body = body::parse(text, body_start, wants_summary);
+    let body = body::parse(text, body_start);
     if links.is_empty() {
         links = body.links;
     } else {
@@ -779,7 +790,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
     }
     let summary = match frontmatter.as_ref().and_then(|fm| fm.summary.as_deref()) {
         Some(summary) => truncate_chars(summary, SUMMARY_MAX_CHARS),
-        None => body.summary,
+        None => String::new(),
     };
     let mut note = assemble(
         text,
@@ -791,6 +802,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
         &summary,
     );
     note.regions = body.regions.into_boxed_slice();
+    note.first_paragraph = optional_range(body.first_paragraph);
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
     note.body_start = crate::text::to_u32(body_start);
@@ -880,7 +892,7 @@ fn assemble(
         headings,
         block_ids,
         inline_tags,
-        summary,
+        frontmatter_summary: summary,
         ..ParsedNote::default()
     }
 }

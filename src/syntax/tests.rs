@@ -87,8 +87,9 @@ fn render(text: &str) -> String {
     for b in note.block_ids() {
         out += &format!("block {:?} {:?}\n", b.range, slice(b.range));
     }
-    if !note.summary().is_empty() {
-        out += &format!("summary {:?}\n", note.summary());
+    let summary = note.summary(|| Some(text.to_owned()));
+    if !summary.is_empty() {
+        out += &format!("summary {summary:?}\n");
     }
     for e in &note.errors {
         let kind = if e.lenient { "hint" } else { "error" };

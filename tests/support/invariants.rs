@@ -105,7 +105,8 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
     for error in &note.errors {
         assert_range(text, error.range, "syntax error");
     }
-    assert!(note.summary().chars().count() <= wikilink_lsp::syntax::SUMMARY_MAX_CHARS + 1);
+    let summary = note.summary(|| Some(text.to_owned()));
+    assert!(summary.chars().count() <= wikilink_lsp::syntax::SUMMARY_MAX_CHARS + 1);
 }
 
 /// A workspace built from `(path, text)` notes and `(path, text)` kb.yaml files, with the text
