@@ -31,6 +31,9 @@ pub struct WorkspaceSymbol {
 /// A hit: its score, its note and, for a heading, the heading's index.
 type Hit = (u32, FileId, Option<usize>);
 
+/// Notes with a matching name and their best name's score, in the name table's order.
+type NoteBests = Vec<(FileId, u32)>;
+
 /// Orders hits: higher score first, then by file, a note before its headings, then by heading,
 /// so answers are stable.
 fn order(a: &Hit, b: &Hit) -> Ordering {
@@ -140,7 +143,7 @@ fn scan_names(
     query: &str,
     mask: u64,
     limit: usize,
-) -> (Vec<(FileId, u32)>, Vec<Hit>) {
+) -> (NoteBests, Vec<Hit>) {
     use rayon::prelude::*;
     /// Entries per chunk (tiny in tests, so that notes straddle chunks there).
     const CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
@@ -148,11 +151,11 @@ fn scan_names(
     let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(CHUNK))
         .map(|i| i * CHUNK..((i + 1) * CHUNK).min(table.len()))
         .collect();
-    let scanned: Vec<(Vec<(FileId, u32)>, Vec<Hit>)> = chunks
+    let scanned: Vec<(NoteBests, Vec<Hit>)> = chunks
         .into_par_iter()
         .map(|range| {
             let mut ranker = NoteRanker::new(query);
-            let mut notes: Vec<(FileId, u32)> = Vec::new();
+            let mut notes: NoteBests = Vec::new();
             let mut headings = TopK::new(limit, order);
             for (text, entry) in table.matching_in(mask, range) {
                 let Some(score) = ranker.score_text(text) else {
@@ -171,7 +174,7 @@ fn scan_names(
         })
         .collect();
     // A note whose names straddle two chunks comes twice in a row: keep its best.
-    let mut note_bests: Vec<(FileId, u32)> = Vec::new();
+    let mut note_bests: NoteBests = Vec::new();
     let mut heading_hits = Vec::new();
     for (notes, headings) in scanned {
         for (file, score) in notes {
