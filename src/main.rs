@@ -147,10 +147,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
         },
         settings: serde_json::Value::Object(settings),
     };
-    let code = check::run(
-        &options,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-    );
+    // Buffered: a locked stdout is line-buffered, one write call for each line of a report.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let code = check::run(&options, &mut out, &mut std::io::stderr().lock());
+    if let Err(error) = std::io::Write::flush(&mut out) {
+        eprintln!("error: writing the report: {error}");
+        return ExitCode::from(2);
+    }
     ExitCode::from(code as u8)
 }

@@ -400,7 +400,9 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<StoredLink>, Option
     let bytes = body.as_bytes();
     let mut links = Vec::new();
     let mut pos = 0;
-    while let Some(found) = memchr::memmem::find(&bytes[pos..], b"[[") {
+    // Built once: `memmem::find` would build a searcher for every link.
+    let opener = memchr::memmem::Finder::new(b"[[");
+    while let Some(found) = opener.find(&bytes[pos..]) {
         let open = pos + found;
         pos = open + 2;
         // `\[[` is an escaped bracket, not a link.
