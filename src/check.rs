@@ -218,7 +218,7 @@ impl Report {
     }
 
     fn write_json(&self, workspace: &Workspace, out: &mut dyn Write) -> std::io::Result<()> {
-        let diagnostics: Vec<serde_json::Value> = self
+        let diagnostics: Vec<JsonDiagnostic<'_>> = self
             .items
             .iter()
             .filter_map(|(file, d)| {
@@ -226,32 +226,38 @@ impl Report {
                 let index = &note.parsed.line_index;
                 let position = |offset| {
                     let p = index.line_col(offset, PositionEncoding::Utf16);
-                    serde_json::json!({"line": p.line, "character": p.col})
+                    JsonPosition {
+                        character: p.col,
+                        line: p.line,
+                    }
                 };
-                Some(serde_json::json!({
-                    "path": note.path.to_string_lossy(),
-                    "range": {"start": position(d.range.start), "end": position(d.range.end)},
-                    "severity": d.severity.as_str(),
-                    "code": d.code.as_str(),
-                    "message": d.message,
-                    "target": d.target,
-                }))
+                Some(JsonDiagnostic {
+                    code: d.code.as_str(),
+                    message: &d.message,
+                    path: note.path.to_string_lossy(),
+                    range: JsonRange {
+                        end: position(d.range.end),
+                        start: position(d.range.start),
+                    },
+                    severity: d.severity.as_str(),
+                    target: d.target.as_deref(),
+                })
             })
             .collect();
-        let report = serde_json::json!({
-            "version": 1,
-            "summary": {
-                "files": workspace.note_count(),
-                "notes": workspace.note_count(),
-                "kbs": workspace.visible_kbs().len(),
-                "links": self.links,
-                "errors": self.count(Severity::Error),
-                "warnings": self.count(Severity::Warning),
-                "infos": self.count(Severity::Information),
-                "hints": self.count(Severity::Hint),
+        let report = JsonReport {
+            diagnostics,
+            summary: JsonSummary {
+                errors: self.count(Severity::Error),
+                files: workspace.note_count(),
+                hints: self.count(Severity::Hint),
+                infos: self.count(Severity::Information),
+                kbs: workspace.visible_kbs().len(),
+                links: self.links,
+                notes: workspace.note_count(),
+                warnings: self.count(Severity::Warning),
             },
-            "diagnostics": diagnostics,
-        });
+            version: 1,
+        };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)
     }
@@ -424,4 +430,47 @@ fn escape_data(text: &str) -> String {
 /// A workflow command's property value (`file=`, `title=`), escaped as `@actions/core` does.
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The JSON report (`--format json`), written as it is declared: keys in alphabetical order,
+/// as the report has always had them.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+    version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct JsonSummary {
+    errors: usize,
+    files: usize,
+    hints: usize,
+    infos: usize,
+    kbs: usize,
+    links: usize,
+    notes: usize,
+    warnings: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    message: &'a str,
+    path: std::borrow::Cow<'a, str>,
+    range: JsonRange,
+    severity: &'a str,
+    target: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonRange {
+    end: JsonPosition,
+    start: JsonPosition,
+}
+
+#[derive(serde::Serialize)]
+struct JsonPosition {
+    character: u32,
+    line: u32,
 }
