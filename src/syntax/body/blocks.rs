@@ -1,14 +1,23 @@
 //! The fast path for the body's structure: a line scanner for the markdown most notes are made
-//! of (paragraphs, ATX headings, fenced code, code spans, tight lists whose items are one line).
+//! of, which finds exactly what pulldown-cmark would report for it, or gives up (`None`, and the
+//! caller runs pulldown-cmark) on anything whose CommonMark meaning needs more care.
 //!
-//! It finds exactly what pulldown-cmark would report for such text, and gives up (`None`, the
-//! caller then runs pulldown-cmark) on anything whose CommonMark meaning needs more care: block
-//! quotes, HTML, tables, setext headings, thematic breaks, indented code, loose lists or list
-//! items longer than their line, link reference definitions, tabs in indentation, headings or
-//! code spans near escapes, emphasis, links or HTML, and any markdown link other than the plain
-//! `[text](destination)` (text without brackets, a destination without spaces, parentheses,
-//! quotes or escapes, no title). The differential tests in `body/tests.rs` compare both on
-//! generated markdown.
+//! It reads paragraphs; ATX headings, with wiki-links, code spans and plain markdown links in
+//! them (and at most one `*`, `_` or `~` each); fenced code; code spans; lists, tight or loose,
+//! whose items are a paragraph each, continued on lines indented at least to the item's text
+//! (nested lists only in tight lists); and GFM tables whose lines start with `|` at the margin,
+//! with cells split at every `|` (so `[[a|b]]` spans two cells, as in pulldown-cmark, and a row
+//! may have more cells than the header: pulldown-cmark drops them), ended by a blank line, a
+//! heading or a fence.
+//!
+//! It gives up on block quotes, HTML, setext headings, thematic breaks, indented code, lazy
+//! continuation lines, list items holding more than one paragraph, loose lists with nested
+//! lists, tables not at the margin or with a backslash, markup in a cell past the header's, or
+//! a following line that would become a row or start a list, link reference definitions, tabs
+//! in indentation, headings or code spans near escapes, emphasis, entities or HTML, and any
+//! markdown link other than the plain `[text](destination)` (text without brackets, a
+//! destination without spaces, parentheses, quotes or escapes, no title). The differential
+//! tests in `body/tests.rs` compare both on generated markdown.
 
 use std::ops::Range;
 
@@ -34,6 +43,10 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
         paragraph: None,
         list: Vec::new(),
         list_blank: false,
+        list_loose: false,
+        list_nested: false,
+        item_paragraph: None,
+        item_paragraphs: Vec::new(),
         markdown_links: Vec::new(),
         paragraphs: Vec::new(),
         code_blocks: Vec::new(),
@@ -44,19 +57,15 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
     let mut pos = 0;
     while pos < bytes.len() {
         let start = pos;
-        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let next = match bytes.get(end) {
-            Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
-            Some(_) => end + 1,
-            None => end,
-        };
+        let (end, next) = line_end(bytes, start);
         pos = next;
-        if let Some(fence_end) = scanner.line(start, end, next)? {
-            pos = fence_end;
+        if let Some(block_end) = scanner.line(start, end, next)? {
+            pos = block_end;
         }
     }
+    scanner.close_item_paragraph()?;
     scanner.close_paragraph()?;
-    scanner.close_list();
+    scanner.close_list()?;
     Some(Structure {
         excluded: scanner.excluded,
         headings: scanner.headings,
@@ -68,7 +77,18 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
     })
 }
 
-/// One open item of a tight list.
+/// The end of the line starting at `start` (before its line break), and the start of the next.
+fn line_end(bytes: &[u8], start: usize) -> (usize, usize) {
+    let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+    let next = match bytes.get(end) {
+        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+        Some(_) => end + 1,
+        None => end,
+    };
+    (end, next)
+}
+
+/// One open item of a list.
 struct Item {
     content_indent: usize,
     /// `-`, `*` or `+` for bullets, `.` or `)` for ordered items.
@@ -88,6 +108,17 @@ struct Scanner<'a> {
     list: Vec<Item>,
     /// A blank line was seen since the last list item.
     list_blank: bool,
+    /// The open list has a blank line between two of its items: its items' text is made of
+    /// paragraphs (a tight list's is not).
+    list_loose: bool,
+    /// The open list has had a nested list.
+    list_nested: bool,
+    /// The paragraph of the open list item: from its first character to the end of its last
+    /// line so far.
+    item_paragraph: Option<Range<usize>>,
+    /// The paragraphs of the open list's items, trimmed at their end: the list's paragraphs if
+    /// it turns out loose.
+    item_paragraphs: Vec<Range<usize>>,
     markdown_links: Vec<ScannedMarkdownLink>,
     paragraphs: Vec<Range<usize>>,
     code_blocks: Vec<Range<usize>>,
@@ -115,32 +146,66 @@ enum LineKind {
     Text,
 }
 
+/// A list item line: where it starts, where its marker is and what the marker is.
+struct ItemLine {
+    start: usize,
+    end: usize,
+    indent: usize,
+    /// From the marker to the item's text.
+    content: usize,
+    kind: u8,
+    number: Option<u32>,
+}
+
 impl Scanner<'_> {
-    /// Reads one line; returns where scanning goes on when the line opened a fenced code block.
+    /// Reads one line; returns where scanning goes on when the line opened a fenced code block
+    /// or a table.
     fn line(&mut self, start: usize, end: usize, next: usize) -> Option<Option<usize>> {
         let line = &self.body[start..end];
         let indent = line.bytes().take_while(|&b| b == b' ').count();
         let rest = &line[indent..];
         if rest.bytes().all(|b| b == b' ' || b == b'\t') {
+            self.close_item_paragraph()?;
             self.close_paragraph()?;
             if !self.list.is_empty() {
                 self.list_blank = true;
             }
             return Some(None);
         }
-        if rest.starts_with('\t') {
+        if rest.starts_with('\t') || is_table_delimiter(rest) {
             return None;
         }
-        if is_table_delimiter(rest) {
-            return None;
-        }
-        if indent >= 4 {
-            // Indented code, or a paragraph's continuation line.
-            if self.list.is_empty() && self.paragraph.is_some() {
-                self.extend_paragraph(end);
-                return Some(None);
+        if self.continues_item(indent, rest) {
+            if let Some(paragraph) = &mut self.item_paragraph {
+                paragraph.end = end;
             }
-            return None;
+            self.list_end = trim_end_offset(self.body, end);
+            return Some(None);
+        }
+        self.close_item_paragraph()?;
+        if indent == 0 && rest.starts_with('|') && (self.list.is_empty() || self.list_blank) {
+            return self.table(start, end, next).map(Some);
+        }
+        if self.list.is_empty() {
+            if indent >= 4 {
+                // A paragraph's continuation line, or indented code.
+                if self.paragraph.is_some() {
+                    self.extend_paragraph(end);
+                    return Some(None);
+                }
+                return None;
+            }
+        } else {
+            // Indented code in the item whose text the line reaches.
+            let parent_indent = self
+                .list
+                .iter()
+                .rev()
+                .find(|item| item.content_indent <= indent)
+                .map_or(0, |item| item.content_indent);
+            if indent >= parent_indent + 4 {
+                return None;
+            }
         }
         let kind = classify(rest)?;
         if !self.list.is_empty() {
@@ -149,19 +214,37 @@ impl Scanner<'_> {
                     kind,
                     number,
                     content,
-                } if !self.list_blank => {
-                    self.list_item(start, indent, content, kind, number)?;
-                    self.list_end = trim_end_offset(self.body, end);
-                    self.inline(start + indent + content, end)?;
+                } => {
+                    if self.list_blank {
+                        // Only a sibling of a top-level item without nested lists: a loose list.
+                        if self.list.len() > 1
+                            || self.list_nested
+                            || indent >= self.list[0].content_indent
+                            || kind != self.list[0].kind
+                        {
+                            return None;
+                        }
+                        self.list_loose = true;
+                        self.list_blank = false;
+                    }
+                    let item = ItemLine {
+                        start,
+                        end,
+                        indent,
+                        content,
+                        kind,
+                        number,
+                    };
+                    self.list_item(&item)?;
                     return Some(None);
                 }
                 LineKind::Heading { .. } | LineKind::Fence { .. }
                     if indent < self.list[0].content_indent =>
                 {
-                    self.close_list();
+                    self.close_list()?;
                 }
                 LineKind::Text if self.list_blank && indent < self.list[0].content_indent => {
-                    self.close_list();
+                    self.close_list()?;
                 }
                 _ => return None,
             }
@@ -190,14 +273,15 @@ impl Scanner<'_> {
                     return None;
                 }
                 self.close_paragraph()?;
-                self.list.push(Item {
-                    content_indent: indent + content,
+                let item = ItemLine {
+                    start,
+                    end,
+                    indent,
+                    content,
                     kind,
-                });
-                self.list_start = Some(start);
-                self.list_end = trim_end_offset(self.body, end);
-                self.list_blank = false;
-                self.inline(start + indent + content, end)?;
+                    number,
+                };
+                self.list_item(&item)?;
                 Some(None)
             }
             LineKind::Text => {
@@ -216,56 +300,94 @@ impl Scanner<'_> {
         }
     }
 
+    /// Whether a line indented by `indent` with text `rest` continues the open list item's
+    /// paragraph: it reaches the innermost item's text and starts no block that could
+    /// interrupt a paragraph there (from four columns further on, nothing can).
+    fn continues_item(&self, indent: usize, rest: &str) -> bool {
+        let (Some(_), Some(innermost)) = (&self.item_paragraph, self.list.last()) else {
+            return false;
+        };
+        indent >= innermost.content_indent
+            && (indent >= innermost.content_indent + 4
+                || matches!(classify(rest), Some(LineKind::Text)))
+    }
+
     fn extend_paragraph(&mut self, end: usize) {
         if let Some(paragraph) = &mut self.paragraph {
             paragraph.end = end;
         }
     }
 
-    /// A list item line starting at `line_start`, its marker at `indent` (its content `content`
-    /// bytes further), while a list is open.
-    fn list_item(
-        &mut self,
-        line_start: usize,
-        indent: usize,
-        content: usize,
-        kind: u8,
-        number: Option<u32>,
-    ) -> Option<()> {
+    /// A list item line: the item is a sibling of the open item its marker is indented like,
+    /// or the first item of a list nested in the item its marker reaches into, or of a new
+    /// top-level list.
+    fn list_item(&mut self, line: &ItemLine) -> Option<()> {
+        let was_open = !self.list.is_empty();
         let mut previous = None;
         while let Some(top) = self.list.last() {
-            if indent >= top.content_indent {
+            if line.indent >= top.content_indent {
                 break;
             }
             previous = self.list.pop();
         }
         let parent_indent = self.list.last().map_or(0, |item| item.content_indent);
-        if indent - parent_indent > 3 {
+        if line.indent - parent_indent > 3 {
             return None;
         }
         // An ordered list that does not start at 1 cannot interrupt the item before it.
-        let same_list = previous.is_some_and(|item| item.kind == kind);
-        if !same_list && number.is_some_and(|n| n != 1) {
+        let same_list = previous.is_some_and(|item| item.kind == line.kind);
+        if was_open && !same_list && line.number.is_some_and(|n| n != 1) {
             return None;
         }
         if self.list.is_empty() && !same_list {
-            // Another kind of marker at the top level starts another list.
-            self.close_list();
-            self.list_start = Some(line_start);
+            if was_open {
+                // Another kind of marker at the top level starts another list.
+                self.close_list()?;
+            }
+            self.list_start = Some(line.start);
+        }
+        if !self.list.is_empty() {
+            if self.list_loose {
+                return None;
+            }
+            self.list_nested = true;
         }
         self.list.push(Item {
-            content_indent: indent + content,
-            kind,
+            content_indent: line.indent + line.content,
+            kind: line.kind,
         });
+        self.list_blank = false;
+        self.list_end = trim_end_offset(self.body, line.end);
+        self.item_paragraph = Some(line.start + line.indent + line.content..line.end);
         Some(())
     }
 
-    fn close_list(&mut self) {
+    /// Ends the open list item's paragraph: reads its code spans and links.
+    fn close_item_paragraph(&mut self) -> Option<()> {
+        let Some(paragraph) = self.item_paragraph.take() else {
+            return Some(());
+        };
+        self.inline(paragraph.start, paragraph.end)?;
+        let end = trim_end_offset(self.body, paragraph.end).max(paragraph.start);
+        self.item_paragraphs.push(paragraph.start..end);
+        Some(())
+    }
+
+    fn close_list(&mut self) -> Option<()> {
+        self.close_item_paragraph()?;
         self.list.clear();
         self.list_blank = false;
+        let item_paragraphs = std::mem::take(&mut self.item_paragraphs);
+        if std::mem::take(&mut self.list_loose) {
+            for paragraph in item_paragraphs {
+                self.record_paragraph(paragraph);
+            }
+        }
+        self.list_nested = false;
         if let Some(start) = self.list_start.take() {
             self.lists.push(start..self.list_end.max(start));
         }
+        Some(())
     }
 
     fn heading(&mut self, start: usize, end: usize, next: usize, level: u8) -> Option<()> {
@@ -276,13 +398,24 @@ impl Scanner<'_> {
             return None;
         }
         let text_range = heading_text_range(self.body, start..end);
-        let text = &self.body[text_range.as_usize()];
-        if text.contains(['`', '\\', '*', '_', '[', ']', '<', '&', '~']) {
+        let source = &self.body[text_range.as_usize()];
+        // One `*`, `_` or `~` emphasises nothing; two might.
+        let at_most_one = |marker: u8| source.bytes().filter(|&b| b == marker).count() <= 1;
+        if source.contains(['\\', '<', '&']) || ![b'*', b'_', b'~'].into_iter().all(at_most_one) {
             return None;
         }
+        let (excluded_before, links_before) = (self.excluded.len(), self.markdown_links.len());
+        let range = text_range.as_usize();
+        self.inline(range.start, range.end)?;
+        let text = heading_text(
+            self.body,
+            range,
+            &self.excluded[excluded_before..],
+            &self.markdown_links[links_before..],
+        );
         self.headings.push(ScannedHeading {
             level,
-            text: text.into(),
+            text: text.trim().into(),
             range: TextRange::new(start, next),
             text_range,
             first_paragraph: None,
@@ -297,13 +430,8 @@ impl Scanner<'_> {
         let mut pos = after_opening;
         while pos < bytes.len() {
             let line_start = pos;
-            let line_end =
-                memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            pos = match bytes.get(line_end) {
-                Some(b'\r') if bytes.get(line_end + 1) == Some(&b'\n') => line_end + 2,
-                Some(_) => line_end + 1,
-                None => line_end,
-            };
+            let (line_end, next) = line_end(bytes, pos);
+            pos = next;
             let line = &self.body[line_start..line_end];
             let indent = line.bytes().take_while(|&b| b == b' ').count();
             if indent > 3 {
@@ -322,12 +450,72 @@ impl Scanner<'_> {
         bytes.len()
     }
 
+    /// A table whose header row is the line `start..end` (a `|` at the margin); returns where
+    /// the line after the table starts. `None` when the next line is no delimiter row of as
+    /// many cells, or for any row the fast path does not read.
+    fn table(&mut self, start: usize, end: usize, next: usize) -> Option<usize> {
+        let bytes = self.body.as_bytes();
+        let header = &self.body[start..end];
+        if next >= bytes.len() || header.contains('\\') {
+            return None;
+        }
+        let (delimiter_end, after_delimiter) = line_end(bytes, next);
+        let columns = delimiter_columns(&self.body[next..delimiter_end])?;
+        let cells = table_cells(header);
+        if cells.len() != columns {
+            return None;
+        }
+        // The header row ends a paragraph before it.
+        self.close_paragraph()?;
+        self.close_list()?;
+        for cell in cells {
+            self.inline(start + cell.start, start + cell.end)?;
+        }
+        let mut pos = after_delimiter;
+        while pos < bytes.len() {
+            let (end, next) = line_end(bytes, pos);
+            let line = &self.body[pos..end];
+            if line.bytes().all(|b| b == b' ' || b == b'\t') {
+                return Some(pos);
+            }
+            if !line.starts_with('|') {
+                // A heading or a fence ends the table; any other line would be a row.
+                return match classify(line)? {
+                    LineKind::Heading { .. } | LineKind::Fence { .. } => Some(pos),
+                    _ => None,
+                };
+            }
+            let cells = table_cells(line);
+            if line.contains('\\') || cells.is_empty() {
+                return None;
+            }
+            for (index, cell) in cells.into_iter().enumerate() {
+                let (start, end) = (pos + cell.start, pos + cell.end);
+                if index < columns {
+                    self.inline(start, end)?;
+                } else if has_inline_markup(&self.body[start..end]) {
+                    // Cells past the header's are dropped, code spans and links and all.
+                    return None;
+                }
+            }
+            pos = next;
+        }
+        Some(pos)
+    }
+
     fn close_paragraph(&mut self) -> Option<()> {
         let Some(paragraph) = self.paragraph.take() else {
             return Some(());
         };
         self.inline(paragraph.start, paragraph.end)?;
         let range = paragraph.start..trim_end_offset(self.body, paragraph.end).max(paragraph.start);
+        self.record_paragraph(range);
+        Some(())
+    }
+
+    /// Records a paragraph (trimmed at its end), the first of the note or of a heading's
+    /// section if it is.
+    fn record_paragraph(&mut self, range: Range<usize>) {
         if self.first_paragraph.is_none() {
             self.first_paragraph = Some(range.clone());
         }
@@ -335,11 +523,10 @@ impl Scanner<'_> {
             self.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
         }
         self.paragraphs.push(range);
-        Some(())
     }
 
-    /// The code spans and markdown links of the inline text `body[start..end]` (a paragraph or
-    /// a list item).
+    /// The code spans and markdown links of the inline text `body[start..end]` (a paragraph,
+    /// a list item's paragraph, a heading or a table cell).
     fn inline(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
@@ -387,7 +574,6 @@ impl Scanner<'_> {
         Some(())
     }
 }
-
 impl Scanner<'_> {
     /// The plain markdown links of `body[start..end]` (inline text without code spans, HTML or
     /// escapes): `[text](destination)` with no bracket in the text and a destination of at
@@ -516,4 +702,97 @@ fn is_table_delimiter(rest: &str) -> bool {
         && rest
             .bytes()
             .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
+}
+
+/// Whether inline `text` may hold a code span, an HTML comment or a markdown link.
+fn has_inline_markup(text: &str) -> bool {
+    text.contains(['`', '<']) || text.contains("](")
+}
+
+/// A heading's text as pulldown-cmark's events spell it, before trimming: the source of
+/// `range` with each code span (among `code_spans`) replaced by its content and each markdown
+/// link (among `links`) by its text.
+fn heading_text(
+    body: &str,
+    range: Range<usize>,
+    code_spans: &[Range<usize>],
+    links: &[ScannedMarkdownLink],
+) -> String {
+    if code_spans.is_empty() && links.is_empty() {
+        return body[range].to_owned();
+    }
+    // A heading with code spans has no markdown links (`inline` gives up on both), so each
+    // kind comes in order on its own.
+    let mut text = String::with_capacity(range.len());
+    let mut pos = range.start;
+    for span in code_spans {
+        text.push_str(&body[pos..span.start]);
+        text.push_str(code_span_content(&body[span.clone()]));
+        pos = span.end;
+    }
+    for link in links {
+        let text_start = link.range.start + if link.is_image { 2 } else { 1 };
+        text.push_str(&body[pos..link.range.start]);
+        text.push_str(&body[text_start..link.range.start + link.paren - 1]);
+        pos = link.range.end;
+    }
+    text.push_str(&body[pos..range.end]);
+    text
+}
+
+/// The content of a code span on one line (its source with the backticks): one space is
+/// stripped from each side when both sides have one and it is not all spaces.
+fn code_span_content(span: &str) -> &str {
+    let ticks = span.bytes().take_while(|&b| b == b'`').count();
+    let inner = &span[ticks..span.len() - ticks];
+    let all_spaces = inner.bytes().all(|b| b == b' ');
+    if !all_spaces && inner.starts_with(' ') && inner.ends_with(' ') {
+        &inner[1..inner.len() - 1]
+    } else {
+        inner
+    }
+}
+
+/// The cells of a table row (a line), as ranges in the line from each cell's first
+/// non-blank byte to the next `|` or the line's end: the line is split at every `|`, one at
+/// the start and blank text after the last are no cells.
+fn table_cells(line: &str) -> Vec<Range<usize>> {
+    let bytes = line.as_bytes();
+    let mut cells = Vec::new();
+    let mut pos = 0;
+    loop {
+        if bytes.get(pos) == Some(&b'|') {
+            pos += 1;
+        }
+        pos += bytes[pos..]
+            .iter()
+            .take_while(|&&b| matches!(b, b' ' | b'\t' | 0x0b | 0x0c))
+            .count();
+        if pos == bytes.len() {
+            return cells;
+        }
+        let end = memchr::memchr(b'|', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        cells.push(pos..end);
+        pos = end;
+    }
+}
+
+/// The number of columns of a table's delimiter row at the margin (`| --- | :-: |`): each
+/// column between `|`s holds a `-` among spaces and `:`s. `None` for anything else.
+fn delimiter_columns(line: &str) -> Option<usize> {
+    if line.starts_with(' ')
+        || !line.contains('|')
+        || !line.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' '))
+    {
+        return None;
+    }
+    let inner = line.strip_prefix('|').unwrap_or(line);
+    let mut columns: Vec<&str> = inner.split('|').collect();
+    if columns.len() > 1 && columns.last().is_some_and(|c| c.trim().is_empty()) {
+        columns.pop();
+    }
+    columns
+        .iter()
+        .all(|column| column.contains('-'))
+        .then_some(columns.len())
 }
