@@ -534,7 +534,8 @@ impl Scanner<'_> {
         if memchr::memchr(b'<', bytes).is_some() && (has_backtick || text.contains("<!--")) {
             return None;
         }
-        if memchr::memmem::find(bytes, b"](").is_some() {
+        // `](` found through its `]`: cheaper per line than building a `memmem` searcher.
+        if memchr::memchr_iter(b']', bytes).any(|at| bytes.get(at + 1) == Some(&b'(')) {
             if has_backtick || text.contains(['<', '\\']) {
                 return None;
             }
