@@ -361,11 +361,7 @@ mod tests {
         let f = Fixture::parse(&format!(
             "{GARDEN}//- /garden/plants/rue.md\r\n---\r\ntype: plant\r\n---\r\n"
         ));
-        let file = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("rue.md"))
-            .unwrap();
+        let file = f.file("rue.md");
         let config = CodeActionConfig::default();
         let actions = code_actions(&f.workspace, file, TextRange::new(0, 30), &config);
         assert_eq!(actions.len(), 1);
