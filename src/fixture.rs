@@ -13,8 +13,10 @@
 //! does not read (not a note, `kb.yaml` or `cross-kb-links.yaml`) is an attachment, as big as
 //! its text.
 //!
-//! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, and the
-//! renderings of ranges ([`Fixture::render`]) and changes ([`Fixture::render_change`]).
+//! Shared by every feature's tests: [`TWO_KBS`], a small world to add notes to, files by path
+//! ([`Fixture::file`], [`Fixture::files`]), and the renderings of ranges
+//! ([`Fixture::render`]), diagnostics ([`Fixture::render_diagnostics`]) and changes
+//! ([`Fixture::render_change`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -132,6 +134,27 @@ impl Fixture {
         &self.texts[&file]
     }
 
+    /// Every file (notes and attachments), in path order.
+    pub fn files(&self) -> Vec<FileId> {
+        let mut files: Vec<FileId> = self.texts.keys().copied().collect();
+        files.sort_by_key(|&file| self.path(file));
+        files
+    }
+
+    /// The one file whose path ends with `path`, compared by whole components: `rue.md`,
+    /// `plants/rue.md` or `/ws/garden/plants/rue.md`.
+    #[track_caller]
+    pub fn file(&self, path: &str) -> FileId {
+        let mut found = self.texts.keys().copied().filter(|&file| {
+            self.workspace
+                .path(file)
+                .is_some_and(|full| full.ends_with(path))
+        });
+        let file = found.next().unwrap_or_else(|| panic!("no file `{path}`"));
+        assert!(found.next().is_none(), "more than one file `{path}`");
+        file
+    }
+
     /// The path of `file` (a note or an attachment) below the root, like
     /// `/garden/plants/basil.md`.
     pub fn path(&self, file: FileId) -> String {
@@ -146,6 +169,25 @@ impl Fixture {
             .get(range.as_usize())
             .unwrap_or("<bad range>");
         format!("{} {:?} {slice:?}", self.path(file), range)
+    }
+
+    /// The diagnostics of `file`, one a line: `path start..end "slice" severity[code]: message`.
+    pub fn render_diagnostics(
+        &self,
+        file: FileId,
+        config: &crate::ide::DiagnosticsConfig,
+    ) -> String {
+        let mut out = String::new();
+        for d in crate::ide::diagnostics(&self.workspace, file, config) {
+            out += &format!(
+                "{} {}[{}]: {}\n",
+                self.render(file, d.range),
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            );
+        }
+        out
     }
 
     /// A source-text provider for features that read note text (hover excerpts).

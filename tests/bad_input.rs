@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri, workspace};
+use support::{Client, capabilities, file_uri, position, workspace};
 
 const ALPHA: &str = "---\nid: alpha\ntitle: \"Alpha Note\"\n---\n# Alpha\n\nThe first note.\n";
 const BETA: &str = "---\nid: beta\n---\nBeta links [[alpha]].\n";
@@ -28,10 +28,6 @@ fn started(root: &Path) -> Client {
     client.initialize(root, capabilities(false));
     client.wait_indexed();
     client
-}
-
-fn position(line: u32, character: u32) -> Value {
-    json!({"line": line, "character": character})
 }
 
 fn at(uri: &str, line: u32, character: u32) -> Value {

@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri, workspace};
+use support::{Client, capabilities, file_uri, position, started, workspace};
 
 const ALPHA: &str = "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one]\n---\n# Alpha\n\nThe first note. See [[beta]].\n\n## Details\n\nDetail text. ^detail-block\n";
 const BETA: &str =
@@ -16,17 +16,6 @@ fn demo() -> tempfile::TempDir {
         ("kb/notes/alpha.md", ALPHA),
         ("kb/notes/beta.md", BETA),
     ])
-}
-
-fn started(root: &std::path::Path, utf8: bool) -> Client {
-    let mut client = Client::start();
-    client.initialize(root, capabilities(utf8));
-    client.wait_indexed();
-    client
-}
-
-fn position(line: u32, character: u32) -> Value {
-    json!({"line": line, "character": character})
 }
 
 #[test]
@@ -92,7 +81,7 @@ fn the_capabilities_announce_exactly_what_is_implemented() {
 #[test]
 fn indexing_reports_progress_with_a_created_token() {
     let dir = demo();
-    let mut client = started(dir.path(), false);
+    let mut client = started(dir.path(), capabilities(false));
     let created = client
         .server_requests
         .iter()
@@ -121,7 +110,7 @@ fn indexing_reports_progress_with_a_created_token() {
 #[test]
 fn an_open_note_without_problems_gets_an_empty_list_for_its_version() {
     let dir = demo();
-    let mut client = started(dir.path(), false);
+    let mut client = started(dir.path(), capabilities(false));
     let alpha = dir.path().join("kb/notes/alpha.md");
     let uri = client.open(&alpha, ALPHA);
     client.wait_diagnostics(&uri, |d| d.is_empty());
@@ -163,7 +152,7 @@ fn inlay_hints_are_refreshed_once_the_index_is_ready_and_after_disk_changes() {
 #[test]
 fn open_publishes_diagnostics_and_definition_and_hover_answer() {
     let dir = demo();
-    let mut client = started(dir.path(), false);
+    let mut client = started(dir.path(), capabilities(false));
     let beta = dir.path().join("kb/notes/beta.md");
     let uri = client.open(&beta, BETA);
     let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());
@@ -209,7 +198,7 @@ fn open_publishes_diagnostics_and_definition_and_hover_answer() {
 #[test]
 fn completion_sees_a_change_sent_just_before_it() {
     let dir = demo();
-    let mut client = started(dir.path(), false);
+    let mut client = started(dir.path(), capabilities(false));
     let path = dir.path().join("kb/notes/new.md");
     let uri = client.open(&path, "New note.\n");
     // Type `[[al` and ask for completion without waiting for anything in between.
@@ -254,7 +243,7 @@ fn completion_sees_a_change_sent_just_before_it() {
 fn columns_are_exact_after_an_emoji_in_both_encodings() {
     for (utf8, column) in [(false, 4), (true, 6)] {
         let dir = demo();
-        let mut client = started(dir.path(), utf8);
+        let mut client = started(dir.path(), capabilities(utf8));
         let path = dir.path().join("kb/notes/emoji.md");
         let uri = client.open(&path, "a😀 [[nowhere]]\n");
         let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());
@@ -274,7 +263,7 @@ fn columns_are_exact_after_an_emoji_in_both_encodings() {
 #[test]
 fn a_note_created_on_disk_clears_the_warning() {
     let dir = demo();
-    let mut client = started(dir.path(), false);
+    let mut client = started(dir.path(), capabilities(false));
     let beta = dir.path().join("kb/notes/beta.md");
     let uri = client.open(&beta, BETA);
     client.wait_diagnostics(&uri, |d| d.len() == 1);

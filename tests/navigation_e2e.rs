@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri};
+use support::{Client, capabilities, file_uri, position_of, started};
 
 /// A copy of `examples/` (two KBs) in a temporary folder.
 fn demo() -> tempfile::TempDir {
@@ -31,22 +31,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&path, &target).unwrap();
         }
     }
-}
-
-fn started(root: &Path, capabilities: Value) -> Client {
-    let mut client = Client::start();
-    client.initialize(root, capabilities);
-    client.wait_indexed();
-    client
-}
-
-/// The UTF-16 position of the first `needle` in `text` (plus `skip` characters).
-fn position_of(text: &str, needle: &str, skip: usize) -> Value {
-    let at = text.find(needle).expect("the needle is in the text");
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[..at].matches('\n').count();
-    let column: usize = text[line_start..at].encode_utf16().count() + skip;
-    json!({"line": line, "character": column})
 }
 
 /// Byte offset of an LSP position (UTF-16 columns; `\n`, `\r\n` and `\r` end lines).

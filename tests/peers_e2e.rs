@@ -5,10 +5,8 @@
 
 mod support;
 
-use std::path::Path;
-
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri, workspace};
+use support::{Client, capabilities, file_uri, position, started, workspace};
 
 const KB: &str = "name: garden\nshortname: gd\n";
 const BASIL: &str = "---\nid: basil\ntitle: Sweet Basil\ntags: [herb]\n---\n# Sweet Basil\n\nLoves warmth. #herb #annual\n\nPinch the tops\nevery week.\n\n## Harvest\n\n- one\n- two\n- three\n";
@@ -20,17 +18,6 @@ fn garden() -> tempfile::TempDir {
         ("garden/basil.md", BASIL),
         ("garden/mint.md", MINT),
     ])
-}
-
-fn started(root: &Path, caps: Value) -> Client {
-    let mut client = Client::start();
-    client.initialize(root, caps);
-    client.wait_indexed();
-    client
-}
-
-fn position(line: u32, character: u32) -> Value {
-    json!({"line": line, "character": character})
 }
 
 fn doc(uri: &str) -> Value {

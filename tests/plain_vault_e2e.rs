@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri, workspace};
+use support::{capabilities, file_uri, position_of, started, workspace};
 
 const OVERVIEW: &str = "# Overview\n\
 See ![[chart.png]] and [the plan](notes/Trip%20plan.md#Getting%20there).\n\
@@ -25,22 +25,6 @@ fn vault() -> tempfile::TempDir {
         ("assets/chart.png", "not really a PNG, never read"),
         (".obsidian/app.json", "{}"),
     ])
-}
-
-fn started(root: &Path) -> Client {
-    let mut client = Client::start();
-    client.initialize(root, capabilities(false));
-    client.wait_indexed();
-    client
-}
-
-/// The UTF-16 position of the first `needle` in `text`, plus `skip` characters.
-fn position_of(text: &str, needle: &str, skip: usize) -> Value {
-    let at = text.find(needle).expect("the needle is in the text");
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[..at].matches('\n').count();
-    let column = text[line_start..at].encode_utf16().count() + skip;
-    json!({"line": line, "character": column})
 }
 
 /// `(code, start, end)` of each diagnostic, as `"line:character"`.
@@ -62,7 +46,7 @@ fn summary(diagnostics: &[Value]) -> Vec<(String, String, String)> {
 fn definition_of_an_embed_opens_the_attachment_and_hover_shows_it() {
     let dir = vault();
     let root = dir.path().canonicalize().unwrap();
-    let mut client = started(&root);
+    let mut client = started(&root, capabilities(false));
     let uri = client.open(&root.join("Overview.md"), OVERVIEW);
     let at = position_of(OVERVIEW, "![[chart.png]]", 5);
     let definition = client.request(
@@ -89,7 +73,7 @@ fn definition_of_an_embed_opens_the_attachment_and_hover_shows_it() {
 fn markdown_links_get_diagnostics_and_a_new_attachment_mends_one() {
     let dir = vault();
     let root = dir.path().canonicalize().unwrap();
-    let mut client = started(&root);
+    let mut client = started(&root, capabilities(false));
     let uri = client.open(&root.join("Overview.md"), OVERVIEW);
     let diagnostics = client.wait_diagnostics(&uri, |d| d.len() == 3);
     // Exactly the three real problems: a missing note, a missing heading (its range is the
@@ -124,7 +108,7 @@ fn markdown_links_get_diagnostics_and_a_new_attachment_mends_one() {
 fn renaming_an_attachment_rewrites_the_links_to_it() {
     let dir = vault();
     let root = dir.path().canonicalize().unwrap();
-    let mut client = started(&root);
+    let mut client = started(&root, capabilities(false));
     let old = root.join("assets/chart.png");
     let new = root.join("assets/sales chart.png");
     let edit = client.request(

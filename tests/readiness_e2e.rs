@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri};
+use support::{Client, capabilities, file_uri, started};
 
 /// A vault of `notes` notes in one KB: `note-N` links to `note-(N+1)`; `hub` links to a few.
 fn generated_vault(notes: usize) -> tempfile::TempDir {
@@ -199,9 +199,7 @@ fn a_line_of_85000_broken_links_gets_capped_diagnostics_in_bounded_time() {
         write!(text, "[[missing-page-number-{n}-of-the-dump]] ").unwrap();
     }
     text.push('\n');
-    let mut client = Client::start();
-    client.initialize(dir.path(), capabilities(false));
-    client.wait_indexed();
+    let mut client = started(dir.path(), capabilities(false));
     let uri = client.open(&heavy, &text);
     let started = Instant::now();
     let diagnostics = client.wait_diagnostics(&uri, |d| !d.is_empty());

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, capabilities, file_uri, workspace};
+use support::{capabilities, file_uri, started, workspace};
 
 const KB_STRICT: &str = "name: garden\ntypes:\n  plant:\n    required: [title, family]\n    fields:\n      family: {type: select, values: [rose, mint]}\n";
 const KB_LOOSE: &str = "name: garden\ntypes:\n  plant:\n    fields:\n      family: {type: select, values: [rose, mint, nightshade]}\n";
@@ -27,9 +27,7 @@ fn a_kb_yaml_change_rechecks_open_and_closed_notes() {
         ("garden/plants/tomato.md", TOMATO),
         ("garden/plants/basil.md", BASIL),
     ]);
-    let mut client = Client::start();
-    client.initialize(dir.path(), capabilities(false));
-    client.wait_indexed();
+    let mut client = started(dir.path(), capabilities(false));
     let tomato = dir.path().join("garden/plants/tomato.md");
     let basil_uri = file_uri(&dir.path().join("garden/plants/basil.md"));
     // The open note is checked from its buffer, which differs from the disk.
@@ -79,9 +77,7 @@ fn completion_and_hover_come_from_the_schema() {
         ("garden/kb.yaml", KB_STRICT),
         ("garden/plants/basil.md", BASIL),
     ]);
-    let mut client = Client::start();
-    client.initialize(dir.path(), capabilities(false));
-    client.wait_indexed();
+    let mut client = started(dir.path(), capabilities(false));
     let text = "---\ntitle: Basil\ntype: plant\nfamily: m\n---\n";
     let uri = client.open(&dir.path().join("garden/plants/basil.md"), text);
     let completion = client.request(

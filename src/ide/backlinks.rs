@@ -43,7 +43,7 @@ mod tests {
     #[track_caller]
     fn check(fixture: &str, path: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let file = f.file(path);
         let answer = backlinks(&f.workspace, file).unwrap();
         let mut out = format!("anchor {}\n", f.render(file, answer.anchor));
         for place in answer.places {

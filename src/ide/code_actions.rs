@@ -397,9 +397,10 @@ mod tests {
     use super::*;
     use crate::fixture::Fixture;
 
-    /// Renders every fix at the cursor: its title, diagnostic code, and resulting files.
+    /// Renders every fix at the cursor: its title, diagnostic code, whether preferred, and
+    /// the resulting files (the schema fixes' tests use it too).
     #[track_caller]
-    fn check(fixture: &str, create_files: bool, expect: Expect) {
+    pub(super) fn check(fixture: &str, create_files: bool, expect: Expect) {
         let f = Fixture::parse(fixture);
         let position = f.position();
         let config = CodeActionConfig {
@@ -421,7 +422,8 @@ mod tests {
                 f.render_change(&action.change)
             );
         }
-        expect.assert_eq(&out);
+        // Line breaks `\r\n` shown as `\r` (a snapshot cannot hold a bare carriage return).
+        expect.assert_eq(&out.replace('\r', "\\r"));
     }
 
     const KBS: &str = r#"

@@ -701,28 +701,21 @@ mod tests {
     use super::*;
     use crate::fixture::{Fixture, TWO_KBS};
 
+    /// Every diagnostic of every file, in path order, as `path range "slice"
+    /// severity[code]: message` (the schema checks' tests use it too).
     #[track_caller]
-    fn check(fixture: &str, expect: Expect) {
+    pub(super) fn check(fixture: &str, expect: Expect) {
         check_with(fixture, &DiagnosticsConfig::default(), expect);
     }
 
     #[track_caller]
     fn check_with(fixture: &str, config: &DiagnosticsConfig, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let mut files: Vec<_> = f.texts.keys().copied().collect();
-        files.sort_by_key(|&file| f.path(file));
-        let mut out = String::new();
-        for file in files {
-            for d in diagnostics(&f.workspace, file, config) {
-                out += &format!(
-                    "{} {}[{}]: {}\n",
-                    f.render(file, d.range),
-                    d.severity.as_str(),
-                    d.code.as_str(),
-                    d.message
-                );
-            }
-        }
+        let out: String = f
+            .files()
+            .into_iter()
+            .map(|file| f.render_diagnostics(file, config))
+            .collect();
         expect.assert_eq(&out);
     }
 

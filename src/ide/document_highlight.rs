@@ -6,7 +6,7 @@
 //! the same tag wherever the note writes it.
 
 use super::cursor::{self, CursorItem, item_at, tag_of};
-use super::navigation::note_tags;
+use super::navigation::{field_values, note_tags};
 use crate::keys;
 use crate::slug::{self, SubTarget};
 use crate::syntax::Link;
@@ -72,16 +72,9 @@ pub fn document_highlight(workspace: &Workspace, position: FilePosition) -> Vec<
                     found.push(read(link.range));
                 }
             }
-            for field in note
-                .parsed
-                .frontmatter()
-                .into_iter()
-                .flat_map(|fm| fm.fields())
-            {
-                for value in field.values {
-                    if slug::resolve_reference(workspace, file, value) == Some(*target) {
-                        found.push(read(value.range));
-                    }
+            for value in field_values(note) {
+                if slug::resolve_reference(workspace, file, value) == Some(*target) {
+                    found.push(read(value.range));
                 }
             }
         }

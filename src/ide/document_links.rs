@@ -70,7 +70,7 @@ mod tests {
     #[track_caller]
     fn check(fixture: &str, path: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let file = f.file(path);
         let mut out = String::new();
         for link in document_links(&f.workspace, file) {
             out += &format!(

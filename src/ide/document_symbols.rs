@@ -96,7 +96,7 @@ mod tests {
     #[track_caller]
     fn check(fixture: &str, path: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let file = f.file(path);
         let mut out = String::new();
         render(&f, file, &document_symbols(&f.workspace, file), 0, &mut out);
         expect.assert_eq(&out);

@@ -28,6 +28,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::navigation::field_values;
 use super::retarget::{
     Retarget, check_id_syntax, check_new_id, reference_parts, retarget_pointers,
     rewrite_own_relative_links,
@@ -178,20 +179,13 @@ fn prefix_own_pointers(
             builder.insert(file, link.target.range.start, format!("{prefix}:"));
         }
     }
-    for field in note
-        .parsed
-        .frontmatter()
-        .into_iter()
-        .flat_map(|fm| fm.fields())
-    {
-        for value in field.values {
-            let parts = reference_parts(value);
-            if value.kb.is_some() || parts.kb.is_some() || !parts.verbatim {
-                continue;
-            }
-            if in_old_kb(slug::resolve_reference(workspace, file, value)) {
-                builder.insert(file, parts.id.start, format!("{prefix}:"));
-            }
+    for value in field_values(note) {
+        let parts = reference_parts(value);
+        if value.kb.is_some() || parts.kb.is_some() || !parts.verbatim {
+            continue;
+        }
+        if in_old_kb(slug::resolve_reference(workspace, file, value)) {
+            builder.insert(file, parts.id.start, format!("{prefix}:"));
         }
     }
 }

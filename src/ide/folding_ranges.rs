@@ -85,10 +85,7 @@ mod tests {
     #[track_caller]
     fn check(text: &str, expect: Expect) {
         let f = Fixture::parse(&format!("//- /kb/note.md\n{text}"));
-        let file = f
-            .workspace
-            .file_id(std::path::Path::new("/ws/kb/note.md"))
-            .unwrap();
+        let file = f.file("/ws/kb/note.md");
         let index = &f.workspace.note(file).unwrap().parsed.line_index;
         let mut out = String::new();
         for fold in folding_ranges(&f.workspace, file, f.text(file)) {

@@ -61,7 +61,7 @@ mod tests {
     #[track_caller]
     fn check(fixture: &str, path: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let file = f.file(path);
         let all = TextRange::new(0, f.text(file).len());
         let mut out = String::new();
         for hint in inlay_hints(&f.workspace, file, all) {

@@ -1,10 +1,11 @@
 //! Shared answer types for features that point at places: a target note, heading or block,
-//! what kind of symbol (document and workspace symbols) a place is, and where tags are written.
+//! what kind of symbol (document and workspace symbols) a place is, where tags are written, and
+//! the frontmatter values that may name a note.
 
 use super::cursor::frontmatter_tag;
 use crate::keys;
 use crate::slug::{self, Pointer, Resolution, SubTarget};
-use crate::syntax::Link;
+use crate::syntax::{Link, Value};
 use crate::text::{FileId, FileRange, TextRange};
 use crate::workspace::{KbId, Note, Workspace, char_mask};
 
@@ -58,18 +59,23 @@ pub fn linked_notes(workspace: &Workspace, file: FileId) -> Vec<FileId> {
     let mut targets: Vec<FileId> = links
         .flat_map(|link| slug::resolve_link(workspace, file, link).candidates(file))
         .collect();
+    let values = field_values(note);
+    targets.extend(values.filter_map(|v| slug::resolve_reference(workspace, file, v)));
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+}
+
+/// Every value of `note`'s frontmatter fields other than the well-known ones (`id`, `title`,
+/// `tags`, …), in the order written: the values that may name a note (see
+/// [`slug::resolve_reference`]).
+pub fn field_values(note: &Note) -> impl Iterator<Item = Value<'_>> {
     let fields = note
         .parsed
         .frontmatter()
         .into_iter()
         .flat_map(|fm| fm.fields());
-    for field in fields {
-        let values = field.values.iter();
-        targets.extend(values.filter_map(|v| slug::resolve_reference(workspace, file, v)));
-    }
-    targets.sort_unstable();
-    targets.dedup();
-    targets
+    fields.flat_map(|field| field.values)
 }
 
 /// Where a note's identity is written, for what is said about the whole note (its backlink

@@ -174,7 +174,7 @@ mod tests {
     #[track_caller]
     fn check(fixture: &str, path: &str, expect: Expect) {
         let f = Fixture::parse(fixture);
-        let file = f.workspace.file_id(std::path::Path::new(path)).unwrap();
+        let file = f.file(path);
         let range = f.cursor.map(|cursor| {
             let text = f.text(cursor.file);
             let end = text[cursor.offset as usize..]

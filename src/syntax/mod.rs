@@ -8,9 +8,9 @@ mod frontmatter;
 mod kb_config;
 mod link;
 
-use std::borrow::Cow;
 use crate::line_index::LineIndex;
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 pub use body::{MAX_LINKS, MAX_TAGS, is_tag_char, plain_text, tag_len};
 pub use cross_kb_links::parse_cross_kb_links;

@@ -365,6 +365,28 @@ fn tower_lsp_free_uri(path: &Path) -> String {
     uri
 }
 
+/// A server started, initialized at `root` with `capabilities`, and done indexing.
+pub fn started(root: &Path, capabilities: Value) -> Client {
+    let mut client = Client::start();
+    client.initialize(root, capabilities);
+    client.wait_indexed();
+    client
+}
+
+/// An LSP position.
+pub fn position(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+/// The UTF-16 position of the first `needle` in `text`, plus `skip` characters.
+pub fn position_of(text: &str, needle: &str, skip: usize) -> Value {
+    let at = text.find(needle).expect("the needle is in the text");
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count();
+    let column = text[line_start..at].encode_utf16().count() + skip;
+    json!({"line": line, "character": column})
+}
+
 /// Writes `files` (path relative to the root, text) into a fresh temporary folder.
 pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -158,32 +158,11 @@ mod tests {
     use crate::ide::{CodeActionConfig, code_actions};
     use crate::text::TextRange;
 
-    /// Every fix at the cursor: its title, code, whether preferred, and the changed files.
+    /// Every fix at the cursor, as the feature's own tests render them, in a workspace of
+    /// [`GARDEN`] and [`KITCHEN`] where files may be created.
     #[track_caller]
     fn check(fixture: &str, expect: Expect) {
-        let f = Fixture::parse(&format!("{GARDEN}{KITCHEN}{fixture}"));
-        let position = f.position();
-        let config = CodeActionConfig {
-            create_files: true,
-            ..CodeActionConfig::default()
-        };
-        let range = TextRange::empty(position.offset as usize);
-        let mut out = String::new();
-        for action in code_actions(&f.workspace, position.file, range, &config) {
-            out += &format!(
-                "# {} [{}]{}\n{}",
-                action.title,
-                action.diagnostic.code.as_str(),
-                if action.is_preferred {
-                    " preferred"
-                } else {
-                    ""
-                },
-                f.render_change(&action.change)
-            );
-        }
-        // Line breaks `\r\n` shown as `\r` (a snapshot cannot hold a bare carriage return).
-        expect.assert_eq(&out.replace('\r', "\\r"));
+        super::super::tests::check(&format!("{GARDEN}{KITCHEN}{fixture}"), true, expect);
     }
 
     #[test]
@@ -361,11 +340,7 @@ mod tests {
         let f = Fixture::parse(&format!(
             "{GARDEN}//- /garden/plants/rue.md\r\n---\r\ntype: plant\r\n---\r\n"
         ));
-        let file = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("rue.md"))
-            .unwrap();
+        let file = f.file("rue.md");
         let config = CodeActionConfig::default();
         let actions = code_actions(&f.workspace, file, TextRange::new(0, 30), &config);
         assert_eq!(actions.len(), 1);

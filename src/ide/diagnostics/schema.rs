@@ -244,32 +244,13 @@ pub(crate) fn unknown_relation_in(
 
 #[cfg(test)]
 mod tests {
-    use expect_test::{Expect, expect};
+    use expect_test::expect;
 
+    // Every diagnostic of every note, as the feature's own tests render them.
+    use super::super::tests::check;
     use crate::fixture::Fixture;
     use crate::ide::kb_schema::GARDEN;
     use crate::ide::{DiagnosticsConfig, diagnostics};
-
-    /// Every diagnostic of every note, as `path range "slice" severity[code]: message`.
-    #[track_caller]
-    fn check(fixture: &str, expect: Expect) {
-        let f = Fixture::parse(fixture);
-        let mut files: Vec<_> = f.texts.keys().copied().collect();
-        files.sort_by_key(|&file| f.path(file));
-        let mut out = String::new();
-        for file in files {
-            for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
-                out += &format!(
-                    "{} {}[{}]: {}\n",
-                    f.render(file, d.range),
-                    d.severity.as_str(),
-                    d.code.as_str(),
-                    d.message
-                );
-            }
-        }
-        expect.assert_eq(&out);
-    }
 
     #[test]
     fn every_schema_code() {
@@ -355,11 +336,7 @@ title: Bo
         let mut f = Fixture::parse(&format!(
             "{GARDEN}//- /garden/plants/rue.md\n---\ntitle: Rue\ntype: plant\nfamily: ruta\ngrower: ada\n---\n"
         ));
-        let rue = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("rue.md"))
-            .unwrap();
+        let rue = f.file("rue.md");
         let codes = |f: &Fixture| -> Vec<&str> {
             diagnostics(&f.workspace, rue, &DiagnosticsConfig::default())
                 .iter()

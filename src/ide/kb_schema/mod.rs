@@ -181,24 +181,11 @@ mod tests {
         Fixture::parse(&format!("{GARDEN}{KITCHEN}{GARDEN_LINKS}{cursor_in}"))
     }
 
+    /// The diagnostics of the `cross-kb-links.yaml`.
     #[track_caller]
     fn check_diagnostics(f: &Fixture, expect: Expect) {
-        let mut out = String::new();
-        let file = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("cross-kb-links.yaml"))
-            .unwrap();
-        for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
-            out += &format!(
-                "{} {}[{}]: {}\n",
-                f.render(file, d.range),
-                d.severity.as_str(),
-                d.code.as_str(),
-                d.message
-            );
-        }
-        expect.assert_eq(&out);
+        let file = f.file("cross-kb-links.yaml");
+        expect.assert_eq(&f.render_diagnostics(file, &DiagnosticsConfig::default()));
     }
 
     #[test]
@@ -330,9 +317,7 @@ mod tests {
              See [[people/README]] and [[REA$0\n"
         ));
         let mut out = String::new();
-        let mut files: Vec<_> = f.texts.keys().copied().collect();
-        files.sort_by_key(|&file| f.path(file));
-        for file in files {
+        for file in f.files() {
             for d in diagnostics(&f.workspace, file, &DiagnosticsConfig::default()) {
                 out += &format!("{} {}\n", f.render(file, d.range), d.code.as_str());
             }
@@ -365,16 +350,8 @@ mod tests {
         let f = Fixture::parse(&format!(
             "{GARDEN}{KITCHEN}{GARDEN_LINKS}//- /garden/plants/rue.md\n{note}"
         ));
-        let file = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("rue.md"))
-            .unwrap();
-        let links = *f
-            .texts
-            .keys()
-            .find(|&&file| f.path(file).ends_with("cross-kb-links.yaml"))
-            .unwrap();
+        let file = f.file("rue.md");
+        let links = f.file("cross-kb-links.yaml");
         let config = crate::ide::CompletionConfig::default();
         for (file, text) in [(file, f.text(file)), (links, f.text(links))] {
             let stale = "😀é\n".repeat(3);
