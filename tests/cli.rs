@@ -182,25 +182,26 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn the_example_plain_vault_reports_exactly_its_three_deliberate_problems() {
+fn the_example_plain_vault_reports_exactly_its_four_deliberate_problems() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let (status, stdout, stderr) = check(&["homestead"], &examples);
     assert_eq!(status, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        lines[..3],
+        lines[..4],
         [
             "homestead/Home.md:11:11: warning[broken-block]: no block `^compost` in `Plot`",
             "homestead/Seed plan.md:8:28: warning[broken-link]: no note `Seed plan 2023.md` in KB `homestead`",
             "homestead/beds/south/Squash.md:9:55: warning[broken-heading]: no heading `Harvest dates` in `Beans`",
+            "homestead/journal/2024-05-12.md:10:14: warning[non-canonical-link]: `The plot` is a title or alias of `Plot`, and Obsidian does not follow links by title or alias: write `[[Plot|The plot]]`",
         ],
         "{stdout}"
     );
     assert!(
-        lines[3].starts_with("checked 9 notes in 1 KB: 0 errors, 3 warnings in "),
+        lines[4].starts_with("checked 9 notes in 1 KB: 0 errors, 4 warnings in "),
         "{stdout}"
     );
-    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines.len(), 5, "{stdout}");
 }
 
 #[test]
