@@ -131,16 +131,14 @@ fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspa
     answer(workspace, &mut ranker, best.into_sorted())
 }
 
+/// What [`scan_names`] finds: notes with their best name's score, and heading hits.
+type NameScan = (Vec<(FileId, u32)>, Vec<Hit>);
+
 /// The name table read in parallel chunks (on a large vault this pass is most of a query's
 /// time): every note with a name that matches `query`, with its best name's score, in the
 /// table's order, and the best `limit` heading hits of each chunk (the best `limit` overall
 /// are among them).
-fn scan_names(
-    workspace: &Workspace,
-    query: &str,
-    mask: u64,
-    limit: usize,
-) -> (Vec<(FileId, u32)>, Vec<Hit>) {
+fn scan_names(workspace: &Workspace, query: &str, mask: u64, limit: usize) -> NameScan {
     use rayon::prelude::*;
     /// Entries per chunk (tiny in tests, so that notes straddle chunks there).
     const CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
@@ -148,7 +146,7 @@ fn scan_names(
     let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(CHUNK))
         .map(|i| i * CHUNK..((i + 1) * CHUNK).min(table.len()))
         .collect();
-    let scanned: Vec<(Vec<(FileId, u32)>, Vec<Hit>)> = chunks
+    let scanned: Vec<NameScan> = chunks
         .into_par_iter()
         .map(|range| {
             let mut ranker = NoteRanker::new(query);

@@ -390,7 +390,9 @@ impl Workspace {
 
     /// How many notes `kb` holds.
     pub fn kb_note_count(&self, kb: KbId) -> usize {
-        self.kb_note_counts.get(kb.0 as usize).map_or(0, |&n| n as usize)
+        self.kb_note_counts
+            .get(kb.0 as usize)
+            .map_or(0, |&n| n as usize)
     }
 
     /// Adds or replaces the note at `path`; returns its id and the notes whose diagnostics or
