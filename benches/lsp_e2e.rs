@@ -4,6 +4,7 @@
 //! cargo bench --bench lsp_e2e -- --vault /tmp/vault-10k --runs 3
 //! cargo bench --bench lsp_e2e -- --vault /tmp/vault-10k --runs 3 --cold   # page cache dropped
 //! cargo bench --bench lsp_e2e                # a generated 300-note vault in a temporary folder
+//! cargo bench --bench lsp_e2e -- --vault examples --heavy 85000 --runs 3   # issue #12's note
 //! ```
 //!
 //! Per run it measures, with real `Content-Length` framing:
@@ -43,6 +44,18 @@
 //! `--dump FILE` writes every request with its answer, to compare two builds (`--bin`).
 //! `--slowest N` prints each method's N slowest requests of every run, to see what a p95 is.
 //! `--no-check` skips the `check` timing.
+//!
+//! `--heavy LINKS` runs only the heavy-note scenario of issue #12 (a pasted dump), nothing
+//! else: once the index is ready and the workspace diagnostics are out, one note of the vault
+//! is opened, then a note that is never on disk, beside it: frontmatter plus ONE line of LINKS
+//! links `[[missing-note-N-pasted-from-an-export-of-the-old-kb]]` separated by spaces (59
+//! bytes a link: 5.0 MB at 85,000, as in the issue). Figures: its didOpen →
+//! its first publishDiagnostics, and how many diagnostics that carried; hovers on a link of the
+//! other note, 20 before the didOpen and 20 sent one at a time right after it, while the
+//! diagnostics are computed (each run's are printed in order); 50 hovers on the link in the
+//! middle of the heavy line; the server's VmRSS sampled every 20 ms from just before the
+//! didOpen, its peak, and VmRSS 2 s after the heavy note's didClose. `--cold`, `--requests`,
+//! `--edits`, `--dump`, `--slowest` and `check` do not apply to it.
 //!
 //! This is a benchmark, not a test: it never fails on time, only when the server misbehaves.
 
@@ -92,6 +105,9 @@ struct Options {
     cold: bool,
     /// Times `wikilink-lsp check` on the vault.
     check: bool,
+    /// `--heavy LINKS`: runs only the heavy-note scenario of issue #12 (see [`heavy_once`]),
+    /// with a note of this many broken links on one line.
+    heavy: Option<usize>,
 }
 
 fn parse_options() -> Options {
@@ -106,6 +122,7 @@ fn parse_options() -> Options {
         slowest: 0,
         cold: false,
         check: true,
+        heavy: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -124,6 +141,7 @@ fn parse_options() -> Options {
             "--slowest" => options.slowest = value("--slowest").parse().expect("--slowest N"),
             "--cold" => options.cold = true,
             "--no-check" => options.check = false,
+            "--heavy" => options.heavy = Some(value("--heavy").parse().expect("--heavy LINKS")),
             // `cargo bench` passes `--bench`; filters and other harness flags mean nothing here.
             _ => {}
         }
@@ -173,6 +191,10 @@ fn main() {
         // Warm: the vault and the binary are in the page cache before the first run.
         floor(&vault);
         let _ = std::fs::read(&options.bin);
+    }
+    if let Some(links) = options.heavy {
+        run_heavy(&options, &vault, &plan, links);
+        return;
     }
     let mut runs = Vec::new();
     for run in 0..options.runs {
@@ -604,31 +626,7 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
         .as_ref()
         .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("the dump file")));
     client.slowest = options.slowest;
-    let root = uri_of(vault);
-    client.request(
-        "initialize",
-        json!({
-            "processId": std::process::id(),
-            "rootUri": root,
-            "workspaceFolders": [{"uri": root, "name": "vault"}],
-            "initializationOptions": settings,
-            "capabilities": {
-                "general": {"positionEncodings": ["utf-16"]},
-                "window": {"workDoneProgress": true},
-                "workspace": {
-                    "configuration": true,
-                    "didChangeWatchedFiles": {"dynamicRegistration": true},
-                    "symbol": {},
-                },
-                "textDocument": {
-                    "definition": {"linkSupport": true},
-                    "hover": {"contentFormat": ["markdown", "plaintext"]},
-                    "completion": {"completionItem": {"snippetSupport": false}},
-                    "publishDiagnostics": {"versionSupport": true},
-                },
-            },
-        }),
-    );
+    initialize(&mut client, vault, &settings);
     figures.initialize = started.elapsed();
 
     // One write, as an editor that starts the server for a file sends it: `initialized`, the
@@ -853,6 +851,36 @@ fn run_once(options: &Options, vault: &Path, plan: &Plan, floor: Duration) -> Fi
     figures
 }
 
+/// Sends `initialize` with the capabilities of an editor (UTF-16 positions, work-done progress,
+/// `workspace/configuration`, watched files, versioned diagnostics) and waits for the answer.
+fn initialize(client: &mut Client, vault: &Path, settings: &Value) {
+    let root = uri_of(vault);
+    client.request(
+        "initialize",
+        json!({
+            "processId": std::process::id(),
+            "rootUri": root,
+            "workspaceFolders": [{"uri": root, "name": "vault"}],
+            "initializationOptions": settings,
+            "capabilities": {
+                "general": {"positionEncodings": ["utf-16"]},
+                "window": {"workDoneProgress": true},
+                "workspace": {
+                    "configuration": true,
+                    "didChangeWatchedFiles": {"dynamicRegistration": true},
+                    "symbol": {},
+                },
+                "textDocument": {
+                    "definition": {"linkSupport": true},
+                    "hover": {"contentFormat": ["markdown", "plaintext"]},
+                    "completion": {"completionItem": {"snippetSupport": false}},
+                    "publishDiagnostics": {"versionSupport": true},
+                },
+            },
+        }),
+    );
+}
+
 /// A JSON value cut to a few hundred characters, for a log line.
 fn shorten(value: &Value) -> String {
     let text = value.to_string();
@@ -940,6 +968,381 @@ fn disk_change(client: &mut Client, plan: &Plan, edits: usize) -> Option<Vec<Dur
         json!({"changes": [{"uri": uri, "type": 2}]}),
     );
     Some(latencies)
+}
+
+// ----- the heavy note (issue #12) -----
+
+/// The heavy note: opened in the editor next to the first open note, never written to disk.
+const HEAVY_NOTE: &str = "bench-heavy-note.md";
+/// Ends the name of every link of the heavy line, so that a link takes 59 bytes with its space,
+/// as in issue #12's note (85,000 links on a 5 MB line): `[[missing-note-N-pasted-…]]`.
+const HEAVY_LINK_SUFFIX: &str = "-pasted-from-an-export-of-the-old-kb";
+/// Hovers on a link in the middle of the heavy line.
+const HEAVY_HOVERS: usize = 50;
+/// Hovers in another open note sent right after the heavy note's didOpen, one at a time,
+/// while its diagnostics are computed; as many again before it, with nothing else going on.
+const OTHER_NOTE_HOVERS: usize = 20;
+/// How often the server's VmRSS is sampled during the scenario.
+const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+/// How long after the heavy note's didClose its RSS is read.
+const AFTER_CLOSE: Duration = Duration::from_secs(2);
+
+/// One run of the heavy-note scenario.
+struct HeavyFigures {
+    /// Spawn → `wikilink/status` ready.
+    index_ready: Duration,
+    /// VmRSS just before the heavy note's didOpen.
+    rss_before_kb: u64,
+    /// The heavy note's didOpen → its first publishDiagnostics.
+    first_diagnostics: Duration,
+    /// How many diagnostics that first publish carried.
+    diagnostics_count: usize,
+    /// Hovers in the other note before the heavy note is opened.
+    other_hovers_idle: Vec<Duration>,
+    /// Hovers in the other note sent right after the heavy note's didOpen, in order.
+    other_hovers_during: Vec<Duration>,
+    /// How many of those were answered before the heavy note's first diagnostics arrived.
+    other_hovers_before_diagnostics: usize,
+    /// Hovers on a link in the middle of the heavy line.
+    heavy_hovers: Vec<Duration>,
+    /// The highest VmRSS sampled from just before didOpen until [`AFTER_CLOSE`] after didClose.
+    peak_rss_kb: u64,
+    /// VmHWM at the end: the peak of the server's whole life, indexing included.
+    peak_rss_lifetime_kb: u64,
+    /// VmRSS [`AFTER_CLOSE`] after the heavy note's didClose.
+    rss_after_close_kb: u64,
+}
+
+/// Runs the heavy-note scenario `--runs` times and prints its table.
+fn run_heavy(options: &Options, vault: &Path, plan: &Plan, links: usize) {
+    let heavy = heavy_note(plan, links);
+    println!(
+        "heavy note {}: {} links to missing notes on one line of {:.1} MB (never on disk)",
+        heavy.path.display(),
+        links,
+        heavy.line_bytes as f64 / 1e6
+    );
+    let mut runs = Vec::new();
+    for run in 0..options.runs {
+        let figures = heavy_once(options, vault, plan, &heavy);
+        let during: Vec<String> = figures
+            .other_hovers_during
+            .iter()
+            .map(|&d| format!("{:.1}", ms(d)))
+            .collect();
+        eprintln!(
+            "run {}/{}: diagnostics {:.0} ms ({} of them), peak {:.1} MB, {:.1} MB after close; \
+             hovers in another note meanwhile (ms, in order): {}",
+            run + 1,
+            options.runs,
+            ms(figures.first_diagnostics),
+            figures.diagnostics_count,
+            figures.peak_rss_kb as f64 / 1e3,
+            figures.rss_after_close_kb as f64 / 1e3,
+            during.join(" ")
+        );
+        runs.push(figures);
+    }
+    print_heavy_table(&runs);
+}
+
+/// The heavy note: where it is opened, its text, and a position inside the link in the middle
+/// of its long line.
+struct HeavyNote {
+    path: PathBuf,
+    text: String,
+    line_bytes: usize,
+    middle_link: Value,
+}
+
+/// Frontmatter and ONE line of `links` links `[[missing-note-N-pasted-…]]` (see
+/// [`HEAVY_LINK_SUFFIX`]) separated by spaces, as a pasted dump would be; no note of the vault
+/// has such a name.
+fn heavy_note(plan: &Plan, links: usize) -> HeavyNote {
+    let (other_note, _) = plan
+        .open
+        .first()
+        .expect("the vault has a note with links to open");
+    let folder = other_note.parent().unwrap_or(Path::new("/"));
+    let path = folder.join(HEAVY_NOTE);
+    assert!(
+        !path.exists(),
+        "{} exists; the heavy note must not be on disk",
+        path.display()
+    );
+    let frontmatter = "---\ntitle: A pasted dump of links\n---\n";
+    let line_number = frontmatter.lines().count();
+    let mut line = String::new();
+    let mut middle_column = 0;
+    for n in 0..links {
+        if n > 0 {
+            line.push(' ');
+        }
+        if n == links / 2 {
+            // Inside the target, after `[[m`. The line is ASCII: bytes are UTF-16 units.
+            middle_column = line.len() + 3;
+        }
+        line.push_str(&format!("[[missing-note-{n}{HEAVY_LINK_SUFFIX}]]"));
+    }
+    let line_bytes = line.len();
+    let text = format!("{frontmatter}{line}\n");
+    HeavyNote {
+        path,
+        text,
+        line_bytes,
+        middle_link: json!({"line": line_number, "character": middle_column}),
+    }
+}
+
+/// One run: index the vault, open a normal note, then open the heavy note (didOpen only) and
+/// measure its first diagnostics, hovers in the normal note meanwhile, hovers on the heavy
+/// line, and the server's RSS until [`AFTER_CLOSE`] after the heavy note's didClose.
+fn heavy_once(options: &Options, vault: &Path, plan: &Plan, heavy: &HeavyNote) -> HeavyFigures {
+    let settings = json!({"diagnostics": {"debounceMs": 0}});
+    let started = Instant::now();
+    let mut client = Client::start(&options.bin, settings.clone());
+    initialize(&mut client, vault, &settings);
+    client.notify("initialized", json!({}));
+    let ready = client
+        .wait_notification(|m| m["method"] == "wikilink/status" && m["params"]["state"] == "ready");
+    let index_ready = ready.duration_since(started);
+    // The workspace diagnostics come after ready; let them pass.
+    client.wait_quiet(Duration::from_secs(10), Duration::from_secs(2));
+    client.count_and_clear("textDocument/publishDiagnostics");
+
+    // The normal note, open in the editor beside the heavy one, and a link in it to hover.
+    let (other_path, other_text) = &plan.open[0];
+    let other_uri = uri_of(other_path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other_uri, "languageId": "markdown", "version": 1,
+                                "text": other_text}}),
+    );
+    client.wait_notification(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == other_uri
+    });
+    let (_, other_link) = plan
+        .link_positions
+        .iter()
+        .find(|(uri, _)| *uri == other_uri)
+        .expect("an open note has a link");
+    let other_hover = json!({"textDocument": {"uri": other_uri}, "position": other_link});
+    let other_hovers_idle = client
+        .latencies(
+            "textDocument/hover",
+            std::iter::repeat_n(other_hover.clone(), OTHER_NOTE_HOVERS),
+        )
+        .expect("the server answers hover");
+
+    // The heavy note, and hovers in the other note one at a time while its diagnostics are
+    // computed.
+    let rss_before_kb = client.status_kb("VmRSS");
+    let sampler = RssSampler::start(client.child.id());
+    let heavy_uri = uri_of(&heavy.path);
+    let opened = Instant::now();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": heavy_uri, "languageId": "markdown", "version": 1,
+                                "text": heavy.text}}),
+    );
+    let mut other_hovers_during = Vec::new();
+    let mut other_hovers_answered_at = Vec::new();
+    for _ in 0..OTHER_NOTE_HOVERS {
+        let sent = Instant::now();
+        let id = client.next_request_id();
+        client.send(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                            "params": other_hover}),
+        );
+        let (answered_at, answer) = client.wait_response(id);
+        if let Some(error) = answer.get("error") {
+            panic!("hover in {other_uri} failed: {error}");
+        }
+        other_hovers_during.push(answered_at.duration_since(sent));
+        other_hovers_answered_at.push(answered_at);
+    }
+    let is_heavy_publish = |m: &Value| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == heavy_uri
+    };
+    let (diagnostics_at, publish) = client
+        .take_notification_within(is_heavy_publish, TIMEOUT)
+        .unwrap_or_else(|| panic!("no diagnostics for the heavy note within {TIMEOUT:?}"));
+    let diagnostics_count = publish["params"]["diagnostics"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let other_hovers_before_diagnostics = other_hovers_answered_at
+        .iter()
+        .filter(|&&at| at < diagnostics_at)
+        .count();
+
+    // Hovers on the link in the middle of the heavy line.
+    let heavy_hover = json!({"textDocument": {"uri": heavy_uri}, "position": heavy.middle_link});
+    let first_answer = client.request("textDocument/hover", heavy_hover.clone());
+    if first_answer["result"].is_null() {
+        eprintln!(
+            "note: the hover on the heavy line answers nothing: {}",
+            shorten(&first_answer)
+        );
+    }
+    let heavy_hovers = client
+        .latencies(
+            "textDocument/hover",
+            std::iter::repeat_n(heavy_hover, HEAVY_HOVERS),
+        )
+        .expect("the server answers hover");
+
+    // Close it, and read the RSS a while later.
+    let closed = Instant::now();
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": heavy_uri}}),
+    );
+    let is_heavy_cleared = |m: &Value| {
+        is_heavy_publish(m)
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    };
+    if client
+        .take_notification_within(is_heavy_cleared, AFTER_CLOSE)
+        .is_none()
+    {
+        eprintln!("note: the heavy note's diagnostics were not cleared after didClose");
+    }
+    std::thread::sleep(AFTER_CLOSE.saturating_sub(closed.elapsed()));
+    let rss_after_close_kb = client.status_kb("VmRSS");
+    let peak_rss_kb = sampler.stop().max(rss_after_close_kb);
+    let peak_rss_lifetime_kb = client.status_kb("VmHWM");
+    client.shutdown();
+    HeavyFigures {
+        index_ready,
+        rss_before_kb,
+        first_diagnostics: diagnostics_at.duration_since(opened),
+        diagnostics_count,
+        other_hovers_idle,
+        other_hovers_during,
+        other_hovers_before_diagnostics,
+        heavy_hovers,
+        peak_rss_kb,
+        peak_rss_lifetime_kb,
+        rss_after_close_kb,
+    }
+}
+
+/// Samples a process's VmRSS every [`RSS_SAMPLE_INTERVAL`] on a thread of its own and keeps
+/// the highest.
+struct RssSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> RssSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop_seen = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak_kb = 0;
+            while !stop_seen.load(std::sync::atomic::Ordering::Relaxed) {
+                peak_kb = peak_kb.max(process_status_kb(pid, "VmRSS"));
+                std::thread::sleep(RSS_SAMPLE_INTERVAL);
+            }
+            peak_kb
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// Stops sampling; the highest VmRSS seen, in kB.
+    fn stop(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("the RSS sampler does not panic")
+    }
+}
+
+/// Picks one run's latencies of one kind of heavy-scenario request.
+type PickLatencies = dyn Fn(&HeavyFigures) -> &[Duration];
+
+/// The heavy scenario's figures, medians over the runs.
+fn print_heavy_table(runs: &[HeavyFigures]) {
+    let med = |f: &dyn Fn(&HeavyFigures) -> f64| median(runs.iter().map(f).collect());
+    let mb = |kb: u64| kb as f64 / 1e3;
+    println!();
+    println!(
+        "{:<40} {:>10} {:>10} {:>10}   medians of {} run(s)",
+        "figure",
+        "p50/value",
+        "p95",
+        "max",
+        runs.len()
+    );
+    println!("{}", "-".repeat(76));
+    println!(
+        "{:<40} {:>10.1} ms",
+        "index ready (wikilink/status)",
+        med(&|r| ms(r.index_ready))
+    );
+    let mut counts: Vec<usize> = runs.iter().map(|r| r.diagnostics_count).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
+    println!(
+        "{:<40} {:>10.1} ms  ({} diagnostics)",
+        "didOpen → first diagnostics",
+        med(&|r| ms(r.first_diagnostics)),
+        counts.join(", ")
+    );
+    let latency_rows: [(&str, &PickLatencies); 3] = [
+        ("hover, other note, before didOpen", &|r| {
+            &r.other_hovers_idle
+        }),
+        ("hover, other note, right after didOpen", &|r| {
+            &r.other_hovers_during
+        }),
+        ("hover on the heavy line", &|r| &r.heavy_hovers),
+    ];
+    for (name, pick) in latency_rows {
+        let per_run: Vec<(f64, f64, f64)> = runs.iter().map(|r| percentiles(pick(r))).collect();
+        println!(
+            "{name:<40} {:>10.2} {:>10.2} {:>10.2} ms  (n={})",
+            median(per_run.iter().map(|p| p.0).collect()),
+            median(per_run.iter().map(|p| p.1).collect()),
+            median(per_run.iter().map(|p| p.2).collect()),
+            pick(&runs[0]).len()
+        );
+    }
+    println!(
+        "{:<40} {:>10.1} ms  (median of each run's first; answered before the diagnostics: {})",
+        "  its first one",
+        med(&|r| r.other_hovers_during.first().map_or(f64::NAN, |&d| ms(d))),
+        runs.iter()
+            .map(|r| format!(
+                "{}/{}",
+                r.other_hovers_before_diagnostics,
+                r.other_hovers_during.len()
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "{:<40} {:>10.1} MB",
+        "RSS before didOpen (VmRSS)",
+        med(&|r| mb(r.rss_before_kb))
+    );
+    println!(
+        "{:<40} {:>10.1} MB  (sampled every {} ms)",
+        "peak RSS from didOpen (VmRSS)",
+        med(&|r| mb(r.peak_rss_kb)),
+        RSS_SAMPLE_INTERVAL.as_millis()
+    );
+    println!(
+        "{:<40} {:>10.1} MB",
+        "peak RSS of the whole life (VmHWM)",
+        med(&|r| mb(r.peak_rss_lifetime_kb))
+    );
+    println!(
+        "{:<40} {:>10.1} MB",
+        format!("RSS {} s after didClose (VmRSS)", AFTER_CLOSE.as_secs()),
+        med(&|r| mb(r.rss_after_close_kb))
+    );
 }
 
 // ----- the client -----
@@ -1159,21 +1562,9 @@ impl Client {
         Duration::from_millis(ticks * 10)
     }
 
-    /// A `/proc/<pid>/status` figure in kB (Linux only; 0 elsewhere).
+    /// A `/proc/<pid>/status` figure of the server in kB (Linux only; 0 elsewhere).
     fn status_kb(&self, field: &str) -> u64 {
-        let mut status = String::new();
-        let path = format!("/proc/{}/status", self.child.id());
-        if std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut status))
-            .is_err()
-        {
-            return 0;
-        }
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
+        process_status_kb(self.child.id(), field)
     }
 
     fn shutdown(mut self) {
@@ -1195,6 +1586,23 @@ impl Drop for Client {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A `/proc/<pid>/status` figure in kB, such as `VmRSS` or `VmHWM` (Linux only; 0 elsewhere).
+fn process_status_kb(pid: u32, field: &str) -> u64 {
+    let mut status = String::new();
+    let path = format!("/proc/{pid}/status");
+    if std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut status))
+        .is_err()
+    {
+        return 0;
+    }
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {
