@@ -11,7 +11,8 @@
 //!   target KB's folder, for a link into another KB). Then "Change to `y`" for the (at most 3)
 //!   nearest existing notes by edit distance over ids, titles and aliases.
 //! - `missing-kb-prefix`: "Write `[[kb:x]]`" for each KB that has the note.
-//! - `non-canonical-link`: "Use the id `[[id]]`", keeping the display text; a link that showed
+//! - `non-canonical-link`: "Use the id `[[id]]`" (in a plain vault "Link to the file", by name,
+//!   or by path when the name is shared), keeping the display text; a link that showed
 //!   the title or alias gets it as display text (`[[Title]]` -> `[[id|Title]]`).
 //! - `ambiguous-link`: one fix per candidate, naming it by id (with its `kb:` prefix when in
 //!   another KB), else by its path in the KB, whichever [`crate::slug`] resolves to just it.
@@ -304,6 +305,15 @@ impl Fix<'_> {
         else {
             return None;
         };
+        if slug::is_plain_vault(self.workspace, self.note.kb) {
+            // No ids in a plain vault: the file's name (or path, when the name is shared),
+            // which Obsidian follows, keeping the title or alias as the text shown.
+            let (reference, _) = self.naming(target)?;
+            return Some((
+                format!("Link to the file: `{}`", self.shown(&reference, true)),
+                self.rewrite(&reference, true),
+            ));
+        }
         let target_note = self.workspace.note(target)?;
         let reference = match &self.link.kb {
             Some(kb) => format!("{}:{}", kb.text, target_note.id()),
@@ -535,6 +545,48 @@ aliases: [Linden Mead]
                 # Change to `linden-hive` [broken-link]
                 //- /apiary/hives/heather-hive.md
                 [[linden-hive]]
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_link_by_alias_in_a_plain_vault_names_the_file() {
+        check(
+            r#"
+//- /Artificial intelligence.md
+---
+aliases: [AI]
+---
+//- /notes/b.md
+See [[A$0I]].
+//- /a/Soil.md
+---
+aliases: [Ground]
+---
+//- /z/Soil.md
+"#,
+            true,
+            expect![[r#"
+                # Link to the file: `[[Artificial intelligence|AI]]` [non-canonical-link] preferred
+                //- /notes/b.md
+                See [[Artificial intelligence|AI]].
+            "#]],
+        );
+        check(
+            r#"
+//- /a/Soil.md
+---
+aliases: [Ground]
+---
+//- /z/Soil.md
+//- /notes/b.md
+See [[Gro$0und]].
+"#,
+            true,
+            expect![[r#"
+                # Link to the file: `[[a/Soil|Ground]]` [non-canonical-link] preferred
+                //- /notes/b.md
+                See [[a/Soil|Ground]].
             "#]],
         );
     }
