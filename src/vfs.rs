@@ -314,6 +314,19 @@ const LOAD_BLOCK: usize = 64;
 /// How many blocks of parsed notes may wait for insertion at most.
 const LOAD_WINDOW: usize = 32;
 
+/// At least this many threads read and parse notes, whatever the number of cores: with a cold
+/// page cache a thread waits on the disk most of the time, and more reads in flight finish
+/// sooner. On 2 cores, cold: the corpus-sized vault was ready in 185 ms with 16 threads (188 ms
+/// with 8, 390 ms with 2), the 100k-note wide vault in 3.1 s (3.9 s with 8, 7.7 s with 2);
+/// warm, the extra threads cost nothing measurable. The window of blocks in flight
+/// ([`LOAD_WINDOW`]) bounds the memory, not the thread count.
+const MIN_LOAD_THREADS: usize = 16;
+
+/// How many threads [`load`] reads and parses notes on.
+fn load_threads() -> usize {
+    rayon::current_num_threads().max(MIN_LOAD_THREADS)
+}
+
 /// Walks, reads and parses every note of `roots` in parallel and builds the workspace.
 pub fn load(
     roots: &[PathBuf],
@@ -365,7 +378,7 @@ pub fn load(
         }
         result
     };
-    map_in_order(&notes, rayon::current_num_threads(), prepare, |prepared| {
+    map_in_order(&notes, load_threads(), prepare, |prepared| {
         let prepared =
             prepared.filter_map(|result| result.map_err(|warning| warnings.push(warning)).ok());
         workspace.extend_prepared(prepared);
