@@ -191,7 +191,7 @@ fn the_example_plain_vault_reports_exactly_its_four_deliberate_problems() {
         lines[..4],
         [
             "homestead/Home.md:11:11: warning[broken-block]: no block `^compost` in `Plot`",
-            "homestead/Seed plan.md:8:28: warning[broken-link]: no note `Seed plan 2023.md` in KB `homestead`",
+            "homestead/Seed plan.md:8:28: warning[broken-link]: no note `Seed plan 2023.md` in vault `homestead`",
             "homestead/beds/south/Squash.md:9:55: warning[broken-heading]: no heading `Harvest dates` in `Beans`",
             "homestead/journal/2024-05-12.md:10:14: warning[non-canonical-link]: `The plot` is a title or alias of `Plot`, and Obsidian does not follow links by title or alias: write `[[Plot|The plot]]`",
         ],
@@ -262,7 +262,7 @@ fn github_report_is_workflow_annotations_escaped_as_the_toolkit_does() {
         lines[..2],
         [
             "::notice file=a%2C b/note.md,line=1,col=1,endLine=1,endColumn=1,title=wikilink-lsp orphan-note::no other note links to `note`",
-            "::warning file=a%2C b/note.md,line=1,col=5,endLine=1,endColumn=19,title=wikilink-lsp broken-link::no note `gone: 100%25` in KB `root`",
+            "::warning file=a%2C b/note.md,line=1,col=5,endLine=1,endColumn=19,title=wikilink-lsp broken-link::no note `gone: 100%25` in vault `root`",
         ]
     );
     assert!(lines[2].starts_with("checked 2 notes: 0 errors, 1 warning, 0 infos, 1 hint in "));

@@ -90,7 +90,7 @@ fn markdown_links_get_diagnostics_and_a_new_attachment_mends_one() {
     let kb = root.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(
         diagnostics[0]["message"],
-        json!(format!("no note `Gone Note.md` in KB `{kb}`"))
+        json!(format!("no note `Gone Note.md` in vault `{kb}`"))
     );
     // The image appears on disk: the watcher reports it and the link mends.
     std::fs::create_dir_all(root.join("img")).unwrap();

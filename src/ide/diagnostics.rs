@@ -463,11 +463,18 @@ fn link_problems(
     };
     match &resolution {
         Resolution::Broken => {
-            let kb_of_link = link
+            let link_kb = link
                 .kb
                 .as_ref()
                 .and_then(|kb| workspace.kb_by_name(kb.text))
-                .map_or(kb_name.as_str(), |kb| workspace.kb(kb).name.as_str());
+                .unwrap_or(note.kb);
+            let kb_of_link = workspace.kb(link_kb).name.as_str();
+            // Obsidian's word for a plain vault; Pyrite's for a KB with kb.yaml.
+            let (place, whole) = if slug::is_plain_vault(workspace, link_kb) {
+                ("vault", "the vault")
+            } else {
+                ("KB", "the knowledge base")
+            };
             let plain_relative =
                 slug::is_plain_vault(workspace, note.kb) && slug::is_relative(target);
             let outside = if plain_relative && link.kb.is_none() {
@@ -477,9 +484,9 @@ fn link_problems(
             };
             let what = if is_file_name(target) { "file" } else { "note" };
             let message = if outside {
-                format!("`{target}` points outside the knowledge base")
+                format!("`{target}` points outside {whole}")
             } else {
-                format!("no {what} `{target}` in KB `{kb_of_link}`")
+                format!("no {what} `{target}` in {place} `{kb_of_link}`")
             };
             out.push(
                 DiagnosticCode::BrokenLink,
@@ -815,13 +822,13 @@ PNG
         check(
             VAULT,
             expect![[r#"
-                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in KB `ws`
-                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in KB `ws`
-                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in KB `ws`
-                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in KB `ws`
+                /Overview.md 12..22 "[[Cities]]" warning[broken-link]: no note `Cities` in vault `ws`
+                /Overview.md 59..75 "[[Nowhere Note]]" warning[broken-link]: no note `Nowhere Note` in vault `ws`
+                /Overview.md 158..174 "![[missing.png]]" warning[broken-link]: no file `missing.png` in vault `ws`
+                /Overview.md 175..194 "[[other/chart.png]]" warning[broken-link]: no file `other/chart.png` in vault `ws`
                 /Overview.md 300..309 "No%20Such" warning[broken-heading]: no heading `No Such` in `Security`
-                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in KB `ws`
-                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the knowledge base
+                /Overview.md 311..333 "[gone](Gone%20Note.md)" warning[broken-link]: no note `Gone Note.md` in vault `ws`
+                /Overview.md 429..457 "[climb](../../etc/passwd.md)" warning[broken-link]: `../../etc/passwd.md` points outside the vault
             "#]],
         );
     }
@@ -971,8 +978,8 @@ related: [referenced]
             &capped,
             expect![[r#"
                 /vault/dump.md 0..0 "" information[too-many-problems]: 2 more problems in this note are not shown (only the first 2); `wikilink-lsp check` lists them all
-                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
-                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in vault `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in vault `ws`
             "#]],
         );
         // At the cap exactly, nothing is hidden and no summary is added; the summary can be
@@ -987,18 +994,18 @@ related: [referenced]
             fixture,
             &at_cap,
             expect![[r#"
-                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
-                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
-                /vault/dump.md 29..39 "[[gone-3]]" warning[broken-link]: no note `gone-3` in KB `ws`
-                /vault/dump.md 40..50 "[[gone-4]]" warning[broken-link]: no note `gone-4` in KB `ws`
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in vault `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in vault `ws`
+                /vault/dump.md 29..39 "[[gone-3]]" warning[broken-link]: no note `gone-3` in vault `ws`
+                /vault/dump.md 40..50 "[[gone-4]]" warning[broken-link]: no note `gone-4` in vault `ws`
             "#]],
         );
         check_with(
             fixture,
             &quiet,
             expect![[r#"
-                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in KB `ws`
-                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in KB `ws`
+                /vault/dump.md 7..17 "[[gone-1]]" warning[broken-link]: no note `gone-1` in vault `ws`
+                /vault/dump.md 18..28 "[[gone-2]]" warning[broken-link]: no note `gone-2` in vault `ws`
             "#]],
         );
     }

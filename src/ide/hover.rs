@@ -19,7 +19,7 @@ use crate::keys;
 use crate::slug::{self, ChosenBecause, Resolution, SubTarget};
 use crate::syntax::Link;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::Workspace;
+use crate::workspace::{KbId, Workspace};
 
 /// The longest excerpt shown for a heading section or block.
 const EXCERPT_MAX_CHARS: usize = 400;
@@ -189,11 +189,11 @@ fn attachment_card(workspace: &Workspace, file: FileId) -> String {
     };
     let backlinks = slug::pointers_to(workspace, file).len();
     format!(
-        "**{}**\n\n*{}* · {} · KB `{}`\n\n{} · `{}`",
+        "**{}**\n\n*{}* · {} · {}\n\n{} · `{}`",
         attachment.name(),
         attachment.kind(),
         size_text(attachment.size),
-        workspace.kb(attachment.kb).name,
+        place(workspace, attachment.kb),
         plural(backlinks, "backlink"),
         display_path(workspace, file)
     )
@@ -270,7 +270,7 @@ fn problem_card(
                     !stem.is_empty() && !ext.eq_ignore_ascii_case("md") && !ext.contains(' ')
                 });
             let what = if has_extension { "file" } else { "note" };
-            format!("**No {what} `{target}`** in KB `{}`", workspace.kb(kb).name)
+            format!("**No {what} `{target}`** in {}", place(workspace, kb))
         }
     };
     let suggestions: Vec<String> = closest_notes(workspace, Some(kb), target, 3)
@@ -295,8 +295,13 @@ pub fn note_card(workspace: &Workspace, file: FileId, source: SourceText<'_>) ->
     if let Some(note_type) = note.note_type() {
         facts.push(format!("*{note_type}*"));
     }
-    facts.push(format!("KB `{}`", workspace.kb(note.kb).name));
-    facts.push(format!("id `{}`", note.id()));
+    facts.push(place(workspace, note.kb));
+    // A plain vault has no ids: a note is named by its file (shown below), unless its
+    // frontmatter sets an `id:`.
+    let has_id = note.parsed.frontmatter().and_then(|fm| fm.id()).is_some();
+    if has_id || !slug::is_plain_vault(workspace, note.kb) {
+        facts.push(format!("id `{}`", note.id()));
+    }
     card += &facts.join(" · ");
     card += "\n";
     let tags: Vec<String> = note.tags().map(|t| format!("#{t}")).collect();
@@ -327,6 +332,17 @@ pub fn note_card(workspace: &Workspace, file: FileId, source: SourceText<'_>) ->
         display_path(workspace, file)
     );
     card
+}
+
+/// Where a note or file is: "KB `name`" (Pyrite), or "vault `name`" for a plain vault, in
+/// Obsidian's word.
+fn place(workspace: &Workspace, kb: KbId) -> String {
+    let word = if slug::is_plain_vault(workspace, kb) {
+        "vault"
+    } else {
+        "KB"
+    };
+    format!("{word} `{}`", workspace.kb(kb).name)
 }
 
 /// The card of a tag: how many notes carry it (in `tags:` or inline), in which KBs.
@@ -503,7 +519,7 @@ Sites can have a password.
                 /Overview.md 4..18 "![[chart.png]]"
                 **chart.png**
 
-                *image* · 11 bytes · KB `ws`
+                *image* · 11 bytes · vault `ws`
 
                 1 backlink · `assets/chart.png`
                 image: /ws/assets/chart.png"#]],
@@ -514,7 +530,7 @@ Sites can have a password.
                 /Overview.md 4..31 "[the paper](docs/paper.pdf)"
                 **paper.pdf**
 
-                *PDF* · 5 bytes · KB `ws`
+                *PDF* · 5 bytes · vault `ws`
 
                 1 backlink · `docs/paper.pdf`"#]],
         );
@@ -522,7 +538,7 @@ Sites can have a password.
             &format!("{VAULT}//- /Overview.md\nSee ![[missi$0ng.png]].\n"),
             expect![[r#"
                 /Overview.md 4..20 "![[missing.png]]"
-                **No file `missing.png`** in KB `ws`"#]],
+                **No file `missing.png`** in vault `ws`"#]],
         );
     }
 
@@ -534,7 +550,7 @@ Sites can have a password.
                 /Sync/Devices.md 4..16 "[[Security]]"
                 **Security in Sync**
 
-                KB `ws` · id `Security`
+                vault `ws`
 
                 Keys stay on the device.
 
@@ -550,7 +566,7 @@ Sites can have a password.
                 /Publish/Sites/Domains.md 30..42 "[[Security]]"
                 **Security in Sync**
 
-                KB `ws` · id `Security`
+                vault `ws`
 
                 Keys stay on the device.
 
