@@ -24,7 +24,7 @@ mod schema;
 
 use super::SourceText;
 use super::navigation::{note_tags, tags_in_use};
-use super::rank::{NoteRanker, TopK};
+use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use super::source_change::NewBlockId;
 use crate::keys;
 use crate::slug;
@@ -499,42 +499,25 @@ fn rank_notes(
 }
 
 /// Every note with a name (id, title or alias) that matches `query` fuzzily, with its best
-/// name's score, in the name table's order: the table is read in parallel chunks (on a large
-/// vault this pass is most of a completion's time) and the chunks' answers joined.
+/// name's score, in the name table's order, read on all cores.
 fn fuzzy_note_scores(workspace: &Workspace, query: &str, mask: u64) -> Vec<(FileId, u32)> {
-    use rayon::prelude::*;
-    /// Entries per chunk (tiny in tests, so that notes straddle chunks there).
-    const CHUNK: usize = if cfg!(test) { 97 } else { 32_768 };
     let table = workspace.names();
-    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(CHUNK))
-        .map(|i| i * CHUNK..((i + 1) * CHUNK).min(table.len()))
-        .collect();
-    let scored: Vec<Vec<(FileId, u32)>> = chunks
-        .into_par_iter()
-        .map(|range| {
-            let mut ranker = NoteRanker::new(query);
-            let mut out: Vec<(FileId, u32)> = Vec::new();
-            for (text, entry) in table.matching_in(mask, range) {
-                if entry.kind != NOTE_NAME {
-                    continue;
-                }
-                if let Some(score) = ranker.score_text(text) {
-                    match out.last_mut() {
-                        Some((file, best)) if *file == entry.file => *best = (*best).max(score),
-                        _ => out.push((entry.file, score)),
-                    }
-                }
+    let scored = scan_name_chunks(table, |range| {
+        let mut ranker = NoteRanker::new(query);
+        let mut bests = Vec::new();
+        for (text, entry) in table.matching_in(mask, range) {
+            if entry.kind != NOTE_NAME {
+                continue;
             }
-            out
-        })
-        .collect();
-    // A note whose entries straddle two chunks comes twice in a row: keep its best.
-    let mut joined: Vec<(FileId, u32)> = Vec::new();
-    for (file, score) in scored.into_iter().flatten() {
-        match joined.last_mut() {
-            Some((last, best)) if *last == file => *best = (*best).max(score),
-            _ => joined.push((file, score)),
+            if let Some(score) = ranker.score_text(text) {
+                keep_best(&mut bests, entry.file, score);
+            }
         }
+        bests
+    });
+    let mut joined = Vec::new();
+    for (file, score) in scored.into_iter().flatten() {
+        keep_best(&mut joined, file, score);
     }
     joined
 }

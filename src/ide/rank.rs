@@ -7,7 +7,8 @@
 //! work on bytes (only a non-ASCII name is folded into a temporary string).
 //!
 //! [`TopK`] keeps the best hits of a scan (completion's notes, workspace symbols' notes and
-//! headings) without sorting more than the answer.
+//! headings) without sorting more than the answer. [`scan_name_chunks`] splits the scan of the
+//! name table between the cores, and [`keep_best`] joins a note's scores across its names.
 
 use std::cmp::Ordering;
 
@@ -15,7 +16,12 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::keys;
-use crate::workspace::{NameFacts, NameKey, Note, char_mask};
+use crate::text::FileId;
+use crate::workspace::{NameFacts, NameKey, NameTable, Note, char_mask};
+
+/// Entries of the name table in one chunk of [`scan_name_chunks`] (tiny in tests, so that
+/// notes straddle chunks there).
+const NAME_CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
 
 /// How many leading bytes a [`NameKey`] holds.
 const KEY_LEN: usize = 8;
@@ -261,6 +267,30 @@ fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// `scan` of each chunk of the name table's entries, on all cores, the answers in the table's
+/// order: on a large vault reading the table is most of a completion's or a workspace symbol
+/// query's time. A note's entries may straddle two chunks (see [`keep_best`]).
+pub fn scan_name_chunks<T: Send>(
+    table: &NameTable,
+    scan: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(NAME_CHUNK))
+        .map(|i| i * NAME_CHUNK..((i + 1) * NAME_CHUNK).min(table.len()))
+        .collect();
+    chunks.into_par_iter().map(&scan).collect()
+}
+
+/// Adds `score` for `file` to `bests`, notes in the name table's order: a note's names come
+/// one after the other (and again at the start of the next chunk when they straddle two), so
+/// a repeat of the last note keeps its best score.
+pub fn keep_best(bests: &mut Vec<(FileId, u32)>, file: FileId, score: u32) {
+    match bests.last_mut() {
+        Some((last, best)) if *last == file => *best = (*best).max(score),
+        _ => bests.push((file, score)),
+    }
 }
 
 /// The best `limit` items offered, under `order` (`Less` means better), kept in order: most

@@ -13,7 +13,7 @@
 use std::cmp::Ordering;
 
 use super::navigation::{SymbolKind, tags_in_use};
-use super::rank::{NoteRanker, TopK};
+use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use crate::text::{FileId, TextRange};
 use crate::workspace::{NOTE_NAME, Workspace};
 
@@ -134,54 +134,37 @@ fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspa
     answer(workspace, &mut ranker, best.into_sorted())
 }
 
-/// The name table read in parallel chunks (on a large vault this pass is most of a query's
-/// time): every note with a name that matches `query`, with its best name's score, in the
-/// table's order, and the best `limit` heading hits of each chunk (the best `limit` overall
-/// are among them).
+/// Every note with a name that matches `query`, with its best name's score, in the name
+/// table's order, and the best `limit` heading hits of each chunk of the table (the best
+/// `limit` overall are among them), read on all cores.
 fn scan_names(
     workspace: &Workspace,
     query: &str,
     mask: u64,
     limit: usize,
 ) -> (NoteBests, Vec<Hit>) {
-    use rayon::prelude::*;
-    /// Entries per chunk (tiny in tests, so that notes straddle chunks there).
-    const CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
     let table = workspace.names();
-    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(CHUNK))
-        .map(|i| i * CHUNK..((i + 1) * CHUNK).min(table.len()))
-        .collect();
-    let scanned: Vec<(NoteBests, Vec<Hit>)> = chunks
-        .into_par_iter()
-        .map(|range| {
-            let mut ranker = NoteRanker::new(query);
-            let mut notes: NoteBests = Vec::new();
-            let mut headings = TopK::new(limit, order);
-            for (text, entry) in table.matching_in(mask, range) {
-                let Some(score) = ranker.score_text(text) else {
-                    continue;
-                };
-                if entry.kind != NOTE_NAME {
-                    headings.offer((score, entry.file, Some(entry.kind as usize)));
-                    continue;
-                }
-                match notes.last_mut() {
-                    Some((file, best)) if *file == entry.file => *best = (*best).max(score),
-                    _ => notes.push((entry.file, score)),
-                }
+    let scanned = scan_name_chunks(table, |range| {
+        let mut ranker = NoteRanker::new(query);
+        let mut notes: NoteBests = Vec::new();
+        let mut headings = TopK::new(limit, order);
+        for (text, entry) in table.matching_in(mask, range) {
+            let Some(score) = ranker.score_text(text) else {
+                continue;
+            };
+            if entry.kind == NOTE_NAME {
+                keep_best(&mut notes, entry.file, score);
+            } else {
+                headings.offer((score, entry.file, Some(entry.kind as usize)));
             }
-            (notes, headings.into_sorted())
-        })
-        .collect();
-    // A note whose names straddle two chunks comes twice in a row: keep its best.
+        }
+        (notes, headings.into_sorted())
+    });
     let mut note_bests: NoteBests = Vec::new();
     let mut heading_hits = Vec::new();
     for (notes, headings) in scanned {
         for (file, score) in notes {
-            match note_bests.last_mut() {
-                Some((last, best)) if *last == file => *best = (*best).max(score),
-                _ => note_bests.push((file, score)),
-            }
+            keep_best(&mut note_bests, file, score);
         }
         heading_hits.extend(headings);
     }
