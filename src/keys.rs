@@ -74,22 +74,6 @@ pub fn clean_target(target: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// The keys under which a note's links and references are indexed, so that "who links to X"
-/// only resolves links that could mean X: the folded target, and its last path segment.
-pub fn link_keys(target: &str) -> impl Iterator<Item = String> {
-    let folded = fold(target);
-    let folded = folded
-        .strip_suffix(".md")
-        .map(str::to_owned)
-        .unwrap_or(folded);
-    let last = folded
-        .rsplit('/')
-        .next()
-        .filter(|last| *last != folded)
-        .map(str::to_owned);
-    std::iter::once(folded).chain(last)
-}
-
 /// What a part of `link` (its target, heading or block, as written) means: the text itself
 /// for a wiki-link; for a markdown link, the text with `%XX` escapes and backslash escapes
 /// decoded (`Other%20note.md` is `Other note.md`). A text whose escapes do not decode to UTF-8
@@ -173,8 +157,8 @@ pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> S
 }
 
 /// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values),
-/// sorted and without repeats: what [`link_keys`] gives for each link, plus `kb:target` whole
-/// for a link with a KB prefix, and each frontmatter value's folded id.
+/// sorted and without repeats: each link's keys (see `KeyList::push_link_keys`), plus
+/// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id.
 pub fn note_link_keys(parsed: &ParsedNote) -> KeyList {
     let mut keys = KeyList::default();
     for link in parsed.links() {
@@ -238,7 +222,9 @@ impl KeyList {
         self.ends.push(self.text.len() as u32);
     }
 
-    /// Appends [`link_keys`]`(target)`, in its order.
+    /// Appends the keys under which a link to `target` is indexed, so that "who links to X"
+    /// only resolves links that could mean X: the folded target without `.md`, then its last
+    /// path segment when it has a folder.
     fn push_link_keys(&mut self, target: &str) {
         let start = self.text.len();
         self.push_folded(target);
@@ -249,7 +235,7 @@ impl KeyList {
             }
         }
         if let Some(slash) = self.text[start..].rfind('/') {
-            // The last segment as a key of its own (empty after a final `/`, as in `link_keys`).
+            // The last segment as a key of its own (empty after a final `/`).
             let last = self.text[start + slash + 1..].to_owned();
             self.text.push_str(&last);
             self.ends.push(self.text.len() as u32);

@@ -157,7 +157,7 @@ pub struct TagUse<'a> {
 
 /// Every tag in use whose [`char_mask`] holds `mask` (0: every tag), sorted by key; `skip` is
 /// left out (the tag being typed). The mask screens out, before any key is built, the tags
-/// that cannot match a query (see [`NoteRanker::mask`](super::rank::NoteRanker::mask)).
+/// that cannot match a query (see `NoteRanker::mask`).
 pub fn tags_in_use(
     workspace: &Workspace,
     skip: Option<(FileId, TextRange)>,

@@ -88,7 +88,7 @@ pub(super) enum Role {
     Stem = 1,
     /// A folded title or alias.
     Name = 2,
-    /// A folded link key (see [`crate::keys::link_keys`]): the notes that link or refer with it.
+    /// A folded link key (see [`crate::keys::note_link_keys`]): the notes that link or refer with it.
     Link = 3,
 }
 

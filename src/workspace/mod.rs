@@ -43,7 +43,7 @@ pub struct Workspace {
     /// The notes by path: file ids (with their path's [`hash_path`]), compared through
     /// `notes[file].path` (no second copy of each path).
     file_by_path: HashTable<(FileId, u32)>,
-    /// Folded id, stem, title or alias, and link key (see [`crate::keys::link_keys`]) -> notes.
+    /// Folded id, stem, title or alias, and link key (see [`crate::keys::note_link_keys`]) -> notes.
     keys: KeyTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
     /// before they touch any note.
@@ -647,7 +647,7 @@ impl Workspace {
         self.keys.files(Role::Name, folded_name)
     }
 
-    /// Notes with a link or reference whose key is `key` (see [`crate::keys::link_keys`]).
+    /// Notes with a link or reference whose key is `key` (see [`crate::keys::note_link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
         self.keys.files(Role::Link, key)
     }
