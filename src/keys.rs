@@ -11,11 +11,21 @@ use crate::syntax::{Link, ParsedNote, Value, is_kb_name_byte};
 
 /// Case folding used for every case-insensitive comparison of ids, titles and aliases.
 pub fn fold(text: &str) -> String {
+    let mut folded = String::new();
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// Appends [`fold`]`(text)` to `out`.
+fn fold_into(text: &str, out: &mut String) {
     let trimmed = text.trim();
     if trimmed.is_ascii() {
-        trimmed.to_ascii_lowercase()
+        let start = out.len();
+        out.push_str(trimmed);
+        // In place: ASCII stays ASCII.
+        out[start..].make_ascii_lowercase();
     } else {
-        trimmed.to_lowercase()
+        out.push_str(&trimmed.to_lowercase());
     }
 }
 
@@ -210,15 +220,7 @@ impl KeyList {
 
     /// Appends [`fold`]`(text)`.
     fn push_folded(&mut self, text: &str) {
-        let trimmed = text.trim();
-        if trimmed.is_ascii() {
-            let start = self.text.len();
-            self.text.push_str(trimmed);
-            // Safe on a `String`: ASCII stays ASCII.
-            self.text[start..].make_ascii_lowercase();
-        } else {
-            self.text.push_str(&trimmed.to_lowercase());
-        }
+        fold_into(text, &mut self.text);
         self.ends.push(self.text.len() as u32);
     }
 
