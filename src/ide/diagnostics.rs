@@ -6,7 +6,7 @@ mod schema;
 
 use std::collections::HashMap;
 
-use super::navigation::identity_anchor;
+use super::navigation::{identity_anchor, kb_words};
 use crate::keys;
 use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
 use crate::syntax::Link;
@@ -469,12 +469,7 @@ fn link_problems(
                 .and_then(|kb| workspace.kb_by_name(kb.text))
                 .unwrap_or(note.kb);
             let kb_of_link = workspace.kb(link_kb).name.as_str();
-            // Obsidian's word for a plain vault; Pyrite's for a KB with kb.yaml.
-            let (place, whole) = if slug::is_plain_vault(workspace, link_kb) {
-                ("vault", "the vault")
-            } else {
-                ("KB", "the knowledge base")
-            };
+            let (place, whole) = kb_words(workspace, link_kb);
             let plain_relative =
                 slug::is_plain_vault(workspace, note.kb) && slug::is_relative(target);
             let outside = if plain_relative && link.kb.is_none() {

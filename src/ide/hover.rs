@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::SourceText;
 use super::cursor::{CursorItem, item_at, tag_of};
-use super::navigation::{RangeInfo, tag_places};
+use super::navigation::{RangeInfo, kb_words, tag_places};
 use super::suggest::closest_notes;
 use crate::keys;
 use crate::slug::{self, ChosenBecause, Resolution, SubTarget};
@@ -334,14 +334,9 @@ pub fn note_card(workspace: &Workspace, file: FileId, source: SourceText<'_>) ->
     card
 }
 
-/// Where a note or file is: "KB `name`" (Pyrite), or "vault `name`" for a plain vault, in
-/// Obsidian's word.
+/// Where a note or file is: "KB `name`", or "vault `name`" for a plain vault.
 fn place(workspace: &Workspace, kb: KbId) -> String {
-    let word = if slug::is_plain_vault(workspace, kb) {
-        "vault"
-    } else {
-        "KB"
-    };
+    let (word, _) = kb_words(workspace, kb);
     format!("{word} `{}`", workspace.kb(kb).name)
 }
 

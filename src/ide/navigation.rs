@@ -155,6 +155,16 @@ pub struct TagUse<'a> {
     pub first: TagPlace<'a>,
 }
 
+/// How messages and hovers name KB `kb`, as a word and as the whole place: Obsidian's "vault"
+/// for a plain vault, Pyrite's "KB" ("the knowledge base") for a folder with kb.yaml.
+pub fn kb_words(workspace: &Workspace, kb: KbId) -> (&'static str, &'static str) {
+    if slug::is_plain_vault(workspace, kb) {
+        ("vault", "the vault")
+    } else {
+        ("KB", "the knowledge base")
+    }
+}
+
 /// Every tag in use whose [`char_mask`] holds `mask` (0: every tag), sorted by key; `skip` is
 /// left out (the tag being typed). The mask screens out, before any key is built, the tags
 /// that cannot match a query (see `NoteRanker::mask`).
