@@ -412,7 +412,8 @@ fn map_in_order<T: Sync, R: Send>(
         changed: Condvar::new(),
     };
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
+        // No more threads than blocks: a small vault does not start threads with nothing to do.
+        for _ in 0..threads.min(blocks).max(1) {
             scope.spawn(|| {
                 let _stop_on_panic = StopOnDrop {
                     queue: &queue,
