@@ -575,29 +575,30 @@ fn link_problems(
         } => {
             if let Some(found_note) = workspace.note(*found) {
                 let canonical = slug::canonical_target(workspace, note, found_note);
-                if slug::is_plain_vault(workspace, note.kb) {
-                    // Obsidian opens no note for such a link (it offers to create one): it is
-                    // as good as broken there, though every feature here still follows it.
-                    out.push_defaulting(
+                // In a plain vault Obsidian opens no note for such a link (it offers to create
+                // one): as good as broken there, though every feature here still follows it.
+                let (default, message) = if slug::is_plain_vault(workspace, note.kb) {
+                    (
                         Severity::Warning,
-                        DiagnosticCode::NonCanonicalLink,
-                        link.range,
                         format!(
                             "`{shown}` is a title or alias of `{canonical}`, and Obsidian does \
                              not follow links by title or alias: write `[[{canonical}|{shown}]]`"
                         ),
-                        Some(&written),
-                        Vec::new(),
-                    );
+                    )
                 } else {
-                    out.push(
-                        DiagnosticCode::NonCanonicalLink,
-                        link.range,
+                    (
+                        DiagnosticCode::NonCanonicalLink.default_severity(),
                         format!("`{shown}` is a title or alias: link by id as `[[{canonical}]]`"),
-                        Some(&written),
-                        Vec::new(),
-                    );
-                }
+                    )
+                };
+                out.push_defaulting(
+                    default,
+                    DiagnosticCode::NonCanonicalLink,
+                    link.range,
+                    message,
+                    Some(&written),
+                    Vec::new(),
+                );
             }
         }
         Resolution::Found { .. } | Resolution::SameNote => {}
