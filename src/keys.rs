@@ -17,7 +17,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Appends [`fold`]`(text)` to `out`.
-fn fold_into(text: &str, out: &mut String) {
+pub fn fold_into(text: &str, out: &mut String) {
     let trimmed = text.trim();
     if trimmed.is_ascii() {
         let start = out.len();
@@ -178,7 +178,7 @@ pub fn note_link_keys(parsed: &ParsedNote) -> KeyList {
         keys.push_link_keys(&link_text(link, link.target.text));
         if let Some(kb) = &link.kb {
             // `[[Note: x]]`-like text that is not a KB prefix is looked up whole.
-            keys.push_folded(&format!("{}:{}", kb.text, link.target.text));
+            keys.push_folded_pair(kb.text, link.target.text);
         }
     }
     if let Some(fm) = parsed.frontmatter() {
@@ -222,6 +222,25 @@ impl KeyList {
     fn push_folded(&mut self, text: &str) {
         fold_into(text, &mut self.text);
         self.ends.push(self.text.len() as u32);
+    }
+
+    /// Appends [`fold`]`(format!("{kb}:{target}"))`, without the temporary string when both
+    /// are ASCII and the joined text needs no trimming (nearly always).
+    fn push_folded_pair(&mut self, kb: &str, target: &str) {
+        let start = self.text.len();
+        if kb.is_ascii() && target.is_ascii() {
+            self.text.push_str(kb);
+            self.text.push(':');
+            self.text.push_str(target);
+            let joined = &self.text[start..];
+            if joined.trim().len() == joined.len() {
+                self.text[start..].make_ascii_lowercase();
+                self.ends.push(self.text.len() as u32);
+                return;
+            }
+            self.text.truncate(start);
+        }
+        self.push_folded(&format!("{kb}:{target}"));
     }
 
     /// Appends the keys under which a link to `target` is indexed, so that "who links to X"

@@ -479,14 +479,19 @@ pub fn is_entry_file(in_kb_with_config: bool, kb_path: &str, path: &std::path::P
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let lower = file_name.to_ascii_lowercase();
-    if !(lower.ends_with(".md") || lower.ends_with(".markdown")) {
+    let ends_with = |suffix: &str| {
+        let name = file_name.as_bytes();
+        name.len() >= suffix.len()
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    if !(ends_with(".md") || ends_with(".markdown")) {
         return false;
     }
     if !in_kb_with_config {
         return true;
     }
-    lower != "readme.md" && !kb_path.split('/').any(|part| part == "_templates")
+    !file_name.eq_ignore_ascii_case("readme.md")
+        && !kb_path.split('/').any(|part| part == "_templates")
 }
 
 /// The one of `candidates` that `wanted` is plausibly a slip for: the [`nearest`], when it

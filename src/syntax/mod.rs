@@ -449,7 +449,8 @@ fn optional_range(range: Option<TextRange>) -> TextRange {
 /// A stored [`Link`]: its range and where its inside (between the brackets) is in the arena.
 ///
 /// The parts are not stored: [`parse_link_inner`] is a pure function of the inside and its
-/// offset. The common shapes (`[[a]]`, `[[kb:a]]`, `[[a#b]]`, `[[a|b]]`) are rebuilt from one
+/// offset. The common shapes (`[[a]]`, `[[kb:a]]`, `[[a#b]]`, `[[a|b]]`, and `[[kb:a|b]]`,
+/// `[[kb:a#b]]`, `[[a#b|c]]` whose second separator is found again) are rebuilt from one
 /// separator position, which the note's assembly checks against a real split; any other
 /// link is split again when read. A markdown link keeps its whole source in the arena and the
 /// offset of the `(` that opens its destination; [`markdown_destination`] splits it again.
@@ -484,6 +485,12 @@ enum LinkShape {
     TargetHeading,
     /// `target|display`.
     TargetDisplay,
+    /// `kb:target|display` (the `|` found again when read).
+    KbTargetDisplay,
+    /// `kb:target#heading` (the `#` found again when read).
+    KbTargetHeading,
+    /// `target#heading|display` (the `|` found again when read).
+    TargetHeadingDisplay,
     /// A markdown link: split again with [`markdown_destination`].
     Markdown,
 }
@@ -524,11 +531,19 @@ impl StoredLink {
         }
         let start = self.inner_range().start as usize;
         let parts = parse_link_inner(inner, start);
-        let separator = memchr::memchr3(b':', b'#', b'|', inner.as_bytes());
-        let shape = match separator.map(|at| inner.as_bytes()[at]) {
+        let bytes = inner.as_bytes();
+        let separator = memchr::memchr3(b':', b'#', b'|', bytes);
+        let shape = match separator.map(|at| (at, bytes[at])) {
             None => LinkShape::Target,
-            Some(b':') => LinkShape::KbTarget,
-            Some(b'#') => LinkShape::TargetHeading,
+            Some((at, b':')) => match memchr::memchr2(b'#', b'|', &bytes[at + 1..]) {
+                None => LinkShape::KbTarget,
+                Some(next) if bytes[at + 1 + next] == b'|' => LinkShape::KbTargetDisplay,
+                Some(_) => LinkShape::KbTargetHeading,
+            },
+            Some((at, b'#')) => match memchr::memchr(b'|', &bytes[at + 1..]) {
+                None => LinkShape::TargetHeading,
+                Some(_) => LinkShape::TargetHeadingDisplay,
+            },
             _ => LinkShape::TargetDisplay,
         };
         let Ok(separator) = u16::try_from(separator.unwrap_or(0)) else {
@@ -552,6 +567,10 @@ impl StoredLink {
             range: TextRange::new(start + from, start + to),
         };
         let at = self.separator as usize;
+        // The second separator of the two-separator shapes: the first `byte` after `at`.
+        let next = |byte: u8| {
+            memchr::memchr(byte, &inner.as_bytes()[at + 1..]).map_or(inner.len(), |i| at + 1 + i)
+        };
         let (kb, target, heading, display) = match self.shape {
             LinkShape::Split => return parse_link_inner(inner, start),
             LinkShape::Markdown => return markdown_destination(inner, start, at),
@@ -559,6 +578,21 @@ impl StoredLink {
             LinkShape::KbTarget => (Some(part(0, at)), part(at + 1, inner.len()), None, None),
             LinkShape::TargetHeading => (None, part(0, at), Some(part(at + 1, inner.len())), None),
             LinkShape::TargetDisplay => (None, part(0, at), None, Some(part(at + 1, inner.len()))),
+            LinkShape::KbTargetDisplay => {
+                let bar = next(b'|');
+                let display = part((bar + 1).min(inner.len()), inner.len());
+                (Some(part(0, at)), part(at + 1, bar), None, Some(display))
+            }
+            LinkShape::KbTargetHeading => {
+                let hash = next(b'#');
+                let heading = part((hash + 1).min(inner.len()), inner.len());
+                (Some(part(0, at)), part(at + 1, hash), Some(heading), None)
+            }
+            LinkShape::TargetHeadingDisplay => {
+                let bar = next(b'|');
+                let display = part((bar + 1).min(inner.len()), inner.len());
+                (None, part(0, at), Some(part(at + 1, bar)), Some(display))
+            }
         };
         LinkParts {
             kb,

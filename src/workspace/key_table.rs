@@ -28,54 +28,80 @@ pub(super) fn folded_names(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
     )
 }
 
-/// A note's entries in the lookup tables, with their [`hash_key`]s, in one buffer: folded id,
-/// stem and names, then its link keys. Built where the note is parsed, so the thread that
-/// inserts notes neither hashes nor frees many small strings.
+/// A note's entries in the lookup tables, with their [`hash_key`]s: its folded id, stem and
+/// names (in one buffer), then its link keys (a [`keys::KeyList`]). Built where the note is
+/// parsed, so the thread that inserts notes neither hashes nor frees many small strings.
 pub(super) struct NoteKeys {
-    text: String,
-    /// Each key's end in `text` and its hash.
-    keys: Vec<(u32, u32)>,
-    /// How many keys are the id, the stem and the names (the rest are link keys).
-    name_count: usize,
+    /// The folded id, stem, titles and aliases, one after the other (repeats included).
+    names: String,
+    /// The id's, the stem's, then each distinct name's range in `names` (names sorted).
+    name_ranges: Vec<(u32, u32)>,
+    links: keys::KeyList,
+    /// Each key's hash: the names' in `name_ranges` order, then the links'.
+    hashes: Vec<u32>,
 }
 
 impl NoteKeys {
     pub(super) fn of(note: &Note) -> NoteKeys {
-        let (id, stem, names) = folded_names(note);
-        let links = keys::note_link_keys(&note.parsed);
-        let all = || {
-            [&id, &stem]
-                .into_iter()
-                .chain(&names)
-                .map(|key| &**key)
-                .chain(links.iter())
+        let mut names = String::new();
+        let mut name_ranges = Vec::with_capacity(3);
+        let mut push = |names: &mut String, text: &str| {
+            let start = names.len() as u32;
+            keys::fold_into(text, names);
+            name_ranges.push((start, names.len() as u32));
         };
-        let mut keys = NoteKeys {
-            text: String::with_capacity(all().map(str::len).sum()),
-            keys: Vec::with_capacity(2 + names.len() + links.len()),
-            name_count: 2 + names.len(),
-        };
-        for key in all() {
-            keys.text.push_str(key);
-            keys.keys.push((keys.text.len() as u32, hash_key(key)));
+        push(&mut names, note.id());
+        push(&mut names, note.stem());
+        if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+            push(&mut names, title.text);
         }
-        keys
+        for alias in note.aliases() {
+            push(&mut names, alias);
+        }
+        let text = |&(start, end): &(u32, u32)| &names[start as usize..end as usize];
+        name_ranges[2..].sort_unstable_by(|a, b| text(a).cmp(text(b)));
+        // The id and the stem stay; each distinct name is kept once.
+        let mut kept = 2;
+        for i in 2..name_ranges.len() {
+            if kept == 2 || text(&name_ranges[kept - 1]) != text(&name_ranges[i]) {
+                name_ranges[kept] = name_ranges[i];
+                kept += 1;
+            }
+        }
+        name_ranges.truncate(kept);
+        let links = keys::note_link_keys(&note.parsed);
+        let hashes = name_ranges
+            .iter()
+            .map(|range| hash_key(text(range)))
+            .chain(links.iter().map(hash_key))
+            .collect();
+        NoteKeys {
+            names,
+            name_ranges,
+            links,
+            hashes,
+        }
     }
 
     /// Each key with its role and hash.
     pub(super) fn iter(&self) -> impl Iterator<Item = (Role, &str, u32)> {
-        let mut start = 0;
-        self.keys.iter().enumerate().map(move |(i, &(end, hash))| {
-            let key = &self.text[start..end as usize];
-            start = end as usize;
-            let role = match i {
-                0 => Role::Id,
-                1 => Role::Stem,
-                _ if i < self.name_count => Role::Name,
-                _ => Role::Link,
-            };
-            (role, key, hash)
-        })
+        let names = self
+            .name_ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| {
+                let role = match i {
+                    0 => Role::Id,
+                    1 => Role::Stem,
+                    _ => Role::Name,
+                };
+                (role, &self.names[start as usize..end as usize])
+            });
+        let links = self.links.iter().map(|key| (Role::Link, key));
+        names
+            .chain(links)
+            .zip(&self.hashes)
+            .map(|((role, key), &hash)| (role, key, hash))
     }
 }
 

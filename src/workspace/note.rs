@@ -56,29 +56,32 @@ impl Note {
     /// The note at `path` in `kb` (at `kb_path` inside it), with its id (frontmatter `id`, else
     /// the file stem), stem and the name facts that name searches screen with.
     pub(super) fn new(path: PathBuf, kb: KbId, kb_path: &str, parsed: ParsedNote) -> Note {
-        let stem = path
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let fm_id = parsed.frontmatter().and_then(|fm| fm.id());
-        let id = match fm_id {
-            Some(id) if !id.text.trim().is_empty() => id.text.trim(),
-            _ => &stem,
+        let (names, id_len, stem_len) = {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default();
+            let fm_id = parsed.frontmatter().and_then(|fm| fm.id());
+            let id = match fm_id {
+                Some(id) if !id.text.trim().is_empty() => id.text.trim(),
+                _ => &stem,
+            };
+            let names: Box<str> = [id, &stem, kb_path].concat().into();
+            (names, to_u32(id.len()), to_u32(stem.len()))
         };
         let mut note = Note {
-            names: Box::default(),
-            id_len: 0,
-            stem_len: 0,
+            names,
+            id_len,
+            stem_len,
             path,
             kb,
-            parsed: ParsedNote::default(),
+            parsed,
             name_mask: 0,
             heading_mask: 0,
             id_key: None,
             title_key: None,
             entry: true,
         };
-        note.set_names(id, &stem, kb_path);
-        note.parsed = parsed;
         note.id_key = NameKey::of(note.id());
         note.title_key = NameKey::of(note.title());
         note.name_mask = std::iter::once(note.id())
