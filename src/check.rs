@@ -195,8 +195,7 @@ impl Report {
             )?;
         }
         let notes = workspace.notes().filter(|(_, n)| n.is_markdown()).count();
-        let kbs = workspace.visible_kbs().len();
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let plural = crate::ide::navigation::plural;
         let mut counts = vec![
             plural(self.count(Severity::Error), "error"),
             plural(self.count(Severity::Warning), "warning"),
@@ -211,7 +210,7 @@ impl Report {
             out,
             "checked {} in {}: {} in {} ms",
             plural(notes, "note"),
-            plural(kbs, "KB"),
+            crate::ide::navigation::places(workspace),
             counts.join(", "),
             elapsed.as_millis()
         )

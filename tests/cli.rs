@@ -198,7 +198,7 @@ fn the_example_plain_vault_reports_exactly_its_four_deliberate_problems() {
         "{stdout}"
     );
     assert!(
-        lines[4].starts_with("checked 9 notes in 1 KB: 0 errors, 4 warnings in "),
+        lines[4].starts_with("checked 9 notes in 1 vault: 0 errors, 4 warnings in "),
         "{stdout}"
     );
     assert_eq!(lines.len(), 5, "{stdout}");

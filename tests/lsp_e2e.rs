@@ -95,7 +95,7 @@ fn indexing_reports_progress_with_a_created_token() {
     let end = client.wait_notification("$/progress", |p| {
         p["token"] == created && p["value"]["kind"] == "end"
     });
-    assert_eq!(end["value"]["message"], "2 notes in 1 KBs");
+    assert_eq!(end["value"]["message"], "2 notes in 1 KB");
     let watch = client
         .server_requests
         .iter()

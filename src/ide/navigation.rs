@@ -165,6 +165,26 @@ pub fn kb_words(workspace: &Workspace, kb: KbId) -> (&'static str, &'static str)
     }
 }
 
+/// The KBs and vaults the workspace's notes are in, counted in the words of [`kb_words`]:
+/// "8 KBs", "1 vault", "2 KBs and 1 vault" (for `check`'s summary and the end of indexing).
+pub fn places(workspace: &Workspace) -> String {
+    let kbs = workspace.visible_kbs();
+    let vaults = kbs
+        .iter()
+        .filter(|&&kb| slug::is_plain_vault(workspace, kb))
+        .count();
+    match (kbs.len() - vaults, vaults) {
+        (kbs, 0) => plural(kbs, "KB"),
+        (0, vaults) => plural(vaults, "vault"),
+        (kbs, vaults) => format!("{} and {}", plural(kbs, "KB"), plural(vaults, "vault")),
+    }
+}
+
+/// `n` and `word`, with an `s` unless `n` is 1.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Every tag in use whose [`char_mask`] holds `mask` (0: every tag), sorted by key; `skip` is
 /// left out (the tag being typed). The mask screens out, before any key is built, the tags
 /// that cannot match a query (see `NoteRanker::mask`).

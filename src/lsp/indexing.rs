@@ -13,7 +13,7 @@ use tower_lsp::lsp_types::*;
 
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
-use crate::ide::{self, DiagnosticCode};
+use crate::ide::{self, DiagnosticCode, navigation};
 use crate::syntax::parse_file;
 use crate::text::FileId;
 use crate::vfs::{self, FileKind, LoadOptions};
@@ -363,7 +363,7 @@ impl Backend {
         for warning in &loaded.warnings {
             tracing::warn!("{warning}");
         }
-        let (notes, kbs) = {
+        let (notes, kbs, summary) = {
             let documents = lock(&self.state.documents);
             let mut workspace = loaded.workspace;
             let mut versions = HashMap::new();
@@ -374,7 +374,15 @@ impl Backend {
                     workspace.set_note(path, parsed);
                 }
             }
-            let counts = (workspace.note_count(), workspace.visible_kbs().len());
+            let counts = (
+                workspace.note_count(),
+                workspace.visible_kbs().len(),
+                format!(
+                    "{} in {}",
+                    navigation::plural(workspace.note_count(), "note"),
+                    navigation::places(&workspace)
+                ),
+            );
             let mut current = write(&self.state.workspace);
             *current = workspace;
             *lock(&self.state.indexed_versions) = versions;
@@ -383,9 +391,8 @@ impl Backend {
         };
         self.state.index_ready.send_replace(true);
         let elapsed = started.elapsed().as_millis();
-        tracing::info!("indexed {notes} notes in {kbs} KBs in {elapsed} ms");
-        self.end_progress(&token, &format!("{notes} notes in {kbs} KBs"))
-            .await;
+        tracing::info!("indexed {summary} in {elapsed} ms");
+        self.end_progress(&token, &summary).await;
         self.send_status("ready", notes, notes, notes, kbs).await;
         self.publish_all_diagnostics().await;
         // Hints, lenses and tokens asked for before the index was ready knew no other note.
