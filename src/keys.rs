@@ -265,12 +265,21 @@ impl KeyList {
 
     /// The same keys sorted, each once.
     fn sorted(self) -> KeyList {
-        let mut keys: Vec<&str> = self.iter().collect();
-        keys.sort_unstable();
-        keys.dedup();
+        // Compared by their first eight bytes as a number first: most pairs differ there.
+        let head = |key: &str| {
+            let mut head = [0u8; 8];
+            for (slot, byte) in head.iter_mut().zip(key.bytes()) {
+                *slot = byte;
+            }
+            u64::from_be_bytes(head)
+        };
+        let mut keys: Vec<(u64, &str)> = self.iter().map(|key| (head(key), key)).collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        keys.dedup_by(|a, b| a.1 == b.1);
+        let keys = keys.into_iter().map(|(_, key)| key);
         let mut out = KeyList {
-            text: String::with_capacity(keys.iter().map(|k| k.len()).sum()),
-            ends: Vec::with_capacity(keys.len()),
+            text: String::with_capacity(self.text.len()),
+            ends: Vec::with_capacity(self.ends.len()),
         };
         for key in keys {
             out.text.push_str(key);
