@@ -29,8 +29,9 @@ pub(super) fn structure(body: &str) -> Option<Structure> {
     let bytes = body.as_bytes();
     // NUL becomes U+FFFD in pulldown-cmark's text, and a lone `\r` line break is read
     // differently in places (a fence line ending in `\r` opens no fence).
-    if memchr::memchr(0, bytes).is_some()
-        || memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
+    // One pass finds both.
+    if memchr::memchr2_iter(0, b'\r', bytes)
+        .any(|at| bytes[at] == 0 || bytes.get(at + 1) != Some(&b'\n'))
     {
         return None;
     }
@@ -530,13 +531,21 @@ impl Scanner<'_> {
     fn inline(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
-        let has_backtick = memchr::memchr(b'`', bytes).is_some();
-        if memchr::memchr(b'<', bytes).is_some() && (has_backtick || text.contains("<!--")) {
+        // One pass for the three bytes that may start something: a code span, HTML, or a
+        // markdown link (its `](`, found through its `]`).
+        let (mut has_backtick, mut has_angle, mut has_link) = (false, false, false);
+        for at in memchr::memchr3_iter(b'`', b'<', b']', bytes) {
+            match bytes[at] {
+                b'`' => has_backtick = true,
+                b'<' => has_angle = true,
+                _ => has_link = has_link || bytes.get(at + 1) == Some(&b'('),
+            }
+        }
+        if has_angle && (has_backtick || text.contains("<!--")) {
             return None;
         }
-        // `](` found through its `]`: cheaper per line than building a `memmem` searcher.
-        if memchr::memchr_iter(b']', bytes).any(|at| bytes.get(at + 1) == Some(&b'(')) {
-            if has_backtick || text.contains(['<', '\\']) {
+        if has_link {
+            if has_backtick || has_angle || text.contains('\\') {
                 return None;
             }
             self.markdown_links(start, end)?;
@@ -698,11 +707,11 @@ fn list_content(rest: &str, content: usize) -> Option<usize> {
 /// A GFM table's delimiter row (`| --- | :-: |`), or something close enough to leave to
 /// pulldown-cmark.
 fn is_table_delimiter(rest: &str) -> bool {
-    rest.contains('|')
+    // The byte test first: it stops at the first letter of nearly every line.
+    rest.bytes()
+        .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
+        && rest.contains('|')
         && rest.contains('-')
-        && rest
-            .bytes()
-            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 /// Whether inline `text` may hold a code span, an HTML comment or a markdown link.
