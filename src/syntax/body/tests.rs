@@ -8,25 +8,28 @@ use super::{Structure, blocks, find_links, scan_structure, tags};
 
 #[track_caller]
 fn check_same(body: &str) -> bool {
-    match blocks::structure(body) {
-        Some(fast) => {
-            let slow = scan_structure(body);
-            assert_eq!(fast, slow, "structure of {body:?}");
-            assert_eq!(
-                inline_tags(body, &fast),
-                inline_tags(body, &slow),
-                "tags of {body:?}"
-            );
-            true
-        }
-        None => false,
+    let mut fast = Structure::default();
+    if !blocks::structure(body, &mut fast) {
+        return false;
     }
+    let mut slow = Structure::default();
+    scan_structure(body, &mut slow);
+    assert_eq!(fast, slow, "structure of {body:?}");
+    assert_eq!(
+        inline_tags(body, &fast),
+        inline_tags(body, &slow),
+        "tags of {body:?}"
+    );
+    true
 }
 
 /// The inline tags of `body` found with the code regions of `structure`.
 fn inline_tags(body: &str, structure: &Structure) -> Vec<crate::text::TextRange> {
-    let (links, _) = find_links(body, &structure.excluded);
-    tags::find_tags(body, &structure.excluded, &links)
+    let mut links = Vec::new();
+    find_links(body, &structure.excluded, &mut links);
+    let mut tags = Vec::new();
+    tags::find_tags(body, &structure.excluded, &links, &mut tags);
+    tags
 }
 
 #[test]
