@@ -43,6 +43,8 @@ pub(super) struct Body {
     markdown: Vec<StoredLink>,
     /// The ends of `links`, in order.
     link_ends: Vec<usize>,
+    /// The block scanner's own lists.
+    scan: blocks::Buffers,
 }
 
 impl Body {
@@ -123,7 +125,7 @@ pub(super) struct ScannedMarkdownLink {
 pub(super) fn parse(text: &str, body_start: usize, out: &mut Body) {
     out.clear();
     let body = &text[body_start..];
-    read_structure(body, &mut out.structure);
+    read_structure(body, &mut out.structure, &mut out.scan);
     let structure = &mut out.structure;
     let links = &mut out.links;
     let mut links_capped_at = find_links(body, &structure.excluded, links);
@@ -171,8 +173,8 @@ pub(super) fn parse(text: &str, body_start: usize, out: &mut Body) {
 
 /// Reads the structure of `body` into `out`: the block scanner's, or pulldown-cmark's when
 /// the scanner gives up.
-fn read_structure(body: &str, out: &mut Structure) {
-    if !blocks::structure(body, out) {
+fn read_structure(body: &str, out: &mut Structure, buffers: &mut blocks::Buffers) {
+    if !blocks::structure(body, out, buffers) {
         out.clear();
         scan_structure(body, out);
     }
@@ -181,7 +183,7 @@ fn read_structure(body: &str, out: &mut Structure) {
 /// The structure of `body`, in buffers of its own.
 fn structure_of(body: &str) -> Structure {
     let mut structure = Structure::default();
-    read_structure(body, &mut structure);
+    read_structure(body, &mut structure, &mut blocks::Buffers::default());
     structure
 }
 
@@ -537,6 +539,10 @@ fn escaped(bytes: &[u8], at: usize) -> bool {
 fn find_link_end(rest: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i + 1 < rest.len() {
+        i += plain_prefix(&rest[i..]);
+        if i + 1 >= rest.len() {
+            return None;
+        }
         match rest[i] {
             b'\n' | b'\r' => return None,
             b']' if rest[i + 1] == b']' => return Some(i),
@@ -545,6 +551,37 @@ fn find_link_end(rest: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+/// How many bytes at the start of `bytes` are none of `[`, `]`, `\n` and `\r`: eight bytes
+/// are tested at a time, as one word.
+fn plain_prefix(bytes: &[u8]) -> usize {
+    /// The high bit of each byte of `word` that equals `byte`, and maybe of later bytes: the
+    /// lowest bit set marks the first such byte.
+    fn find_byte(word: u64, byte: u8) -> u64 {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let diff = word ^ (ONES * u64::from(byte));
+        diff.wrapping_sub(ONES) & !diff & (ONES << 7)
+    }
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let found = find_byte(word, b'[')
+            | find_byte(word, b']')
+            | find_byte(word, b'\n')
+            | find_byte(word, b'\r');
+        if found != 0 {
+            return plain + (found.trailing_zeros() / 8) as usize;
+        }
+        plain += 8;
+    }
+    plain
+        + bytes[plain..]
+            .iter()
+            .take_while(|&&b| !matches!(b, b'[' | b']' | b'\n' | b'\r'))
+            .count()
 }
 
 /// Block ids: `^id` at the end of a line, after a space, alone on its line, or right after a

@@ -24,48 +24,38 @@ use std::ops::Range;
 use super::{ScannedHeading, ScannedMarkdownLink, Structure, heading_text_range, trim_end_offset};
 use crate::text::TextRange;
 
-/// Reads the structure of `body` into `out` (cleared first); `false` when it holds something
-/// only pulldown-cmark reads right (what `out` then holds is to be cleared).
-pub(super) fn structure(body: &str, out: &mut Structure) -> bool {
+/// Reads the structure of `body` into `out` (cleared first), with `buffers` for the scan's own
+/// lists; `false` when it holds something only pulldown-cmark reads right (what `out` then
+/// holds is to be cleared).
+pub(super) fn structure(body: &str, out: &mut Structure, buffers: &mut Buffers) -> bool {
     out.clear();
-    scan(body, out).is_some()
-}
-
-fn scan(body: &str, out: &mut Structure) -> Option<()> {
-    let bytes = body.as_bytes();
-    // NUL becomes U+FFFD in pulldown-cmark's text, and a lone `\r` line break is read
-    // differently in places (a fence line ending in `\r` opens no fence). One pass finds both.
-    if memchr::memchr2_iter(0, b'\r', bytes)
-        .any(|at| bytes[at] == 0 || bytes.get(at + 1) != Some(&b'\n'))
-    {
-        return None;
-    }
     let mut scanner = Scanner {
         body,
         out,
         open_section: None,
         paragraph: None,
-        list: Vec::new(),
+        list: std::mem::take(&mut buffers.list),
         list_blank: false,
         list_loose: false,
         list_nested: false,
         item_paragraph: None,
-        item_paragraphs: Vec::new(),
+        item_paragraphs: std::mem::take(&mut buffers.item_paragraphs),
         list_start: None,
         list_end: 0,
     };
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let start = pos;
-        let (end, next) = line_end(bytes, start);
-        pos = next;
-        if let Some(block_end) = scanner.line(start, end, next)? {
-            pos = block_end;
-        }
-    }
-    scanner.close_item_paragraph()?;
-    scanner.close_paragraph()?;
-    scanner.close_list()
+    let read = scanner.scan().is_some();
+    buffers.list = scanner.list;
+    buffers.item_paragraphs = scanner.item_paragraphs;
+    super::clear_vec(&mut buffers.list);
+    super::clear_vec(&mut buffers.item_paragraphs);
+    read
+}
+
+/// The block scanner's own lists, kept with the body's buffers from one note to the next.
+#[derive(Debug, Default)]
+pub(super) struct Buffers {
+    list: Vec<Item>,
+    item_paragraphs: Vec<Range<usize>>,
 }
 
 /// The end of the line starting at `start` (before its line break), and the start of the next.
@@ -80,6 +70,7 @@ fn line_end(bytes: &[u8], start: usize) -> (usize, usize) {
 }
 
 /// One open item of a list.
+#[derive(Debug)]
 struct Item {
     content_indent: usize,
     /// `-`, `*` or `+` for bullets, `.` or `)` for ordered items.
@@ -144,6 +135,31 @@ struct ItemLine {
 }
 
 impl Scanner<'_> {
+    /// Reads the body, line by line.
+    fn scan(&mut self) -> Option<()> {
+        let bytes = self.body.as_bytes();
+        // NUL becomes U+FFFD in pulldown-cmark's text, and a lone `\r` line break is read
+        // differently in places (a fence line ending in `\r` opens no fence). One pass finds
+        // both.
+        if memchr::memchr2_iter(0, b'\r', bytes)
+            .any(|at| bytes[at] == 0 || bytes.get(at + 1) != Some(&b'\n'))
+        {
+            return None;
+        }
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let start = pos;
+            let (end, next) = line_end(bytes, start);
+            pos = next;
+            if let Some(block_end) = self.line(start, end, next)? {
+                pos = block_end;
+            }
+        }
+        self.close_item_paragraph()?;
+        self.close_paragraph()?;
+        self.close_list()
+    }
+
     /// Reads one line; returns where scanning goes on when the line opened a fenced code block
     /// or a table.
     fn line(&mut self, start: usize, end: usize, next: usize) -> Option<Option<usize>> {
@@ -363,12 +379,15 @@ impl Scanner<'_> {
         self.close_item_paragraph()?;
         self.list.clear();
         self.list_blank = false;
-        let item_paragraphs = std::mem::take(&mut self.item_paragraphs);
+        // Taken out while they are recorded, and put back: the buffer is kept.
+        let mut item_paragraphs = std::mem::take(&mut self.item_paragraphs);
         if std::mem::take(&mut self.list_loose) {
-            for paragraph in item_paragraphs {
+            for paragraph in item_paragraphs.drain(..) {
                 self.record_paragraph(paragraph);
             }
         }
+        item_paragraphs.clear();
+        self.item_paragraphs = item_paragraphs;
         self.list_nested = false;
         if let Some(start) = self.list_start.take() {
             self.out.lists.push(start..self.list_end.max(start));

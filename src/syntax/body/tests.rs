@@ -4,12 +4,12 @@
 
 use proptest::prelude::*;
 
-use super::{Structure, blocks, find_links, scan_structure, tags};
+use super::{Structure, blocks, find_link_end, find_links, scan_structure, tags};
 
 #[track_caller]
 fn check_same(body: &str) -> bool {
     let mut fast = Structure::default();
-    if !blocks::structure(body, &mut fast) {
+    if !blocks::structure(body, &mut fast, &mut blocks::Buffers::default()) {
         return false;
     }
     let mut slow = Structure::default();
@@ -416,5 +416,35 @@ proptest! {
             }
         }
         prop_assert_eq!(fast.finish(), slow.finish());
+    }
+}
+
+/// [`find_link_end`] one byte at a time, as it was first written: the oracle of its word-wise
+/// skipping.
+fn link_end_by_bytes(rest: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < rest.len() {
+        match rest[i] {
+            b'\n' | b'\r' => return None,
+            b']' if rest[i + 1] == b']' => return Some(i),
+            b'[' if rest[i + 1] == b'[' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 20_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn link_ends_found_by_words_and_by_bytes_agree(
+        rest in "([a-z]{1,9}|[\\[\\]\r\n é\u{5b5d}\u{5d5b}]){0,12}",
+    ) {
+        prop_assert_eq!(find_link_end(rest.as_bytes()), link_end_by_bytes(rest.as_bytes()));
     }
 }
