@@ -481,8 +481,10 @@ pub const MAX_LINKS: usize = 100_000;
 fn find_links(body: &str, excluded: &[Range<usize>], links: &mut Vec<StoredLink>) -> Option<usize> {
     let bytes = body.as_bytes();
     let mut pos = 0;
-    // Built once: `memmem::find` would build a searcher for every link.
-    let opener = memchr::memmem::Finder::new(b"[[");
+    // Built once for all notes: `memmem::find` would build a searcher for every link.
+    static OPENER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[["));
+    let opener = &*OPENER;
     while let Some(found) = opener.find(&bytes[pos..]) {
         let open = pos + found;
         pos = open + 2;

@@ -948,30 +948,31 @@ impl Arena {
         let id = push_single(self, &fm.id);
         let title = push_single(self, &fm.title);
         let note_type = push_single(self, &fm.note_type);
-        let mut push_list = |arena: &mut Arena, list: &[frontmatter::RawValue]| {
-            let start = values.len() as u32;
-            values.extend(list.iter().map(|value| arena.push_value(value)));
-            (start, values.len() as u32)
-        };
-        let tags = push_list(self, &fm.tags);
-        let aliases = push_list(self, &fm.aliases);
-        let relations = push_list(self, &fm.relations);
-        let empty_keys: Vec<frontmatter::RawValue> = fm
-            .empty_keys
-            .iter()
-            .map(|key| frontmatter::RawValue {
-                text: key.clone(),
+        let push_list =
+            |arena: &mut Arena, values: &mut Vec<StoredValue>, list: &[frontmatter::RawValue]| {
+                let start = values.len() as u32;
+                values.extend(list.iter().map(|value| arena.push_value(value)));
+                (start, values.len() as u32)
+            };
+        let tags = push_list(self, values, &fm.tags);
+        let aliases = push_list(self, values, &fm.aliases);
+        let relations = push_list(self, values, &fm.relations);
+        let start = values.len() as u32;
+        for key in &fm.empty_keys {
+            let text = self.push(key);
+            values.push(StoredValue {
+                text,
                 range: TextRange::default(),
-                kb: None,
-            })
-            .collect();
-        let empty_keys = push_list(self, &empty_keys);
+                kb: StrRef::NONE,
+            });
+        }
+        let empty_keys = (start, values.len() as u32);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
             let name = self.push(&field.name);
             fields.push(StoredField {
                 name,
-                values: push_list(self, &field.values),
+                values: push_list(self, values, &field.values),
             });
         }
         StoredFrontmatter {

@@ -611,7 +611,9 @@ impl Scanner<'_> {
     fn markdown_links(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
-        for close in memchr::memmem::find_iter(bytes, b"](") {
+        static CLOSE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"]("));
+        for close in CLOSE.find_iter(bytes) {
             let Some(open) = bytes[..close].iter().rposition(|&b| b == b'[' || b == b']') else {
                 continue; // No `[` before: plain text.
             };
