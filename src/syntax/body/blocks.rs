@@ -59,14 +59,17 @@ pub(super) struct Buffers {
 }
 
 /// The end of the line starting at `start` (before its line break), and the start of the next.
+/// Only for bodies whose every `\r` comes right before a `\n` (the scanner reads no others):
+/// every line ends at a `\n`, or at the end of the body.
 fn line_end(bytes: &[u8], start: usize) -> (usize, usize) {
-    let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-    let next = match bytes.get(end) {
-        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
-        Some(_) => end + 1,
-        None => end,
-    };
-    (end, next)
+    match memchr::memchr(b'\n', &bytes[start..]) {
+        None => (bytes.len(), bytes.len()),
+        Some(at) => {
+            let newline = start + at;
+            let crlf = newline > start && bytes[newline - 1] == b'\r';
+            (newline - usize::from(crlf), newline + 1)
+        }
+    }
 }
 
 /// One open item of a list.
