@@ -61,14 +61,6 @@ impl Default for LineStarts {
 }
 
 impl LineStarts {
-    fn new(starts: Vec<u32>, text_len: usize) -> LineStarts {
-        if text_len <= usize::from(u16::MAX) {
-            LineStarts::Narrow(starts.iter().map(|&start| start as u16).collect())
-        } else {
-            LineStarts::Wide(starts.into_boxed_slice())
-        }
-    }
-
     fn len(&self) -> usize {
         match self {
             LineStarts::Narrow(starts) => starts.len(),
@@ -105,50 +97,30 @@ impl LineStarts {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
         let mut crlf_lines = Vec::new();
-        let mut wide_chars = Vec::new();
-        let mut line_start = 0usize;
-        loop {
-            let line_end = memchr::memchr2(b'\n', b'\r', &bytes[line_start..])
-                .map_or(bytes.len(), |i| line_start + i);
-            let content = &bytes[line_start..line_end];
-            if !content.is_ascii() {
-                let line = (line_starts.len() - 1) as u32;
-                let mut i = 0usize;
-                while i < content.len() {
-                    let b = content[i];
-                    if b >= 0x80 {
-                        let len = utf8_len(b);
-                        wide_chars.push(WideChar {
-                            line,
-                            byte_col: i as u32,
-                            len_utf8: len as u32,
-                        });
-                        i += len;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            if line_end == bytes.len() {
-                break;
-            }
-            let next = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
-                crlf_lines.push((line_starts.len() - 1) as u32);
-                line_end + 2
-            } else {
-                line_end + 1
-            };
-            line_starts.push(next as u32);
-            line_start = next;
-        }
+        // Built in their final width at once, with room for lines of about 40 bytes.
+        let line_starts = if bytes.len() <= usize::from(u16::MAX) {
+            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+            starts.push(0);
+            for_each_line_start(bytes, &mut crlf_lines, |start| starts.push(start as u16));
+            LineStarts::Narrow(starts.into_boxed_slice())
+        } else {
+            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+            starts.push(0);
+            for_each_line_start(bytes, &mut crlf_lines, |start| starts.push(start as u32));
+            LineStarts::Wide(starts.into_boxed_slice())
+        };
         // Boxed slices: no spare capacity, and a smaller index (every note keeps one).
+        let wide_chars = if bytes.is_ascii() {
+            Box::default()
+        } else {
+            wide_chars(bytes, &line_starts).into_boxed_slice()
+        };
         LineIndex {
-            line_starts: LineStarts::new(line_starts, bytes.len()),
+            line_starts,
             crlf_lines: crlf_lines.into_boxed_slice(),
             text_len: crate::text::to_u32(bytes.len()),
-            wide_chars: wide_chars.into_boxed_slice(),
+            wide_chars,
         }
     }
 
@@ -253,6 +225,68 @@ impl LineIndex {
     }
 }
 
+/// Calls `push` with the start of every line after the first, in order, and records in
+/// `crlf_lines` the lines whose break is `\r\n`: one pass over the text for its line breaks.
+fn for_each_line_start(bytes: &[u8], crlf_lines: &mut Vec<u32>, mut push: impl FnMut(usize)) {
+    if memchr::memchr(b'\r', bytes).is_none() {
+        // Only `\n` breaks, as in most notes: a search for one byte is quicker than for two.
+        memchr::memchr_iter(b'\n', bytes).for_each(|at| push(at + 1));
+        return;
+    }
+    let mut line = 0u32;
+    let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes);
+    while let Some(at) = breaks.next() {
+        let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            crlf_lines.push(line);
+            // The `\n` of the pair is the next break found: it ends nothing more.
+            breaks.next();
+            at + 2
+        } else {
+            at + 1
+        };
+        push(next);
+        line += 1;
+    }
+}
+
+/// Every non-ASCII character of `bytes` (valid UTF-8), by line and byte column: runs of ASCII
+/// are skipped 16 bytes at a time.
+fn wide_chars(bytes: &[u8], line_starts: &LineStarts) -> Vec<WideChar> {
+    let mut wide_chars = Vec::new();
+    let mut line = 0usize;
+    let mut i = 0usize;
+    while let Some(found) = first_non_ascii(&bytes[i..]) {
+        i += found;
+        while line + 1 < line_starts.len() && line_starts.at(line + 1) as usize <= i {
+            line += 1;
+        }
+        let len = utf8_len(bytes[i]);
+        wide_chars.push(WideChar {
+            line: line as u32,
+            byte_col: (i - line_starts.at(line) as usize) as u32,
+            len_utf8: len as u32,
+        });
+        i += len;
+    }
+    wide_chars
+}
+
+/// The offset of the first byte of `bytes` that is not ASCII.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(16);
+    let mut skipped = 0;
+    for chunk in chunks.by_ref() {
+        if !chunk.is_ascii() {
+            break;
+        }
+        skipped += 16;
+    }
+    bytes[skipped..]
+        .iter()
+        .position(|&b| !b.is_ascii())
+        .map(|at| skipped + at)
+}
+
 fn utf8_len(first_byte: u8) -> usize {
     match first_byte {
         0xF0..=0xFF => 4,
@@ -348,6 +382,73 @@ mod tests {
             assert_eq!(index.line_end(0), b - 2);
             assert_eq!(index.line_start(2), len as u32);
             assert_eq!(index.line_of(len as u32), 2);
+        }
+    }
+
+    /// The index built line by line, as it was before the one-pass construction: the oracle of
+    /// the property test below.
+    fn by_lines(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0u32];
+        let mut crlf_lines = Vec::new();
+        let mut wide_chars = Vec::new();
+        let mut line_start = 0usize;
+        loop {
+            let line_end = memchr::memchr2(b'\n', b'\r', &bytes[line_start..])
+                .map_or(bytes.len(), |i| line_start + i);
+            let line = (line_starts.len() - 1) as u32;
+            let mut i = line_start;
+            while i < line_end {
+                let len = utf8_len(bytes[i]);
+                if bytes[i] >= 0x80 {
+                    wide_chars.push(WideChar {
+                        line,
+                        byte_col: (i - line_start) as u32,
+                        len_utf8: len as u32,
+                    });
+                }
+                i += len;
+            }
+            if line_end == bytes.len() {
+                break;
+            }
+            let next = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
+                crlf_lines.push(line);
+                line_end + 2
+            } else {
+                line_end + 1
+            };
+            line_starts.push(next as u32);
+            line_start = next;
+        }
+        let line_starts = if bytes.len() <= usize::from(u16::MAX) {
+            LineStarts::Narrow(line_starts.iter().map(|&start| start as u16).collect())
+        } else {
+            LineStarts::Wide(line_starts.into_boxed_slice())
+        };
+        LineIndex {
+            line_starts,
+            crlf_lines: crlf_lines.into_boxed_slice(),
+            text_len: bytes.len() as u32,
+            wide_chars: wide_chars.into_boxed_slice(),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_construction_agrees_with_lines(
+            pieces in proptest::collection::vec(
+                "(a|bc|\r|\n|\r\n|é|中|😀|\u{2028}|[a-z ]{1,40}){0,40}",
+                0..4,
+            ),
+            long in proptest::bool::weighted(0.1),
+        ) {
+            let mut text = pieces.concat();
+            if long {
+                // Past 64 KiB: line starts are stored wide.
+                text = format!("{}{text}", "a\n".repeat(33_000));
+            }
+            proptest::prop_assert_eq!(LineIndex::new(&text), by_lines(&text));
         }
     }
 }

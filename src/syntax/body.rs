@@ -23,11 +23,13 @@ mod tests;
 
 pub use tags::{MAX_TAGS, is_tag_char, tag_len};
 
+/// What one body parse finds, in buffers kept from one note to the next (see `parse_note`):
+/// a note costs no allocation for these lists, only for what its record keeps.
+#[derive(Debug, Default)]
 pub(super) struct Body {
     pub links: Vec<StoredLink>,
     /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
     pub links_capped_at: Option<usize>,
-    pub headings: Vec<ScannedHeading>,
     pub block_ids: Vec<ScannedBlockId>,
     /// The first paragraph (its source), from which a summary is made when one is wanted.
     pub first_paragraph: Option<TextRange>,
@@ -35,13 +37,65 @@ pub(super) struct Body {
     pub tags: Vec<TextRange>,
     /// Code blocks and top-level lists, in order of their start.
     pub regions: Vec<Region>,
+    /// The headings (through [`Body::headings`]) and the code regions.
+    structure: Structure,
+    /// The local markdown links, before they join `links`.
+    markdown: Vec<StoredLink>,
+    /// The ends of `links`, in order.
+    link_ends: Vec<usize>,
+    /// The block scanner's own lists.
+    scan: blocks::Buffers,
 }
 
-/// A heading as the body scan finds it; `parse_note` moves its text into the note's arena.
+impl Body {
+    /// The headings, in order; each one's text is [`Body::heading_text`].
+    pub fn headings(&self) -> &[ScannedHeading] {
+        &self.structure.headings
+    }
+
+    pub fn heading_text(&self, heading: &ScannedHeading) -> &str {
+        &self.structure.heading_texts[heading.text.clone()]
+    }
+
+    /// Empties every list, keeping the buffers unless one grew past [`KEPT_CAPACITY`] (a
+    /// pathological note's buffers are not kept for the rest of the thread's life).
+    fn clear(&mut self) {
+        self.structure.clear();
+        clear_vec(&mut self.links);
+        clear_vec(&mut self.block_ids);
+        clear_vec(&mut self.tags);
+        clear_vec(&mut self.regions);
+        clear_vec(&mut self.markdown);
+        clear_vec(&mut self.link_ends);
+        self.links_capped_at = None;
+        self.first_paragraph = None;
+    }
+}
+
+/// Items of a kept buffer past which it is given back.
+const KEPT_CAPACITY: usize = 16 * 1024;
+
+fn clear_vec<T>(items: &mut Vec<T>) {
+    items.clear();
+    items.shrink_to(KEPT_CAPACITY);
+}
+
+/// Trims the text pushed onto `buffer` from `start` on, in place; returns its range there.
+fn trim_pushed(buffer: &mut String, start: usize) -> Range<usize> {
+    let pushed = &buffer[start..];
+    let end = start + pushed.trim_end().len();
+    buffer.truncate(end);
+    let leading = buffer[start..].len() - buffer[start..].trim_start().len();
+    buffer.drain(start..start + leading);
+    start..buffer.len()
+}
+
+/// A heading as the body scan finds it; `parse_note` copies its text into the note's arena.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct ScannedHeading {
     pub level: u8,
-    pub text: Box<str>,
+    /// Where the heading's text is in its structure's `heading_texts`.
+    pub text: Range<usize>,
     pub range: TextRange,
     pub text_range: TextRange,
     pub first_paragraph: Option<TextRange>,
@@ -66,60 +120,80 @@ pub(super) struct ScannedMarkdownLink {
     pub is_image: bool,
 }
 
-/// Parses `text[body_start..]`; all ranges returned are offsets into `text`.
-pub(super) fn parse(text: &str, body_start: usize) -> Body {
+/// Parses `text[body_start..]` into `out` (emptied first); all ranges it holds then are
+/// offsets into `text`.
+pub(super) fn parse(text: &str, body_start: usize, out: &mut Body) {
+    out.clear();
     let body = &text[body_start..];
-    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
-    let (mut links, mut links_capped_at) = find_links(body, &structure.excluded);
-    let markdown = local_markdown_links(body, &structure.markdown_links, &links);
+    read_structure(body, &mut out.structure, &mut out.scan);
+    let structure = &mut out.structure;
+    let links = &mut out.links;
+    let mut links_capped_at = find_links(body, &structure.excluded, links);
+    local_markdown_links(body, &structure.markdown_links, links, &mut out.markdown);
+    let markdown = &out.markdown;
     if !markdown.is_empty() {
         let room = MAX_LINKS.saturating_sub(links.len());
         if markdown.len() > room && links_capped_at.is_none() {
             links_capped_at = Some(markdown[room].start() as usize);
         }
-        links.extend(markdown.into_iter().take(room));
+        links.extend(markdown.iter().take(room));
         links.sort_by_key(|link| link.start());
     }
-    let tags = tags::find_tags(body, &structure.excluded, &links)
-        .into_iter()
-        .map(|tag| tag.shifted(body_start))
-        .collect();
-    let regions = structure.regions(body_start);
-    let link_ends: Vec<usize> = links.iter().map(|link| link.end() as usize).collect();
-    let mut block_ids = find_block_ids(body, &structure.excluded, &link_ends);
-    let mut headings = structure.headings;
-    for link in &mut links {
+    tags::find_tags(body, &structure.excluded, links, &mut out.tags);
+    for tag in &mut out.tags {
+        *tag = tag.shifted(body_start);
+    }
+    structure.regions(body_start, &mut out.regions);
+    out.link_ends
+        .extend(links.iter().map(|link| link.end() as usize));
+    find_block_ids(
+        body,
+        &structure.excluded,
+        &out.link_ends,
+        &mut out.block_ids,
+    );
+    for link in links.iter_mut() {
         link.shift(body_start);
     }
-    for block in &mut block_ids {
+    for block in &mut out.block_ids {
         block.range = block.range.shifted(body_start);
         block.line_range = block.line_range.shifted(body_start);
     }
-    for heading in &mut headings {
+    for heading in &mut structure.headings {
         heading.range = heading.range.shifted(body_start);
         heading.text_range = heading.text_range.shifted(body_start);
         heading.first_paragraph = heading.first_paragraph.map(|r| r.shifted(body_start));
     }
-    let first_paragraph = structure
+    out.first_paragraph = structure
         .first_paragraph
+        .clone()
         .map(|range| TextRange::new(range.start + body_start, range.end + body_start));
-    Body {
-        links,
-        links_capped_at: links_capped_at.map(|at| at + body_start),
-        headings,
-        block_ids,
-        first_paragraph,
-        tags,
-        regions,
+    out.links_capped_at = links_capped_at.map(|at| at + body_start);
+}
+
+/// Reads the structure of `body` into `out`: the block scanner's, or pulldown-cmark's when
+/// the scanner gives up.
+fn read_structure(body: &str, out: &mut Structure, buffers: &mut blocks::Buffers) {
+    if !blocks::structure(body, out, buffers) {
+        out.clear();
+        scan_structure(body, out);
     }
+}
+
+/// The structure of `body`, in buffers of its own.
+fn structure_of(body: &str) -> Structure {
+    let mut structure = Structure::default();
+    read_structure(body, &mut structure, &mut blocks::Buffers::default());
+    structure
 }
 
 /// The name of the tag being typed at `cursor` (see `tags::typed_tag`), in `text`'s offsets.
 pub(super) fn typed_tag(text: &str, body_start: usize, cursor: usize) -> Option<TextRange> {
     let body = &text[body_start..];
     let cursor = cursor.checked_sub(body_start)?;
-    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
-    let (links, _) = find_links(body, &structure.excluded);
+    let structure = structure_of(body);
+    let mut links = Vec::new();
+    find_links(body, &structure.excluded, &mut links);
     let name = tags::typed_tag(body, cursor, &structure.excluded, &links)?;
     Some(TextRange::new(
         name.start + body_start,
@@ -131,19 +205,20 @@ pub(super) fn typed_tag(text: &str, body_start: usize, cursor: usize) -> Option<
 /// each from its first character to the end of its last line's text, in order.
 pub(super) fn paragraphs(text: &str, body_start: usize) -> Vec<TextRange> {
     let body = &text[body_start..];
-    let structure = blocks::structure(body).unwrap_or_else(|| scan_structure(body));
-    structure
+    structure_of(body)
         .paragraphs
         .into_iter()
         .map(|p| TextRange::new(p.start + body_start, p.end + body_start))
         .collect()
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 struct Structure {
     /// Sorted, non-overlapping byte ranges (in the body) where links are not recognised.
     excluded: Vec<Range<usize>>,
     headings: Vec<ScannedHeading>,
+    /// The headings' texts, one after the other.
+    heading_texts: String,
     first_paragraph: Option<Range<usize>>,
     /// Inline markdown links and images, by start (any destination, URLs included).
     markdown_links: Vec<ScannedMarkdownLink>,
@@ -157,31 +232,41 @@ struct Structure {
 }
 
 impl Structure {
-    /// The code blocks and lists as [`Region`]s of the note, in order of their start.
-    fn regions(&self, body_start: usize) -> Vec<Region> {
+    /// Empties every list (see [`Body::clear`]).
+    fn clear(&mut self) {
+        clear_vec(&mut self.excluded);
+        clear_vec(&mut self.headings);
+        self.heading_texts.clear();
+        self.heading_texts.shrink_to(KEPT_CAPACITY);
+        self.first_paragraph = None;
+        clear_vec(&mut self.markdown_links);
+        clear_vec(&mut self.paragraphs);
+        clear_vec(&mut self.code_blocks);
+        clear_vec(&mut self.lists);
+    }
+
+    /// Pushes the code blocks and lists onto `regions` as [`Region`]s of the note, in order of
+    /// their start.
+    fn regions(&self, body_start: usize, regions: &mut Vec<Region>) {
         let code = self.code_blocks.iter().map(|r| (RegionKind::Code, r));
         let lists = self.lists.iter().map(|r| (RegionKind::List, r));
-        let mut regions: Vec<Region> = code
-            .chain(lists)
-            .map(|(kind, r)| Region {
-                kind,
-                range: TextRange::new(r.start + body_start, r.end + body_start),
-            })
-            .collect();
+        regions.extend(code.chain(lists).map(|(kind, r)| Region {
+            kind,
+            range: TextRange::new(r.start + body_start, r.end + body_start),
+        }));
         regions.sort_by_key(|r| (r.range.start, r.range.end));
-        regions
     }
 }
 
 /// The markdown links of `scanned` that lead to a local file or a place in the note, as links:
 /// not a URL with a scheme, not an empty destination, not overlapping a wiki-link of `wiki`
-/// (`[[a](b)]]` is a wiki-link). Sorted by start.
+/// (`[[a](b)]]` is a wiki-link). Pushed onto `out`, sorted by start.
 fn local_markdown_links(
     body: &str,
     scanned: &[ScannedMarkdownLink],
     wiki: &[StoredLink],
-) -> Vec<StoredLink> {
-    let mut out = Vec::new();
+    out: &mut Vec<StoredLink>,
+) {
     for link in scanned {
         let Ok(paren) = u16::try_from(link.paren) else {
             continue;
@@ -201,26 +286,29 @@ fn local_markdown_links(
             ));
         }
     }
-    out
 }
 
-fn scan_structure(body: &str) -> Structure {
-    let mut excluded: Vec<Range<usize>> = Vec::new();
-    let mut headings = Vec::new();
-    let mut first_paragraph = None;
+/// Reads the structure of `body` with pulldown-cmark into `out` (empty).
+fn scan_structure(body: &str, out: &mut Structure) {
+    let Structure {
+        excluded,
+        headings,
+        heading_texts,
+        first_paragraph,
+        markdown_links,
+        paragraphs,
+        code_blocks,
+        lists,
+    } = out;
     let mut heading: Option<(HeadingLevel, Range<usize>, String)> = None;
     let mut paragraph_start = None;
     // Index of the heading whose section has not yet had its first paragraph.
     let mut open_section: Option<usize> = None;
     let mut html_block: Option<usize> = None;
     let mut code_block: Option<usize> = None;
-    let mut markdown_links = Vec::new();
     // The links and images being read, innermost last: (start, is image, inline, end of the
     // last event inside so far).
     let mut open_links: Vec<(usize, bool, bool, usize)> = Vec::new();
-    let mut paragraphs = Vec::new();
-    let mut code_blocks = Vec::new();
-    let mut lists = Vec::new();
     // Lists open around the current event, and where the outermost one started.
     let mut list_depth = 0usize;
     let mut list_start = 0usize;
@@ -291,9 +379,11 @@ fn scan_structure(body: &str) -> Structure {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, range, text)) = heading.take() {
                     let text_range = heading_text_range(body, range.clone());
+                    let text_start = heading_texts.len();
+                    heading_texts.push_str(&text);
                     headings.push(ScannedHeading {
                         level: level as u8,
-                        text: text.trim().into(),
+                        text: trim_pushed(heading_texts, text_start),
                         range: TextRange::new(range.start, range.end),
                         text_range,
                         first_paragraph: None,
@@ -312,7 +402,7 @@ fn scan_structure(body: &str) -> Structure {
                 // `max`: a paragraph of only white space (U+2028) trims to nothing.
                 let paragraph = start..trim_end_offset(body, range.end).max(start);
                 if first_paragraph.is_none() {
-                    first_paragraph = Some(paragraph.clone());
+                    *first_paragraph = Some(paragraph.clone());
                 }
                 if let Some(index) = open_section.take() {
                     headings[index].first_paragraph =
@@ -326,15 +416,6 @@ fn scan_structure(body: &str) -> Structure {
     // Html comments of a block are found after the block's code spans; keep the list sorted.
     excluded.sort_by_key(|r| r.start);
     markdown_links.sort_by_key(|link| link.range.start);
-    Structure {
-        excluded,
-        headings,
-        first_paragraph,
-        markdown_links,
-        paragraphs,
-        code_blocks,
-        lists,
-    }
 }
 
 /// The `(` of an inline link's destination: the `](` that follows the link's text, which ends
@@ -395,13 +476,15 @@ fn in_excluded(excluded: &[Range<usize>], range: Range<usize>) -> bool {
 /// Most links read from one note: a pathological note stays cheap to parse on every keystroke.
 pub const MAX_LINKS: usize = 100_000;
 
-/// The links of the body, and where scanning stopped if it reached [`MAX_LINKS`].
-fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<StoredLink>, Option<usize>) {
+/// Pushes the links of the body onto `links` (empty); returns where scanning stopped if it
+/// reached [`MAX_LINKS`].
+fn find_links(body: &str, excluded: &[Range<usize>], links: &mut Vec<StoredLink>) -> Option<usize> {
     let bytes = body.as_bytes();
-    let mut links = Vec::new();
     let mut pos = 0;
-    // Built once: `memmem::find` would build a searcher for every link.
-    let opener = memchr::memmem::Finder::new(b"[[");
+    // Built once for all notes: `memmem::find` would build a searcher for every link.
+    static OPENER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[["));
+    let opener = &*OPENER;
     while let Some(found) = opener.find(&bytes[pos..]) {
         let open = pos + found;
         pos = open + 2;
@@ -431,7 +514,7 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<StoredLink>, Option
             continue;
         }
         if links.len() == MAX_LINKS {
-            return (links, Some(start));
+            return Some(start);
         }
         links.push(StoredLink::new(
             TextRange::new(start, close_end),
@@ -440,7 +523,7 @@ fn find_links(body: &str, excluded: &[Range<usize>]) -> (Vec<StoredLink>, Option
         ));
         pos = close_end;
     }
-    (links, None)
+    None
 }
 
 fn escaped(bytes: &[u8], at: usize) -> bool {
@@ -458,6 +541,10 @@ fn escaped(bytes: &[u8], at: usize) -> bool {
 fn find_link_end(rest: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i + 1 < rest.len() {
+        i += plain_prefix(&rest[i..]);
+        if i + 1 >= rest.len() {
+            return None;
+        }
         match rest[i] {
             b'\n' | b'\r' => return None,
             b']' if rest[i + 1] == b']' => return Some(i),
@@ -468,16 +555,47 @@ fn find_link_end(rest: &[u8]) -> Option<usize> {
     None
 }
 
+/// How many bytes at the start of `bytes` are none of `[`, `]`, `\n` and `\r`: eight bytes
+/// are tested at a time, as one word.
+fn plain_prefix(bytes: &[u8]) -> usize {
+    /// The high bit of each byte of `word` that equals `byte`, and maybe of later bytes: the
+    /// lowest bit set marks the first such byte.
+    fn find_byte(word: u64, byte: u8) -> u64 {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let diff = word ^ (ONES * u64::from(byte));
+        diff.wrapping_sub(ONES) & !diff & (ONES << 7)
+    }
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let found = find_byte(word, b'[')
+            | find_byte(word, b']')
+            | find_byte(word, b'\n')
+            | find_byte(word, b'\r');
+        if found != 0 {
+            return plain + (found.trailing_zeros() / 8) as usize;
+        }
+        plain += 8;
+    }
+    plain
+        + bytes[plain..]
+            .iter()
+            .take_while(|&&b| !matches!(b, b'[' | b']' | b'\n' | b'\r'))
+            .count()
+}
+
 /// Block ids: `^id` at the end of a line, after a space, alone on its line, or right after a
 /// link or embed (`![[chart.png]]^sales-chart`, as Obsidian reads it). `link_ends` are the
-/// ends of the body's links, sorted.
+/// ends of the body's links, sorted. Pushed onto `ids`.
 fn find_block_ids(
     body: &str,
     excluded: &[Range<usize>],
     link_ends: &[usize],
-) -> Vec<ScannedBlockId> {
+    ids: &mut Vec<ScannedBlockId>,
+) {
     let bytes = body.as_bytes();
-    let mut ids = Vec::new();
     for caret in memchr::memchr_iter(b'^', bytes) {
         let after_space = caret == 0 || matches!(bytes[caret - 1], b' ' | b'\t' | b'\n' | b'\r');
         if !after_space && link_ends.binary_search(&caret).is_err() {
@@ -502,7 +620,6 @@ fn find_block_ids(
             line_range: TextRange::new(line_start, line_end),
         });
     }
-    ids
 }
 
 /// A paragraph's source as plain text: wiki-links shown as their display text, markdown

@@ -91,15 +91,7 @@ pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
         relations,
         ..frontmatter::RawFrontmatter::default()
     };
-    let mut note = assemble(
-        text,
-        Some(read),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        &[],
-        "",
-    );
+    let mut note = assemble(text, Some(read), &[], &super::body::Body::default(), "");
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
     note.body_start = crate::text::to_u32(text.len());

@@ -437,8 +437,6 @@ fn push_field(
 ) {
     values.retain(|value| !value.text.is_empty());
     values.truncate(MAX_VALUES_PER_FIELD);
-    // The index keeps every field: no spare capacity (the lists were built by pushing).
-    values.shrink_to_fit();
     if !values.is_empty() || present {
         frontmatter.fields.push(RawField {
             name: name.into(),

@@ -24,7 +24,23 @@ pub struct LinkParts<'a> {
 pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts<'_> {
     let part = |start: usize, end: usize| trimmed_part(inner, inner_start, start, end);
 
-    let (reference_end, display) = match inner.find('|') {
+    // The first `|`, and before it the first `:`, `#` and `^`, in one pass. A `kb:` prefix
+    // holds neither `#` nor `^`, so the first of those in the reference are the first after
+    // the prefix too.
+    let (mut bar, mut colon, mut first_hash, mut first_caret) = (None, None, None, None);
+    for (at, &byte) in inner.as_bytes().iter().enumerate() {
+        match byte {
+            b'|' => {
+                bar = Some(at);
+                break;
+            }
+            b':' if colon.is_none() => colon = Some(at),
+            b'#' if first_hash.is_none() => first_hash = Some(at),
+            b'^' if first_caret.is_none() => first_caret = Some(at),
+            _ => {}
+        }
+    }
+    let (reference_end, display) = match bar {
         Some(bar) => {
             let reference_end = if inner[..bar].ends_with('\\') {
                 bar - 1
@@ -39,7 +55,7 @@ pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts<'_> {
 
     let mut target_start = 0;
     let mut kb = None;
-    if let Some(colon) = reference.find(':') {
+    if let Some(colon) = colon {
         let prefix = reference[..colon].trim();
         let after = reference[colon + 1..].chars().next();
         let spaced = after.is_some_and(char::is_whitespace);
@@ -49,9 +65,7 @@ pub fn parse_link_inner(inner: &str, inner_start: usize) -> LinkParts<'_> {
         }
     }
 
-    let rest = &reference[target_start..];
-    let hash = rest.find('#').map(|i| i + target_start);
-    let caret = rest.find('^').map(|i| i + target_start);
+    let (hash, caret) = (first_hash, first_caret);
     let mut heading = None;
     let mut block = None;
     let target_end = match (hash, caret) {
@@ -177,11 +191,98 @@ pub fn is_kb_name_byte(byte: u8) -> bool {
 
 fn trimmed_part(inner: &str, inner_start: usize, start: usize, end: usize) -> Part<'_> {
     let slice = &inner[start..end];
-    let leading = slice.len() - slice.trim_start().len();
-    let trimmed = slice.trim();
+    let trimmed_start = slice.trim_start();
+    let leading = slice.len() - trimmed_start.len();
+    let trimmed = trimmed_start.trim_end();
     let abs = inner_start + start + leading;
     Part {
         text: trimmed,
         range: TextRange::new(abs, abs + trimmed.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// [`parse_link_inner`] as it was written first, one search per separator: the oracle.
+    fn by_find(inner: &str, inner_start: usize) -> LinkParts<'_> {
+        let part = |start: usize, end: usize| trimmed_part(inner, inner_start, start, end);
+
+        let (reference_end, display) = match inner.find('|') {
+            Some(bar) => {
+                let reference_end = if inner[..bar].ends_with('\\') {
+                    bar - 1
+                } else {
+                    bar
+                };
+                (reference_end, Some(part(bar + 1, inner.len())))
+            }
+            None => (inner.len(), None),
+        };
+        let reference = &inner[..reference_end];
+
+        let mut target_start = 0;
+        let mut kb = None;
+        if let Some(colon) = reference.find(':') {
+            let prefix = reference[..colon].trim();
+            let after = reference[colon + 1..].chars().next();
+            let spaced = after.is_some_and(char::is_whitespace);
+            if !prefix.is_empty() && !spaced && prefix.bytes().all(is_kb_name_byte) {
+                kb = Some(part(0, colon));
+                target_start = colon + 1;
+            }
+        }
+
+        let rest = &reference[target_start..];
+        let hash = rest.find('#').map(|i| i + target_start);
+        let caret = rest.find('^').map(|i| i + target_start);
+        let mut heading = None;
+        let mut block = None;
+        let target_end = match (hash, caret) {
+            (Some(h), _) if reference[h + 1..].trim_start().starts_with('^') => {
+                let caret = h + 1 + reference[h + 1..].find('^').unwrap_or(0);
+                block = Some(part(caret + 1, reference_end));
+                h
+            }
+            (Some(h), Some(c)) if c < h => {
+                block = Some(part(c + 1, reference_end));
+                c
+            }
+            (Some(h), _) => {
+                let heading_end = caret.filter(|&c| c > h).unwrap_or(reference_end);
+                heading = Some(part(h + 1, heading_end));
+                if heading_end < reference_end {
+                    block = Some(part(heading_end + 1, reference_end));
+                }
+                h
+            }
+            (None, Some(c)) => {
+                block = Some(part(c + 1, reference_end));
+                c
+            }
+            (None, None) => reference_end,
+        };
+        LinkParts {
+            kb,
+            target: part(target_start, target_end),
+            heading,
+            block,
+            display,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn one_pass_split_agrees_with_searches(
+            inner in "([a-z]{1,3}|[ :#^|\\\\.\\-_é\u{a0}]){0,12}",
+            start in 0usize..100,
+        ) {
+            prop_assert_eq!(parse_link_inner(&inner, start), by_find(&inner, start));
+        }
     }
 }

@@ -780,6 +780,15 @@ pub fn parse_file(path: &std::path::Path, text: &str) -> ParsedNote {
 
 /// Parses a note. Never fails and never panics on any input.
 pub fn parse_note(text: &str) -> ParsedNote {
+    thread_local! {
+        /// The body parse's buffers, kept from one note to the next on each thread.
+        static BODY: std::cell::RefCell<body::Body> = std::cell::RefCell::default();
+    }
+    BODY.with_borrow_mut(|body| parse_note_with(text, body))
+}
+
+/// [`parse_note`], with `body` for the body parse's buffers.
+fn parse_note_with(text: &str, body: &mut body::Body) -> ParsedNote {
     let mut errors = Vec::new();
     let mut links = Vec::new();
     let mut frontmatter = None;
@@ -806,12 +815,7 @@ pub fn parse_note(text: &str) -> ParsedNote {
             body_start
         }
     };
-    let body = body::parse(text, body_start);
-    if links.is_empty() {
-        links = body.links;
-    } else {
-        links.extend(body.links);
-    }
+    body::parse(text, body_start, body);
     if let Some(at) = body.links_capped_at {
         errors.push(SyntaxError {
             range: TextRange::new(at, at + 2),
@@ -826,16 +830,8 @@ pub fn parse_note(text: &str) -> ParsedNote {
         Some(summary) => truncate_chars(summary, SUMMARY_MAX_CHARS),
         None => String::new(),
     };
-    let mut note = assemble(
-        text,
-        frontmatter,
-        links,
-        body.headings,
-        body.block_ids,
-        &body.tags,
-        &summary,
-    );
-    note.regions = body.regions.into_boxed_slice();
+    let mut note = assemble(text, frontmatter, &links, body, &summary);
+    note.regions = body.regions.as_slice().into();
     note.first_paragraph = optional_range(body.first_paragraph);
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
@@ -843,22 +839,23 @@ pub fn parse_note(text: &str) -> ParsedNote {
     note
 }
 
-/// Moves the parsed facts into compact records, their texts into one arena string.
+/// Copies the parsed facts into compact records, their texts into one arena string: the
+/// frontmatter's links come before the body's.
 fn assemble(
     text: &str,
     frontmatter: Option<frontmatter::RawFrontmatter>,
-    mut links: Vec<StoredLink>,
-    headings: Vec<body::ScannedHeading>,
-    block_ids: Vec<body::ScannedBlockId>,
-    tags: &[TextRange],
+    frontmatter_links: &[StoredLink],
+    body: &body::Body,
     summary: &str,
 ) -> ParsedNote {
     let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
     let block_id = |block: &body::ScannedBlockId| {
         &text[block.range.start as usize + 1..block.range.end as usize]
     };
+    let links = || frontmatter_links.iter().chain(&body.links);
+    let (headings, block_ids, tags) = (body.headings(), &body.block_ids, &body.tags);
     let mut arena_len = summary.len()
-        + links.iter().map(|l| link_source(l).len()).sum::<usize>()
+        + links().map(|l| link_source(l).len()).sum::<usize>()
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
         + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>()
         + tags.iter().map(|t| t.len() as usize - 1).sum::<usize>();
@@ -883,14 +880,18 @@ fn assemble(
     let mut arena = Arena {
         text: String::with_capacity(arena_len),
     };
-    for link in &mut links {
-        link.set_shape(link_source(link));
-        link.source = arena.push(link_source(link)).start;
-    }
+    let links = links()
+        .map(|&link| {
+            let mut link = link;
+            link.set_shape(link_source(&link));
+            link.source = arena.push(link_source(&link)).start;
+            link
+        })
+        .collect();
     let headings = headings
         .iter()
         .map(|heading| StoredHeading {
-            text: arena.push(&heading.text),
+            text: arena.push(body.heading_text(heading)),
             range: heading.range,
             text_range: heading.text_range,
             first_paragraph: optional_range(heading.first_paragraph),
@@ -922,7 +923,7 @@ fn assemble(
         frontmatter,
         values: values.into_boxed_slice(),
         fields: fields.into_boxed_slice(),
-        links: links.into_boxed_slice(),
+        links,
         headings,
         block_ids,
         inline_tags,
@@ -981,30 +982,31 @@ impl Arena {
         let id = push_single(self, &fm.id);
         let title = push_single(self, &fm.title);
         let note_type = push_single(self, &fm.note_type);
-        let mut push_list = |arena: &mut Arena, list: &[frontmatter::RawValue]| {
-            let start = values.len() as u32;
-            values.extend(list.iter().map(|value| arena.push_value(value)));
-            (start, values.len() as u32)
-        };
-        let tags = push_list(self, &fm.tags);
-        let aliases = push_list(self, &fm.aliases);
-        let relations = push_list(self, &fm.relations);
-        let empty_keys: Vec<frontmatter::RawValue> = fm
-            .empty_keys
-            .iter()
-            .map(|key| frontmatter::RawValue {
-                text: key.clone(),
+        let push_list =
+            |arena: &mut Arena, values: &mut Vec<StoredValue>, list: &[frontmatter::RawValue]| {
+                let start = values.len() as u32;
+                values.extend(list.iter().map(|value| arena.push_value(value)));
+                (start, values.len() as u32)
+            };
+        let tags = push_list(self, values, &fm.tags);
+        let aliases = push_list(self, values, &fm.aliases);
+        let relations = push_list(self, values, &fm.relations);
+        let start = values.len() as u32;
+        for key in &fm.empty_keys {
+            let text = self.push(key);
+            values.push(StoredValue {
+                text,
                 range: TextRange::default(),
-                kb: None,
-            })
-            .collect();
-        let empty_keys = push_list(self, &empty_keys);
+                kb: StrRef::NONE,
+            });
+        }
+        let empty_keys = (start, values.len() as u32);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
             let name = self.push(&field.name);
             fields.push(StoredField {
                 name,
-                values: push_list(self, &field.values),
+                values: push_list(self, values, &field.values),
             });
         }
         StoredFrontmatter {

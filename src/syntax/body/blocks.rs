@@ -24,71 +24,56 @@ use std::ops::Range;
 use super::{ScannedHeading, ScannedMarkdownLink, Structure, heading_text_range, trim_end_offset};
 use crate::text::TextRange;
 
-/// The structure of `body`, or `None` when it holds something only pulldown-cmark reads right.
-pub(super) fn structure(body: &str) -> Option<Structure> {
-    let bytes = body.as_bytes();
-    // NUL becomes U+FFFD in pulldown-cmark's text, and a lone `\r` line break is read
-    // differently in places (a fence line ending in `\r` opens no fence).
-    if memchr::memchr(0, bytes).is_some()
-        || memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
-    {
-        return None;
-    }
+/// Reads the structure of `body` into `out` (cleared first), with `buffers` for the scan's own
+/// lists; `false` when it holds something only pulldown-cmark reads right (what `out` then
+/// holds is to be cleared).
+pub(super) fn structure(body: &str, out: &mut Structure, buffers: &mut Buffers) -> bool {
+    out.clear();
     let mut scanner = Scanner {
         body,
-        excluded: Vec::new(),
-        headings: Vec::new(),
-        first_paragraph: None,
+        out,
         open_section: None,
         paragraph: None,
-        list: Vec::new(),
+        list: std::mem::take(&mut buffers.list),
         list_blank: false,
         list_loose: false,
         list_nested: false,
         item_paragraph: None,
-        item_paragraphs: Vec::new(),
-        markdown_links: Vec::new(),
-        paragraphs: Vec::new(),
-        code_blocks: Vec::new(),
-        lists: Vec::new(),
+        item_paragraphs: std::mem::take(&mut buffers.item_paragraphs),
         list_start: None,
         list_end: 0,
     };
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let start = pos;
-        let (end, next) = line_end(bytes, start);
-        pos = next;
-        if let Some(block_end) = scanner.line(start, end, next)? {
-            pos = block_end;
-        }
-    }
-    scanner.close_item_paragraph()?;
-    scanner.close_paragraph()?;
-    scanner.close_list()?;
-    Some(Structure {
-        excluded: scanner.excluded,
-        headings: scanner.headings,
-        first_paragraph: scanner.first_paragraph,
-        markdown_links: scanner.markdown_links,
-        paragraphs: scanner.paragraphs,
-        code_blocks: scanner.code_blocks,
-        lists: scanner.lists,
-    })
+    let read = scanner.scan().is_some();
+    buffers.list = scanner.list;
+    buffers.item_paragraphs = scanner.item_paragraphs;
+    super::clear_vec(&mut buffers.list);
+    super::clear_vec(&mut buffers.item_paragraphs);
+    read
+}
+
+/// The block scanner's own lists, kept with the body's buffers from one note to the next.
+#[derive(Debug, Default)]
+pub(super) struct Buffers {
+    list: Vec<Item>,
+    item_paragraphs: Vec<Range<usize>>,
 }
 
 /// The end of the line starting at `start` (before its line break), and the start of the next.
+/// Only for bodies whose every `\r` comes right before a `\n` (the scanner reads no others):
+/// every line ends at a `\n`, or at the end of the body.
 fn line_end(bytes: &[u8], start: usize) -> (usize, usize) {
-    let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-    let next = match bytes.get(end) {
-        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
-        Some(_) => end + 1,
-        None => end,
-    };
-    (end, next)
+    match memchr::memchr(b'\n', &bytes[start..]) {
+        None => (bytes.len(), bytes.len()),
+        Some(at) => {
+            let newline = start + at;
+            let crlf = newline > start && bytes[newline - 1] == b'\r';
+            (newline - usize::from(crlf), newline + 1)
+        }
+    }
 }
 
 /// One open item of a list.
+#[derive(Debug)]
 struct Item {
     content_indent: usize,
     /// `-`, `*` or `+` for bullets, `.` or `)` for ordered items.
@@ -97,9 +82,8 @@ struct Item {
 
 struct Scanner<'a> {
     body: &'a str,
-    excluded: Vec<Range<usize>>,
-    headings: Vec<ScannedHeading>,
-    first_paragraph: Option<Range<usize>>,
+    /// What is found: code regions, headings, paragraphs, lists, markdown links.
+    out: &'a mut Structure,
     /// Index of the heading whose section has not yet had its first paragraph.
     open_section: Option<usize>,
     /// The open paragraph: from its first character to the end of its last line so far.
@@ -119,10 +103,6 @@ struct Scanner<'a> {
     /// The paragraphs of the open list's items, trimmed at their end: the list's paragraphs if
     /// it turns out loose.
     item_paragraphs: Vec<Range<usize>>,
-    markdown_links: Vec<ScannedMarkdownLink>,
-    paragraphs: Vec<Range<usize>>,
-    code_blocks: Vec<Range<usize>>,
-    lists: Vec<Range<usize>>,
     /// Where the open top-level list started (its first item's line).
     list_start: Option<usize>,
     /// The end of the open list's last item text.
@@ -158,6 +138,31 @@ struct ItemLine {
 }
 
 impl Scanner<'_> {
+    /// Reads the body, line by line.
+    fn scan(&mut self) -> Option<()> {
+        let bytes = self.body.as_bytes();
+        // NUL becomes U+FFFD in pulldown-cmark's text, and a lone `\r` line break is read
+        // differently in places (a fence line ending in `\r` opens no fence). One pass finds
+        // both.
+        if memchr::memchr2_iter(0, b'\r', bytes)
+            .any(|at| bytes[at] == 0 || bytes.get(at + 1) != Some(&b'\n'))
+        {
+            return None;
+        }
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let start = pos;
+            let (end, next) = line_end(bytes, start);
+            pos = next;
+            if let Some(block_end) = self.line(start, end, next)? {
+                pos = block_end;
+            }
+        }
+        self.close_item_paragraph()?;
+        self.close_paragraph()?;
+        self.close_list()
+    }
+
     /// Reads one line; returns where scanning goes on when the line opened a fenced code block
     /// or a table.
     fn line(&mut self, start: usize, end: usize, next: usize) -> Option<Option<usize>> {
@@ -377,15 +382,18 @@ impl Scanner<'_> {
         self.close_item_paragraph()?;
         self.list.clear();
         self.list_blank = false;
-        let item_paragraphs = std::mem::take(&mut self.item_paragraphs);
+        // Taken out while they are recorded, and put back: the buffer is kept.
+        let mut item_paragraphs = std::mem::take(&mut self.item_paragraphs);
         if std::mem::take(&mut self.list_loose) {
-            for paragraph in item_paragraphs {
+            for paragraph in item_paragraphs.drain(..) {
                 self.record_paragraph(paragraph);
             }
         }
+        item_paragraphs.clear();
+        self.item_paragraphs = item_paragraphs;
         self.list_nested = false;
         if let Some(start) = self.list_start.take() {
-            self.lists.push(start..self.list_end.max(start));
+            self.out.lists.push(start..self.list_end.max(start));
         }
         Some(())
     }
@@ -400,27 +408,41 @@ impl Scanner<'_> {
         let text_range = heading_text_range(self.body, start..end);
         let source = &self.body[text_range.as_usize()];
         // One `*`, `_` or `~` emphasises nothing; two might.
-        let at_most_one = |marker: u8| source.bytes().filter(|&b| b == marker).count() <= 1;
-        if source.contains(['\\', '<', '&']) || ![b'*', b'_', b'~'].into_iter().all(at_most_one) {
+        let mut markers = [0usize; 3];
+        for byte in source.bytes() {
+            match byte {
+                b'\\' | b'<' | b'&' => return None,
+                b'*' => markers[0] += 1,
+                b'_' => markers[1] += 1,
+                b'~' => markers[2] += 1,
+                _ => {}
+            }
+        }
+        if markers.iter().any(|&count| count > 1) {
             return None;
         }
-        let (excluded_before, links_before) = (self.excluded.len(), self.markdown_links.len());
+        let (excluded_before, links_before) =
+            (self.out.excluded.len(), self.out.markdown_links.len());
         let range = text_range.as_usize();
         self.inline(range.start, range.end)?;
-        let text = heading_text(
+        let out = &mut *self.out;
+        let text_start = out.heading_texts.len();
+        push_heading_text(
             self.body,
             range,
-            &self.excluded[excluded_before..],
-            &self.markdown_links[links_before..],
+            &out.excluded[excluded_before..],
+            &out.markdown_links[links_before..],
+            &mut out.heading_texts,
         );
-        self.headings.push(ScannedHeading {
+        let text = super::trim_pushed(&mut out.heading_texts, text_start);
+        out.headings.push(ScannedHeading {
             level,
-            text: text.trim().into(),
+            text,
             range: TextRange::new(start, next),
             text_range,
             first_paragraph: None,
         });
-        self.open_section = Some(self.headings.len() - 1);
+        self.open_section = Some(self.out.headings.len() - 1);
         Some(())
     }
 
@@ -440,13 +462,13 @@ impl Scanner<'_> {
             let rest = &line[indent..];
             let run = rest.bytes().take_while(|&b| b == marker).count();
             if run >= len && rest[run..].bytes().all(|b| b == b' ' || b == b'\t') {
-                self.excluded.push(start..line_end);
-                self.code_blocks.push(start..line_end);
+                self.out.excluded.push(start..line_end);
+                self.out.code_blocks.push(start..line_end);
                 return pos;
             }
         }
-        self.excluded.push(start..bytes.len());
-        self.code_blocks.push(start..bytes.len());
+        self.out.excluded.push(start..bytes.len());
+        self.out.code_blocks.push(start..bytes.len());
         bytes.len()
     }
 
@@ -516,13 +538,13 @@ impl Scanner<'_> {
     /// Records a paragraph (trimmed at its end), the first of the note or of a heading's
     /// section if it is.
     fn record_paragraph(&mut self, range: Range<usize>) {
-        if self.first_paragraph.is_none() {
-            self.first_paragraph = Some(range.clone());
+        if self.out.first_paragraph.is_none() {
+            self.out.first_paragraph = Some(range.clone());
         }
         if let Some(index) = self.open_section.take() {
-            self.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
+            self.out.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
         }
-        self.paragraphs.push(range);
+        self.out.paragraphs.push(range);
     }
 
     /// The code spans and markdown links of the inline text `body[start..end]` (a paragraph,
@@ -530,13 +552,21 @@ impl Scanner<'_> {
     fn inline(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
-        let has_backtick = memchr::memchr(b'`', bytes).is_some();
-        if memchr::memchr(b'<', bytes).is_some() && (has_backtick || text.contains("<!--")) {
+        // One pass for the three bytes that may start something: a code span, HTML, or a
+        // markdown link (its `](`, found through its `]`).
+        let (mut has_backtick, mut has_angle, mut has_link) = (false, false, false);
+        for at in memchr::memchr3_iter(b'`', b'<', b']', bytes) {
+            match bytes[at] {
+                b'`' => has_backtick = true,
+                b'<' => has_angle = true,
+                _ => has_link = has_link || bytes.get(at + 1) == Some(&b'('),
+            }
+        }
+        if has_angle && (has_backtick || text.contains("<!--")) {
             return None;
         }
-        // `](` found through its `]`: cheaper per line than building a `memmem` searcher.
-        if memchr::memchr_iter(b']', bytes).any(|at| bytes.get(at + 1) == Some(&b'(')) {
-            if has_backtick || text.contains(['<', '\\']) {
+        if has_link {
+            if has_backtick || has_angle || text.contains('\\') {
                 return None;
             }
             self.markdown_links(start, end)?;
@@ -568,7 +598,7 @@ impl Scanner<'_> {
                 search = run_start + run_len;
             }
             if let Some(close) = close {
-                self.excluded.push(start + open..start + close);
+                self.out.excluded.push(start + open..start + close);
                 pos = close;
             }
         }
@@ -584,7 +614,9 @@ impl Scanner<'_> {
     fn markdown_links(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
-        for close in memchr::memmem::find_iter(bytes, b"](") {
+        static CLOSE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"]("));
+        for close in CLOSE.find_iter(bytes) {
             let Some(open) = bytes[..close].iter().rposition(|&b| b == b'[' || b == b']') else {
                 continue; // No `[` before: plain text.
             };
@@ -601,7 +633,7 @@ impl Scanner<'_> {
             }
             let is_image = open > 0 && bytes[open - 1] == b'!';
             let link_start = start + open - usize::from(is_image);
-            self.markdown_links.push(ScannedMarkdownLink {
+            self.out.markdown_links.push(ScannedMarkdownLink {
                 range: link_start..start + close + 2 + length + 1,
                 paren: start + close + 1 - link_start,
                 is_image,
@@ -698,11 +730,11 @@ fn list_content(rest: &str, content: usize) -> Option<usize> {
 /// A GFM table's delimiter row (`| --- | :-: |`), or something close enough to leave to
 /// pulldown-cmark.
 fn is_table_delimiter(rest: &str) -> bool {
-    rest.contains('|')
+    // The byte test first: it stops at the first letter of nearly every line.
+    rest.bytes()
+        .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
+        && rest.contains('|')
         && rest.contains('-')
-        && rest
-            .bytes()
-            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 /// Whether inline `text` may hold a code span, an HTML comment or a markdown link.
@@ -710,35 +742,31 @@ fn has_inline_markup(text: &str) -> bool {
     text.contains(['`', '<']) || text.contains("](")
 }
 
-/// A heading's text as pulldown-cmark's events spell it, before trimming: the source of
-/// `range` with each code span (among `code_spans`) replaced by its content and each markdown
-/// link (among `links`) by its text.
-fn heading_text(
+/// Pushes onto `out` a heading's text as pulldown-cmark's events spell it, before trimming: the
+/// source of `range` with each code span (among `code_spans`) replaced by its content and each
+/// markdown link (among `links`) by its text.
+fn push_heading_text(
     body: &str,
     range: Range<usize>,
     code_spans: &[Range<usize>],
     links: &[ScannedMarkdownLink],
-) -> String {
-    if code_spans.is_empty() && links.is_empty() {
-        return body[range].to_owned();
-    }
+    out: &mut String,
+) {
     // A heading with code spans has no markdown links (`inline` gives up on both), so each
     // kind comes in order on its own.
-    let mut text = String::with_capacity(range.len());
     let mut pos = range.start;
     for span in code_spans {
-        text.push_str(&body[pos..span.start]);
-        text.push_str(code_span_content(&body[span.clone()]));
+        out.push_str(&body[pos..span.start]);
+        out.push_str(code_span_content(&body[span.clone()]));
         pos = span.end;
     }
     for link in links {
         let text_start = link.range.start + if link.is_image { 2 } else { 1 };
-        text.push_str(&body[pos..link.range.start]);
-        text.push_str(&body[text_start..link.range.start + link.paren - 1]);
+        out.push_str(&body[pos..link.range.start]);
+        out.push_str(&body[text_start..link.range.start + link.paren - 1]);
         pos = link.range.end;
     }
-    text.push_str(&body[pos..range.end]);
-    text
+    out.push_str(&body[pos..range.end]);
 }
 
 /// The content of a code span on one line (its source with the backticks): one space is

@@ -17,15 +17,15 @@ use crate::text::TextRange;
 /// Most inline tags read from one note, like `MAX_LINKS` for links.
 pub const MAX_TAGS: usize = 100_000;
 
-/// The ranges of the inline tags of `body` (each from its `#` to its last character), outside
-/// the `excluded` regions and the `links`, in order.
+/// Pushes onto `tags` (empty) the ranges of the inline tags of `body` (each from its `#` to its
+/// last character), outside the `excluded` regions and the `links`, in order.
 pub(super) fn find_tags(
     body: &str,
     excluded: &[Range<usize>],
     links: &[StoredLink],
-) -> Vec<TextRange> {
+    tags: &mut Vec<TextRange>,
+) {
     let bytes = body.as_bytes();
-    let mut tags = Vec::new();
     for hash in memchr::memchr_iter(b'#', bytes) {
         let starts_word = body[..hash]
             .chars()
@@ -47,7 +47,6 @@ pub(super) fn find_tags(
         }
         tags.push(TextRange::new(range.start, range.end));
     }
-    tags
 }
 
 /// The length of the tag name at the start of `rest` (just after a `#`), 0 when there is none.

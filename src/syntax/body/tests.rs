@@ -4,29 +4,32 @@
 
 use proptest::prelude::*;
 
-use super::{Structure, blocks, find_links, scan_structure, tags};
+use super::{Structure, blocks, find_link_end, find_links, scan_structure, tags};
 
 #[track_caller]
 fn check_same(body: &str) -> bool {
-    match blocks::structure(body) {
-        Some(fast) => {
-            let slow = scan_structure(body);
-            assert_eq!(fast, slow, "structure of {body:?}");
-            assert_eq!(
-                inline_tags(body, &fast),
-                inline_tags(body, &slow),
-                "tags of {body:?}"
-            );
-            true
-        }
-        None => false,
+    let mut fast = Structure::default();
+    if !blocks::structure(body, &mut fast, &mut blocks::Buffers::default()) {
+        return false;
     }
+    let mut slow = Structure::default();
+    scan_structure(body, &mut slow);
+    assert_eq!(fast, slow, "structure of {body:?}");
+    assert_eq!(
+        inline_tags(body, &fast),
+        inline_tags(body, &slow),
+        "tags of {body:?}"
+    );
+    true
 }
 
 /// The inline tags of `body` found with the code regions of `structure`.
 fn inline_tags(body: &str, structure: &Structure) -> Vec<crate::text::TextRange> {
-    let (links, _) = find_links(body, &structure.excluded);
-    tags::find_tags(body, &structure.excluded, &links)
+    let mut links = Vec::new();
+    find_links(body, &structure.excluded, &mut links);
+    let mut tags = Vec::new();
+    tags::find_tags(body, &structure.excluded, &links, &mut tags);
+    tags
 }
 
 #[test]
@@ -413,5 +416,35 @@ proptest! {
             }
         }
         prop_assert_eq!(fast.finish(), slow.finish());
+    }
+}
+
+/// [`find_link_end`] one byte at a time, as it was first written: the oracle of its word-wise
+/// skipping.
+fn link_end_by_bytes(rest: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < rest.len() {
+        match rest[i] {
+            b'\n' | b'\r' => return None,
+            b']' if rest[i + 1] == b']' => return Some(i),
+            b'[' if rest[i + 1] == b'[' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 20_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn link_ends_found_by_words_and_by_bytes_agree(
+        rest in "([a-z]{1,9}|[\\[\\]\r\n é\u{5b5d}\u{5d5b}]){0,12}",
+    ) {
+        prop_assert_eq!(find_link_end(rest.as_bytes()), link_end_by_bytes(rest.as_bytes()));
     }
 }

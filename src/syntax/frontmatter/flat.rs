@@ -136,7 +136,13 @@ fn scalar(value: &str, at: usize) -> Option<RawValue> {
         first if is_indicator(*first) => None,
         _ => {
             let text = value.trim_end_matches(' ');
-            if text.ends_with(':') || text.contains(": ") || text.contains(" #") {
+            // `: ` and ` #` found through their `:` and `#`, in one pass.
+            let bytes = text.as_bytes();
+            let special = |at: usize| match bytes[at] {
+                b':' => bytes.get(at + 1).is_none_or(|&b| b == b' '),
+                _ => at > 0 && bytes[at - 1] == b' ',
+            };
+            if memchr::memchr2_iter(b':', b'#', bytes).any(special) {
                 return None;
             }
             Some(new_value(text, at))
