@@ -529,10 +529,20 @@ impl StoredLink {
         if self.shape == LinkShape::Markdown {
             return;
         }
-        let start = self.inner_range().start as usize;
-        let parts = parse_link_inner(inner, start);
         let bytes = inner.as_bytes();
         let separator = memchr::memchr3(b':', b'#', b'|', bytes);
+        if separator.is_none()
+            && memchr::memchr(b'^', bytes).is_none()
+            && inner.trim().len() == inner.len()
+        {
+            // No separator and nothing to trim: the whole inside is the target, as
+            // `parse_link_inner` would say (the commonest link, `[[target]]`).
+            self.shape = LinkShape::Target;
+            self.separator = 0;
+            return;
+        }
+        let start = self.inner_range().start as usize;
+        let parts = parse_link_inner(inner, start);
         let shape = match separator.map(|at| (at, bytes[at])) {
             None => LinkShape::Target,
             Some((at, b':')) => match memchr::memchr2(b'#', b'|', &bytes[at + 1..]) {

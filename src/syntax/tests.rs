@@ -344,3 +344,32 @@ fn property_links_in_every_field() {
         "#]],
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 20_000,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// However a link is stored (its shape, see `StoredLink`), it reads back exactly as
+    /// `parse_link_inner` splits its inside.
+    #[test]
+    fn stored_links_read_back_as_parse_link_inner_splits_them(
+        inner in "[a-z :#|^\\\\.\t é-]{0,16}",
+        embed in proptest::bool::ANY,
+    ) {
+        let text = format!("x {}[[{inner}]] y\n", if embed { "!" } else { "" });
+        let note = parse_note(&text);
+        for link in note.links() {
+            let inner_start = link.range.start as usize + 2 + usize::from(embed);
+            let inner_end = link.range.end as usize - 2;
+            let expected = parse_link_inner(&text[inner_start..inner_end], inner_start);
+            proptest::prop_assert_eq!(link.kb, expected.kb);
+            proptest::prop_assert_eq!(link.target, expected.target);
+            proptest::prop_assert_eq!(link.heading, expected.heading);
+            proptest::prop_assert_eq!(link.block, expected.block);
+            proptest::prop_assert_eq!(link.display, expected.display);
+        }
+    }
+}
