@@ -333,7 +333,9 @@ pub fn load(
     options: &LoadOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Loaded {
+    let started = std::time::Instant::now();
     let (files, mut warnings) = walk(roots, &options.exclude);
+    tracing::debug!("walked {} files in {:?}", files.len(), started.elapsed());
     let mut workspace = Workspace::new(roots.to_vec(), options.index.clone());
     for (path, _) in files.iter().filter(|(_, kind)| *kind == FileKind::KbConfig) {
         match read_text(path) {
@@ -362,6 +364,10 @@ pub fn load(
         .map(|(path, _)| path)
         .collect();
     let total = notes.len();
+    tracing::debug!(
+        "kb.yaml files and attachments read by {:?}",
+        started.elapsed()
+    );
     let done = AtomicUsize::new(0);
     progress(Progress { done: 0, total });
     // Other threads read and parse the notes while this one inserts them, in order, as they
@@ -383,6 +389,10 @@ pub fn load(
             prepared.filter_map(|result| result.map_err(|warning| warnings.push(warning)).ok());
         workspace.extend_prepared(prepared);
     });
+    tracing::debug!(
+        "{total} notes read, parsed and indexed by {:?}",
+        started.elapsed()
+    );
     progress(Progress { done: total, total });
     Loaded {
         workspace,
