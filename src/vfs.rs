@@ -295,6 +295,40 @@ pub fn read_text(path: &Path) -> Result<String, DiskError> {
     })
 }
 
+/// Reads a file as UTF-8 text into `buffer`, whose room (zeroed once, kept from one file to the
+/// next) the read fills: the load reads every note this way, with no allocation and no `stat`
+/// per note, in two `read` calls for a note that fits.
+fn read_text_into<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> Result<&'a str, DiskError> {
+    use std::io::Read;
+    let read_error = |error| DiskError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut filled = 0;
+    loop {
+        if filled == buffer.len() {
+            let more = buffer.len().max(READ_BUFFER_START);
+            buffer.resize(buffer.len() + more, 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(read_error(error)),
+        }
+    }
+    std::str::from_utf8(&buffer[..filled]).map_err(|_| DiskError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
+/// The first room of a [`read_text_into`] buffer: most notes fit.
+const READ_BUFFER_START: usize = 64 * 1024;
+
+/// A [`read_text_into`] buffer that grew past this (for a huge note) is not kept.
+const READ_BUFFER_KEEP: usize = 1 << 20;
+
 /// What is wrong with a kb.yaml, one problem each, naming the file (the KB is still used,
 /// with whatever could be read and its folder's name as a fallback).
 pub fn kb_config_problems(path: &Path, text: &str) -> Vec<DiskError> {
@@ -376,8 +410,17 @@ pub fn load(
     let preparer = workspace.clone_without_notes();
     workspace.reserve(total);
     let prepare = |path: &&PathBuf| {
-        let result = read_text(path)
-            .map(|text| preparer.prepare_note((*path).clone(), parse_file(path, &text)));
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let result = BUFFER.with_borrow_mut(|buffer| {
+            let result = read_text_into(path, buffer)
+                .map(|text| preparer.prepare_note((*path).clone(), parse_file(path, text)));
+            if buffer.len() > READ_BUFFER_KEEP {
+                *buffer = Vec::new();
+            }
+            result
+        });
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
         if done.is_multiple_of(256) {
             progress(Progress { done, total });
