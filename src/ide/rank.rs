@@ -17,9 +17,9 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::keys;
 use crate::text::FileId;
-use crate::workspace::{NameFacts, NameKey, NameTable, Note, char_mask};
+use crate::workspace::{NameFacts, NameKey, NameList, Note, char_mask};
 
-/// Entries of the name table in one chunk of [`scan_name_chunks`] (tiny in tests, so that
+/// Entries of a name list in one chunk of [`scan_name_chunks`] (tiny in tests, so that
 /// notes straddle chunks there).
 const NAME_CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
 
@@ -269,11 +269,11 @@ fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
     false
 }
 
-/// `scan` of each chunk of the name table's entries, on all cores, the answers in the table's
-/// order: on a large vault reading the table is most of a completion's or a workspace symbol
-/// query's time. A note's entries may straddle two chunks (see [`keep_best`]).
+/// `scan` of each chunk of a name list's entries, on all cores, the answers in the list's
+/// order: on a large vault reading the name table is most of a completion's or a workspace
+/// symbol query's time. A note's entries may straddle two chunks (see [`keep_best`]).
 pub fn scan_name_chunks<T: Send>(
-    table: &NameTable,
+    table: &NameList,
     scan: impl Fn(std::ops::Range<usize>) -> T + Sync,
 ) -> Vec<T> {
     use rayon::prelude::*;

@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use super::navigation::{SymbolKind, tags_in_use};
 use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use crate::text::{FileId, TextRange};
-use crate::workspace::{NOTE_NAME, Workspace};
+use crate::workspace::Workspace;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceSymbol {
@@ -135,7 +135,7 @@ fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspa
 }
 
 /// Every note with a name that matches `query`, with its best name's score, in the name
-/// table's order, and the best `limit` heading hits of each chunk of the table (the best
+/// table's order, and the best `limit` heading hits of each chunk of the headings (the best
 /// `limit` overall are among them), read on all cores.
 fn scan_names(
     workspace: &Workspace,
@@ -144,31 +144,31 @@ fn scan_names(
     limit: usize,
 ) -> (NoteBests, Vec<Hit>) {
     let table = workspace.names();
-    let scanned = scan_name_chunks(table, |range| {
+    let names = scan_name_chunks(table.note_names(), |range| {
         let mut ranker = NoteRanker::new(query);
         let mut notes: NoteBests = Vec::new();
-        let mut headings = TopK::new(limit, order);
-        for (text, entry) in table.matching_in(mask, range) {
-            let Some(score) = ranker.score_text(text) else {
-                continue;
-            };
-            if entry.kind == NOTE_NAME {
+        for (text, entry) in table.note_names().matching_in(mask, range) {
+            if let Some(score) = ranker.score_text(text) {
                 keep_best(&mut notes, entry.file, score);
-            } else {
-                headings.offer((score, entry.file, Some(entry.kind as usize)));
             }
         }
-        (notes, headings.into_sorted())
+        notes
+    });
+    let headings = scan_name_chunks(table.headings(), |range| {
+        let mut ranker = NoteRanker::new(query);
+        let mut headings = TopK::new(limit, order);
+        for (text, entry) in table.headings().matching_in(mask, range) {
+            if let Some(score) = ranker.score_text(text) {
+                headings.offer((score, entry.file, Some(entry.index as usize)));
+            }
+        }
+        headings.into_sorted()
     });
     let mut note_bests: NoteBests = Vec::new();
-    let mut heading_hits = Vec::new();
-    for (notes, headings) in scanned {
-        for (file, score) in notes {
-            keep_best(&mut note_bests, file, score);
-        }
-        heading_hits.extend(headings);
+    for (file, score) in names.into_iter().flatten() {
+        keep_best(&mut note_bests, file, score);
     }
-    (note_bests, heading_hits)
+    (note_bests, headings.into_iter().flatten().collect())
 }
 
 fn answer(workspace: &Workspace, ranker: &mut NoteRanker, hits: Vec<Hit>) -> Vec<WorkspaceSymbol> {
