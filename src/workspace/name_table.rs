@@ -210,3 +210,136 @@ impl NameList {
         self.records.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+    use std::path::PathBuf;
+
+    use expect_test::expect;
+
+    use super::{NameList, char_mask};
+    use crate::syntax::parse_note;
+    use crate::workspace::{IndexConfig, Workspace};
+
+    /// A list's live entries that hold `mask`, one line each: note path, index, text; sorted,
+    /// so that a workspace built otherwise (other file ids, other order) renders the same.
+    fn render(workspace: &Workspace, list: &NameList, mask: u64) -> String {
+        let mut lines: Vec<String> = list
+            .matching(mask)
+            .map(|(text, entry)| {
+                let path = workspace.path(entry.file).unwrap().display();
+                format!("{path} {} {text:?}", entry.index)
+            })
+            .collect();
+        lines.sort();
+        lines.join("\n")
+    }
+
+    /// Both lists of `workspace`, for `mask`.
+    fn lists(workspace: &Workspace, mask: u64) -> String {
+        let names = workspace.names();
+        format!(
+            "names:\n{}\nheadings:\n{}\n",
+            render(workspace, names.note_names(), mask),
+            render(workspace, names.headings(), mask)
+        )
+    }
+
+    #[test]
+    fn lists_hold_names_then_headings_of_live_notes() {
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let mut set = |name: &str, text: &str| {
+            workspace.set_note(root.join(name), parse_note(text));
+        };
+        set(
+            "a.md",
+            "---\nid: alpha\naliases: [First, Ä]\n---\n# One\n## Two\n",
+        );
+        set("b.md", "# Beta\n");
+        set("c.md", "---\ntitle: Gone\n---\n# Soon\n");
+        set(
+            "a.md",
+            "---\nid: alpha\naliases: [Prime]\n---\n# One\n### Three\n",
+        );
+        workspace.remove_note(&root.join("c.md"));
+        expect![[r#"
+            names:
+            /ws/a.md 0 "alpha"
+            /ws/a.md 1 "One"
+            /ws/a.md 2 "Prime"
+            /ws/b.md 0 "b"
+            /ws/b.md 1 "Beta"
+            headings:
+            /ws/a.md 0 "One"
+            /ws/a.md 1 "Three"
+            /ws/b.md 0 "Beta"
+        "#]]
+        .assert_eq(&lists(&workspace, 0));
+        // Masks screen: only texts with an `e` and a `t`.
+        expect![[r#"
+            names:
+            /ws/b.md 1 "Beta"
+            headings:
+            /ws/a.md 1 "Three"
+            /ws/b.md 0 "Beta"
+        "#]]
+        .assert_eq(&lists(&workspace, char_mask("te")));
+    }
+
+    #[test]
+    fn lists_after_many_edits_equal_a_fresh_build() {
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let mut texts: BTreeMap<PathBuf, String> = BTreeMap::new();
+        let masks = [
+            0,
+            char_mask("e"),
+            char_mask("ti"),
+            char_mask("h2"),
+            u64::MAX,
+        ];
+        for round in 0..4_000u32 {
+            let path = root.join(format!("n{}.md", round % 40));
+            if round % 7 == 3 {
+                workspace.remove_note(&path);
+                texts.remove(&path);
+            } else {
+                // Each edit leaves its old entries dead: the lists are rebuilt now and then.
+                let mut text = format!(
+                    "---\nid: note-{}\ntitle: Title {round}\naliases: [Hive {}]\n---\n",
+                    round % 17,
+                    round % 3
+                );
+                for heading in 0..round % 5 {
+                    writeln!(text, "## Heading {heading} of {round}").unwrap();
+                }
+                workspace.set_note(path.clone(), parse_note(&text));
+                texts.insert(path, text);
+            }
+            if round % 500 == 499 {
+                let mut fresh = Workspace::new(vec![root.clone()], IndexConfig::default());
+                fresh.extend_notes(
+                    texts
+                        .iter()
+                        .map(|(path, text)| (path.clone(), parse_note(text)))
+                        .collect(),
+                );
+                for mask in masks {
+                    assert_eq!(
+                        lists(&workspace, mask),
+                        lists(&fresh, mask),
+                        "round {round}, mask {mask:x}"
+                    );
+                }
+            }
+        }
+        // The dead entries were dropped along the way.
+        let names = workspace.names();
+        let live = names.note_names().matching(0).count() + names.headings().matching(0).count();
+        let len = names.note_names().len() + names.headings().len();
+        assert!(len < 2 * live + 4096, "{len} entries, {live} live");
+    }
+}
