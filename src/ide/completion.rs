@@ -502,7 +502,7 @@ fn rank_notes(
 /// name's score, in the name table's order, read on all cores.
 fn fuzzy_note_scores(workspace: &Workspace, query: &str, mask: u64) -> Vec<(FileId, u32)> {
     let table = workspace.names().note_names();
-    let scored = scan_name_chunks(table, |range| {
+    let scored = scan_name_chunks(&[table], |_, range| {
         let mut ranker = NoteRanker::new(query);
         let mut bests = Vec::new();
         for (text, entry) in table.matching_in(mask, range) {

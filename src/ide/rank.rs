@@ -269,18 +269,31 @@ fn starts_with_folded(name: &str, folded: &str) -> bool {
     }
 }
 
-/// `scan` of each chunk of a name list's entries, on all cores, the answers in the list's
-/// order: on a large vault reading the name table is most of a completion's or a workspace
-/// symbol query's time. A note's entries may straddle two chunks (see [`keep_best`]).
+/// `scan` of each chunk of the name lists' entries (`scan(which list, range)`), on all cores
+/// in one go, the answers in the lists' order: on a large vault reading the name table is
+/// most of a completion's or a workspace symbol query's time. A note's entries may straddle
+/// two chunks (see [`keep_best`]).
 pub fn scan_name_chunks<T: Send>(
-    table: &NameList,
-    scan: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    lists: &[&NameList],
+    scan: impl Fn(usize, std::ops::Range<usize>) -> T + Sync,
 ) -> Vec<T> {
     use rayon::prelude::*;
-    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(NAME_CHUNK))
-        .map(|i| i * NAME_CHUNK..((i + 1) * NAME_CHUNK).min(table.len()))
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(list, names)| {
+            (0..names.len().div_ceil(NAME_CHUNK)).map(move |i| {
+                (
+                    list,
+                    i * NAME_CHUNK..((i + 1) * NAME_CHUNK).min(names.len()),
+                )
+            })
+        })
         .collect();
-    chunks.into_par_iter().map(&scan).collect()
+    chunks
+        .into_par_iter()
+        .map(|(list, range)| scan(list, range))
+        .collect()
 }
 
 /// Adds `score` for `file` to `bests`, notes in the name table's order: a note's names come

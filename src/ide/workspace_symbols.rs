@@ -144,31 +144,34 @@ fn scan_names(
     limit: usize,
 ) -> (NoteBests, Vec<Hit>) {
     let table = workspace.names();
-    let names = scan_name_chunks(table.note_names(), |range| {
+    let lists = [table.note_names(), table.headings()];
+    // Per chunk: the notes' best names (a chunk of the names) or the best headings (a chunk
+    // of the headings).
+    let scanned = scan_name_chunks(&lists, |list, range| {
         let mut ranker = NoteRanker::new(query);
         let mut notes: NoteBests = Vec::new();
-        for (text, entry) in table.note_names().matching_in(mask, range) {
-            if let Some(score) = ranker.score_text(text) {
-                keep_best(&mut notes, entry.file, score);
-            }
-        }
-        notes
-    });
-    let headings = scan_name_chunks(table.headings(), |range| {
-        let mut ranker = NoteRanker::new(query);
         let mut headings = TopK::new(limit, order);
-        for (text, entry) in table.headings().matching_in(mask, range) {
-            if let Some(score) = ranker.score_text(text) {
+        for (text, entry) in lists[list].matching_in(mask, range) {
+            let Some(score) = ranker.score_text(text) else {
+                continue;
+            };
+            if list == 0 {
+                keep_best(&mut notes, entry.file, score);
+            } else {
                 headings.offer((score, entry.file, Some(entry.index as usize)));
             }
         }
-        headings.into_sorted()
+        (notes, headings.into_sorted())
     });
     let mut note_bests: NoteBests = Vec::new();
-    for (file, score) in names.into_iter().flatten() {
-        keep_best(&mut note_bests, file, score);
+    let mut heading_hits = Vec::new();
+    for (notes, headings) in scanned {
+        for (file, score) in notes {
+            keep_best(&mut note_bests, file, score);
+        }
+        heading_hits.extend(headings);
     }
-    (note_bests, headings.into_iter().flatten().collect())
+    (note_bests, heading_hits)
 }
 
 fn answer(workspace: &Workspace, ranker: &mut NoteRanker, hits: Vec<Hit>) -> Vec<WorkspaceSymbol> {
