@@ -29,7 +29,7 @@ use super::source_change::NewBlockId;
 use crate::keys;
 use crate::slug;
 use crate::text::{FileId, FilePosition, TextRange};
-use crate::workspace::{KbId, NOTE_NAME, NameFacts, Workspace, char_mask};
+use crate::workspace::{KbId, NameFacts, Workspace, char_mask};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionConfig {
@@ -501,14 +501,11 @@ fn rank_notes(
 /// Every note with a name (id, title or alias) that matches `query` fuzzily, with its best
 /// name's score, in the name table's order, read on all cores.
 fn fuzzy_note_scores(workspace: &Workspace, query: &str, mask: u64) -> Vec<(FileId, u32)> {
-    let table = workspace.names();
-    let scored = scan_name_chunks(table, |range| {
+    let table = workspace.names().note_names();
+    let scored = scan_name_chunks(&[table], |_, range| {
         let mut ranker = NoteRanker::new(query);
         let mut bests = Vec::new();
         for (text, entry) in table.matching_in(mask, range) {
-            if entry.kind != NOTE_NAME {
-                continue;
-            }
             if let Some(score) = ranker.score_text(text) {
                 keep_best(&mut bests, entry.file, score);
             }

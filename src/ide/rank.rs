@@ -10,6 +10,8 @@
 //! headings) without sorting more than the answer. [`scan_name_chunks`] splits the scan of the
 //! name table between the cores, and [`keep_best`] joins a note's scores across its names.
 
+mod subsequence;
+
 use std::cmp::Ordering;
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
@@ -17,9 +19,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::keys;
 use crate::text::FileId;
-use crate::workspace::{NameFacts, NameKey, NameTable, Note, char_mask};
+use crate::workspace::{NameFacts, NameKey, NameList, Note, char_mask};
+use subsequence::Found;
 
-/// Entries of the name table in one chunk of [`scan_name_chunks`] (tiny in tests, so that
+/// Entries of a name list in one chunk of [`scan_name_chunks`] (tiny in tests, so that
 /// notes straddle chunks there).
 const NAME_CHUNK: usize = if cfg!(test) { 7 } else { 32_768 };
 
@@ -43,6 +46,10 @@ pub struct NoteRanker {
     pattern: Pattern,
     matcher: Matcher,
     buffer: Vec<char>,
+    /// The folded query as a [`NameKey`] head would hold it (little-endian) and a mask of its
+    /// bytes, when it fits in one (at most [`KEY_LEN`] bytes): a key starts with the query
+    /// when its head, masked, equals it.
+    key_prefix: Option<(u64, u64)>,
     /// For a plain ASCII query: the fuzzy score of the query itself, which is the best score
     /// any text can get and the score of every name that starts with the query (see
     /// [`NoteRanker::tiered_score`]).
@@ -62,8 +69,18 @@ impl NoteRanker {
         let mask = words.iter().fold(0, |mask, word| {
             mask | char_mask(std::str::from_utf8(word).unwrap_or_default())
         });
+        let folded = keys::fold(query);
+        let key_prefix = (folded.len() <= KEY_LEN).then(|| {
+            let mut head = [0u8; KEY_LEN];
+            head[..folded.len()].copy_from_slice(folded.as_bytes());
+            let mask = u64::MAX
+                .checked_shl(8 * folded.len() as u32)
+                .map_or(u64::MAX, |high| !high);
+            (u64::from_le_bytes(head), mask)
+        });
         let mut ranker = NoteRanker {
-            folded: keys::fold(query),
+            key_prefix,
+            folded,
             ascii_words,
             mask,
             pattern: Pattern::new(
@@ -174,12 +191,13 @@ impl NoteRanker {
         }
         // (whole name, prefix) for the id and the title; from the note's name keys when the
         // query is short enough, which spares reading the names.
-        let query = self.folded.as_bytes();
+        let query_len = self.folded.len();
         let from_key = |key: Option<NameKey>| {
-            let key = key.filter(|_| query.len() <= KEY_LEN)?;
+            let (head, mask) = self.key_prefix?;
+            let key = key?;
             let len = key.len as usize;
-            let prefix = len >= query.len() && key.head[..query.len()] == *query;
-            Some((prefix && len == query.len(), prefix))
+            let prefix = len >= query_len && u64::from_le_bytes(key.head) & mask == head;
+            Some((prefix && len == query_len, prefix))
         };
         let test = |name: &str| {
             (
@@ -206,11 +224,12 @@ impl NoteRanker {
 
     /// The plain fuzzy score of any text (a heading, say); `None` when it does not match.
     pub fn score_text(&mut self, text: &str) -> Option<u32> {
+        // An ASCII text that lacks a word of the query does not match; another text is left
+        // to the matcher, which knows how it folds.
         if let Some(words) = &self.ascii_words
-            && text.is_ascii()
-            && !words
+            && words
                 .iter()
-                .all(|word| is_subsequence(word, text.as_bytes()))
+                .any(|word| subsequence::find_in_order(word, text.as_bytes()) == Found::Missing)
         {
             return None;
         }
@@ -250,37 +269,31 @@ fn starts_with_folded(name: &str, folded: &str) -> bool {
     }
 }
 
-/// Whether the lowercase ASCII `word` appears in `text` in order, ignoring case (what a fuzzy
-/// match needs at the least).
-fn is_subsequence(word: &[u8], text: &[u8]) -> bool {
-    let Some(&first) = word.first() else {
-        return true;
-    };
-    let (mut wanted, mut next) = (0usize, first);
-    for &byte in text {
-        if byte.to_ascii_lowercase() == next {
-            wanted += 1;
-            match word.get(wanted) {
-                Some(&byte) => next = byte,
-                None => return true,
-            }
-        }
-    }
-    false
-}
-
-/// `scan` of each chunk of the name table's entries, on all cores, the answers in the table's
-/// order: on a large vault reading the table is most of a completion's or a workspace symbol
-/// query's time. A note's entries may straddle two chunks (see [`keep_best`]).
+/// `scan` of each chunk of the name lists' entries (`scan(which list, range)`), on all cores
+/// in one go, the answers in the lists' order: on a large vault reading the name table is
+/// most of a completion's or a workspace symbol query's time. A note's entries may straddle
+/// two chunks (see [`keep_best`]).
 pub fn scan_name_chunks<T: Send>(
-    table: &NameTable,
-    scan: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    lists: &[&NameList],
+    scan: impl Fn(usize, std::ops::Range<usize>) -> T + Sync,
 ) -> Vec<T> {
     use rayon::prelude::*;
-    let chunks: Vec<std::ops::Range<usize>> = (0..table.len().div_ceil(NAME_CHUNK))
-        .map(|i| i * NAME_CHUNK..((i + 1) * NAME_CHUNK).min(table.len()))
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(list, names)| {
+            (0..names.len().div_ceil(NAME_CHUNK)).map(move |i| {
+                (
+                    list,
+                    i * NAME_CHUNK..((i + 1) * NAME_CHUNK).min(names.len()),
+                )
+            })
+        })
         .collect();
-    chunks.into_par_iter().map(&scan).collect()
+    chunks
+        .into_par_iter()
+        .map(|(list, range)| scan(list, range))
+        .collect()
 }
 
 /// Adds `score` for `file` to `bests`, notes in the name table's order: a note's names come

@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use super::navigation::{SymbolKind, tags_in_use};
 use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use crate::text::{FileId, TextRange};
-use crate::workspace::{NOTE_NAME, Workspace};
+use crate::workspace::Workspace;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceSymbol {
@@ -135,7 +135,7 @@ fn note_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspa
 }
 
 /// Every note with a name that matches `query`, with its best name's score, in the name
-/// table's order, and the best `limit` heading hits of each chunk of the table (the best
+/// table's order, and the best `limit` heading hits of each chunk of the headings (the best
 /// `limit` overall are among them), read on all cores.
 fn scan_names(
     workspace: &Workspace,
@@ -144,18 +144,21 @@ fn scan_names(
     limit: usize,
 ) -> (NoteBests, Vec<Hit>) {
     let table = workspace.names();
-    let scanned = scan_name_chunks(table, |range| {
+    let lists = [table.note_names(), table.headings()];
+    // Per chunk: the notes' best names (a chunk of the names) or the best headings (a chunk
+    // of the headings).
+    let scanned = scan_name_chunks(&lists, |list, range| {
         let mut ranker = NoteRanker::new(query);
         let mut notes: NoteBests = Vec::new();
         let mut headings = TopK::new(limit, order);
-        for (text, entry) in table.matching_in(mask, range) {
+        for (text, entry) in lists[list].matching_in(mask, range) {
             let Some(score) = ranker.score_text(text) else {
                 continue;
             };
-            if entry.kind == NOTE_NAME {
+            if list == 0 {
                 keep_best(&mut notes, entry.file, score);
             } else {
-                headings.offer((score, entry.file, Some(entry.kind as usize)));
+                headings.offer((score, entry.file, Some(entry.index as usize)));
             }
         }
         (notes, headings.into_sorted())

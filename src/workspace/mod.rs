@@ -31,7 +31,7 @@ use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
 use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role, folded_names};
-pub use name_table::{NOTE_NAME, NameEntry, NameFacts, NameTable};
+pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
 #[derive(Default)]
