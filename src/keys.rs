@@ -170,7 +170,12 @@ pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> S
 /// sorted and without repeats: each link's keys (see `KeyList::push_link_keys`), plus
 /// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id.
 pub fn note_link_keys(parsed: &ParsedNote) -> KeyList {
-    let mut keys = KeyList::default();
+    // Room for the usual keys at once, not grown key by key.
+    let links = parsed.links().len();
+    let mut keys = KeyList {
+        text: String::with_capacity(links * 32),
+        ends: Vec::with_capacity(links + links / 2),
+    };
     for link in parsed.links() {
         if link.target.text.is_empty() {
             continue;
@@ -263,30 +268,45 @@ impl KeyList {
         }
     }
 
-    /// The same keys sorted, each once.
+    /// The same keys sorted, each once: written into a text of their own, their ends into this
+    /// list's (reused), ordered through a buffer each thread keeps.
     fn sorted(self) -> KeyList {
-        // Compared by their first eight bytes as a number first: most pairs differ there.
-        let head = |key: &str| {
-            let mut head = [0u8; 8];
-            for (slot, byte) in head.iter_mut().zip(key.bytes()) {
-                *slot = byte;
-            }
-            u64::from_be_bytes(head)
-        };
-        let mut keys: Vec<(u64, &str)> = self.iter().map(|key| (head(key), key)).collect();
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        keys.dedup_by(|a, b| a.1 == b.1);
-        let keys = keys.into_iter().map(|(_, key)| key);
-        let mut out = KeyList {
-            text: String::with_capacity(self.text.len()),
-            ends: Vec::with_capacity(self.ends.len()),
-        };
-        for key in keys {
-            out.text.push_str(key);
-            out.ends.push(out.text.len() as u32);
+        thread_local! {
+            static ORDER: std::cell::RefCell<Vec<(u64, u32, u32)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
         }
-        out
+        let KeyList { text, mut ends } = self;
+        ORDER.with_borrow_mut(|order| {
+            order.clear();
+            let mut start = 0;
+            for &end in &ends {
+                order.push((text_head(&text[start as usize..end as usize]), start, end));
+                start = end;
+            }
+            let key = |&(_, start, end): &(u64, u32, u32)| &text[start as usize..end as usize];
+            // Compared by their first eight bytes as a number first: most pairs differ there.
+            order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
+            order.dedup_by(|a, b| key(a) == key(b));
+            let mut sorted = String::with_capacity(order.iter().map(|k| key(k).len()).sum());
+            ends.clear();
+            for entry in order.iter() {
+                sorted.push_str(key(entry));
+                ends.push(sorted.len() as u32);
+            }
+            KeyList { text: sorted, ends }
+        })
     }
+}
+
+/// The first 8 bytes of `text` as a big-endian number (zero-padded): texts in this order are
+/// in string order, except that texts with the same head (sharing 8 leading bytes, or equal)
+/// need a string comparison. Orders link keys and note ids without reading most of them.
+pub fn text_head(text: &str) -> u64 {
+    let mut head = [0u8; 8];
+    for (slot, byte) in head.iter_mut().zip(text.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(head)
 }
 
 /// Splits a frontmatter value into its KB (from `kb:id` or a typed link's `kb:`) and its id.

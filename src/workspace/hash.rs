@@ -27,13 +27,6 @@ pub(super) fn table_hash(hash: u32) -> u64 {
     u64::from(hash) << 32 | u64::from(hash)
 }
 
-/// The first 8 bytes of `text` as a big-endian number (zero-padded): texts in this order are
-/// in string order, except that texts with the same head (sharing 8 leading bytes, or equal)
-/// need a string comparison. Orders link keys and note ids without reading most of them.
-pub fn text_head(text: &str) -> u64 {
-    let mut head = [0u8; 8];
-    for (slot, byte) in head.iter_mut().zip(text.bytes()) {
-        *slot = byte;
-    }
-    u64::from_be_bytes(head)
-}
+/// The 8-byte head that orders keys and ids without reading most of them (defined with the
+/// keys, which sort by it too).
+pub use crate::keys::text_head;
