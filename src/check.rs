@@ -360,7 +360,7 @@ impl Report {
             (Severity::Hint, "hint"),
         ] {
             let n = self.count(severity);
-            counts.push(format!("{n} {word}{}", if n == 1 { "" } else { "s" }));
+            counts.push(crate::ide::navigation::plural(n, word));
         }
         writeln!(
             out,

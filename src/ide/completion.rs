@@ -23,7 +23,7 @@
 mod schema;
 
 use super::SourceText;
-use super::navigation::{note_tags, tags_in_use};
+use super::navigation::{note_tags, plural, tags_in_use};
 use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use super::source_change::NewBlockId;
 use crate::keys;
@@ -149,11 +149,7 @@ fn tag_completion(
             insert_text: tag.name.to_owned(),
             filter_text: tag.name.to_owned(),
             sort_text: format!("{rank:06}"),
-            detail: Some(format!(
-                "tag in {} note{}",
-                tag.notes,
-                if tag.notes == 1 { "" } else { "s" }
-            )),
+            detail: Some(format!("tag in {}", plural(tag.notes, "note"))),
             note: None,
             new_block_id: None,
         })

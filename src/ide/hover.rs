@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::SourceText;
 use super::cursor::{CursorItem, item_at, tag_of};
-use super::navigation::{RangeInfo, kb_words, tag_places};
+use super::navigation::{RangeInfo, kb_words, plural, tag_places};
 use super::suggest::closest_notes;
 use crate::keys;
 use crate::slug::{self, ChosenBecause, Resolution, SubTarget};
@@ -403,10 +403,6 @@ fn excerpt(source: SourceText<'_>, file: FileId, range: TextRange) -> Option<Str
     let slice = text.get(range.as_usize())?;
     let plain = crate::syntax::plain_text(slice);
     Some(crate::syntax::truncate_chars(&plain, EXCERPT_MAX_CHARS))
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use std::cmp::Ordering;
 
-use super::navigation::{SymbolKind, tags_in_use};
+use super::navigation::{SymbolKind, plural, tags_in_use};
 use super::rank::{NoteRanker, TopK, keep_best, scan_name_chunks};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
@@ -67,7 +67,7 @@ fn tag_symbols(workspace: &Workspace, query: &str, limit: usize) -> Vec<Workspac
             let symbol = WorkspaceSymbol {
                 name: format!("#{}", tag.name),
                 kind: SymbolKind::Tag,
-                container: format!("{notes} note{}", if notes == 1 { "" } else { "s" }),
+                container: plural(notes, "note"),
                 file: tag.first.file,
                 focus_range: tag.first.range,
             };

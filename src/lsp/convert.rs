@@ -514,7 +514,7 @@ pub fn document_highlight(
 }
 
 fn backlinks_label(count: usize) -> String {
-    format!("{count} backlink{}", if count == 1 { "" } else { "s" })
+    crate::ide::navigation::plural(count, "backlink")
 }
 
 /// The code lens "N backlinks" over the note's identity. Its command is the client's
