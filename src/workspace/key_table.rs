@@ -11,23 +11,6 @@ use super::note::Note;
 use crate::keys;
 use crate::text::FileId;
 
-/// A note's folded id, stem, and titles and aliases (sorted, without repeats): the keys it is
-/// found under.
-pub(super) fn folded_names(note: &Note) -> (Box<str>, Box<str>, Vec<Box<str>>) {
-    let mut names: Vec<Box<str>> = Vec::new();
-    if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
-        names.push(keys::fold(title.text).into());
-    }
-    names.extend(note.aliases().map(|a| keys::fold(a).into()));
-    names.sort_unstable();
-    names.dedup();
-    (
-        keys::fold(note.id()).into(),
-        keys::fold(note.stem()).into(),
-        names,
-    )
-}
-
 /// A note's entries in the lookup tables, with their [`hash_key`]s: its folded id, stem and
 /// names (in one buffer), then its link keys (a [`keys::KeyList`]). Built where the note is
 /// parsed, so the thread that inserts notes neither hashes nor frees many small strings.

@@ -30,7 +30,7 @@ use crate::text::FileId;
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
-use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role, folded_names};
+use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role};
 pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
@@ -633,22 +633,15 @@ impl Workspace {
         let Some(note) = self.note(file) else {
             return Vec::new();
         };
-        let (id, stem, names) = folded_names(note);
-        let keys = crate::keys::note_link_keys(&note.parsed);
+        let keys = NoteKeys::of(note);
         let mut affected = Vec::new();
-        for name in std::iter::once(&id)
-            .chain(std::iter::once(&stem))
-            .chain(&names)
-        {
-            affected.extend_from_slice(self.keys.files(Role::Link, name));
+        for (role, key, hash) in keys.iter() {
+            if role != Role::Link {
+                affected.extend_from_slice(self.keys.files_hashed(Role::Link, key, hash));
+            }
         }
-        self.keys.remove(Role::Id, &id, file);
-        self.keys.remove(Role::Stem, &stem, file);
-        for name in &names {
-            self.keys.remove(Role::Name, name, file);
-        }
-        for key in keys.iter() {
-            self.keys.remove(Role::Link, key, file);
+        for (role, key, _) in keys.iter() {
+            self.keys.remove(role, key, file);
         }
         affected
     }
