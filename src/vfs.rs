@@ -348,17 +348,89 @@ const LOAD_BLOCK: usize = 64;
 /// How many blocks of parsed notes may wait for insertion at most.
 const LOAD_WINDOW: usize = 32;
 
-/// At least this many threads read and parse notes, whatever the number of cores: with a cold
-/// page cache a thread waits on the disk most of the time, and more reads in flight finish
-/// sooner. On 2 cores, cold: the corpus-sized vault was ready in 185 ms with 16 threads (188 ms
-/// with 8, 390 ms with 2), the 100k-note wide vault in 3.1 s (3.9 s with 8, 7.7 s with 2);
-/// warm, the extra threads cost nothing measurable. The window of blocks in flight
-/// ([`LOAD_WINDOW`]) bounds the memory, not the thread count.
-const MIN_LOAD_THREADS: usize = 16;
+/// How many threads [`load`] reads and parses notes on: one per core (rayon's count) from the
+/// start, and up to [`MAX_LOAD_THREADS`] once the reads wait on the disk (see [`ReadWaits`]).
+/// Warm, threads beyond the cores only cost: on 2 cores, starting with 2 rather than 16 made
+/// the corpus-sized vault ready 10% sooner and the 100k-note wide vault 16% sooner (medians of
+/// 8-15 alternating runs). Cold, a thread waits on the disk most of the time and more reads in
+/// flight finish sooner: the corpus-sized vault was ready in 185 ms with 16 threads (188 ms
+/// with 8, 390 ms with 2), the 100k-note wide vault in 3.1 s (3.9 s with 8, 7.7 s with 2).
+/// The window of blocks in flight ([`LOAD_WINDOW`]) bounds the memory, not the thread count.
+fn load_threads() -> LoadThreads {
+    let cores = rayon::current_num_threads();
+    LoadThreads {
+        first: cores,
+        most: cores.max(MAX_LOAD_THREADS),
+    }
+}
 
-/// How many threads [`load`] reads and parses notes on.
-fn load_threads() -> usize {
-    rayon::current_num_threads().max(MIN_LOAD_THREADS)
+/// The most threads [`load`] reads and parses notes on, when its reads wait on the disk.
+const MAX_LOAD_THREADS: usize = 16;
+
+/// How many threads [`map_in_order`] maps on: `first` from the start, the rest up to `most`
+/// only when asked for.
+#[derive(Clone, Copy, Debug)]
+struct LoadThreads {
+    first: usize,
+    most: usize,
+}
+
+/// How long the reads of [`load`] waited on the disk, to tell a cold page cache (more threads
+/// keep more reads in flight) from a warm one (more threads only cost).
+struct ReadWaits {
+    started: std::time::Instant,
+    /// The threads reading from the start.
+    threads: usize,
+    /// The time reads took beyond what a read from the page cache takes.
+    waited_nanos: std::sync::atomic::AtomicU64,
+    /// Set once the reads are found to wait on the disk.
+    cold: std::sync::atomic::AtomicBool,
+}
+
+impl ReadWaits {
+    fn new(threads: usize) -> ReadWaits {
+        ReadWaits {
+            started: std::time::Instant::now(),
+            threads,
+            waited_nanos: Default::default(),
+            cold: Default::default(),
+        }
+    }
+
+    /// What a read of `bytes` takes from the page cache, with room to spare: a few microseconds
+    /// for a note, and a copy at well over 1 GB/s.
+    fn warm_read(bytes: usize) -> std::time::Duration {
+        std::time::Duration::from_micros(50 + (bytes / 1024) as u64)
+    }
+
+    fn record(&self, took: std::time::Duration, bytes: usize) {
+        if let Some(waited) = took.checked_sub(Self::warm_read(bytes)) {
+            let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+            self.waited_nanos.fetch_add(nanos, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the reading threads spent over a third of their time waiting on the disk, once
+    /// they have read for 2 ms. Warm, a thread that loses its core in the middle of a read
+    /// waits too, but only a small part of the time (reads are about a quarter of the work).
+    fn wait_on_disk(&self) -> bool {
+        if self.cold.load(Ordering::Relaxed) {
+            return true;
+        }
+        let elapsed = self.started.elapsed().as_nanos();
+        let waited = u128::from(self.waited_nanos.load(Ordering::Relaxed));
+        // The first reads alone tell little: one that lost its core may be most of the time.
+        let wait = elapsed >= 2_000_000 && waited * 3 > elapsed * self.threads as u128;
+        if wait && !self.cold.swap(true, Ordering::Relaxed) {
+            tracing::debug!(
+                "reads waited {} ms of {} ms on {} threads: more threads read",
+                waited / 1_000_000,
+                elapsed / 1_000_000,
+                self.threads
+            );
+        }
+        wait
+    }
 }
 
 /// Walks, reads and parses every note of `roots` in parallel and builds the workspace.
@@ -403,6 +475,8 @@ pub fn load(
         started.elapsed()
     );
     let done = AtomicUsize::new(0);
+    let threads = load_threads();
+    let read_waits = ReadWaits::new(threads.first);
     progress(Progress { done: 0, total });
     // Other threads read and parse the notes while this one inserts them, in order, as they
     // come: the insertion overlaps the parsing, and only a few blocks of parsed notes exist at
@@ -414,8 +488,13 @@ pub fn load(
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let result = BUFFER.with_borrow_mut(|buffer| {
-            let result = read_text_into(path, buffer)
-                .map(|text| preparer.prepare_note((*path).clone(), parse_file(path, text)));
+            let read_started = std::time::Instant::now();
+            let text = read_text_into(path, buffer);
+            if let Ok(text) = &text {
+                read_waits.record(read_started.elapsed(), text.len());
+            }
+            let result =
+                text.map(|text| preparer.prepare_note((*path).clone(), parse_file(path, text)));
             if buffer.len() > READ_BUFFER_KEEP {
                 *buffer = Vec::new();
             }
@@ -427,7 +506,8 @@ pub fn load(
         }
         result
     };
-    map_in_order(&notes, load_threads(), prepare, |prepared| {
+    let wait_on_disk = || read_waits.wait_on_disk();
+    map_in_order(&notes, threads, prepare, wait_on_disk, |prepared| {
         let prepared =
             prepared.filter_map(|result| result.map_err(|warning| warnings.push(warning)).ok());
         workspace.extend_prepared(prepared);
@@ -446,12 +526,14 @@ pub fn load(
 /// Maps `items` with `map` on `threads` threads and hands the results to `consume`, in order,
 /// as they come. Blocks of [`LOAD_BLOCK`] items are handed out and taken back in order, at most
 /// [`LOAD_WINDOW`] blocks ahead of `consume`, with no barrier between blocks (unlike a parallel
-/// iterator run chunk after chunk). A panic in `map` or `consume` stops every thread and is
-/// passed on.
+/// iterator run chunk after chunk). `threads.first` threads map from the start; the others
+/// start once `more_threads` says so (it is asked after each item until it does). A panic in
+/// `map` or `consume` stops every thread and is passed on.
 fn map_in_order<T: Sync, R: Send>(
     items: &[T],
-    threads: usize,
+    threads: LoadThreads,
     map: impl Fn(&T) -> R + Sync,
+    more_threads: impl Fn() -> bool + Sync,
     consume: impl FnOnce(&mut dyn Iterator<Item = R>),
 ) {
     let blocks = items.len().div_ceil(LOAD_BLOCK);
@@ -461,17 +543,26 @@ fn map_in_order<T: Sync, R: Send>(
             ready: VecDeque::new(),
             first: 0,
             stopped: false,
+            more_threads: false,
         }),
         changed: Condvar::new(),
+        more_threads_asked: Condvar::new(),
     };
     std::thread::scope(|scope| {
         // No more threads than blocks: a small vault does not start threads with nothing to do.
-        for _ in 0..threads.min(blocks).max(1) {
-            scope.spawn(|| {
+        let first = threads.first.clamp(1, blocks.max(1));
+        for thread in 0..threads.most.max(first).min(blocks.max(1)) {
+            let (queue, next_block, map, more_threads) = (&queue, &next_block, &map, &more_threads);
+            scope.spawn(move || {
                 let _stop_on_panic = StopOnDrop {
-                    queue: &queue,
+                    queue,
                     always: false,
                 };
+                let extra = thread >= first;
+                if extra && !queue.wait_for_more_threads() {
+                    return;
+                }
+                let mut asked = extra;
                 loop {
                     let block = next_block.fetch_add(1, Ordering::Relaxed);
                     if block >= blocks || !queue.wait_for_room(block) {
@@ -479,7 +570,17 @@ fn map_in_order<T: Sync, R: Send>(
                     }
                     let start = block * LOAD_BLOCK;
                     let end = (start + LOAD_BLOCK).min(items.len());
-                    let results: Vec<R> = items[start..end].iter().map(&map).collect();
+                    let results: Vec<R> = items[start..end]
+                        .iter()
+                        .map(|item| {
+                            let result = map(item);
+                            if !asked && more_threads() {
+                                asked = true;
+                                queue.start_more_threads();
+                            }
+                            result
+                        })
+                        .collect();
                     queue.put(block, results);
                 }
             });
@@ -512,6 +613,9 @@ struct BlockQueue<R> {
     state: Mutex<BlockState<R>>,
     /// Signalled when a block is put at the front, taken, or when everything stops.
     changed: Condvar,
+    /// Signalled when more threads are asked for, or when everything stops: the threads that
+    /// wait for it are not woken by every block.
+    more_threads_asked: Condvar,
 }
 
 struct BlockState<R> {
@@ -519,6 +623,8 @@ struct BlockState<R> {
     ready: VecDeque<Option<Vec<R>>>,
     first: usize,
     stopped: bool,
+    /// Whether the threads beyond the first have been asked to start.
+    more_threads: bool,
 }
 
 impl<R> BlockQueue<R> {
@@ -530,6 +636,23 @@ impl<R> BlockQueue<R> {
             state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
         !state.stopped
+    }
+
+    /// Waits until more threads are asked for (true) or everything stopped (false).
+    fn wait_for_more_threads(&self) -> bool {
+        let mut state = lock(&self.state);
+        while !state.more_threads && !state.stopped {
+            state = self
+                .more_threads_asked
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        !state.stopped
+    }
+
+    fn start_more_threads(&self) {
+        lock(&self.state).more_threads = true;
+        self.more_threads_asked.notify_all();
     }
 
     fn put(&self, block: usize, results: Vec<R>) {
@@ -574,6 +697,7 @@ impl<R> Drop for StopOnDrop<'_, R> {
         if self.always || std::thread::panicking() {
             lock(&self.queue.state).stopped = true;
             self.queue.changed.notify_all();
+            self.queue.more_threads_asked.notify_all();
         }
     }
 }
@@ -602,10 +726,22 @@ mod tests {
             (LOAD_BLOCK * LOAD_WINDOW * 3 + 7, 4),
         ] {
             let items: Vec<usize> = (0..len).collect();
-            let mut got = Vec::new();
-            map_in_order(&items, threads, |&i| i * 2, |results| got.extend(results));
-            let want: Vec<usize> = (0..len).map(|i| i * 2).collect();
-            assert_eq!(got, want, "{len} items on {threads} threads");
+            for more_threads in [false, true] {
+                let mut got = Vec::new();
+                let threads = LoadThreads {
+                    first: threads,
+                    most: threads * 2,
+                };
+                map_in_order(
+                    &items,
+                    threads,
+                    |&i| i * 2,
+                    || more_threads,
+                    |results| got.extend(results),
+                );
+                let want: Vec<usize> = (0..len).map(|i| i * 2).collect();
+                assert_eq!(got, want, "{len} items on {threads:?} threads");
+            }
         }
     }
 
@@ -613,8 +749,41 @@ mod tests {
     fn a_consumer_that_stops_early_releases_the_threads() {
         let items: Vec<usize> = (0..LOAD_BLOCK * LOAD_WINDOW * 4).collect();
         let mut got = Vec::new();
-        map_in_order(&items, 2, |&i| i, |results| got.extend(results.take(5)));
+        let threads = LoadThreads { first: 2, most: 4 };
+        map_in_order(
+            &items,
+            threads,
+            |&i| i,
+            || true,
+            |results| got.extend(results.take(5)),
+        );
         assert_eq!(got, [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn reads_that_wait_on_the_disk_ask_for_more_threads() {
+        let ten_ms_ago = std::time::Instant::now() - std::time::Duration::from_millis(10);
+        let warm = ReadWaits {
+            started: ten_ms_ago,
+            ..ReadWaits::new(2)
+        };
+        for _ in 0..500 {
+            warm.record(std::time::Duration::from_micros(8), 4096);
+        }
+        // One read that lost its core for a millisecond is not a cold cache.
+        warm.record(std::time::Duration::from_millis(1), 4096);
+        assert!(!warm.wait_on_disk());
+
+        let cold = ReadWaits {
+            started: ten_ms_ago,
+            ..ReadWaits::new(2)
+        };
+        for _ in 0..8 {
+            cold.record(std::time::Duration::from_millis(1), 4096);
+        }
+        assert!(cold.wait_on_disk());
+        // Once cold, it stays so.
+        assert!(cold.wait_on_disk());
     }
 
     #[test]
