@@ -16,6 +16,20 @@ pub fn fold(text: &str) -> String {
     folded
 }
 
+/// [`fold`]`(text)`, borrowed when `text` is folded already (the usual id or link target:
+/// trimmed lowercase ASCII), so that a lookup need not allocate.
+pub fn fold_cow(text: &str) -> Cow<'_, str> {
+    let folded_already = text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        && text.trim().len() == text.len();
+    if folded_already {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(fold(text))
+    }
+}
+
 /// Appends [`fold`]`(text)` to `out`.
 pub fn fold_into(text: &str, out: &mut String) {
     let trimmed = text.trim();
@@ -38,6 +52,24 @@ pub fn heading_key(text: &str) -> String {
         .collect()
 }
 
+/// Whether two heading texts have the same [`heading_key`], without building either key.
+pub fn same_heading(a: &str, b: &str) -> bool {
+    fn ascii_key(text: &str) -> impl Iterator<Item = u8> + '_ {
+        text.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+    }
+    fn key(text: &str) -> impl Iterator<Item = char> + '_ {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_key(a).eq(ascii_key(b));
+    }
+    key(a).eq(key(b))
+}
+
 /// The slug a heading gets in URLs and in the `[[id#slug]]` form: lowercase words joined by `-`.
 pub fn heading_slug(text: &str) -> String {
     let mut slug = String::new();
@@ -58,8 +90,9 @@ pub fn tag_key(tag: &str) -> String {
 }
 
 /// A link target as written, cleaned: trimmed, without a `.md` extension, `./` or leading `/`.
-/// Returns `None` for a target that climbs out with `..` (it can never name a note).
-pub fn clean_target(target: &str) -> Option<String> {
+/// Returns `None` for a target that climbs out with `..` (it can never name a note). Borrowed
+/// from `target` unless it has folders to normalise.
+pub fn clean_target(target: &str) -> Option<Cow<'_, str>> {
     let mut target = target.trim();
     for ext in [".md", ".markdown"] {
         // `get`: the last bytes may fall inside a multi-byte character (`[[a😀]]`).
@@ -69,9 +102,14 @@ pub fn clean_target(target: &str) -> Option<String> {
             target = &target[..cut];
         }
     }
-    let target = target.trim_start_matches("./").trim_start_matches('/');
+    // `strip_prefix` in a loop rather than `trim_start_matches("./")`, whose string searcher
+    // costs more to set up than the whole rest of this function.
+    while let Some(rest) = target.strip_prefix("./") {
+        target = rest;
+    }
+    let target = target.trim_start_matches('/');
     if !target.contains('/') {
-        return Some(target.to_owned());
+        return Some(Cow::Borrowed(target));
     }
     let mut parts = Vec::new();
     for component in std::path::Path::new(target).components() {
@@ -81,7 +119,7 @@ pub fn clean_target(target: &str) -> Option<String> {
             _ => return None,
         }
     }
-    Some(parts.join("/"))
+    Some(Cow::Owned(parts.join("/")))
 }
 
 /// What a part of `link` (its target, heading or block, as written) means: the text itself
@@ -321,5 +359,50 @@ pub fn split_reference<'a>(value: Value<'a>) -> (Option<&'a str>, &'a str) {
             (Some(kb), id.trim())
         }
         _ => (None, value.text.trim()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts that reach the folding and heading functions: ids, titles, headings with case,
+    /// punctuation, spaces at the ends and non-ASCII letters whose lowercase differs.
+    fn any_name() -> impl proptest::strategy::Strategy<Value = String> {
+        "[ a-zA-Z0-9#!./\\-_ÄäİßΣσ😀]{0,12}"
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_heading_agrees_with_heading_keys(a in any_name(), b in any_name()) {
+            proptest::prop_assert_eq!(same_heading(&a, &b), heading_key(&a) == heading_key(&b));
+            let upper = a.to_uppercase();
+            proptest::prop_assert_eq!(
+                same_heading(&a, &upper),
+                heading_key(&a) == heading_key(&upper)
+            );
+        }
+
+        #[test]
+        fn fold_cow_is_fold(text in any_name()) {
+            proptest::prop_assert_eq!(fold_cow(&text).into_owned(), fold(&text));
+        }
+    }
+
+    #[test]
+    fn clean_target_borrows_unless_it_normalises_folders() {
+        for (written, cleaned, borrowed) in [
+            ("note", Some("note"), true),
+            (" ./././note.md ", Some("note"), true),
+            ("/note.MARKDOWN", Some("note"), true),
+            ("a/./b/c.md", Some("a/b/c"), false),
+            ("a//b", Some("a/b"), false),
+            ("../x", None, false),
+        ] {
+            let got = clean_target(written);
+            assert_eq!(got.as_deref(), cleaned, "{written:?}");
+            let is_borrowed = matches!(got, Some(Cow::Borrowed(_)));
+            assert_eq!(is_borrowed, borrowed, "{written:?}");
+        }
     }
 }

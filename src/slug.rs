@@ -43,7 +43,7 @@
 
 use std::path::Path;
 
-use crate::keys::{clean_target, fold, heading_key, link_text, split_reference};
+use crate::keys::{clean_target, fold, fold_cow, link_text, same_heading, split_reference};
 use crate::syntax::{Link, Value};
 use crate::text::FileId;
 use crate::workspace::{KbId, Note, Workspace};
@@ -293,31 +293,38 @@ fn find_in_kb(workspace: &Workspace, kb: KbId, target: &str, from: &Note) -> Opt
     if cleaned.is_empty() {
         return None;
     }
-    let folded = fold(&cleaned);
+    let folded = fold_cow(&cleaned);
     let in_kb = |files: &[FileId]| -> Vec<FileId> {
         files
             .iter()
             .copied()
-            .filter(|&f| workspace.note(f).is_some_and(|n| n.kb == kb))
+            .filter(|&f| workspace.note_kb(f) == Some(kb))
             .collect()
     };
     let pick = |files: Vec<FileId>, via: Via| pick(workspace, kb, from, &folded, files, via);
     let by_id = in_kb(workspace.notes_by_id(&folded));
-    let exact: Vec<FileId> = by_id
-        .iter()
-        .copied()
-        .filter(|&f| workspace.note(f).is_some_and(|n| *n.id() == *cleaned))
-        .collect();
-    if let Some(found) = pick(exact, Via::Id) {
-        return Some(found);
-    }
-    if let Some(found) = pick(by_id, Via::IdIgnoringCase) {
-        return Some(found);
+    let is_exact = |f: FileId| workspace.note(f).is_some_and(|n| *n.id() == *cleaned);
+    // Usually every note with the folded id has it as written: no second list then.
+    if by_id.iter().all(|&f| is_exact(f)) {
+        if let Some(found) = pick(by_id, Via::Id) {
+            return Some(found);
+        }
+    } else {
+        let exact: Vec<FileId> = by_id.iter().copied().filter(|&f| is_exact(f)).collect();
+        if let Some(found) = pick(exact, Via::Id) {
+            return Some(found);
+        }
+        if let Some(found) = pick(by_id, Via::IdIgnoringCase) {
+            return Some(found);
+        }
     }
     let last = folded.rsplit('/').next().unwrap_or(&folded);
     let ends_with_path = |path: &str| {
+        if !folded.contains('/') {
+            return true;
+        }
         let path = fold(path);
-        !folded.contains('/') || path == folded || path.ends_with(&format!("/{folded}"))
+        *path == *folded || path.ends_with(&format!("/{folded}"))
     };
     let notes = in_kb(workspace.notes_by_stem(last))
         .into_iter()
@@ -464,11 +471,11 @@ pub fn resolve_subtarget(note: &Note, link: Link) -> SubTarget {
         return SubTarget::None;
     };
     let heading = link_text(link, heading.text);
-    let wanted = heading_key(heading.rsplit('#').next().unwrap_or(&heading));
+    let wanted = heading.rsplit('#').next().unwrap_or(&heading);
     note.parsed
         .headings()
         .iter()
-        .position(|h| heading_key(h.text) == wanted)
+        .position(|h| same_heading(h.text, wanted))
         .map_or(SubTarget::MissingHeading, SubTarget::Heading)
 }
 
@@ -517,9 +524,9 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         if link.kb.is_some() {
             return true;
         }
-        let Some(cleaned) = clean_target(&link_text(link, link.target.text)) else {
+        let written = link_text(link, link.target.text);
+        let Some(cleaned) = clean_target(&written) else {
             // A relative path that climbs (`../x`): its last segment decides.
-            let written = link_text(link, link.target.text);
             let folded = fold(written.trim_end_matches(".md"));
             let last = folded.rsplit('/').next().unwrap_or(&folded);
             return last_segments.iter().any(|segment| segment == last);

@@ -199,7 +199,7 @@ impl Fix<'_> {
         let cleaned = keys::clean_target(self.link.target.text)?;
         let (folder, stem) = match cleaned.rsplit_once('/') {
             Some((folder, stem)) => (Some(folder), stem),
-            None => (None, cleaned.as_str()),
+            None => (None, &*cleaned),
         };
         check_id_syntax(stem).ok()?;
         let target_kb = match &self.link.kb {

@@ -700,6 +700,14 @@ impl Workspace {
         &self.name_facts
     }
 
+    /// The KB of note `file` (`None` for an attachment or a removed note), read from the dense
+    /// [`NameFacts`] array: resolving a link filters its candidates by KB without reading each
+    /// candidate note.
+    pub fn note_kb(&self, file: FileId) -> Option<KbId> {
+        let facts = self.name_facts.get(file.0 as usize)?;
+        facts.live.then_some(facts.kb)
+    }
+
     /// The names and headings of every note (see [`NameTable`]).
     pub fn names(&self) -> &NameTable {
         &self.names
