@@ -441,12 +441,13 @@ fn link_problems(
     let target = keys::link_text(link, link.target.text);
     let target = &*target;
     let kb_name = &workspace.kb(note.kb).name;
-    let written = match &link.kb {
+    // Built only for a link with a problem: most links have none.
+    let written = || match &link.kb {
         Some(kb) => format!("{}:{}", kb.text, link.target.text),
         None => link.target.text.to_owned(),
     };
     // How the message names the link: its decoded target (with its prefix).
-    let shown = match &link.kb {
+    let shown = || match &link.kb {
         Some(kb) => format!("{}:{target}", kb.text),
         None => target.to_owned(),
     };
@@ -487,7 +488,7 @@ fn link_problems(
                 DiagnosticCode::BrokenLink,
                 link.range,
                 message,
-                Some(&written),
+                Some(&written()),
                 Vec::new(),
             );
         }
@@ -512,11 +513,12 @@ fn link_problems(
                 DiagnosticCode::UnknownKb,
                 range,
                 format!("no KB named `{kb}`; known KBs: {}", known.join(", ")),
-                Some(&written),
+                Some(&written()),
                 Vec::new(),
             );
         }
         Resolution::MissingKbPrefix { candidates } => {
+            let shown = shown();
             let fixes: Vec<String> = candidates
                 .iter()
                 .filter_map(|&f| workspace.note(f))
@@ -535,11 +537,12 @@ fn link_problems(
                 DiagnosticCode::MissingKbPrefix,
                 link.range,
                 message,
-                Some(&written),
+                Some(&written()),
                 candidates_related(candidates, "a note this link may mean"),
             );
         }
         Resolution::Ambiguous { candidates } => {
+            let shown = shown();
             let paths: Vec<String> = candidates
                 .iter()
                 .map(|&f| display_path(workspace, f))
@@ -564,7 +567,7 @@ fn link_problems(
                     candidates.len(),
                     paths.join(", ")
                 ),
-                Some(&written),
+                Some(&written()),
                 candidates_related(candidates, "a note this link may mean"),
             );
         }
@@ -574,6 +577,7 @@ fn link_problems(
             ..
         } => {
             if let Some(found_note) = workspace.note(*found) {
+                let shown = shown();
                 let canonical = slug::canonical_target(workspace, note, found_note);
                 // In a plain vault Obsidian opens no note for such a link (it offers to create
                 // one): as good as broken there, though every feature here still follows it.
@@ -596,7 +600,7 @@ fn link_problems(
                     DiagnosticCode::NonCanonicalLink,
                     link.range,
                     message,
-                    Some(&written),
+                    Some(&written()),
                     Vec::new(),
                 );
             }
@@ -623,7 +627,7 @@ fn link_problems(
                     keys::link_text(link, heading.text),
                     target_note.id()
                 ),
-                Some(&written),
+                Some(&written()),
                 Vec::new(),
             );
         }
@@ -640,7 +644,7 @@ fn link_problems(
                     keys::link_text(link, block.text),
                     target_note.id()
                 ),
-                Some(&written),
+                Some(&written()),
                 Vec::new(),
             );
         }
