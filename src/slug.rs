@@ -183,7 +183,7 @@ pub fn resolve_target(
     let Some(from_note) = workspace.note(from) else {
         return Resolution::Broken;
     };
-    if target.trim().is_empty() && kb.is_none() {
+    if crate::keys::trim(target).is_empty() && kb.is_none() {
         return Resolution::SameNote;
     }
     if let Some(kb_name) = kb {
