@@ -311,7 +311,8 @@ impl KeyList {
                 *end -= 3;
             }
         }
-        if let Some(slash) = self.text[start..].rfind('/') {
+        // `memchr::memrchr`: `str::rfind` searches a byte at a time.
+        if let Some(slash) = memchr::memrchr(b'/', self.text[start..].as_bytes()) {
             // The last segment as a key of its own (empty after a final `/`).
             let last = self.text[start + slash + 1..].to_owned();
             self.text.push_str(&last);
