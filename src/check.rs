@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::ide::{Diagnostic, DiagnosticCode, DiagnosticsConfig, Severity, diagnostics};
+use crate::ide::{Diagnostic, DiagnosticCode, DiagnosticsConfig, Severity, diagnostics_with_cache};
 use crate::line_index::PositionEncoding;
 use crate::lsp::config::{Settings, merge_settings};
 use crate::lsp::config_file;
+use crate::slug::ResolveCache;
 use crate::text::FileId;
 use crate::vfs::{self, LoadOptions, Progress};
 use crate::workspace::{IndexConfig, Workspace};
@@ -153,13 +154,18 @@ impl Report {
             .map(|(id, note)| (id, note.path.as_path()))
             .collect();
         files.sort_by(|a, b| a.1.cmp(b.1));
+        // One resolution cache for each piece of the work: most links name targets that other
+        // notes' links named before.
         let items = files
             .par_iter()
-            .flat_map_iter(|&(file, _)| {
-                diagnostics(workspace, file, config)
-                    .into_iter()
-                    .map(move |d| (file, d))
-            })
+            .map_init(
+                || ResolveCache::new(workspace),
+                |cache, &(file, _)| {
+                    let found = diagnostics_with_cache(workspace, file, config, cache);
+                    found.into_iter().map(move |d| (file, d))
+                },
+            )
+            .flatten_iter()
             .collect();
         let links = workspace.notes().map(|(_, n)| n.parsed.links().len()).sum();
         Report { items, links }

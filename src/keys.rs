@@ -312,7 +312,7 @@ impl KeyList {
             }
         }
         // `memchr::memrchr`: `str::rfind` searches a byte at a time.
-        if let Some(slash) = memchr::memrchr(b'/', self.text[start..].as_bytes()) {
+        if let Some(slash) = memchr::memrchr(b'/', &self.text.as_bytes()[start..]) {
             // The last segment as a key of its own (empty after a final `/`).
             let last = self.text[start + slash + 1..].to_owned();
             self.text.push_str(&last);

@@ -144,6 +144,90 @@ pub fn resolve_link(workspace: &Workspace, from: FileId, link: Link) -> Resoluti
     )
 }
 
+/// Links resolved already, for resolving many notes' links in a row (`check`, the workspace's
+/// diagnostics): when no plain vault holds a file, what a link means depends only on the
+/// linking note's KB, the link's KB prefix and its target (not on the linking note's folder, as
+/// in a plain vault), so each such triple is resolved once. One cache per thread; it is only
+/// good for the workspace it was made for, unchanged.
+pub struct ResolveCache {
+    /// False when some plain vault holds a file: then nothing is kept.
+    enabled: bool,
+    entries: hashbrown::HashTable<CachedResolution>,
+}
+
+struct CachedResolution {
+    hash: u64,
+    from_kb: KbId,
+    kb: Option<Box<str>>,
+    target: Box<str>,
+    resolution: Resolution,
+}
+
+/// A [`ResolveCache`] holding more resolutions than this starts again empty: memory stays
+/// bounded on any vault, and a vault's usual targets come back at once.
+const RESOLVE_CACHE_MOST: usize = 1 << 16;
+
+impl ResolveCache {
+    /// A cache that keeps nothing: for resolving one note's links.
+    pub fn none() -> ResolveCache {
+        ResolveCache {
+            enabled: false,
+            entries: hashbrown::HashTable::new(),
+        }
+    }
+
+    pub fn new(workspace: &Workspace) -> ResolveCache {
+        let plain_with_files = |kb: KbId| {
+            is_plain_vault(workspace, kb)
+                && (workspace.kb_note_count(kb) > 0
+                    || workspace.attachments().any(|(_, a)| a.kb == kb))
+        };
+        ResolveCache {
+            enabled: !workspace.kb_ids().any(plain_with_files),
+            entries: hashbrown::HashTable::new(),
+        }
+    }
+
+    /// [`resolve_link`], answered from the cache when the same link was resolved before.
+    pub fn resolve_link(&mut self, workspace: &Workspace, from: FileId, link: Link) -> Resolution {
+        let from_kb = match workspace.note(from) {
+            Some(note) if self.enabled => note.kb,
+            _ => return resolve_link(workspace, from, link),
+        };
+        let kb = link.kb.as_ref().map(|kb| kb.text);
+        let target = link_text(link, link.target.text);
+        let hash = {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one((from_kb.0, kb, &*target))
+        };
+        let same = |entry: &CachedResolution| {
+            entry.hash == hash
+                && entry.from_kb == from_kb
+                && entry.kb.as_deref() == kb
+                && *entry.target == *target
+        };
+        if let Some(entry) = self.entries.find(hash, same) {
+            return entry.resolution.clone();
+        }
+        let resolution = resolve_target(workspace, from, kb, &target);
+        if self.entries.len() >= RESOLVE_CACHE_MOST {
+            self.entries.clear();
+        }
+        self.entries.insert_unique(
+            hash,
+            CachedResolution {
+                hash,
+                from_kb,
+                kb: kb.map(Box::from),
+                target: Box::from(&*target),
+                resolution: resolution.clone(),
+            },
+            |entry| entry.hash,
+        );
+        resolution
+    }
+}
+
 /// Whether `kb` is a plain vault: a KB without `kb.yaml`, where names may repeat across
 /// folders and links resolve as Obsidian's do (see the module doc).
 pub fn is_plain_vault(workspace: &Workspace, kb: KbId) -> bool {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::navigation::{identity_anchor, kb_words};
 use crate::keys;
-use crate::slug::{self, Pointer, Resolution, SubTarget, Via};
+use crate::slug::{self, Pointer, Resolution, ResolveCache, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
 use crate::workspace::{Note, Workspace};
@@ -225,6 +225,17 @@ pub fn diagnostics(
     file: FileId,
     config: &DiagnosticsConfig,
 ) -> Vec<Diagnostic> {
+    diagnostics_with_cache(workspace, file, config, &mut ResolveCache::none())
+}
+
+/// [`diagnostics`] of one of many notes checked in a row (`check`, the workspace's
+/// diagnostics): links are resolved through `cache`, made for this workspace.
+pub fn diagnostics_with_cache(
+    workspace: &Workspace,
+    file: FileId,
+    config: &DiagnosticsConfig,
+    cache: &mut ResolveCache,
+) -> Vec<Diagnostic> {
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
@@ -242,7 +253,7 @@ pub fn diagnostics(
     }
     duplicate_id(workspace, file, note, &mut out);
     for link in note.parsed.links() {
-        link_problems(workspace, file, note, link, &mut out);
+        link_problems(workspace, file, note, link, cache, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);
     for problem in schema::problems(workspace, file, note) {
@@ -436,6 +447,7 @@ fn link_problems(
     file: FileId,
     note: &Note,
     link: Link,
+    cache: &mut ResolveCache,
     out: &mut Collector<'_>,
 ) {
     let target = keys::link_text(link, link.target.text);
@@ -451,7 +463,7 @@ fn link_problems(
         Some(kb) => format!("{}:{target}", kb.text),
         None => target.to_owned(),
     };
-    let resolution = slug::resolve_link(workspace, file, link);
+    let resolution = cache.resolve_link(workspace, file, link);
     let candidates_related = |candidates: &[FileId], why: &str| -> Vec<Related> {
         candidates
             .iter()
@@ -724,6 +736,16 @@ mod tests {
             .map(|file| f.render_diagnostics(file, config))
             .collect();
         expect.assert_eq(&out);
+        // Every note's links resolved through one cache, as `check` does, say the same.
+        let mut cache = ResolveCache::new(&f.workspace);
+        for file in f.files() {
+            assert_eq!(
+                diagnostics_with_cache(&f.workspace, file, config, &mut cache),
+                diagnostics(&f.workspace, file, config),
+                "{:?} with a resolution cache",
+                f.workspace.path(file)
+            );
+        }
     }
 
     #[test]
@@ -752,6 +774,29 @@ Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
                 /kitchen/recipes/pesto.md 124..135 "[[nowhere]]" warning[broken-link]: no note `nowhere` in KB `kitchen`
                 /kitchen/recipes/pesto.md 139..145 "pantry" warning[unknown-kb]: no KB named `pantry`; known KBs: garden (gd), kitchen
                 /kitchen/recipes/pesto.md 182..202 "[[../../etc/passwd]]" warning[broken-link]: `../../etc/passwd` points outside the knowledge base
+            "#]],
+        );
+    }
+
+    #[test]
+    fn one_target_means_different_notes_from_different_kbs() {
+        // The same `[[x]]` is found from its own KB, needs a prefix from the other, and the
+        // same prefixed link means one note from both: `check`'s resolution cache keeps them
+        // apart (see `check_with`).
+        check(
+            r#"
+//- /garden/kb.yaml
+name: garden
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/x.md
+See [[x]] and [[y]] and [[garden:x]].
+//- /garden/y.md
+//- /kitchen/y.md
+See [[x]] and [[y]] and [[garden:x]].
+"#,
+            expect![[r#"
+                /kitchen/y.md 4..9 "[[x]]" warning[missing-kb-prefix]: `x` is not in KB `kitchen` but in another KB: write `[[garden:x]]`
             "#]],
         );
     }

@@ -10,6 +10,7 @@ pub mod diagnostics;
 
 pub use diagnostics::{
     Diagnostic, DiagnosticCode, DiagnosticsConfig, Related, Severity, diagnostics,
+    diagnostics_with_cache,
 };
 
 pub mod completion;

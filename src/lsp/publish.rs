@@ -12,6 +12,7 @@ use tower_lsp::lsp_types::*;
 use super::convert;
 use super::server::{Backend, lock, read};
 use crate::ide;
+use crate::slug::ResolveCache;
 
 /// How many notes' diagnostics are computed (in parallel) and published at a time.
 const PUBLISH_CHUNK: usize = 2048;
@@ -73,42 +74,54 @@ impl Backend {
         let encoding = self.encoding();
         // Every note's diagnostics after indexing: computed on all cores, in order.
         use rayon::prelude::*;
+        // One resolution cache for each piece of the work (see `slug::ResolveCache`).
         paths
             .into_par_iter()
-            .filter_map(|path| {
-                let uri = Url::from_file_path(&path).ok()?;
-                let open = open_versions.get(&path);
-                let version = open.copied().flatten();
-                let diagnostics = match workspace.file_id(&path) {
-                    Some(file) if open.is_some() || settings.workspace_diagnostics => {
-                        // Not a request: no service layer stands above this background work, so a
-                        // panic costs only this note's list.
-                        let found = catch_unwind(AssertUnwindSafe(|| {
-                            ide::diagnostics(&workspace, file, &settings.diagnostics)
-                        }));
-                        match found {
-                            Ok(found) => found
-                                .iter()
-                                .filter_map(|d| convert::diagnostic(&workspace, file, d, encoding))
-                                .collect(),
-                            Err(_) => {
-                                tracing::error!("diagnostics panicked for {}", path.display());
-                                Vec::new()
+            .map_init(
+                || ResolveCache::new(&workspace),
+                |cache, path| {
+                    let uri = Url::from_file_path(&path).ok()?;
+                    let open = open_versions.get(&path);
+                    let version = open.copied().flatten();
+                    let diagnostics = match workspace.file_id(&path) {
+                        Some(file) if open.is_some() || settings.workspace_diagnostics => {
+                            // Not a request: no service layer stands above this background work, so a
+                            // panic costs only this note's list.
+                            let found = catch_unwind(AssertUnwindSafe(|| {
+                                ide::diagnostics_with_cache(
+                                    &workspace,
+                                    file,
+                                    &settings.diagnostics,
+                                    cache,
+                                )
+                            }));
+                            match found {
+                                Ok(found) => found
+                                    .iter()
+                                    .filter_map(|d| {
+                                        convert::diagnostic(&workspace, file, d, encoding)
+                                    })
+                                    .collect(),
+                                Err(_) => {
+                                    tracing::error!("diagnostics panicked for {}", path.display());
+                                    Vec::new()
+                                }
                             }
                         }
+                        _ => Vec::new(),
+                    };
+                    // Nothing to show or clear for a closed note that never had diagnostics (an
+                    // open one always gets its list, for its version).
+                    if diagnostics.is_empty()
+                        && open.is_none()
+                        && !lock(&self.state.published).contains(&uri)
+                    {
+                        return None;
                     }
-                    _ => Vec::new(),
-                };
-                // Nothing to show or clear for a closed note that never had diagnostics (an
-                // open one always gets its list, for its version).
-                if diagnostics.is_empty()
-                    && open.is_none()
-                    && !lock(&self.state.published).contains(&uri)
-                {
-                    return None;
-                }
-                Some((uri, diagnostics, version))
-            })
+                    Some((uri, diagnostics, version))
+                },
+            )
+            .flatten()
             .collect::<Vec<_>>()
     }
 
