@@ -902,32 +902,43 @@ pub struct StoredValue {
 }
 
 impl Record for StoredValue {
-    const WORDS: usize = 6;
+    /// The KB's text follows the value's in the arena (see `Arena::push_value`): only its
+    /// length is written, [`u32::MAX`] when no KB is named.
+    const WORDS: usize = 5;
     type View<'a> = Value<'a>;
 
     fn read(words: &[u32]) -> StoredValue {
-        let [text_start, text_len, start, end, kb_start, kb_len] = self::words(words);
+        let [text_start, text_len, start, end, kb_len] = self::words(words);
+        let kb = match kb_len {
+            u32::MAX => StrRef::NONE,
+            len => StrRef {
+                start: text_start + text_len,
+                len,
+            },
+        };
         StoredValue {
             text: StrRef {
                 start: text_start,
                 len: text_len,
             },
             range: TextRange { start, end },
-            kb: StrRef {
-                start: kb_start,
-                len: kb_len,
-            },
+            kb,
         }
     }
 
     fn write(self, out: &mut Vec<u32>) {
+        let kb_len = if self.kb == StrRef::NONE {
+            u32::MAX
+        } else {
+            debug_assert_eq!(self.kb.start, self.text.start + self.text.len);
+            self.kb.len
+        };
         out.extend([
             self.text.start,
             self.text.len,
             self.range.start,
             self.range.end,
-            self.kb.start,
-            self.kb.len,
+            kb_len,
         ]);
     }
 
@@ -1221,6 +1232,7 @@ impl Arena {
         }
     }
 
+    /// The value's text, then its KB's right after it (as [`StoredValue`]'s words expect).
     fn push_value(&mut self, value: &frontmatter::RawValue) -> StoredValue {
         StoredValue {
             text: self.push(&value.text),
