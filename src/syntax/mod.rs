@@ -337,11 +337,15 @@ impl ParsedNote {
 pub trait Record: Copy {
     /// How many words the record takes in the note's buffer.
     const WORDS: usize;
+    /// How many words after its own a record is read with: the next record's first, or the
+    /// list's closing word after the last record (see [`StoredLink`]); most records need none.
+    const TRAILING: usize = 0;
     /// The borrowed, readable form ([`Link`] for [`StoredLink`], …).
     type View<'a>;
     /// The view of this record, with its texts taken from `arena`.
     fn view(self, arena: &str) -> Self::View<'_>;
-    /// The record written as `words` (exactly [`Record::WORDS`] of them).
+    /// The record written as `words` (exactly [`Record::WORDS`] of them, then
+    /// [`Record::TRAILING`] more).
     fn read(words: &[u32]) -> Self;
     /// Appends the record's [`Record::WORDS`] words to `out`.
     fn write(self, out: &mut Vec<u32>);
@@ -373,23 +377,26 @@ pub struct Records<'a, R> {
 impl<'a, R: Record> Records<'a, R> {
     /// How many items the list holds.
     pub fn len(self) -> usize {
-        self.words.len() / R::WORDS
+        self.words.len().saturating_sub(R::TRAILING) / R::WORDS
     }
 
     /// Whether the list is empty.
     pub fn is_empty(self) -> bool {
-        self.words.is_empty()
+        self.len() == 0
     }
 
     /// The item at `index`, if any.
     pub fn get(self, index: usize) -> Option<R::View<'a>> {
-        let words = self.words.get(index * R::WORDS..(index + 1) * R::WORDS)?;
+        let words = self
+            .words
+            .get(index * R::WORDS..(index + 1) * R::WORDS + R::TRAILING)?;
         Some(R::read(words).view(self.arena))
     }
 
     /// The item at `index`; panics when out of range, as indexing a slice does.
     pub fn at(self, index: usize) -> R::View<'a> {
-        R::read(&self.words[index * R::WORDS..(index + 1) * R::WORDS]).view(self.arena)
+        let words = &self.words[index * R::WORDS..(index + 1) * R::WORDS + R::TRAILING];
+        R::read(words).view(self.arena)
     }
 
     /// The first item, if any.
@@ -399,9 +406,11 @@ impl<'a, R: Record> Records<'a, R> {
 
     /// The items, in order.
     pub fn iter(self) -> RecordIter<'a, R> {
+        let len = self.len();
         RecordIter {
-            stored: self.words.chunks_exact(R::WORDS),
+            words: &self.words[..len * R::WORDS + if len > 0 { R::TRAILING } else { 0 }],
             arena: self.arena,
+            len,
             record: std::marker::PhantomData,
         }
     }
@@ -419,26 +428,42 @@ impl<'a, R: Record> IntoIterator for Records<'a, R> {
 /// The views of a [`Records`] list, in order.
 #[derive(Clone, Debug)]
 pub struct RecordIter<'a, R> {
-    stored: std::slice::ChunksExact<'a, u32>,
+    /// The words of the records not read yet (and the trailing ones after the last).
+    words: &'a [u32],
     arena: &'a str,
+    /// How many records are not read yet.
+    len: usize,
     record: std::marker::PhantomData<R>,
 }
 
 impl<'a, R: Record> Iterator for RecordIter<'a, R> {
     type Item = R::View<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<R::View<'a>> {
-        self.stored.next().map(|w| R::read(w).view(self.arena))
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let record = R::read(&self.words[..R::WORDS + R::TRAILING]);
+        self.words = &self.words[R::WORDS..];
+        Some(record.view(self.arena))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.stored.size_hint()
+        (self.len, Some(self.len))
     }
 }
 
 impl<R: Record> DoubleEndedIterator for RecordIter<'_, R> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.stored.next_back().map(|w| R::read(w).view(self.arena))
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let start = self.len * R::WORDS;
+        let record = R::read(&self.words[start..start + R::WORDS + R::TRAILING]);
+        Some(record.view(self.arena))
     }
 }
 
@@ -693,17 +718,34 @@ impl StoredLink {
     }
 }
 
+/// Three words: where the inside starts in the arena, where the link starts, and the flags,
+/// shape and separator. The insides of a note's links are one after the other in the arena,
+/// so a link's inside ends where the next one's starts (the list's closing word, after the
+/// last link, is where the last inside ends): its length, and so the link's end, is not
+/// written.
 impl Record for StoredLink {
-    const WORDS: usize = 4;
+    const WORDS: usize = 3;
+    const TRAILING: usize = 1;
     type View<'a> = Link<'a>;
 
     fn read(words: &[u32]) -> StoredLink {
-        let [start, end, source, packed] = self::words(words);
+        let [source, start, packed, next_source] = self::words(words);
+        let shape = LinkShape::ALL[(packed >> 8) as u8 as usize];
+        let flags = packed as u8;
+        let inner_len = next_source - source;
+        let brackets = match shape {
+            LinkShape::Markdown => 0,
+            // `[[` (or `![[`) and `]]`.
+            _ => 4 + u32::from(flags & EMBED != 0),
+        };
         StoredLink {
-            range: TextRange { start, end },
+            range: TextRange {
+                start,
+                end: start + inner_len + brackets,
+            },
             source,
-            flags: packed as u8,
-            shape: LinkShape::ALL[(packed >> 8) as u8 as usize],
+            flags,
+            shape,
             separator: (packed >> 16) as u16,
         }
     }
@@ -711,7 +753,7 @@ impl Record for StoredLink {
     fn write(self, out: &mut Vec<u32>) {
         let packed =
             u32::from(self.flags) | (self.shape as u32) << 8 | u32::from(self.separator) << 16;
-        out.extend([self.range.start, self.range.end, self.source, packed]);
+        out.extend([self.source, self.range.start, packed]);
     }
 
     fn view(self, arena: &str) -> Link<'_> {
@@ -1153,7 +1195,7 @@ fn assemble(
     let mut words = Vec::with_capacity(
         values.len() * StoredValue::WORDS
             + fields.len() * StoredField::WORDS
-            + (frontmatter_links.len() + body.links.len()) * StoredLink::WORDS
+            + links_words(frontmatter_links.len() + body.links.len())
             + headings.len() * StoredHeading::WORDS
             + block_ids.len() * StoredBlockId::WORDS
             + tags.len() * StoredTag::WORDS
@@ -1172,6 +1214,10 @@ fn assemble(
         link.set_shape(link_source(&link));
         link.source = arena.push(link_source(&link)).start;
         link.write(&mut words);
+    }
+    if links().next().is_some() {
+        // The closing word: where the last link's inside ends (see `StoredLink`'s words).
+        words.push(crate::text::to_u32(arena.text.len()));
     }
     end_section(Section::Links, &words);
     for heading in headings {
@@ -1214,6 +1260,14 @@ fn assemble(
         frontmatter,
         frontmatter_summary: summary,
         ..ParsedNote::default()
+    }
+}
+
+/// How many words `links` links take: [`StoredLink::WORDS`] each, and the closing word.
+fn links_words(links: usize) -> usize {
+    match links {
+        0 => 0,
+        links => links * StoredLink::WORDS + StoredLink::TRAILING,
     }
 }
 
