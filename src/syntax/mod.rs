@@ -126,9 +126,15 @@ impl<'a> Frontmatter<'a> {
 
     fn values(self, (start, end): (u32, u32)) -> Records<'a, StoredValue> {
         let values = self.note.section::<StoredValue>(Section::Values);
+        let (start, end) = (start as usize, end as usize);
         let words = StoredValue::WORDS;
+        // With the word read after the last (the next value's first, or the closing word).
+        let end_word = match end > start {
+            true => end * words + StoredValue::TRAILING,
+            false => start * words,
+        };
         Records {
-            words: &values.words[start as usize * words..end as usize * words],
+            words: &values.words[start * words..end_word],
             ..values
         }
     }
@@ -943,20 +949,28 @@ pub struct StoredValue {
     kb: StrRef,
 }
 
+/// Four words: where the text starts in the arena, the range, and the length of the KB's text
+/// ([`u32::MAX`] for none), which follows the value's own in the arena (see
+/// `Arena::push_value`). The values' texts (each with its KB's) are one after the other in the
+/// arena, so a value's text ends where the next one's starts, less its KB's (the list's closing
+/// word, after the last value, is where the last one ends).
 impl Record for StoredValue {
-    /// The KB's text follows the value's in the arena (see `Arena::push_value`): only its
-    /// length is written, [`u32::MAX`] when no KB is named.
-    const WORDS: usize = 5;
+    const WORDS: usize = 4;
+    const TRAILING: usize = 1;
     type View<'a> = Value<'a>;
 
     fn read(words: &[u32]) -> StoredValue {
-        let [text_start, text_len, start, end, kb_len] = self::words(words);
-        let kb = match kb_len {
-            u32::MAX => StrRef::NONE,
-            len => StrRef {
-                start: text_start + text_len,
-                len,
-            },
+        let [text_start, start, end, kb_len, next_text_start] = self::words(words);
+        let texts_len = next_text_start - text_start;
+        let (text_len, kb) = match kb_len {
+            u32::MAX => (texts_len, StrRef::NONE),
+            kb_len => (
+                texts_len - kb_len,
+                StrRef {
+                    start: next_text_start - kb_len,
+                    len: kb_len,
+                },
+            ),
         };
         StoredValue {
             text: StrRef {
@@ -975,13 +989,7 @@ impl Record for StoredValue {
             debug_assert_eq!(self.kb.start, self.text.start + self.text.len);
             self.kb.len
         };
-        out.extend([
-            self.text.start,
-            self.text.len,
-            self.range.start,
-            self.range.end,
-            kb_len,
-        ]);
+        out.extend([self.text.start, self.range.start, self.range.end, kb_len]);
     }
 
     fn view(self, arena: &str) -> Value<'_> {
@@ -1193,9 +1201,9 @@ fn assemble(
     let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
     let regions = &body.regions;
     let mut words = Vec::with_capacity(
-        values.len() * StoredValue::WORDS
+        trailed_words::<StoredValue>(values.len())
             + fields.len() * StoredField::WORDS
-            + links_words(frontmatter_links.len() + body.links.len())
+            + trailed_words::<StoredLink>(frontmatter_links.len() + body.links.len())
             + headings.len() * StoredHeading::WORDS
             + block_ids.len() * StoredBlockId::WORDS
             + tags.len() * StoredTag::WORDS
@@ -1206,6 +1214,15 @@ fn assemble(
         section_ends[section as usize] = crate::text::to_u32(words.len());
     };
     values.iter().for_each(|value| value.write(&mut words));
+    if let Some(last) = values.last() {
+        // The closing word: where the last value's text (and its KB's) ends.
+        let kb_len = if last.kb == StrRef::NONE {
+            0
+        } else {
+            last.kb.len
+        };
+        words.push(last.text.start + last.text.len + kb_len);
+    }
     end_section(Section::Values, &words);
     fields.iter().for_each(|field| field.write(&mut words));
     end_section(Section::Fields, &words);
@@ -1263,11 +1280,12 @@ fn assemble(
     }
 }
 
-/// How many words `links` links take: [`StoredLink::WORDS`] each, and the closing word.
-fn links_words(links: usize) -> usize {
-    match links {
+/// How many words `count` records take: [`Record::WORDS`] each, and the closing words when
+/// there is any.
+fn trailed_words<R: Record>(count: usize) -> usize {
+    match count {
         0 => 0,
-        links => links * StoredLink::WORDS + StoredLink::TRAILING,
+        count => count * R::WORDS + R::TRAILING,
     }
 }
 
@@ -1343,11 +1361,15 @@ impl Arena {
         let empty_keys = (start, values.len() as u32);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
-            let name = self.push(&field.name);
             fields.push(StoredField {
-                name,
+                name: StrRef::NONE,
                 values: push_list(self, values, &field.values),
             });
+        }
+        // The names after every value, whose texts stay one after the other (as
+        // `StoredValue`'s words expect).
+        for (stored, field) in fields.iter_mut().zip(&fm.fields) {
+            stored.name = self.push(&field.name);
         }
         StoredFrontmatter {
             range: fm.range,
