@@ -795,14 +795,18 @@ pub struct StoredHeading {
     level: u8,
 }
 
+/// Eight words: where the text starts in the arena, the range, the text's range, the first
+/// paragraph's range and the level. The headings' texts are one after the other in the arena,
+/// so a heading's text ends where the next one's starts (the list's closing word, after the
+/// last heading, is where the last text ends).
 impl Record for StoredHeading {
-    const WORDS: usize = 9;
+    const WORDS: usize = 8;
+    const TRAILING: usize = 1;
     type View<'a> = Heading<'a>;
 
     fn read(words: &[u32]) -> StoredHeading {
         let [
             text_start,
-            text_len,
             start,
             end,
             text_range_start,
@@ -810,11 +814,12 @@ impl Record for StoredHeading {
             paragraph_start,
             paragraph_end,
             level,
+            next_text_start,
         ] = self::words(words);
         StoredHeading {
             text: StrRef {
                 start: text_start,
-                len: text_len,
+                len: next_text_start - text_start,
             },
             range: TextRange { start, end },
             text_range: TextRange {
@@ -832,7 +837,6 @@ impl Record for StoredHeading {
     fn write(self, out: &mut Vec<u32>) {
         out.extend([
             self.text.start,
-            self.text.len,
             self.range.start,
             self.range.end,
             self.text_range.start,
@@ -1204,7 +1208,7 @@ fn assemble(
         trailed_words::<StoredValue>(values.len())
             + fields.len() * StoredField::WORDS
             + trailed_words::<StoredLink>(frontmatter_links.len() + body.links.len())
-            + headings.len() * StoredHeading::WORDS
+            + trailed_words::<StoredHeading>(headings.len())
             + block_ids.len() * StoredBlockId::WORDS
             + tags.len() * StoredTag::WORDS
             + regions.len() * Region::WORDS,
@@ -1246,6 +1250,10 @@ fn assemble(
             level: heading.level,
         }
         .write(&mut words);
+    }
+    if !headings.is_empty() {
+        // The closing word: where the last heading's text ends.
+        words.push(crate::text::to_u32(arena.text.len()));
     }
     end_section(Section::Headings, &words);
     for block in block_ids {
