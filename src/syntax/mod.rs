@@ -252,7 +252,9 @@ pub struct SyntaxError {
 /// words one kind after the other in one buffer, whose texts live in one string per note (the
 /// arena): a note costs three allocations (the words, the arena, the line index), not one per
 /// kind of fact or per string. At 100k notes, one buffer instead of one per kind saved
-/// about 14 MB. Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the
+/// about 14 MB. The texts of links, headings and frontmatter values are one after the other in
+/// the arena, each kind in its records' order, so their records need not say where a text
+/// ends: the next record does, or the closing word after the last ([`Record::TRAILING`]). Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the
 /// texts: [`ParsedNote::links`], [`ParsedNote::headings`], [`ParsedNote::frontmatter`], ….
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedNote {
