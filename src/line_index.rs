@@ -39,11 +39,14 @@ impl WideChar {
 pub struct LineIndex {
     /// Byte offset where each line starts; the first is always 0.
     line_starts: LineStarts,
-    /// Lines whose break is the two bytes `\r\n` (sorted); all other breaks are one byte.
-    crlf_lines: Box<[u32]>,
+    /// The lines whose break is the two bytes `\r\n` (sorted; all other breaks are one byte),
+    /// then every non-ASCII character as three words (line, byte column, UTF-8 length), sorted
+    /// by line and column: one allocation for both, none for ASCII text with `\n` breaks
+    /// (every note keeps its index: two boxed slices took 16 bytes more a note).
+    crlf_lines_and_wide_chars: Box<[u32]>,
+    /// How many words of `crlf_lines_and_wide_chars` are CRLF lines.
+    crlf_count: u32,
     text_len: u32,
-    /// Every non-ASCII character, sorted by line and column (one allocation, none for ASCII).
-    wide_chars: Box<[WideChar]>,
 }
 
 /// Where each line starts, as `u16`s when the text is shorter than 64 KiB (nearly every note):
@@ -110,18 +113,45 @@ impl LineIndex {
             for_each_line_start(bytes, &mut crlf_lines, |start| starts.push(start as u32));
             LineStarts::Wide(starts.into_boxed_slice())
         };
-        // Boxed slices: no spare capacity, and a smaller index (every note keeps one).
         let wide_chars = if bytes.is_ascii() {
-            Box::default()
+            Vec::new()
         } else {
-            wide_chars(bytes, &line_starts).into_boxed_slice()
+            wide_chars(bytes, &line_starts)
         };
+        LineIndex::from_parts(line_starts, crlf_lines, bytes.len(), &wide_chars)
+    }
+
+    /// The index of a text `text_len` bytes long, from its lines' starts, CRLF lines and
+    /// non-ASCII characters.
+    fn from_parts(
+        line_starts: LineStarts,
+        crlf_lines: Vec<u32>,
+        text_len: usize,
+        wide_chars: &[WideChar],
+    ) -> LineIndex {
+        let crlf_count = crate::text::to_u32(crlf_lines.len());
+        let mut words = crlf_lines;
+        // Boxed: no spare capacity, and a smaller index (every note keeps one).
+        words.reserve_exact(wide_chars.len() * 3);
+        for c in wide_chars {
+            words.extend([c.line, c.byte_col, c.len_utf8]);
+        }
         LineIndex {
             line_starts,
-            crlf_lines: crlf_lines.into_boxed_slice(),
-            text_len: crate::text::to_u32(bytes.len()),
-            wide_chars,
+            crlf_lines_and_wide_chars: words.into_boxed_slice(),
+            crlf_count,
+            text_len: crate::text::to_u32(text_len),
         }
+    }
+
+    /// The lines whose break is `\r\n`, sorted.
+    fn crlf_lines(&self) -> &[u32] {
+        &self.crlf_lines_and_wide_chars[..self.crlf_count as usize]
+    }
+
+    /// The non-ASCII characters, three words each (see [`LineIndex::chars_of`]).
+    fn wide_chars(&self) -> &[u32] {
+        &self.crlf_lines_and_wide_chars[self.crlf_count as usize..]
     }
 
     pub fn line_count(&self) -> u32 {
@@ -142,7 +172,7 @@ impl LineIndex {
     pub fn line_end(&self, line: u32) -> u32 {
         let line = line.min(self.line_count() - 1);
         match self.line_starts.get(line as usize + 1) {
-            Some(next) if self.crlf_lines.binary_search(&line).is_ok() => next - 2,
+            Some(next) if self.crlf_lines().binary_search(&line).is_ok() => next - 2,
             Some(next) => next - 1,
             None => self.text_len,
         }
@@ -181,10 +211,19 @@ impl LineIndex {
         start + byte_col
     }
 
-    fn chars_of(&self, line: u32) -> &[WideChar] {
-        let start = self.wide_chars.partition_point(|c| c.line < line);
-        let end = start + self.wide_chars[start..].partition_point(|c| c.line == line);
-        &self.wide_chars[start..end]
+    /// The non-ASCII characters of `line`, in order.
+    fn chars_of(&self, line: u32) -> impl Iterator<Item = WideChar> + '_ {
+        let words = self.wide_chars();
+        let count = words.len() / 3;
+        let start = partition_point(count, |i| words[i * 3] < line);
+        let end = partition_point(count, |i| words[i * 3] <= line);
+        words[start * 3..end * 3]
+            .chunks_exact(3)
+            .map(|word| WideChar {
+                line: word[0],
+                byte_col: word[1],
+                len_utf8: word[2],
+            })
     }
 
     fn byte_col_to_utf16(&self, line: u32, byte_col: u32) -> u32 {
@@ -223,6 +262,21 @@ impl LineIndex {
         }
         byte_col
     }
+}
+
+/// The first of `0..len` for which `before` is false, `before` being true up to some index and
+/// false from there (as `slice::partition_point`, over indexes).
+fn partition_point(len: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut low, mut high) = (0, len);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if before(middle) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
 
 /// Calls `push` with the start of every line after the first, in order, and records in
@@ -426,12 +480,7 @@ mod tests {
         } else {
             LineStarts::Wide(line_starts.into_boxed_slice())
         };
-        LineIndex {
-            line_starts,
-            crlf_lines: crlf_lines.into_boxed_slice(),
-            text_len: bytes.len() as u32,
-            wide_chars: wide_chars.into_boxed_slice(),
-        }
+        LineIndex::from_parts(line_starts, crlf_lines, bytes.len(), &wide_chars)
     }
 
     proptest::proptest! {

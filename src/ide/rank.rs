@@ -166,17 +166,7 @@ impl NoteRanker {
     /// query's characters (so [`NoteRanker::score_note`] is `None` too), else the bonus for a
     /// whole-name or prefix match, 0 for neither. Cheap enough to run over every note first.
     pub fn tier(&self, note: &Note) -> Option<u32> {
-        let facts = NameFacts {
-            mask: note.name_mask,
-            id_key: note.id_key,
-            title_key: note.title_key,
-            id_head: 0,
-            id_len: 0,
-            kb: note.kb,
-            live: true,
-            entry: note.entry,
-        };
-        self.tier_from_facts(&facts, || Some(note))
+        self.tier_from_facts(&NameFacts::of(note), || Some(note))
     }
 
     /// [`NoteRanker::tier`] from a note's [`NameFacts`]; `note` is called only when the

@@ -27,6 +27,7 @@ use super::capabilities::ClientFlags;
 use super::config::Settings;
 use super::convert;
 use super::documents::Documents;
+use super::publish::UriSet;
 use crate::ide;
 use crate::line_index::PositionEncoding;
 use crate::text::{FileId, FilePosition};
@@ -80,7 +81,7 @@ pub(super) struct State {
     /// (backlink counts, whether links resolve): see `Backend::refresh_views`.
     pub(super) views_stale: AtomicBool,
     /// Documents that currently show a non-empty diagnostic list in the editor.
-    pub(super) published: Mutex<HashSet<Url>>,
+    pub(super) published: Mutex<UriSet>,
     /// The open documents, with the buffer version whose text the index holds (`None` while it
     /// holds the file on disk instead, after a change could not be applied). Changed only under
     /// the workspace write lock and read under its read lock, so that diagnostics computed from
@@ -152,7 +153,7 @@ impl Backend {
                 document_edits: AtomicU64::new(0),
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
-                published: Mutex::new(HashSet::new()),
+                published: Mutex::new(UriSet::default()),
                 views_stale: AtomicBool::new(false),
                 indexed_versions: Mutex::new(HashMap::new()),
                 initialization_options: RwLock::new(serde_json::Value::Null),

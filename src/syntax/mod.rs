@@ -97,14 +97,17 @@ impl<'a> Frontmatter<'a> {
     /// holds no plain value (a mapping, links only, a description) is here without values.
     pub fn fields(self) -> impl DoubleEndedIterator<Item = Field<'a>> + ExactSizeIterator {
         self.note
-            .fields
+            .section::<StoredField>(Section::Fields)
             .iter()
-            .map(move |&field| self.field_view(field))
+            .map(move |field| self.field_view(field))
     }
 
     /// The field at `index` of [`Frontmatter::fields`].
     pub fn field(self, index: usize) -> Option<Field<'a>> {
-        let field = *self.note.fields.get(index)?;
+        let field = self
+            .note
+            .section::<StoredField>(Section::Fields)
+            .get(index)?;
         Some(self.field_view(field))
     }
 
@@ -116,14 +119,23 @@ impl<'a> Frontmatter<'a> {
     }
 
     fn value(self, index: u32) -> Option<Value<'a>> {
-        let value = self.note.values.get(index as usize)?;
-        Some(value.view(&self.note.arena))
+        self.note
+            .section::<StoredValue>(Section::Values)
+            .get(index as usize)
     }
 
     fn values(self, (start, end): (u32, u32)) -> Records<'a, StoredValue> {
+        let values = self.note.section::<StoredValue>(Section::Values);
+        let (start, end) = (start as usize, end as usize);
+        let words = StoredValue::WORDS;
+        // With the word read after the last (the next value's first, or the closing word).
+        let end_word = match end > start {
+            true => end * words + StoredValue::TRAILING,
+            false => start * words,
+        };
         Records {
-            stored: &self.note.values[start as usize..end as usize],
-            arena: &self.note.arena,
+            words: &values.words[start * words..end_word],
+            ..values
         }
     }
 }
@@ -236,24 +248,26 @@ pub struct SyntaxError {
 
 /// Everything the index keeps about one note.
 ///
-/// The facts are compact `Copy` records ([`StoredLink`], [`StoredHeading`], …) whose texts live
-/// in one string per note (the arena): a note costs a handful of allocations, not one per
-/// string. Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the texts:
-/// [`ParsedNote::links`], [`ParsedNote::headings`], [`ParsedNote::frontmatter`], ….
+/// The facts are compact `Copy` records ([`StoredLink`], [`StoredHeading`], …) written as `u32`
+/// words one kind after the other in one buffer, whose texts live in one string per note (the
+/// arena): a note costs three allocations (the words, the arena, the line index), not one per
+/// kind of fact or per string. At 100k notes, one buffer instead of one per kind saved
+/// about 14 MB. The texts of links, headings and frontmatter values are one after the other in
+/// the arena, each kind in its records' order, so their records need not say where a text
+/// ends: the next record does, or the closing word after the last ([`Record::TRAILING`]). Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the
+/// texts: [`ParsedNote::links`], [`ParsedNote::headings`], [`ParsedNote::frontmatter`], ….
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedNote {
     /// Every stored text of the note: link sources, heading texts, frontmatter values and field
     /// names, block ids and the summary.
     arena: Box<str>,
+    /// Every record, in the order of [`Section`]: the frontmatter values (the frontmatter's lists
+    /// and fields are ranges of them), the fields, links, headings, block ids, inline tags and
+    /// regions, each kind taking [`Record::WORDS`] words a record.
+    words: Box<[u32]>,
+    /// Where each [`Section`] ends in `words`.
+    section_ends: [u32; SECTIONS],
     frontmatter: Option<StoredFrontmatter>,
-    /// Every frontmatter value; the frontmatter's lists and fields are ranges of it.
-    values: Box<[StoredValue]>,
-    fields: Box<[StoredField]>,
-    links: Box<[StoredLink]>,
-    headings: Box<[StoredHeading]>,
-    block_ids: Box<[StoredBlockId]>,
-    inline_tags: Box<[StoredTag]>,
-    regions: Box<[Region]>,
     /// Frontmatter `summary`/`description` (empty when it has none).
     frontmatter_summary: StrRef,
     /// The body's first paragraph, [`NO_RANGE`] when it has none: the summary is made from it
@@ -275,39 +289,38 @@ impl ParsedNote {
 
     /// The links, body and frontmatter ones, in the order found.
     pub fn links(&self) -> Records<'_, StoredLink> {
-        Records {
-            stored: &self.links,
-            arena: &self.arena,
-        }
+        self.section(Section::Links)
     }
 
     /// The headings, in order.
     pub fn headings(&self) -> Records<'_, StoredHeading> {
-        Records {
-            stored: &self.headings,
-            arena: &self.arena,
-        }
+        self.section(Section::Headings)
     }
 
     /// The block ids (`^id` at the end of a line), in order.
     pub fn block_ids(&self) -> Records<'_, StoredBlockId> {
-        Records {
-            stored: &self.block_ids,
-            arena: &self.arena,
-        }
+        self.section(Section::BlockIds)
     }
 
     /// The inline `#tag`s of the body, in order.
     pub fn inline_tags(&self) -> Records<'_, StoredTag> {
-        Records {
-            stored: &self.inline_tags,
-            arena: &self.arena,
-        }
+        self.section(Section::Tags)
     }
 
     /// The code blocks and top-level lists of the body, in order of their start.
-    pub fn regions(&self) -> &[Region] {
-        &self.regions
+    pub fn regions(&self) -> Records<'_, Region> {
+        self.section(Section::Regions)
+    }
+
+    /// The records of `section`, whose kind is `R`.
+    fn section<R: Record>(&self, section: Section) -> Records<'_, R> {
+        let index = section as usize;
+        let start = index.checked_sub(1).map_or(0, |i| self.section_ends[i]);
+        Records {
+            words: &self.words[start as usize..self.section_ends[index] as usize],
+            arena: &self.arena,
+            record: std::marker::PhantomData,
+        }
     }
 
     /// Frontmatter `summary`/`description`, else the first body paragraph as plain text, at
@@ -327,40 +340,71 @@ impl ParsedNote {
     }
 }
 
-/// A fact stored compactly in a [`ParsedNote`], read as a view borrowing the note's texts.
+/// A fact stored compactly in a [`ParsedNote`], as [`Record::WORDS`] `u32` words, read as a
+/// view borrowing the note's texts.
 pub trait Record: Copy {
+    /// How many words the record takes in the note's buffer.
+    const WORDS: usize;
+    /// How many words after its own a record is read with: the next record's first, or the
+    /// list's closing word after the last record (see [`StoredLink`]); most records need none.
+    const TRAILING: usize = 0;
     /// The borrowed, readable form ([`Link`] for [`StoredLink`], …).
     type View<'a>;
     /// The view of this record, with its texts taken from `arena`.
     fn view(self, arena: &str) -> Self::View<'_>;
+    /// The record written as `words` (exactly [`Record::WORDS`] of them, then
+    /// [`Record::TRAILING`] more).
+    fn read(words: &[u32]) -> Self;
+    /// Appends the record's [`Record::WORDS`] words to `out`.
+    fn write(self, out: &mut Vec<u32>);
 }
+
+/// The kinds of records of a [`ParsedNote`], in the order they sit in its buffer.
+#[derive(Clone, Copy)]
+enum Section {
+    Values,
+    Fields,
+    Links,
+    Headings,
+    BlockIds,
+    Tags,
+    Regions,
+}
+
+/// How many [`Section`]s a note's buffer holds.
+const SECTIONS: usize = 7;
 
 /// A list of stored facts of one note, read as views (see [`Record`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Records<'a, R> {
-    stored: &'a [R],
+    words: &'a [u32],
     arena: &'a str,
+    record: std::marker::PhantomData<R>,
 }
 
 impl<'a, R: Record> Records<'a, R> {
     /// How many items the list holds.
     pub fn len(self) -> usize {
-        self.stored.len()
+        self.words.len().saturating_sub(R::TRAILING) / R::WORDS
     }
 
     /// Whether the list is empty.
     pub fn is_empty(self) -> bool {
-        self.stored.is_empty()
+        self.len() == 0
     }
 
     /// The item at `index`, if any.
     pub fn get(self, index: usize) -> Option<R::View<'a>> {
-        self.stored.get(index).map(|r| r.view(self.arena))
+        let words = self
+            .words
+            .get(index * R::WORDS..(index + 1) * R::WORDS + R::TRAILING)?;
+        Some(R::read(words).view(self.arena))
     }
 
     /// The item at `index`; panics when out of range, as indexing a slice does.
     pub fn at(self, index: usize) -> R::View<'a> {
-        self.stored[index].view(self.arena)
+        let words = &self.words[index * R::WORDS..(index + 1) * R::WORDS + R::TRAILING];
+        R::read(words).view(self.arena)
     }
 
     /// The first item, if any.
@@ -370,9 +414,12 @@ impl<'a, R: Record> Records<'a, R> {
 
     /// The items, in order.
     pub fn iter(self) -> RecordIter<'a, R> {
+        let len = self.len();
         RecordIter {
-            stored: self.stored.iter(),
+            words: &self.words[..len * R::WORDS + if len > 0 { R::TRAILING } else { 0 }],
             arena: self.arena,
+            len,
+            record: std::marker::PhantomData,
         }
     }
 }
@@ -389,29 +436,51 @@ impl<'a, R: Record> IntoIterator for Records<'a, R> {
 /// The views of a [`Records`] list, in order.
 #[derive(Clone, Debug)]
 pub struct RecordIter<'a, R> {
-    stored: std::slice::Iter<'a, R>,
+    /// The words of the records not read yet (and the trailing ones after the last).
+    words: &'a [u32],
     arena: &'a str,
+    /// How many records are not read yet.
+    len: usize,
+    record: std::marker::PhantomData<R>,
 }
 
 impl<'a, R: Record> Iterator for RecordIter<'a, R> {
     type Item = R::View<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<R::View<'a>> {
-        self.stored.next().map(|r| r.view(self.arena))
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let record = R::read(&self.words[..R::WORDS + R::TRAILING]);
+        self.words = &self.words[R::WORDS..];
+        Some(record.view(self.arena))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.stored.size_hint()
+        (self.len, Some(self.len))
     }
 }
 
 impl<R: Record> DoubleEndedIterator for RecordIter<'_, R> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.stored.next_back().map(|r| r.view(self.arena))
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let start = self.len * R::WORDS;
+        let record = R::read(&self.words[start..start + R::WORDS + R::TRAILING]);
+        Some(record.view(self.arena))
     }
 }
 
 impl<R: Record> ExactSizeIterator for RecordIter<'_, R> {}
+
+/// The words of a record, `N` of them: panics when `words` holds another number.
+fn words<const N: usize>(words: &[u32]) -> [u32; N] {
+    words.try_into().expect("a record's words")
+}
 
 /// A string in a note's arena: byte offset and length.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -493,6 +562,21 @@ enum LinkShape {
     TargetHeadingDisplay,
     /// A markdown link: split again with [`markdown_destination`].
     Markdown,
+}
+
+impl LinkShape {
+    /// Every shape, each at the index of its discriminant (how a stored link's words name it).
+    const ALL: [LinkShape; 9] = [
+        LinkShape::Split,
+        LinkShape::Target,
+        LinkShape::KbTarget,
+        LinkShape::TargetHeading,
+        LinkShape::TargetDisplay,
+        LinkShape::KbTargetDisplay,
+        LinkShape::KbTargetHeading,
+        LinkShape::TargetHeadingDisplay,
+        LinkShape::Markdown,
+    ];
 }
 
 impl StoredLink {
@@ -642,8 +726,43 @@ impl StoredLink {
     }
 }
 
+/// Three words: where the inside starts in the arena, where the link starts, and the flags,
+/// shape and separator. The insides of a note's links are one after the other in the arena,
+/// so a link's inside ends where the next one's starts (the list's closing word, after the
+/// last link, is where the last inside ends): its length, and so the link's end, is not
+/// written.
 impl Record for StoredLink {
+    const WORDS: usize = 3;
+    const TRAILING: usize = 1;
     type View<'a> = Link<'a>;
+
+    fn read(words: &[u32]) -> StoredLink {
+        let [source, start, packed, next_source] = self::words(words);
+        let shape = LinkShape::ALL[(packed >> 8) as u8 as usize];
+        let flags = packed as u8;
+        let inner_len = next_source - source;
+        let brackets = match shape {
+            LinkShape::Markdown => 0,
+            // `[[` (or `![[`) and `]]`.
+            _ => 4 + u32::from(flags & EMBED != 0),
+        };
+        StoredLink {
+            range: TextRange {
+                start,
+                end: start + inner_len + brackets,
+            },
+            source,
+            flags,
+            shape,
+            separator: (packed >> 16) as u16,
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        let packed =
+            u32::from(self.flags) | (self.shape as u32) << 8 | u32::from(self.separator) << 16;
+        out.extend([self.source, self.range.start, packed]);
+    }
 
     fn view(self, arena: &str) -> Link<'_> {
         let inner = self.inner_range();
@@ -678,8 +797,57 @@ pub struct StoredHeading {
     level: u8,
 }
 
+/// Eight words: where the text starts in the arena, the range, the text's range, the first
+/// paragraph's range and the level. The headings' texts are one after the other in the arena,
+/// so a heading's text ends where the next one's starts (the list's closing word, after the
+/// last heading, is where the last text ends).
 impl Record for StoredHeading {
+    const WORDS: usize = 8;
+    const TRAILING: usize = 1;
     type View<'a> = Heading<'a>;
+
+    fn read(words: &[u32]) -> StoredHeading {
+        let [
+            text_start,
+            start,
+            end,
+            text_range_start,
+            text_range_end,
+            paragraph_start,
+            paragraph_end,
+            level,
+            next_text_start,
+        ] = self::words(words);
+        StoredHeading {
+            text: StrRef {
+                start: text_start,
+                len: next_text_start - text_start,
+            },
+            range: TextRange { start, end },
+            text_range: TextRange {
+                start: text_range_start,
+                end: text_range_end,
+            },
+            first_paragraph: TextRange {
+                start: paragraph_start,
+                end: paragraph_end,
+            },
+            level: level as u8,
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        out.extend([
+            self.text.start,
+            self.range.start,
+            self.range.end,
+            self.text_range.start,
+            self.text_range.end,
+            self.first_paragraph.start,
+            self.first_paragraph.end,
+            u32::from(self.level),
+        ]);
+    }
 
     fn view(self, arena: &str) -> Heading<'_> {
         Heading {
@@ -701,7 +869,34 @@ pub struct StoredBlockId {
 }
 
 impl Record for StoredBlockId {
+    const WORDS: usize = 6;
     type View<'a> = BlockId<'a>;
+
+    fn read(words: &[u32]) -> StoredBlockId {
+        let [id_start, id_len, start, end, line_start, line_end] = self::words(words);
+        StoredBlockId {
+            id: StrRef {
+                start: id_start,
+                len: id_len,
+            },
+            range: TextRange { start, end },
+            line_range: TextRange {
+                start: line_start,
+                end: line_end,
+            },
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        out.extend([
+            self.id.start,
+            self.id.len,
+            self.range.start,
+            self.range.end,
+            self.line_range.start,
+            self.line_range.end,
+        ]);
+    }
 
     fn view(self, arena: &str) -> BlockId<'_> {
         BlockId {
@@ -720,7 +915,28 @@ pub struct StoredTag {
 }
 
 impl Record for StoredTag {
+    const WORDS: usize = 4;
     type View<'a> = InlineTag<'a>;
+
+    fn read(words: &[u32]) -> StoredTag {
+        let [name_start, name_len, start, end] = self::words(words);
+        StoredTag {
+            name: StrRef {
+                start: name_start,
+                len: name_len,
+            },
+            range: TextRange { start, end },
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        out.extend([
+            self.name.start,
+            self.name.len,
+            self.range.start,
+            self.range.end,
+        ]);
+    }
 
     fn view(self, arena: &str) -> InlineTag<'_> {
         InlineTag {
@@ -739,8 +955,48 @@ pub struct StoredValue {
     kb: StrRef,
 }
 
+/// Four words: where the text starts in the arena, the range, and the length of the KB's text
+/// ([`u32::MAX`] for none), which follows the value's own in the arena (see
+/// `Arena::push_value`). The values' texts (each with its KB's) are one after the other in the
+/// arena, so a value's text ends where the next one's starts, less its KB's (the list's closing
+/// word, after the last value, is where the last one ends).
 impl Record for StoredValue {
+    const WORDS: usize = 4;
+    const TRAILING: usize = 1;
     type View<'a> = Value<'a>;
+
+    fn read(words: &[u32]) -> StoredValue {
+        let [text_start, start, end, kb_len, next_text_start] = self::words(words);
+        let texts_len = next_text_start - text_start;
+        let (text_len, kb) = match kb_len {
+            u32::MAX => (texts_len, StrRef::NONE),
+            kb_len => (
+                texts_len - kb_len,
+                StrRef {
+                    start: next_text_start - kb_len,
+                    len: kb_len,
+                },
+            ),
+        };
+        StoredValue {
+            text: StrRef {
+                start: text_start,
+                len: text_len,
+            },
+            range: TextRange { start, end },
+            kb,
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        let kb_len = if self.kb == StrRef::NONE {
+            u32::MAX
+        } else {
+            debug_assert_eq!(self.kb.start, self.text.start + self.text.len);
+            self.kb.len
+        };
+        out.extend([self.text.start, self.range.start, self.range.end, kb_len]);
+    }
 
     fn view(self, arena: &str) -> Value<'_> {
         Value {
@@ -751,11 +1007,67 @@ impl Record for StoredValue {
     }
 }
 
-/// A stored [`Field`]: its name, and its values as a range of `ParsedNote::values`.
+/// A stored [`Field`]: its name, and its values as a range of the note's values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct StoredField {
     name: StrRef,
     values: (u32, u32),
+}
+
+/// Read as it is: [`Frontmatter::fields`] makes the [`Field`] views.
+impl Record for StoredField {
+    const WORDS: usize = 4;
+    type View<'a> = StoredField;
+
+    fn view(self, _: &str) -> StoredField {
+        self
+    }
+
+    fn read(words: &[u32]) -> StoredField {
+        let [name_start, name_len, start, end] = self::words(words);
+        StoredField {
+            name: StrRef {
+                start: name_start,
+                len: name_len,
+            },
+            values: (start, end),
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        out.extend([self.name.start, self.name.len, self.values.0, self.values.1]);
+    }
+}
+
+/// Read as it is (it holds no text).
+impl Record for Region {
+    const WORDS: usize = 3;
+    type View<'a> = Region;
+
+    fn view(self, _: &str) -> Region {
+        self
+    }
+
+    fn read(words: &[u32]) -> Region {
+        let [kind, start, end] = self::words(words);
+        let kind = if kind == 0 {
+            RegionKind::Code
+        } else {
+            RegionKind::List
+        };
+        Region {
+            kind,
+            range: TextRange { start, end },
+        }
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        let kind = match self.kind {
+            RegionKind::Code => 0,
+            RegionKind::List => 1,
+        };
+        out.extend([kind, self.range.start, self.range.end]);
+    }
 }
 
 /// A stored [`Frontmatter`]: indexes and ranges of `ParsedNote::values`.
@@ -841,7 +1153,6 @@ fn parse_note_with(text: &str, body: &mut body::Body) -> ParsedNote {
         None => String::new(),
     };
     let mut note = assemble(text, frontmatter, &links, body, &summary);
-    note.regions = body.regions.as_slice().into();
     note.first_paragraph = optional_range(body.first_paragraph);
     note.errors = errors.into_boxed_slice();
     note.line_index = LineIndex::new(text);
@@ -890,55 +1201,101 @@ fn assemble(
     let mut arena = Arena {
         text: String::with_capacity(arena_len),
     };
-    let links = links()
-        .map(|&link| {
-            let mut link = link;
-            link.set_shape(link_source(&link));
-            link.source = arena.push(link_source(&link)).start;
-            link
-        })
-        .collect();
-    let headings = headings
-        .iter()
-        .map(|heading| StoredHeading {
+    // The frontmatter's values and fields first: their sections come first in the words.
+    let mut values = Vec::new();
+    let mut fields = Vec::new();
+    let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
+    let regions = &body.regions;
+    let mut words = Vec::with_capacity(
+        trailed_words::<StoredValue>(values.len())
+            + fields.len() * StoredField::WORDS
+            + trailed_words::<StoredLink>(frontmatter_links.len() + body.links.len())
+            + trailed_words::<StoredHeading>(headings.len())
+            + block_ids.len() * StoredBlockId::WORDS
+            + tags.len() * StoredTag::WORDS
+            + regions.len() * Region::WORDS,
+    );
+    let mut section_ends = [0; SECTIONS];
+    let mut end_section = |section: Section, words: &Vec<u32>| {
+        section_ends[section as usize] = crate::text::to_u32(words.len());
+    };
+    values.iter().for_each(|value| value.write(&mut words));
+    if let Some(last) = values.last() {
+        // The closing word: where the last value's text (and its KB's) ends.
+        let kb_len = if last.kb == StrRef::NONE {
+            0
+        } else {
+            last.kb.len
+        };
+        words.push(last.text.start + last.text.len + kb_len);
+    }
+    end_section(Section::Values, &words);
+    fields.iter().for_each(|field| field.write(&mut words));
+    end_section(Section::Fields, &words);
+    for &link in links() {
+        let mut link = link;
+        link.set_shape(link_source(&link));
+        link.source = arena.push(link_source(&link)).start;
+        link.write(&mut words);
+    }
+    if links().next().is_some() {
+        // The closing word: where the last link's inside ends (see `StoredLink`'s words).
+        words.push(crate::text::to_u32(arena.text.len()));
+    }
+    end_section(Section::Links, &words);
+    for heading in headings {
+        StoredHeading {
             text: arena.push(body.heading_text(heading)),
             range: heading.range,
             text_range: heading.text_range,
             first_paragraph: optional_range(heading.first_paragraph),
             level: heading.level,
-        })
-        .collect();
-    let block_ids = block_ids
-        .iter()
-        .map(|block| StoredBlockId {
+        }
+        .write(&mut words);
+    }
+    if !headings.is_empty() {
+        // The closing word: where the last heading's text ends.
+        words.push(crate::text::to_u32(arena.text.len()));
+    }
+    end_section(Section::Headings, &words);
+    for block in block_ids {
+        StoredBlockId {
             id: arena.push(block_id(block)),
             range: block.range,
             line_range: block.line_range,
-        })
-        .collect();
-    let inline_tags = tags
-        .iter()
-        .map(|&range| StoredTag {
+        }
+        .write(&mut words);
+    }
+    end_section(Section::BlockIds, &words);
+    for &range in tags {
+        StoredTag {
             name: arena.push(&text[range.start as usize + 1..range.end as usize]),
             range,
-        })
-        .collect();
+        }
+        .write(&mut words);
+    }
+    end_section(Section::Tags, &words);
+    regions.iter().for_each(|region| region.write(&mut words));
+    end_section(Section::Regions, &words);
     let summary = arena.push(summary);
-    let mut values = Vec::new();
-    let mut fields = Vec::new();
-    let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
     debug_assert_eq!(arena.text.len(), arena_len);
+    debug_assert_eq!(words.len(), words.capacity());
     ParsedNote {
         arena: arena.text.into_boxed_str(),
+        words: words.into_boxed_slice(),
+        section_ends,
         frontmatter,
-        values: values.into_boxed_slice(),
-        fields: fields.into_boxed_slice(),
-        links,
-        headings,
-        block_ids,
-        inline_tags,
         frontmatter_summary: summary,
         ..ParsedNote::default()
+    }
+}
+
+/// How many words `count` records take: [`Record::WORDS`] each, and the closing words when
+/// there is any.
+fn trailed_words<R: Record>(count: usize) -> usize {
+    match count {
+        0 => 0,
+        count => count * R::WORDS + R::TRAILING,
     }
 }
 
@@ -957,6 +1314,7 @@ impl Arena {
         }
     }
 
+    /// The value's text, then its KB's right after it (as [`StoredValue`]'s words expect).
     fn push_value(&mut self, value: &frontmatter::RawValue) -> StoredValue {
         StoredValue {
             text: self.push(&value.text),
@@ -1013,11 +1371,15 @@ impl Arena {
         let empty_keys = (start, values.len() as u32);
         fields.reserve_exact(fm.fields.len());
         for field in &fm.fields {
-            let name = self.push(&field.name);
             fields.push(StoredField {
-                name,
+                name: StrRef::NONE,
                 values: push_list(self, values, &field.values),
             });
+        }
+        // The names after every value, whose texts stay one after the other (as
+        // `StoredValue`'s words expect).
+        for (stored, field) in fields.iter_mut().zip(&fm.fields) {
+            stored.name = self.push(&field.name);
         }
         StoredFrontmatter {
             range: fm.range,

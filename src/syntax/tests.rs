@@ -373,3 +373,42 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn stored_links_read_the_same_forward_backward_and_by_index() {
+    // Each link's end comes from where the next one's inside starts in the arena: check every
+    // way of reading them, with embeds, markdown links and a frontmatter link among them.
+    let text = "---\nup: \"[[kb:parent]]\"\n---\n[[a]] ![[b#c|d]] [e](f.md) ![g](h.png) [[i|j]]\n";
+    let note = parse_note(text);
+    let links = note.links();
+    let forward: Vec<Link<'_>> = links.iter().collect();
+    let mut backward: Vec<Link<'_>> = links.iter().rev().collect();
+    backward.reverse();
+    assert_eq!(forward.len(), 6);
+    assert_eq!(forward, backward);
+    for (index, link) in forward.iter().enumerate() {
+        assert_eq!(links.at(index), *link);
+        assert_eq!(links.get(index), Some(*link));
+    }
+    assert_eq!(links.get(forward.len()), None);
+    let sources: Vec<&str> = forward.iter().map(|l| &text[l.range.as_usize()]).collect();
+    assert_eq!(
+        sources,
+        [
+            "[[kb:parent]]",
+            "[[a]]",
+            "![[b#c|d]]",
+            "[e](f.md)",
+            "![g](h.png)",
+            "[[i|j]]"
+        ]
+    );
+    // Mixed: one from the front, one from the back, and so on.
+    let mut iter = links.iter();
+    assert_eq!(iter.next(), Some(forward[0]));
+    assert_eq!(iter.next_back(), Some(forward[5]));
+    assert_eq!(iter.len(), 4);
+    assert_eq!(iter.next(), Some(forward[1]));
+    assert_eq!(iter.next_back(), Some(forward[4]));
+    assert_eq!(iter.collect::<Vec<_>>(), forward[2..4]);
+}

@@ -15,6 +15,8 @@ use crate::text::FileId;
 pub struct NameFacts {
     /// [`Note::name_mask`]; 0 for a removed note.
     pub mask: u64,
+    /// [`NameKey`]s of the id and of [`Note::title`]: whole-name and prefix tests of short
+    /// queries without reading the names themselves.
     pub id_key: Option<NameKey>,
     pub title_key: Option<NameKey>,
     /// The id's head (`hash::text_head`): orders notes by id without reading most ids.
@@ -40,11 +42,12 @@ impl NameFacts {
         entry: false,
     };
 
-    pub(super) fn of(note: &Note) -> NameFacts {
+    /// The facts of `note` (computed: the note does not keep them).
+    pub fn of(note: &Note) -> NameFacts {
         NameFacts {
-            mask: note.name_mask,
-            id_key: note.id_key,
-            title_key: note.title_key,
+            mask: note.name_mask(),
+            id_key: NameKey::of(note.id()),
+            title_key: NameKey::of(note.title()),
             id_head: text_head(note.id()),
             id_len: note.id().len() as u32,
             kb: note.kb,

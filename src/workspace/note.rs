@@ -1,7 +1,7 @@
 //! The note model: knowledge bases ([`Kb`], [`KbId`]), a note's facts ([`Note`]: its path, KB,
-//! id, stem, parsed text and the name facts that searches screen with: a [`char_mask`] of its
-//! names and headings, [`NameKey`]s of its id and title) and the settings that change what the
-//! index means ([`IndexConfig`]).
+//! id, stem and parsed text), what name searches screen notes with (a [`char_mask`] of the
+//! names, [`NameKey`]s of the id and title, kept by the workspace in its `NameFacts`) and the
+//! settings that change what the index means ([`IndexConfig`]).
 
 use std::path::PathBuf;
 
@@ -37,15 +37,6 @@ pub struct Note {
     id_len: u32,
     stem_len: u32,
     pub parsed: ParsedNote,
-    /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
-    /// workspace symbols) skip a note without reading its names.
-    pub name_mask: u64,
-    /// [`char_mask`] of all the headings' words together, to the same end.
-    pub heading_mask: u64,
-    /// [`NameKey`]s of the id and of [`Note::title`]: whole-name and prefix tests of short
-    /// queries without reading the names themselves.
-    pub id_key: Option<NameKey>,
-    pub title_key: Option<NameKey>,
     /// Whether the file is one of its KB's entries by Pyrite's rules (see
     /// [`crate::schema::is_entry_file`]): a README or a template is a file to read and link
     /// to, but not an entry (no duplicate id, not offered as a note, no schema checks).
@@ -69,31 +60,25 @@ impl Note {
             let names: Box<str> = [id, &stem, kb_path].concat().into();
             (names, to_u32(id.len()), to_u32(stem.len()))
         };
-        let mut note = Note {
+        Note {
             names,
             id_len,
             stem_len,
             path,
             kb,
             parsed,
-            name_mask: 0,
-            heading_mask: 0,
-            id_key: None,
-            title_key: None,
             entry: true,
-        };
-        note.id_key = NameKey::of(note.id());
-        note.title_key = NameKey::of(note.title());
-        note.name_mask = std::iter::once(note.id())
-            .chain(std::iter::once(note.title()))
-            .chain(note.aliases())
-            .fold(0, |mask, name| mask | char_mask(name));
-        note.heading_mask = note
-            .parsed
-            .headings()
-            .iter()
-            .fold(0, |mask, heading| mask | char_mask(heading.text));
-        note
+        }
+    }
+
+    /// [`char_mask`] of the id, the title and the aliases: lets name searches (completion,
+    /// workspace symbols) skip a note without reading its names. Not kept in the note: the
+    /// searches read it from the workspace's dense [`super::NameFacts`].
+    pub fn name_mask(&self) -> u64 {
+        std::iter::once(self.id())
+            .chain(std::iter::once(self.title()))
+            .chain(self.aliases())
+            .fold(0, |mask, name| mask | char_mask(name))
     }
 
     /// Frontmatter `id`, else the file stem.
