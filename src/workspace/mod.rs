@@ -38,6 +38,9 @@ pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 pub struct Workspace {
     roots: Vec<PathBuf>,
     kbs: Vec<Kb>,
+    /// KBs by ASCII-lowercased name and shortname (see [`Workspace::kb_by_name`]): a link's KB
+    /// prefix is found in one lookup, not a comparison with every KB's names.
+    kb_names: HashMap<String, KbId>,
     kb_by_dir: HashMap<PathBuf, KbId>,
     notes: Vec<Option<Note>>,
     /// The notes by path: file ids (with their path's [`hash_path`]), compared through
@@ -85,6 +88,24 @@ impl Workspace {
             config: KbConfig::default(),
         });
         self.roots.push(root);
+        self.index_kb_names();
+    }
+
+    /// Rebuilds [`Workspace::kb_names`] after the KBs changed: each name and shortname names
+    /// the first KB with a kb.yaml that has it, else the first implicit one.
+    fn index_kb_names(&mut self) {
+        self.kb_names.clear();
+        for implicit in [false, true] {
+            for (index, kb) in self.kbs.iter().enumerate() {
+                if kb.is_implicit() != implicit {
+                    continue;
+                }
+                let id = KbId(index as u32);
+                for name in std::iter::once(&kb.name).chain(&kb.shortname) {
+                    self.kb_names.entry(name.to_ascii_lowercase()).or_insert(id);
+                }
+            }
+        }
     }
 
     /// The root that contains `path`, if any (the deepest, when roots nest).
@@ -135,18 +156,11 @@ impl Workspace {
 
     /// A KB by name or shortname, case-insensitively.
     pub fn kb_by_name(&self, name: &str) -> Option<KbId> {
-        let find = |implicit: bool| {
-            self.kb_ids().find(|&id| {
-                let kb = self.kb(id);
-                kb.is_implicit() == implicit
-                    && (kb.name.eq_ignore_ascii_case(name)
-                        || kb
-                            .shortname
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(name)))
-            })
-        };
-        find(false).or_else(|| find(true))
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.kb_names.get(&name.to_ascii_lowercase()).copied()
+        } else {
+            self.kb_names.get(name).copied()
+        }
     }
 
     /// The name to write before `:` when linking into `kb`: the shortname if there is one.
@@ -179,6 +193,7 @@ impl Workspace {
                 self.reassign_kbs_under(&dir);
             }
         }
+        self.index_kb_names();
     }
 
     /// Forgets the KB whose `kb.yaml` was at `path`; its notes fall back to the KB above.
@@ -192,6 +207,7 @@ impl Workspace {
             kb.name = format!("(removed) {}", kb.name);
             kb.shortname = None;
             self.reassign_kbs_under(&dir);
+            self.index_kb_names();
         }
     }
 
@@ -556,6 +572,7 @@ impl Workspace {
         Workspace {
             roots: self.roots.clone(),
             kbs: self.kbs.clone(),
+            kb_names: self.kb_names.clone(),
             kb_by_dir: self.kb_by_dir.clone(),
             config: self.config.clone(),
             ..Workspace::default()
@@ -771,6 +788,40 @@ mod tests {
 
     use super::*;
     use crate::syntax::parse_note;
+
+    #[test]
+    fn kbs_are_found_by_name_or_shortname_in_any_ascii_case() {
+        let mut workspace =
+            Workspace::new(vec!["/v".into(), "/plain".into()], IndexConfig::default());
+        workspace.set_kb_config(Path::new("/v/a/kb.yaml"), "name: Garden\nshortname: gd\n");
+        workspace.set_kb_config(Path::new("/v/b/kb.yaml"), "name: GD\n");
+        workspace.set_kb_config(Path::new("/v/c/kb.yaml"), "name: plain\n");
+        let name_of = |workspace: &Workspace, name: &str| {
+            workspace
+                .kb_by_name(name)
+                .map(|id| workspace.kb(id).dir.clone())
+        };
+        // The first KB with a kb.yaml that has the name, by name or shortname; a KB with a
+        // kb.yaml before a root's implicit one (the root `/plain` is also named `plain`).
+        for (name, dir) in [
+            ("garden", Some("/v/a")),
+            ("GARDEN", Some("/v/a")),
+            ("gd", Some("/v/a")),
+            ("Gd", Some("/v/a")),
+            ("plain", Some("/v/c")),
+            ("v", Some("/v")),
+            ("nowhere", None),
+            ("gärden", None),
+        ] {
+            assert_eq!(name_of(&workspace, name), dir.map(PathBuf::from), "{name}");
+        }
+        // A KB whose kb.yaml is gone no longer answers to its names; the next one does.
+        workspace.remove_kb_config(Path::new("/v/a/kb.yaml"));
+        assert_eq!(name_of(&workspace, "gd"), Some(PathBuf::from("/v/b")));
+        assert_eq!(name_of(&workspace, "garden"), None);
+        workspace.remove_kb_config(Path::new("/v/c/kb.yaml"));
+        assert_eq!(name_of(&workspace, "plain"), Some(PathBuf::from("/plain")));
+    }
 
     #[test]
     fn plain_relative_paths_equal_the_joined_components() {
