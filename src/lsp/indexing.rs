@@ -371,7 +371,7 @@ impl Backend {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
                     versions.insert(path.clone(), Some(document.version));
                     let parsed = parse_file(&path, &document.rope.to_string());
-                    workspace.set_note(path, parsed);
+                    workspace.put_note(path, parsed);
                 }
             }
             let counts = (
@@ -397,6 +397,16 @@ impl Backend {
         self.publish_all_diagnostics().await;
         // Hints, lenses and tokens asked for before the index was ready knew no other note.
         self.refresh_views().await;
+        self.build_link_table_in_background();
+    }
+
+    /// Builds the workspace's link table (who links where: references, backlinks, rename, the
+    /// notes an edit affects) on a blocking thread, once the open notes have their diagnostics,
+    /// so that the first such question seldom waits for it. A question that comes first builds
+    /// it itself, and this one then finds it built.
+    fn build_link_table_in_background(&self) {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || read(&state.workspace).build_link_table());
     }
 
     /// Asks the client to ask again for what it shows of other notes, when it can and the

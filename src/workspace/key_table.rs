@@ -1,7 +1,13 @@
 //! The key table: the workspace's lookup tables by folded id, stem, title or alias and link key,
 //! in one. Each distinct key is interned once in one buffer and named by a `u32`; a key's notes
 //! in each [`Role`] sit inline when there is one, else in a list. [`NoteKeys`] are one note's
-//! entries, built (and hashed) where the note is parsed.
+//! name entries, built (and hashed) where the note is parsed; [`NoteLinkKeys`] its link keys.
+//!
+//! The link keys live in a table of their own, [`LinkTable`], built on first use rather than
+//! while the notes load: no lookup by name needs them, only the answers about who links where
+//! (references, backlinks, rename, the notes a change affects).
+
+use std::sync::OnceLock;
 
 use hashbrown::HashTable;
 use rayon::slice::ParallelSliceMut;
@@ -11,16 +17,15 @@ use super::note::Note;
 use crate::keys;
 use crate::text::FileId;
 
-/// A note's entries in the lookup tables, with their [`hash_key`]s: its folded id, stem and
-/// names (in one buffer), then its link keys (a [`keys::KeyList`]). Built where the note is
-/// parsed, so the thread that inserts notes neither hashes nor frees many small strings.
+/// A note's name entries in the lookup tables, with their [`hash_key`]s: its folded id, stem
+/// and names, in one buffer. Built where the note is parsed, so the thread that inserts notes
+/// neither hashes nor frees many small strings.
 pub(super) struct NoteKeys {
     /// The folded id, stem, titles and aliases, one after the other (repeats included).
     names: String,
     /// The id's, the stem's, then each distinct name's range in `names` (names sorted).
     name_ranges: Vec<(u32, u32)>,
-    links: keys::KeyList,
-    /// Each key's hash: the names' in `name_ranges` order, then the links'.
+    /// Each name's hash, in `name_ranges` order.
     hashes: Vec<u32>,
 }
 
@@ -52,39 +57,126 @@ impl NoteKeys {
             }
         }
         name_ranges.truncate(kept);
-        let links = keys::note_link_keys(&note.parsed);
-        let hashes = name_ranges
-            .iter()
-            .map(|range| hash_key(text(range)))
-            .chain(links.iter().map(hash_key))
-            .collect();
+        let hashes = name_ranges.iter().map(|range| hash_key(text(range))).collect();
         NoteKeys {
             names,
             name_ranges,
-            links,
             hashes,
         }
     }
 
-    /// Each key with its role and hash.
+    /// Each name entry with its role ([`Role::Id`], [`Role::Stem`] or [`Role::Name`]) and hash.
     pub(super) fn iter(&self) -> impl Iterator<Item = (Role, &str, u32)> {
-        let names = self
-            .name_ranges
+        self.name_ranges
             .iter()
             .enumerate()
-            .map(|(i, &(start, end))| {
+            .zip(&self.hashes)
+            .map(|((i, &(start, end)), &hash)| {
                 let role = match i {
                     0 => Role::Id,
                     1 => Role::Stem,
                     _ => Role::Name,
                 };
-                (role, &self.names[start as usize..end as usize])
-            });
-        let links = self.links.iter().map(|key| (Role::Link, key));
-        names
-            .chain(links)
-            .zip(&self.hashes)
-            .map(|((role, key), &hash)| (role, key, hash))
+                (role, &self.names[start as usize..end as usize], hash)
+            })
+    }
+}
+
+/// A note's link keys (see [`keys::note_link_keys`]) with their [`hash_key`]s.
+pub(super) struct NoteLinkKeys {
+    links: keys::KeyList,
+    hashes: Vec<u32>,
+}
+
+impl NoteLinkKeys {
+    pub(super) fn of(note: &Note) -> NoteLinkKeys {
+        let links = keys::note_link_keys(&note.parsed);
+        let hashes = links.iter().map(hash_key).collect();
+        NoteLinkKeys { links, hashes }
+    }
+
+    /// Each link key with its hash.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.links.iter().zip(self.hashes.iter().copied())
+    }
+}
+
+/// The notes by link key ([`Role::Link`] of a [`KeyTable`] of its own), built from the notes
+/// the first time it is asked for rather than while they load: loading a 100,000-note vault
+/// spent a fifth of its time on this table, which only the answers about who links where read.
+/// Once built, it is kept up to date note by note; until then, changes need not touch it,
+/// since it will be built from the notes as they are then.
+#[derive(Default)]
+pub(super) struct LinkTable {
+    table: OnceLock<KeyTable>,
+}
+
+/// How many notes' link keys [`LinkTable`]'s build works out while it inserts the block before.
+const LINK_BUILD_BLOCK: usize = 1024;
+
+impl LinkTable {
+    /// The table, built from `notes` (indexed by file id) if it is not built yet.
+    pub(super) fn get_or_build(&self, notes: &[Option<Note>]) -> &KeyTable {
+        self.table.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let table = Self::build(notes);
+            tracing::debug!(
+                "link table of {} notes built in {:?}",
+                notes.len(),
+                started.elapsed()
+            );
+            table
+        })
+    }
+
+    /// The table, if it is built (to keep it up to date).
+    pub(super) fn built_mut(&mut self) -> Option<&mut KeyTable> {
+        self.table.get_mut()
+    }
+
+    /// Drops the table, to be built again from the notes when next asked for (after many
+    /// notes were added at once, where one build costs less than updating it note by note).
+    pub(super) fn forget(&mut self) {
+        self.table.take();
+    }
+
+    /// One thread works out the next block's link keys while another inserts this block's,
+    /// in file-id order (the order an insertion note by note gives).
+    fn build(notes: &[Option<Note>]) -> KeyTable {
+        let mut table = KeyTable::default();
+        table.begin_bulk_insertion();
+        let keys_of = |first: usize, block: &[Option<Note>]| -> Vec<(FileId, NoteLinkKeys)> {
+            block
+                .iter()
+                .enumerate()
+                .filter_map(|(i, note)| {
+                    let note = note.as_ref()?;
+                    Some((FileId((first + i) as u32), NoteLinkKeys::of(note)))
+                })
+                .collect()
+        };
+        let insert = |table: &mut KeyTable, block: Vec<(FileId, NoteLinkKeys)>| {
+            for (file, keys) in block {
+                for (key, hash) in keys.iter() {
+                    table.add(Role::Link, key, hash, file);
+                }
+            }
+        };
+        let mut blocks = notes.chunks(LINK_BUILD_BLOCK).enumerate();
+        let mut current = match blocks.next() {
+            Some((_, block)) => keys_of(0, block),
+            None => Vec::new(),
+        };
+        for (index, block) in blocks {
+            let (next, ()) = rayon::join(
+                || keys_of(index * LINK_BUILD_BLOCK, block),
+                || insert(&mut table, current),
+            );
+            current = next;
+        }
+        insert(&mut table, current);
+        table.sort_links();
+        table
     }
 }
 

@@ -30,7 +30,7 @@ use crate::text::FileId;
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
-use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NoteKeys, Role};
+use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, LinkTable, NoteKeys, NoteLinkKeys, Role};
 pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
@@ -46,8 +46,10 @@ pub struct Workspace {
     /// The notes by path: file ids (with their path's [`hash_path`]), compared through
     /// `notes[file].path` (no second copy of each path).
     file_by_path: HashTable<(FileId, u32)>,
-    /// Folded id, stem, title or alias, and link key (see [`crate::keys::note_link_keys`]) -> notes.
+    /// Folded id, stem, title or alias -> notes.
     keys: KeyTable,
+    /// Link key (see [`crate::keys::note_link_keys`]) -> notes, built on first use.
+    links: LinkTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan
     /// before they touch any note.
     name_facts: Vec<NameFacts>,
@@ -437,6 +439,22 @@ impl Workspace {
     /// Adds or replaces the note at `path`; returns its id and the notes whose diagnostics or
     /// answers may have changed (those that link to its old or new names, and itself).
     pub fn set_note(&mut self, path: PathBuf, parsed: ParsedNote) -> (FileId, Vec<FileId>) {
+        self.set_note_with(path, parsed, Affected::Wanted)
+    }
+
+    /// [`Workspace::set_note`] for the initial index (an open buffer's text over the file's),
+    /// where nothing has diagnostics yet: which notes it affects is not worked out, so the link
+    /// table is not built for it.
+    pub fn put_note(&mut self, path: PathBuf, parsed: ParsedNote) -> FileId {
+        self.set_note_with(path, parsed, Affected::NotWanted).0
+    }
+
+    fn set_note_with(
+        &mut self,
+        path: PathBuf,
+        parsed: ParsedNote,
+        wanted: Affected,
+    ) -> (FileId, Vec<FileId>) {
         let known = self.file_id(&path);
         let file = match known {
             Some(file) => file,
@@ -449,10 +467,13 @@ impl Workspace {
         };
         let old_links = self.note(file).map_or(0, |n| n.parsed.links().len());
         let many_links = old_links + parsed.links().len() > DEFER_LINK_ORDER_ABOVE;
-        if many_links {
-            self.keys.defer_link_order();
+        if wanted == Affected::Wanted {
+            self.link_table();
         }
-        let mut affected = self.unindex(file);
+        if many_links && let Some(links) = self.links.built_mut() {
+            links.defer_link_order();
+        }
+        let mut affected = self.unindex(file, wanted);
         let note = self.make_note(path, parsed);
         // A keystroke that leaves the note's names, headings and block ids as they were
         // changes no other note's answers: its backlinks need no new diagnostics.
@@ -470,9 +491,9 @@ impl Workspace {
             let hash = self.note(file).map_or(0, |note| hash_path(&note.path));
             self.insert_path(file, hash);
         }
-        affected.extend(self.index(file));
-        if many_links {
-            self.keys.restore_link_order();
+        affected.extend(self.index(file, wanted));
+        if many_links && let Some(links) = self.links.built_mut() {
+            links.restore_link_order();
         }
         if same_identity {
             affected.clear();
@@ -516,12 +537,13 @@ impl Workspace {
         let many_links = self
             .note(file)
             .is_some_and(|n| n.parsed.links().len() > DEFER_LINK_ORDER_ABOVE);
-        if many_links {
-            self.keys.defer_link_order();
+        self.link_table();
+        if many_links && let Some(links) = self.links.built_mut() {
+            links.defer_link_order();
         }
-        let mut affected = self.unindex(file);
-        if many_links {
-            self.keys.restore_link_order();
+        let mut affected = self.unindex(file, Affected::Wanted);
+        if many_links && let Some(links) = self.links.built_mut() {
+            links.restore_link_order();
         }
         if let Some(old) = self.notes[file.0 as usize].take() {
             self.count_note(old.kb, false);
@@ -583,8 +605,9 @@ impl Workspace {
     /// preparing later ones). Unlike [`Workspace::set_note`] it skips the affected-set work, as
     /// nothing has diagnostics yet: the keys go straight into the tables.
     pub fn extend_prepared(&mut self, notes: impl IntoIterator<Item = PreparedNote>) {
-        // One sort of all link keys at the end, rather than one insertion per new key.
-        self.keys.begin_bulk_insertion();
+        // The link table, if built, is built again when next asked for: once for all the new
+        // notes rather than once per note.
+        self.links.forget();
         for PreparedNote {
             note,
             keys,
@@ -593,7 +616,7 @@ impl Workspace {
         {
             if self.find_path(&note.path, path_hash).is_some() {
                 // A path already known (or given twice): replace it the usual way.
-                self.set_note(note.path, note.parsed);
+                self.put_note(note.path, note.parsed);
                 continue;
             }
             let file = FileId(self.notes.len() as u32);
@@ -604,7 +627,6 @@ impl Workspace {
             self.insert_path(file, path_hash);
             self.add_keys(file, keys);
         }
-        self.keys.sort_links();
     }
 
     /// Builds the note for `path`: its KB, path inside the KB, id and stem.
@@ -622,45 +644,73 @@ impl Workspace {
         note
     }
 
-    /// Adds `file`'s entries to the tables; returns notes that link to any of its names.
-    fn index(&mut self, file: FileId) -> Vec<FileId> {
-        let Some(note) = self.note(file) else {
+    /// Adds `file`'s entries to the tables; returns notes that link to any of its names (when
+    /// `wanted`).
+    fn index(&mut self, file: FileId, wanted: Affected) -> Vec<FileId> {
+        let Some(note) = self.notes[file.0 as usize].as_ref() else {
             return Vec::new();
         };
         let keys = NoteKeys::of(note);
-        let mut affected = Vec::new();
-        for (role, key, hash) in keys.iter() {
-            if role != Role::Link {
-                affected.extend_from_slice(self.keys.files_hashed(Role::Link, key, hash));
+        let affected = self.notes_linking_to_names(&keys, wanted);
+        if let Some(links) = self.links.built_mut() {
+            let note = self.notes[file.0 as usize].as_ref();
+            for (key, hash) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
+                links.add(Role::Link, key, hash, file);
             }
         }
         self.add_keys(file, keys);
         affected
     }
 
-    /// Adds `file` to the tables.
+    /// Adds `file`'s names to the name tables.
     fn add_keys(&mut self, file: FileId, keys: NoteKeys) {
         for (role, key, hash) in keys.iter() {
             self.keys.add(role, key, hash, file);
         }
     }
 
-    /// Removes `file`'s entries from the tables; returns notes that linked to its names.
-    fn unindex(&mut self, file: FileId) -> Vec<FileId> {
-        let Some(note) = self.note(file) else {
+    /// Removes `file`'s entries from the tables; returns notes that linked to its names (when
+    /// `wanted`).
+    fn unindex(&mut self, file: FileId, wanted: Affected) -> Vec<FileId> {
+        let Some(note) = self.notes[file.0 as usize].as_ref() else {
             return Vec::new();
         };
         let keys = NoteKeys::of(note);
-        let mut affected = Vec::new();
-        for (role, key, hash) in keys.iter() {
-            if role != Role::Link {
-                affected.extend_from_slice(self.keys.files_hashed(Role::Link, key, hash));
+        let affected = self.notes_linking_to_names(&keys, wanted);
+        if let Some(links) = self.links.built_mut() {
+            let note = self.notes[file.0 as usize].as_ref();
+            for (key, _) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
+                links.remove(Role::Link, key, file);
             }
         }
         for (role, key, _) in keys.iter() {
             self.keys.remove(role, key, file);
         }
         affected
+    }
+
+    /// The notes with a link key equal to one of `keys` (a note's names), when `wanted`.
+    fn notes_linking_to_names(&self, keys: &NoteKeys, wanted: Affected) -> Vec<FileId> {
+        if wanted == Affected::NotWanted {
+            return Vec::new();
+        }
+        let links = self.link_table();
+        let mut affected = Vec::new();
+        for (_, key, hash) in keys.iter() {
+            affected.extend_from_slice(links.files_hashed(Role::Link, key, hash));
+        }
+        affected
+    }
+
+    /// The link table, built now if it is not yet (see [`LinkTable`]).
+    fn link_table(&self) -> &KeyTable {
+        self.links.get_or_build(&self.notes)
+    }
+
+    /// Builds the link table now if it is not built yet, so that the first question about who
+    /// links where does not wait for it (the server calls this once the index is ready).
+    pub fn build_link_table(&self) {
+        self.link_table();
     }
 
     // ----- lookups for the resolver and features -----
@@ -682,7 +732,7 @@ impl Workspace {
 
     /// Notes with a link or reference whose key is `key` (see [`crate::keys::note_link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
-        self.keys.files(Role::Link, key)
+        self.link_table().files(Role::Link, key)
     }
 
     /// The link keys that start with `prefix`, in sorted order, with the notes using them.
@@ -700,7 +750,7 @@ impl Workspace {
         from: &str,
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
-        self.keys.links_from(from, prefix)
+        self.link_table().links_from(from, prefix)
     }
 
     /// Notes whose [`Note::name_mask`] holds all the bits of `mask`, in file-id order.
@@ -766,6 +816,13 @@ fn joined_components(dir: Option<&Path>, path: &Path) -> Box<str> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.join("/").into()
+}
+
+/// Whether an update works out which other notes it affects (see [`Workspace::put_note`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Affected {
+    Wanted,
+    NotWanted,
 }
 
 pub struct PreparedNote {
@@ -965,15 +1022,18 @@ mod tests {
                 );
             }
         }
-        // 2,400 long keys were added and all but a few forgotten: their text was dropped.
-        assert!(
-            workspace.keys.text_len() < 1 << 16,
-            "{}",
-            workspace.keys.text_len()
-        );
+        // 2,400 long link keys were added and all but a few forgotten: their text was dropped.
+        let links = workspace.link_table();
+        assert!(links.text_len() < 1 << 16, "{}", links.text_len());
         // (Plus the bulk keys: four sets of 74, some still used by live notes.)
         assert!(
-            workspace.keys.key_count() < 200 + 4 * (DEFER_LINK_ORDER_ABOVE + 10),
+            links.key_count() < 200 + 4 * (DEFER_LINK_ORDER_ABOVE + 10),
+            "{}",
+            links.key_count()
+        );
+        // The name table holds the ids, stems and titles only.
+        assert!(
+            workspace.keys.key_count() < 100,
             "{}",
             workspace.keys.key_count()
         );
