@@ -225,35 +225,26 @@ impl Report {
         )
     }
 
+    /// The JSON report. Each diagnostic is rendered on its own, in parallel (at 100,000 notes
+    /// the report took a tenth of `check`'s time on one core), then framed as serde_json frames
+    /// the whole report (see [`write_pretty_with_items`]): the same bytes.
     fn write_json(&self, workspace: &Workspace, out: &mut dyn Write) -> std::io::Result<()> {
-        let diagnostics: Vec<JsonDiagnostic<'_>> = self
+        use rayon::prelude::*;
+        let chunks: Vec<Vec<u8>> = self
             .items
-            .iter()
-            .filter_map(|(file, d)| {
-                let note = workspace.note(*file)?;
-                let index = &note.parsed.line_index;
-                let position = |offset| {
-                    let p = index.line_col(offset, PositionEncoding::Utf16);
-                    JsonPosition {
-                        character: p.col,
-                        line: p.line,
+            .par_chunks(JSON_CHUNK)
+            .map(|chunk| {
+                let mut rendered = Vec::new();
+                for (file, d) in chunk {
+                    if let Some(diagnostic) = json_diagnostic(workspace, *file, d) {
+                        push_pretty_item(&mut rendered, &diagnostic);
                     }
-                };
-                Some(JsonDiagnostic {
-                    code: d.code.as_str(),
-                    message: &d.message,
-                    path: note.path.to_string_lossy(),
-                    range: JsonRange {
-                        end: position(d.range.end),
-                        start: position(d.range.start),
-                    },
-                    severity: d.severity.as_str(),
-                    target: d.target.as_deref(),
-                })
+                }
+                rendered
             })
             .collect();
         let report = JsonReport {
-            diagnostics,
+            diagnostics: Vec::new(),
             summary: JsonSummary {
                 errors: self.count(Severity::Error),
                 files: workspace.note_count(),
@@ -266,7 +257,7 @@ impl Report {
             },
             version: 1,
         };
-        serde_json::to_writer_pretty(&mut *out, &report)?;
+        write_pretty_with_items(&report, &chunks, out)?;
         writeln!(out)
     }
 
@@ -481,4 +472,161 @@ struct JsonRange {
 struct JsonPosition {
     character: u32,
     line: u32,
+}
+
+/// How many diagnostics one thread of [`Report::write_json`] renders at a time.
+const JSON_CHUNK: usize = 1024;
+
+/// The JSON form of `file`'s diagnostic `d`, with UTF-16 positions.
+fn json_diagnostic<'a>(
+    workspace: &'a Workspace,
+    file: FileId,
+    d: &'a Diagnostic,
+) -> Option<JsonDiagnostic<'a>> {
+    let note = workspace.note(file)?;
+    let index = &note.parsed.line_index;
+    let position = |offset| {
+        let p = index.line_col(offset, PositionEncoding::Utf16);
+        JsonPosition {
+            character: p.col,
+            line: p.line,
+        }
+    };
+    Some(JsonDiagnostic {
+        code: d.code.as_str(),
+        message: &d.message,
+        path: note.path.to_string_lossy(),
+        range: JsonRange {
+            end: position(d.range.end),
+            start: position(d.range.start),
+        },
+        severity: d.severity.as_str(),
+        target: d.target.as_deref(),
+    })
+}
+
+/// Appends `item` to `rendered` as serde_json's pretty printer writes an element of the
+/// report's `diagnostics` array: after `,\n` when `rendered` holds one already, each line
+/// indented by four spaces (a JSON string holds no line break, so every `\n` is a line's end).
+fn push_pretty_item(rendered: &mut Vec<u8>, item: &impl serde::Serialize) {
+    let alone = serde_json::to_vec_pretty(item).expect("a report item serializes");
+    if !rendered.is_empty() {
+        rendered.extend_from_slice(b",\n");
+    }
+    rendered.extend_from_slice(b"    ");
+    for (i, line) in alone.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            rendered.extend_from_slice(b"\n    ");
+        }
+        rendered.extend_from_slice(line);
+    }
+}
+
+/// Writes `report` (whose `diagnostics` are empty) as `serde_json::to_writer_pretty` would
+/// with `chunks` (each from [`push_pretty_item`]) as its `diagnostics`.
+fn write_pretty_with_items(
+    report: &JsonReport<'_>,
+    chunks: &[Vec<u8>],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let frame = serde_json::to_vec_pretty(report)?;
+    const EMPTY: &[u8] = b"\"diagnostics\": []";
+    let at = frame
+        .windows(EMPTY.len())
+        .position(|window| window == EMPTY)
+        .expect("the report starts with its diagnostics")
+        + EMPTY.len()
+        - 1;
+    out.write_all(&frame[..at])?;
+    let mut chunks = chunks.iter().filter(|chunk| !chunk.is_empty()).peekable();
+    if chunks.peek().is_some() {
+        out.write_all(b"\n")?;
+        for (i, chunk) in chunks.enumerate() {
+            if i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(chunk)?;
+        }
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(&frame[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnostic<'a>(
+        code: &'a str,
+        message: &'a str,
+        target: Option<&'a str>,
+    ) -> JsonDiagnostic<'a> {
+        let position = |line, character| JsonPosition { character, line };
+        JsonDiagnostic {
+            code,
+            message,
+            path: std::borrow::Cow::Borrowed("/vault/a \"b\".md"),
+            range: JsonRange {
+                end: position(3, 9),
+                start: position(3, 2),
+            },
+            severity: "warning",
+            target,
+        }
+    }
+
+    /// The report framed around items rendered one by one is byte for byte serde_json's
+    /// rendering of the whole report: with no diagnostic, one, and several over several chunks
+    /// (empty chunks among them), with escapes, line breaks in messages and no target.
+    #[test]
+    fn the_report_framed_around_rendered_items_is_serde_jsons_own() {
+        let summary = || JsonSummary {
+            errors: 1,
+            files: 2,
+            hints: 0,
+            infos: 3,
+            kbs: 1,
+            links: 7,
+            notes: 2,
+            warnings: 4,
+        };
+        let items = [
+            diagnostic("broken-link", "no note `x` in KB `k`", Some("x")),
+            diagnostic("unknown-kb", "line one\nline \"two\"\t\u{1F600}", None),
+            diagnostic("orphan-note", "", Some("")),
+        ];
+        for count in 0..=items.len() {
+            for chunk_size in 1..=2 {
+                let mut chunks = vec![Vec::new()];
+                for (i, item) in items[..count].iter().enumerate() {
+                    if i % chunk_size == 0 {
+                        chunks.push(Vec::new());
+                    }
+                    push_pretty_item(chunks.last_mut().unwrap(), item);
+                }
+                chunks.push(Vec::new());
+                let mut framed = Vec::new();
+                let empty = JsonReport {
+                    diagnostics: Vec::new(),
+                    summary: summary(),
+                    version: 1,
+                };
+                write_pretty_with_items(&empty, &chunks, &mut framed).unwrap();
+                let whole = JsonReport {
+                    diagnostics: items[..count]
+                        .iter()
+                        .map(|d| diagnostic(d.code, d.message, d.target))
+                        .collect(),
+                    summary: summary(),
+                    version: 1,
+                };
+                let expected = serde_json::to_vec_pretty(&whole).unwrap();
+                assert_eq!(
+                    String::from_utf8(framed).unwrap(),
+                    String::from_utf8(expected).unwrap(),
+                    "{count} items, chunks of {chunk_size}"
+                );
+            }
+        }
+    }
 }

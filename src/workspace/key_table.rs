@@ -57,7 +57,10 @@ impl NoteKeys {
             }
         }
         name_ranges.truncate(kept);
-        let hashes = name_ranges.iter().map(|range| hash_key(text(range))).collect();
+        let hashes = name_ranges
+            .iter()
+            .map(|range| hash_key(text(range)))
+            .collect();
         NoteKeys {
             names,
             name_ranges,
