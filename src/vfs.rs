@@ -252,16 +252,32 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
         });
     }
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    // File ids follow this order, which is `Path` order. For walked paths (no `.` or empty
-    // components) that is byte order with the separator lowest, much cheaper to compare;
-    // checked, with a plain sort when some path breaks the rule.
+    // File ids follow this order, which is `Path` order. For plain paths (see `is_plain`) that
+    // is byte order with the separator lowest, much cheaper to compare, and two paths are the
+    // same path when their bytes are; any other path (a root like `./notes` or `a//b`) gets
+    // a sort and a dedup by `Path`.
     found.par_sort_unstable_by(|(a, _), (b, _)| separator_first_order(a, b));
-    if !found.windows(2).all(|pair| pair[0] <= pair[1]) {
+    if found.iter().all(|(path, _)| is_plain(path)) {
+        found.dedup_by(|(a, _), (b, _)| a.as_os_str() == b.as_os_str());
+    } else {
         found.sort();
+        found.dedup();
     }
-    found.dedup();
     let warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     (found, warnings)
+}
+
+/// Whether `path` is absolute and `/`-separated with no empty, `.` or `..` part (as walked
+/// paths under a plain root are): for such paths [`separator_first_order`] is `Path` order.
+fn is_plain(path: &Path) -> bool {
+    if cfg!(windows) {
+        return false;
+    }
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes.first() == Some(&b'/')
+        && bytes[1..]
+            .split(|&b| b == b'/')
+            .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 /// `a` and `b` compared byte by byte, a path separator before any other byte.
@@ -270,7 +286,18 @@ fn separator_first_order(a: &Path, b: &Path) -> std::cmp::Ordering {
         a.as_os_str().as_encoded_bytes(),
         b.as_os_str().as_encoded_bytes(),
     );
-    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    // The common prefix eight bytes at a time (walked paths share long ones), then by byte.
+    let words = a
+        .chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let common = words * 8
+        + a[words * 8..]
+            .iter()
+            .zip(&b[words * 8..])
+            .take_while(|(x, y)| x == y)
+            .count();
     let rank = |byte: Option<&u8>| {
         byte.map(|&byte| match std::path::is_separator(char::from(byte)) {
             true => 0,
@@ -795,13 +822,26 @@ mod tests {
             "/r/a b/c.md",
             "/r/a",
             "/r/ab",
+            "/r/notes-and-more/long-shared-prefix/x.md",
+            "/r/notes-and-more/long-shared-prefix.md",
+            "/r/notes-and-more/long-shared-prefix-2/x.md",
+            "/r/notes-and-more/long-shared-prefix/x.md",
         ]
         .into_iter()
         .map(PathBuf::from)
         .collect();
+        assert!(paths.iter().all(|path| is_plain(path)));
         let mut by_path = paths.clone();
         by_path.sort();
         paths.sort_by(|a, b| separator_first_order(a, b));
         assert_eq!(paths, by_path);
+    }
+
+    #[test]
+    fn paths_with_empty_dot_or_dot_dot_parts_are_not_plain() {
+        for path in ["r/a.md", "/r//a.md", "/r/./a.md", "/r/../a.md", "/r/a/", "/r/.", "/"] {
+            assert!(!is_plain(Path::new(path)), "{path}");
+        }
+        assert!(is_plain(Path::new("/r/.hidden/a..md")));
     }
 }
