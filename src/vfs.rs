@@ -16,7 +16,7 @@ use std::sync::{Condvar, Mutex};
 use rayon::prelude::*;
 
 use crate::syntax::{CROSS_KB_LINKS, parse_file};
-use crate::workspace::{IndexConfig, Workspace};
+use crate::workspace::{IndexConfig, Workspace, is_plain_path};
 
 /// What a walked file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -252,12 +252,12 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
         });
     }
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    // File ids follow this order, which is `Path` order. For plain paths (see `is_plain`) that
+    // File ids follow this order, which is `Path` order. For plain paths (see `is_plain_path`) that
     // is byte order with the separator lowest, much cheaper to compare, and two paths are the
     // same path when their bytes are; any other path (a root like `./notes` or `a//b`) gets
     // a sort and a dedup by `Path`.
     found.par_sort_unstable_by(|(a, _), (b, _)| separator_first_order(a, b));
-    if found.iter().all(|(path, _)| is_plain(path)) {
+    if found.iter().all(|(path, _)| is_plain_path(path)) {
         found.dedup_by(|(a, _), (b, _)| a.as_os_str() == b.as_os_str());
     } else {
         found.sort();
@@ -265,19 +265,6 @@ pub fn walk(roots: &[PathBuf], exclude: &[String]) -> (Vec<(PathBuf, FileKind)>,
     }
     let warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     (found, warnings)
-}
-
-/// Whether `path` is absolute and `/`-separated with no empty, `.` or `..` part (as walked
-/// paths under a plain root are): for such paths [`separator_first_order`] is `Path` order.
-fn is_plain(path: &Path) -> bool {
-    if cfg!(windows) {
-        return false;
-    }
-    let bytes = path.as_os_str().as_encoded_bytes();
-    bytes.first() == Some(&b'/')
-        && bytes[1..]
-            .split(|&b| b == b'/')
-            .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 /// `a` and `b` compared byte by byte, a path separator before any other byte.
@@ -830,7 +817,7 @@ mod tests {
         .into_iter()
         .map(PathBuf::from)
         .collect();
-        assert!(paths.iter().all(|path| is_plain(path)));
+        assert!(paths.iter().all(|path| is_plain_path(path)));
         let mut by_path = paths.clone();
         by_path.sort();
         paths.sort_by(|a, b| separator_first_order(a, b));
@@ -839,9 +826,17 @@ mod tests {
 
     #[test]
     fn paths_with_empty_dot_or_dot_dot_parts_are_not_plain() {
-        for path in ["r/a.md", "/r//a.md", "/r/./a.md", "/r/../a.md", "/r/a/", "/r/.", "/"] {
-            assert!(!is_plain(Path::new(path)), "{path}");
+        for path in [
+            "r/a.md",
+            "/r//a.md",
+            "/r/./a.md",
+            "/r/../a.md",
+            "/r/a/",
+            "/r/.",
+            "/",
+        ] {
+            assert!(!is_plain_path(Path::new(path)), "{path}");
         }
-        assert!(is_plain(Path::new("/r/.hidden/a..md")));
+        assert!(is_plain_path(Path::new("/r/.hidden/a..md")));
     }
 }
