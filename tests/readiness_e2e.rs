@@ -121,6 +121,58 @@ fn definition_and_hover_sent_with_did_open_wait_for_the_index_and_are_right() {
     assert_eq!(client.shutdown_and_exit(), Some(0));
 }
 
+/// Right after indexing a blocking thread builds the link table (who links where), held back
+/// here by a test hook. Meanwhile a hover (whose card counts backlinks) waits for it without
+/// holding up other messages: a definition and a completion sent after it answer first, the
+/// completion without the wanted notes that the table would give; then the hover answers with
+/// the right count, and completion offers the wanted note.
+#[test]
+fn questions_about_links_wait_for_the_link_table_and_hold_nothing_up() {
+    let dir = generated_vault(50);
+    let notes = dir.path().join("kb/notes");
+    std::fs::write(notes.join("asker.md"), "# Asker\nSee [[wanted-page]].\n").unwrap();
+    let hub = notes.join("hub.md");
+    std::fs::write(&hub, HUB).unwrap();
+    let mut client = Client::start_with_env(&[
+        ("WIKILINK_LSP_TEST_HOOKS", "1"),
+        ("WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS", "1500"),
+    ]);
+    client.initialize(dir.path(), capabilities(false));
+    client.notify("initialized", json!({}));
+    client.wait_indexed();
+    let typed = "# Hub\nSee [[note-7]] and [[wanted]]\n";
+    let uri = file_uri(&hub);
+    client.send_all(&[did_open(&uri, typed)]);
+    let hover = client.send_request("textDocument/hover", at(&uri, 1, 8));
+    let definition = client.send_request("textDocument/definition", at(&uri, 1, 8));
+    let completion = client.send_request("textDocument/completion", at(&uri, 1, 27));
+    let labels = |answer: &Value| -> Vec<String> {
+        answer["result"]["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item["label"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let early = client.wait_response(completion);
+    let early_labels = labels(&early);
+    assert!(!early_labels.contains(&"wanted-page".to_owned()), "{early}");
+    client.wait_response(definition);
+    assert!(
+        !client.has_response(hover),
+        "the hover answered before the link table was built"
+    );
+    let card = client.wait_response(hover);
+    let text = card["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    // `note-6` and the hub link to `note-7`.
+    assert!(text.contains("2 backlinks"), "{card}");
+    let late = client.request_raw("textDocument/completion", at(&uri, 1, 27));
+    assert!(labels(&late).contains(&"wanted-page".to_owned()), "{late}");
+    assert_eq!(client.shutdown_and_exit(), Some(0));
+}
+
 #[test]
 fn a_cancelled_request_stops_waiting_and_the_server_keeps_serving() {
     let dir = generated_vault(50);

@@ -38,6 +38,10 @@ pub struct CompletionConfig {
     /// The editor applies edits the server asks for (`workspace/applyEdit`): paragraphs of other
     /// notes are offered as block links (this note's always are).
     pub block_links: bool,
+    /// Offer wanted notes (targets other notes link to that no note has yet). They come from
+    /// the workspace's link table; the server turns them off in the moment after indexing
+    /// while the table is still being built.
+    pub wanted_notes: bool,
 }
 
 impl Default for CompletionConfig {
@@ -45,6 +49,7 @@ impl Default for CompletionConfig {
         CompletionConfig {
             max_items: 50,
             block_links: false,
+            wanted_notes: true,
         }
     }
 }
@@ -357,7 +362,9 @@ fn link_completion(
     );
     if only_kb.is_none() {
         kb_items(workspace, typed, &mut items);
-        wanted_items(workspace, from, query.trim(), close, config, &mut items);
+        if config.wanted_notes {
+            wanted_items(workspace, from, query.trim(), close, config, &mut items);
+        }
     }
     CompletionList {
         replace_range,

@@ -59,6 +59,7 @@ impl LanguageServer for Backend {
         if read(&self.state.session).roots.is_empty() {
             // Nothing to index until an opened file brings a root (see `add_implicit_root`).
             self.state.index_ready.send_replace(true);
+            self.state.links_ready.send_replace(true);
         } else {
             self.reindex().await;
         }
@@ -167,6 +168,10 @@ impl LanguageServer for Backend {
             let position = self.position(&workspace, &params.text_document_position)?;
             let mut config = read(&self.state.settings).completion.clone();
             config.block_links = self.flags().apply_edit;
+            // Wanted notes come from the link table: not offered in the moment after indexing
+            // while a blocking thread still builds it (building it here would hold up every
+            // other message), offered as soon as it is built.
+            config.wanted_notes = *self.state.links_ready.borrow();
             let roots = read(&self.state.session).roots.clone();
             let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
             let list = ide::completion(&workspace, position, &text, &config, &source)?;
@@ -214,7 +219,7 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        self.guarded(|| {
+        self.guarded_links(|| {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position_params)?;
@@ -231,7 +236,7 @@ impl LanguageServer for Backend {
     // ----- navigation and refactoring -----
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        self.guarded(|| {
+        self.guarded_links(|| {
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position)?;
             let config = ide::ReferencesConfig {
@@ -294,7 +299,7 @@ impl LanguageServer for Backend {
     }
 
     async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
-        self.guarded(|| {
+        self.guarded_links(|| {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let moves: Vec<(PathBuf, PathBuf)> = params
@@ -406,6 +411,9 @@ impl LanguageServer for Backend {
         };
         if !titles && !backlinks {
             return Ok(None);
+        }
+        if backlinks {
+            self.wait_for_links().await?;
         }
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
@@ -522,7 +530,7 @@ impl LanguageServer for Backend {
         if !read(&self.state.settings).code_lens_backlinks {
             return Ok(Some(Vec::new()));
         }
-        self.guarded(|| {
+        self.guarded_links(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
             let backlinks = ide::backlinks(&workspace, file)?;

@@ -298,6 +298,7 @@ impl Backend {
     pub(super) async fn reindex(&self) {
         let generation = self.state.index_generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.state.index_ready.send_replace(false);
+        self.state.links_ready.send_replace(false);
         // The roots may have changed, and with them their settings files.
         if self.reload_settings_files() {
             self.publish_settings_problems().await;
@@ -353,6 +354,7 @@ impl Backend {
                 // Answer from what the index holds rather than keep every request waiting.
                 if self.state.index_generation.load(Ordering::SeqCst) == generation {
                     self.state.index_ready.send_replace(true);
+                    self.state.links_ready.send_replace(true);
                 }
                 return;
             }
@@ -390,6 +392,7 @@ impl Backend {
             counts
         };
         self.state.index_ready.send_replace(true);
+        self.build_link_table_in_background(generation);
         let elapsed = started.elapsed().as_millis();
         tracing::info!("indexed {summary} in {elapsed} ms");
         self.end_progress(&token, &summary).await;
@@ -397,16 +400,30 @@ impl Backend {
         self.publish_all_diagnostics().await;
         // Hints, lenses and tokens asked for before the index was ready knew no other note.
         self.refresh_views().await;
-        self.build_link_table_in_background();
     }
 
     /// Builds the workspace's link table (who links where: references, backlinks, rename, the
-    /// notes an edit affects) on a blocking thread, once the open notes have their diagnostics,
-    /// so that the first such question seldom waits for it. A question that comes first builds
-    /// it itself, and this one then finds it built.
-    fn build_link_table_in_background(&self) {
+    /// notes an edit affects) on a blocking thread once the index is ready, then says so
+    /// (`links_ready`) unless a newer index started meanwhile. The requests that read it wait
+    /// for that (see [`Backend::guarded_links`]); an edit meanwhile builds it under the write
+    /// lock if it is not built yet (the table is built once, whoever asks first).
+    fn build_link_table_in_background(&self, generation: u64) {
         let state = self.state.clone();
-        tokio::task::spawn_blocking(move || read(&state.workspace).build_link_table());
+        let delay = super::server::test_link_table_delay();
+        tokio::task::spawn_blocking(move || {
+            if let Some(delay) = delay {
+                std::thread::sleep(delay);
+            }
+            let built = std::panic::catch_unwind(|| read(&state.workspace).build_link_table());
+            if built.is_err() {
+                // The requests waiting for it go on: each builds the table again, or fails on
+                // its own.
+                tracing::error!("building the link table panicked");
+            }
+            if state.index_generation.load(Ordering::SeqCst) == generation {
+                state.links_ready.send_replace(true);
+            }
+        });
     }
 
     /// Asks the client to ask again for what it shows of other notes, when it can and the

@@ -62,6 +62,11 @@ pub(super) struct State {
     /// (re)index, true once it is complete. Requests that need the workspace wait for it (see
     /// [`Backend::guarded`]); diagnostics are not published before it.
     pub(super) index_ready: watch::Sender<bool>,
+    /// Whether the index's link table (who links where) is built: false with `index_ready`,
+    /// true once a blocking thread has built it after indexing. Requests that read it wait
+    /// for it too (see [`Backend::guarded_links`]) rather than build it inside the handler,
+    /// which would hold up every other message (tower-lsp polls all handlers on one task).
+    pub(super) links_ready: watch::Sender<bool>,
     /// Bumped by every change to an open document: a request that had to wait for the index
     /// answers only when no document changed meanwhile.
     pub(super) document_edits: AtomicU64,
@@ -121,6 +126,16 @@ pub(super) fn test_index_delay() -> Option<Duration> {
     millis.parse().ok().map(Duration::from_millis)
 }
 
+/// With the test hooks on, `WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS` holds the link table's
+/// background build back by that long, so that end-to-end tests can ask while it is not built.
+pub(super) fn test_link_table_delay() -> Option<Duration> {
+    if !test_hooks() {
+        return None;
+    }
+    let millis = std::env::var("WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS").ok()?;
+    millis.parse().ok().map(Duration::from_millis)
+}
+
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -150,6 +165,7 @@ impl Backend {
                 shutdown,
                 index_generation: AtomicU64::new(0),
                 index_ready: watch::Sender::new(false),
+                links_ready: watch::Sender::new(false),
                 document_edits: AtomicU64::new(0),
                 pending_diagnostics: Mutex::new(HashSet::new()),
                 diagnostics_generation: AtomicU64::new(0),
@@ -183,7 +199,18 @@ impl Backend {
         &self,
         feature: impl FnOnce() -> Option<T>,
     ) -> Result<Option<T>> {
-        self.wait_for_index().await?;
+        self.wait_for(&self.state.index_ready).await?;
+        Ok(feature())
+    }
+
+    /// [`Backend::guarded`] for a feature that reads who links where (references, backlinks,
+    /// rename, the hover's backlink count): it also waits for the link table, which a blocking
+    /// thread builds once indexing ends.
+    pub(super) async fn guarded_links<T>(
+        &self,
+        feature: impl FnOnce() -> Option<T>,
+    ) -> Result<Option<T>> {
+        self.wait_for_links().await?;
         Ok(feature())
     }
 
@@ -196,17 +223,23 @@ impl Backend {
         Ok(feature())
     }
 
-    /// Returns once the index is complete. Without a wait this never yields, so a request that
-    /// arrives after the index is ready sees exactly the documents as of its arrival; after a
-    /// wait, a change to any open document meanwhile makes the answer `ContentModified`, since
-    /// the request's positions may no longer fit the text.
-    async fn wait_for_index(&self) -> Result<()> {
-        if *self.state.index_ready.borrow() {
+    /// Returns once the index and its link table are ready (see [`Backend::guarded_links`]).
+    pub(super) async fn wait_for_links(&self) -> Result<()> {
+        self.wait_for(&self.state.index_ready).await?;
+        self.wait_for(&self.state.links_ready).await
+    }
+
+    /// Returns once `flag` (the index, or its link table) is ready. Without a wait this never
+    /// yields, so a request that arrives after it is ready sees exactly the documents as of its
+    /// arrival; after a wait, a change to any open document meanwhile makes the answer
+    /// `ContentModified`, since the request's positions may no longer fit the text.
+    async fn wait_for(&self, flag: &watch::Sender<bool>) -> Result<()> {
+        if *flag.borrow() {
             return Ok(());
         }
         let edits = self.state.document_edits.load(Ordering::SeqCst);
         let limit = Duration::from_secs(read(&self.state.settings).index_wait_seconds);
-        let mut ready = self.state.index_ready.subscribe();
+        let mut ready = flag.subscribe();
         let started = Instant::now();
         if tokio::time::timeout(limit, ready.wait_for(|ready| *ready))
             .await
@@ -243,7 +276,7 @@ impl Backend {
         &self,
         feature: impl FnOnce() -> std::result::Result<Option<T>, E>,
     ) -> Result<Option<T>> {
-        match self.guarded(|| Some(feature())).await? {
+        match self.guarded_links(|| Some(feature())).await? {
             Some(Ok(answer)) => Ok(answer),
             Some(Err(error)) => Err(jsonrpc::Error {
                 code: jsonrpc::ErrorCode::ServerError(REQUEST_FAILED),

@@ -165,6 +165,7 @@ impl Built {
         let config = CompletionConfig {
             max_items: 5,
             block_links: true,
+            wanted_notes: true,
         };
         if let Some(list) = ide::completion(ws, position, text, &config, &source) {
             assert_range(text, list.replace_range, "completion replace range");

@@ -153,6 +153,11 @@ impl Client {
         response["result"].clone()
     }
 
+    /// Whether the answer to request `id` arrived already (while waiting for another one).
+    pub fn has_response(&self, id: i64) -> bool {
+        self.early_responses.iter().any(|r| r["id"] == json!(id))
+    }
+
     pub fn wait_response(&mut self, id: i64) -> Value {
         if let Some(i) = self
             .early_responses
