@@ -188,6 +188,11 @@ impl Backend {
             (open, others)
         };
         self.publish_diagnostics_for(open).await;
+        // Right after indexing the link table is being built for the questions that wait on
+        // it (a hover, references): the other notes' diagnostics come after it, not beside it
+        // on the same cores. (Once built, this does not wait; an error is only a timeout or an
+        // edit meanwhile, and the diagnostics go out all the same.)
+        let _ = self.wait_for_links().await;
         loop {
             let chunk = others.next_chunk(&read(&self.state.workspace), PUBLISH_CHUNK);
             if chunk.is_empty() {
