@@ -104,25 +104,25 @@ impl NoteLinkKeys {
     }
 }
 
-/// The notes by link key ([`Role::Link`] of a [`KeyTable`] of its own), built from the notes
-/// the first time it is asked for rather than while they load: loading a 100,000-note vault
-/// spent a fifth of its time on this table, which only the answers about who links where read.
-/// Once built, it is kept up to date note by note; until then, changes need not touch it,
-/// since it will be built from the notes as they are then.
+/// The notes by link key, built from the notes the first time it is asked for rather than
+/// while they load: loading a 100,000-note vault spent a fifth of its time on this table, which
+/// only the answers about who links where read. Once built, it is kept up to date note by note;
+/// until then, changes need not touch it, since it will be built from the notes as they are
+/// then.
 #[derive(Default)]
 pub(super) struct LinkTable {
-    table: OnceLock<KeyTable>,
+    table: OnceLock<LinkShards>,
 }
 
-/// How many notes' link keys [`LinkTable`]'s build works out while it inserts the block before.
+/// How many notes' link keys [`LinkTable`]'s build reads at a time.
 const LINK_BUILD_BLOCK: usize = 1024;
 
 impl LinkTable {
     /// The table, built from `notes` (indexed by file id) if it is not built yet.
-    pub(super) fn get_or_build(&self, notes: &[Option<Note>]) -> &KeyTable {
+    pub(super) fn get_or_build(&self, notes: &[Option<Note>]) -> &LinkShards {
         self.table.get_or_init(|| {
             let started = std::time::Instant::now();
-            let table = Self::build(notes);
+            let table = LinkShards::build(notes);
             tracing::debug!(
                 "link table of {} notes built in {:?}",
                 notes.len(),
@@ -133,7 +133,7 @@ impl LinkTable {
     }
 
     /// The table, if it is built (to keep it up to date).
-    pub(super) fn built_mut(&mut self) -> Option<&mut KeyTable> {
+    pub(super) fn built_mut(&mut self) -> Option<&mut LinkShards> {
         self.table.get_mut()
     }
 
@@ -142,44 +142,125 @@ impl LinkTable {
     pub(super) fn forget(&mut self) {
         self.table.take();
     }
+}
 
-    /// One thread works out the next block's link keys while another inserts this block's,
-    /// in file-id order (the order an insertion note by note gives).
-    fn build(notes: &[Option<Note>]) -> KeyTable {
-        let mut table = KeyTable::default();
-        table.begin_bulk_insertion();
-        let keys_of = |first: usize, block: &[Option<Note>]| -> Vec<(FileId, NoteLinkKeys)> {
-            block
-                .iter()
+/// How many [`KeyTable`]s the link keys are spread over, by hash: each is built on a thread
+/// of its own.
+pub(super) const LINK_SHARDS: usize = 4;
+
+/// The link keys ([`Role::Link`]) spread by hash over [`LINK_SHARDS`] key tables, so that the
+/// build inserts on every core at once; a key lives in exactly one of them.
+pub(super) struct LinkShards {
+    shards: Vec<KeyTable>,
+}
+
+fn shard_of(hash: u32) -> usize {
+    // The top bits: the tables probe with the low ones.
+    (hash >> 24) as usize % LINK_SHARDS
+}
+
+impl LinkShards {
+    /// Reads the notes a block at a time: the block's link keys are worked out on every core,
+    /// then each shard takes its keys in, all shards at once, in file-id order (the order an
+    /// insertion note by note gives).
+    fn build(notes: &[Option<Note>]) -> LinkShards {
+        use rayon::prelude::*;
+        let mut shards: Vec<KeyTable> = (0..LINK_SHARDS).map(|_| KeyTable::default()).collect();
+        for shard in &mut shards {
+            shard.begin_bulk_insertion();
+        }
+        for (index, block) in notes.chunks(LINK_BUILD_BLOCK).enumerate() {
+            let first = index * LINK_BUILD_BLOCK;
+            let keys: Vec<(FileId, NoteLinkKeys)> = block
+                .par_iter()
                 .enumerate()
                 .filter_map(|(i, note)| {
                     let note = note.as_ref()?;
                     Some((FileId((first + i) as u32), NoteLinkKeys::of(note)))
                 })
-                .collect()
-        };
-        let insert = |table: &mut KeyTable, block: Vec<(FileId, NoteLinkKeys)>| {
-            for (file, keys) in block {
-                for (key, hash) in keys.iter() {
-                    table.add(Role::Link, key, hash, file);
-                }
-            }
-        };
-        let mut blocks = notes.chunks(LINK_BUILD_BLOCK).enumerate();
-        let mut current = match blocks.next() {
-            Some((_, block)) => keys_of(0, block),
-            None => Vec::new(),
-        };
-        for (index, block) in blocks {
-            let (next, ()) = rayon::join(
-                || keys_of(index * LINK_BUILD_BLOCK, block),
-                || insert(&mut table, current),
-            );
-            current = next;
+                .collect();
+            shards
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(shard, table)| {
+                    for (file, note_keys) in &keys {
+                        for (key, hash) in note_keys.iter() {
+                            if shard_of(hash) == shard {
+                                table.add(Role::Link, key, hash, *file);
+                            }
+                        }
+                    }
+                });
         }
-        insert(&mut table, current);
-        table.sort_links();
-        table
+        shards.par_iter_mut().for_each(KeyTable::sort_links);
+        LinkShards { shards }
+    }
+
+    /// The notes that link with `key` (whose hash is `hash`).
+    pub(super) fn files_hashed(&self, key: &str, hash: u32) -> &[FileId] {
+        self.shards[shard_of(hash)].files_hashed(Role::Link, key, hash)
+    }
+
+    /// The notes that link with `key`.
+    pub(super) fn files(&self, key: &str) -> &[FileId] {
+        self.files_hashed(key, hash_key(key))
+    }
+
+    /// Adds `file` under `key` (whose hash is `hash`).
+    pub(super) fn add(&mut self, key: &str, hash: u32, file: FileId) {
+        self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
+    }
+
+    /// Removes `file` from under `key`.
+    pub(super) fn remove(&mut self, key: &str, file: FileId) {
+        self.shards[shard_of(hash_key(key))].remove(Role::Link, key, file);
+    }
+
+    /// See [`KeyTable::defer_link_order`].
+    pub(super) fn defer_link_order(&mut self) {
+        self.shards.iter_mut().for_each(KeyTable::defer_link_order);
+    }
+
+    /// See [`KeyTable::restore_link_order`].
+    pub(super) fn restore_link_order(&mut self) {
+        self.shards
+            .iter_mut()
+            .for_each(KeyTable::restore_link_order);
+    }
+
+    /// The link keys that start with `prefix`, in sorted order, from the first key not below
+    /// `from`, with the notes using them: the shards' sorted keys merged.
+    pub(super) fn links_from<'a>(
+        &'a self,
+        from: &str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
+        let mut runs: Vec<_> = self
+            .shards
+            .iter()
+            .map(|shard| shard.links_from(from, prefix).peekable())
+            .collect();
+        std::iter::from_fn(move || {
+            let next = runs
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, run)| Some((run.peek()?.0, i)))
+                .min()?
+                .1;
+            runs[next].next()
+        })
+    }
+
+    /// The key buffers' length, dead bytes included.
+    #[cfg(test)]
+    pub(super) fn text_len(&self) -> usize {
+        self.shards.iter().map(KeyTable::text_len).sum()
+    }
+
+    /// How many key slots the tables hold, unused ones included.
+    #[cfg(test)]
+    pub(super) fn key_count(&self) -> usize {
+        self.shards.iter().map(KeyTable::key_count).sum()
     }
 }
 

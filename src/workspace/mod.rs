@@ -30,7 +30,11 @@ use crate::text::FileId;
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
-use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, LinkTable, NoteKeys, NoteLinkKeys, Role};
+#[cfg(test)]
+use key_table::LINK_SHARDS;
+use key_table::{
+    DEFER_LINK_ORDER_ABOVE, KeyTable, LinkShards, LinkTable, NoteKeys, NoteLinkKeys, Role,
+};
 pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
@@ -695,7 +699,7 @@ impl Workspace {
         if let Some(links) = self.links.built_mut() {
             let note = self.notes[file.0 as usize].as_ref();
             for (key, hash) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
-                links.add(Role::Link, key, hash, file);
+                links.add(key, hash, file);
             }
         }
         self.add_keys(file, keys);
@@ -720,7 +724,7 @@ impl Workspace {
         if let Some(links) = self.links.built_mut() {
             let note = self.notes[file.0 as usize].as_ref();
             for (key, _) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
-                links.remove(Role::Link, key, file);
+                links.remove(key, file);
             }
         }
         for (role, key, _) in keys.iter() {
@@ -737,13 +741,13 @@ impl Workspace {
         let links = self.link_table();
         let mut affected = Vec::new();
         for (_, key, hash) in keys.iter() {
-            affected.extend_from_slice(links.files_hashed(Role::Link, key, hash));
+            affected.extend_from_slice(links.files_hashed(key, hash));
         }
         affected
     }
 
     /// The link table, built now if it is not yet (see [`LinkTable`]).
-    fn link_table(&self) -> &KeyTable {
+    fn link_table(&self) -> &LinkShards {
         self.links.get_or_build(&self.notes)
     }
 
@@ -772,7 +776,7 @@ impl Workspace {
 
     /// Notes with a link or reference whose key is `key` (see [`crate::keys::note_link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
-        self.link_table().files(Role::Link, key)
+        self.link_table().files(key)
     }
 
     /// The link keys that start with `prefix`, in sorted order, with the notes using them.
@@ -1011,9 +1015,18 @@ mod tests {
             .unwrap();
         }
         for prefix in ["", "b", "bulk-1-", "n", "note-1", "shared", "t", "target-1"] {
+            let mut last: Option<&str> = None;
             for (key, files) in workspace.link_keys_starting_with(prefix) {
+                // The shards' keys come merged: in strictly increasing order.
+                assert!(last.is_none_or(|last| last < key), "{last:?} then {key}");
+                last = Some(key);
                 writeln!(out, "{prefix}* {key}: [{}]", paths(files)).unwrap();
             }
+        }
+        // Every link key is found by the prefix search, as by its own lookup.
+        let keys: Vec<&str> = workspace.link_keys().map(|(key, _)| key).collect();
+        for key in &keys {
+            assert!(!workspace.notes_linking_with_key(key).is_empty(), "{key}");
         }
         for (file, note) in workspace.notes() {
             assert_eq!(workspace.file_id(&note.path), Some(file));
@@ -1036,7 +1049,7 @@ mod tests {
             } else {
                 // Ids, titles and the first link repeat (keys with several notes); the long
                 // link key is new each round, so dead key text piles up and is compacted.
-                let long_key = format!("target-{round}-{}", "x".repeat(40));
+                let long_key = format!("target-{round}-{}", "x".repeat(200));
                 let mut text = format!(
                     "---\nid: note-{}\ntitle: Title {}\n---\n[[n{}]] [[shared]] [[{long_key}]]\n",
                     round % 17,
@@ -1076,9 +1089,10 @@ mod tests {
                 );
             }
         }
-        // 2,400 long link keys were added and all but a few forgotten: their text was dropped.
+        // 2,400 long link keys (500 KB) were added and all but a few forgotten: their text was
+        // dropped (each shard keeps at most 64 KiB of dead text).
         let links = workspace.link_table();
-        assert!(links.text_len() < 1 << 16, "{}", links.text_len());
+        assert!(links.text_len() < LINK_SHARDS << 16, "{}", links.text_len());
         // (Plus the bulk keys: four sets of 74, some still used by live notes.)
         assert!(
             links.key_count() < 200 + 4 * (DEFER_LINK_ORDER_ABOVE + 10),
