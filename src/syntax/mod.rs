@@ -625,6 +625,16 @@ impl StoredLink {
             self.separator = 0;
             return;
         }
+        if let Some(bar) = separator.filter(|&at| bytes[at] == b'|')
+            && Self::is_plain_target_display(inner, bar)
+            && let Ok(separator) = u16::try_from(bar)
+        {
+            // `[[target|display]]` with nothing to trim or unescape: the second commonest link,
+            // taken without splitting it again to compare.
+            self.shape = LinkShape::TargetDisplay;
+            self.separator = separator;
+            return;
+        }
         let start = self.inner_range().start as usize;
         let parts = parse_link_inner(inner, start);
         let shape = match separator.map(|at| (at, bytes[at])) {
@@ -651,6 +661,22 @@ impl StoredLink {
         if candidate.parts(inner) == parts {
             *self = candidate;
         }
+    }
+
+    /// Whether `inner`, whose first `:`, `#` or `|` is the `|` at `bar`, splits as
+    /// [`LinkShape::TargetDisplay`] gives it: no `^` and no `\` right before the bar (a
+    /// block reference, an escaped bar), and neither side empty or with white space at an end
+    /// ([`parse_link_inner`] trims both).
+    fn is_plain_target_display(inner: &str, bar: usize) -> bool {
+        let (target, display) = (&inner[..bar], &inner[bar + 1..]);
+        let untrimmed = |part: &str| {
+            part.chars().next().is_some_and(|c| !c.is_whitespace())
+                && part.chars().next_back().is_some_and(|c| !c.is_whitespace())
+        };
+        untrimmed(target)
+            && untrimmed(display)
+            && !target.ends_with('\\')
+            && memchr::memchr(b'^', target.as_bytes()).is_none()
     }
 
     /// The parts of the link whose inside is `inner`.

@@ -356,7 +356,7 @@ proptest::proptest! {
     /// `parse_link_inner` splits its inside.
     #[test]
     fn stored_links_read_back_as_parse_link_inner_splits_them(
-        inner in "[a-z :#|^\\\\.\t é-]{0,16}",
+        inner in "[a-z :#|^\\\\.\t é\u{a0}-]{0,16}",
         embed in proptest::bool::ANY,
     ) {
         let text = format!("x {}[[{inner}]] y\n", if embed { "!" } else { "" });
