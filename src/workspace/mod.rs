@@ -1151,6 +1151,45 @@ mod tests {
         }
     }
 
+    /// The link table is built when first asked for, from the notes as they are then: notes
+    /// put in while it is not built (the open buffers during indexing) are in it, and once it
+    /// is built every kind of update keeps it as a fresh build would have it.
+    #[test]
+    fn the_link_table_built_late_sees_every_update_before_and_after() {
+        let root = PathBuf::from("/ws");
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let note = |text: &str| parse_note(text);
+        workspace.extend_notes(vec![
+            (root.join("a.md"), note("[[b]] [[gone]]\n")),
+            (root.join("b.md"), note("[[a]]\n")),
+        ]);
+        // Not built yet: an open buffer replaces `a` and adds `c` without building it.
+        workspace.put_note(root.join("a.md"), note("[[c]]\n"));
+        workspace.put_note(root.join("c.md"), note("[[b]] [[a]]\n"));
+        fn stems(workspace: &Workspace, files: &[FileId]) -> Vec<String> {
+            let mut stems: Vec<String> = files
+                .iter()
+                .map(|&f| workspace.note(f).unwrap().stem().to_owned())
+                .collect();
+            stems.sort();
+            stems
+        }
+        let linking = |workspace: &Workspace, key: &str| {
+            stems(workspace, workspace.notes_linking_with_key(key))
+        };
+        assert_eq!(linking(&workspace, "b"), ["c"]);
+        assert_eq!(linking(&workspace, "a"), ["b", "c"]);
+        assert!(linking(&workspace, "gone").is_empty());
+        // Built now: an edit, a removal and a buffer put in are kept in it.
+        let (_, affected) = workspace.set_note(root.join("b.md"), note("# B\n[[c]]\n"));
+        assert_eq!(stems(&workspace, &affected), ["b", "c"]);
+        workspace.remove_note(&root.join("c.md"));
+        workspace.put_note(root.join("d.md"), note("[[b]]\n"));
+        assert_eq!(linking(&workspace, "b"), ["d"]);
+        assert_eq!(linking(&workspace, "c"), ["a", "b"]);
+        assert!(linking(&workspace, "a").is_empty());
+    }
+
     #[test]
     fn an_edit_that_keeps_names_headings_and_block_ids_affects_only_its_note() {
         let root = PathBuf::from("/ws");
