@@ -188,6 +188,11 @@ impl Backend {
             (open, others)
         };
         self.publish_diagnostics_for(open).await;
+        if !*self.state.index_ready.borrow() {
+            // Nothing is published before the index is complete; indexing ends by publishing
+            // every note's diagnostics.
+            return;
+        }
         // Right after indexing the link table is being built for the questions that wait on
         // it (a hover, references): the other notes' diagnostics come after it, not beside it
         // on the same cores. (Once built, this does not wait; an error is only a timeout or an
