@@ -12,6 +12,7 @@ mod indexing;
 mod publish;
 mod server;
 mod session;
+mod uri_set;
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};

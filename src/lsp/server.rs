@@ -27,7 +27,7 @@ use super::capabilities::ClientFlags;
 use super::config::Settings;
 use super::convert;
 use super::documents::Documents;
-use super::publish::UriSet;
+use super::uri_set::UriSet;
 use crate::ide;
 use crate::line_index::PositionEncoding;
 use crate::text::{FileId, FilePosition};
