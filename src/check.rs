@@ -234,10 +234,10 @@ impl Report {
             .items
             .par_chunks(JSON_CHUNK)
             .map(|chunk| {
-                let mut rendered = Vec::new();
+                let (mut rendered, mut scratch) = (Vec::new(), Vec::new());
                 for (file, d) in chunk {
                     if let Some(diagnostic) = json_diagnostic(workspace, *file, d) {
-                        push_pretty_item(&mut rendered, &diagnostic);
+                        push_pretty_item(&mut rendered, &mut scratch, &diagnostic);
                     }
                 }
                 rendered
@@ -508,8 +508,11 @@ fn json_diagnostic<'a>(
 /// Appends `item` to `rendered` as serde_json's pretty printer writes an element of the
 /// report's `diagnostics` array: after `,\n` when `rendered` holds one already, each line
 /// indented by four spaces (a JSON string holds no line break, so every `\n` is a line's end).
-fn push_pretty_item(rendered: &mut Vec<u8>, item: &impl serde::Serialize) {
-    let alone = serde_json::to_vec_pretty(item).expect("a report item serializes");
+/// `scratch` is where the item is rendered on its own first (kept from one item to the next).
+fn push_pretty_item(rendered: &mut Vec<u8>, scratch: &mut Vec<u8>, item: &impl serde::Serialize) {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, item).expect("a report item serializes");
+    let alone = &scratch[..];
     if !rendered.is_empty() {
         rendered.extend_from_slice(b",\n");
     }
@@ -597,12 +600,12 @@ mod tests {
         ];
         for count in 0..=items.len() {
             for chunk_size in 1..=2 {
-                let mut chunks = vec![Vec::new()];
+                let (mut chunks, mut scratch) = (vec![Vec::new()], Vec::new());
                 for (i, item) in items[..count].iter().enumerate() {
                     if i % chunk_size == 0 {
                         chunks.push(Vec::new());
                     }
-                    push_pretty_item(chunks.last_mut().unwrap(), item);
+                    push_pretty_item(chunks.last_mut().unwrap(), &mut scratch, item);
                 }
                 chunks.push(Vec::new());
                 let mut framed = Vec::new();

@@ -31,7 +31,13 @@ pub(super) struct NoteKeys {
 
 impl NoteKeys {
     pub(super) fn of(note: &Note) -> NoteKeys {
-        let mut names = String::new();
+        let title = note.parsed.frontmatter().and_then(|fm| fm.title());
+        // Room for every name at once (folding keeps ASCII's length), not grown name by name.
+        let room = note.id().len()
+            + note.stem().len()
+            + title.map_or(0, |title| title.text.len())
+            + note.aliases().map(str::len).sum::<usize>();
+        let mut names = String::with_capacity(room);
         let mut name_ranges = Vec::with_capacity(3);
         let mut push = |names: &mut String, text: &str| {
             let start = names.len() as u32;
@@ -40,7 +46,7 @@ impl NoteKeys {
         };
         push(&mut names, note.id());
         push(&mut names, note.stem());
-        if let Some(title) = note.parsed.frontmatter().and_then(|fm| fm.title()) {
+        if let Some(title) = title {
             push(&mut names, title.text);
         }
         for alias in note.aliases() {

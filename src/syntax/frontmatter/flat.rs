@@ -27,7 +27,8 @@ pub(super) fn read(text: &str, yaml_range: TextRange) -> Option<Vec<(&str, Node)
         iter: LineIter { text: yaml, pos: 0 },
         pending: None,
     };
-    let mut fields = Vec::new();
+    // At most a field a line: room for them at once, not grown field by field.
+    let mut fields = Vec::with_capacity(memchr::memchr_iter(b'\n', yaml.as_bytes()).count() + 1);
     while let Some((start, line)) = lines.next() {
         let (key, value_at) = key_at_start(line)?;
         let value = &line[value_at..];
