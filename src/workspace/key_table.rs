@@ -138,6 +138,11 @@ impl LinkTable {
         })
     }
 
+    /// Whether the table is built (and so is to be kept up to date).
+    pub(super) fn is_built(&self) -> bool {
+        self.table.get().is_some()
+    }
+
     /// The table, if it is built (to keep it up to date).
     pub(super) fn built_mut(&mut self) -> Option<&mut LinkShards> {
         self.table.get_mut()

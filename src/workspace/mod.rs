@@ -347,11 +347,7 @@ impl Workspace {
             return None;
         }
         let relative = path.to_str()?.strip_prefix(dir)?.strip_prefix('/')?;
-        let plain = !relative.is_empty()
-            && relative
-                .split('/')
-                .all(|part| !part.is_empty() && part != "." && part != "..");
-        plain.then_some(relative)
+        has_plain_parts(relative.as_bytes()).then_some(relative)
     }
 
     // ----- notes -----
@@ -695,10 +691,11 @@ impl Workspace {
             return Vec::new();
         };
         let keys = NoteKeys::of(note);
+        // After the affected notes, which may build the table.
         let affected = self.notes_linking_to_names(&keys, wanted);
-        if let Some(links) = self.links.built_mut() {
-            let note = self.notes[file.0 as usize].as_ref();
-            for (key, hash) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
+        let link_keys = self.links.is_built().then(|| NoteLinkKeys::of(note));
+        if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
+            for (key, hash) in link_keys.iter() {
                 links.add(key, hash, file);
             }
         }
@@ -720,10 +717,11 @@ impl Workspace {
             return Vec::new();
         };
         let keys = NoteKeys::of(note);
+        // After the affected notes, which may build the table.
         let affected = self.notes_linking_to_names(&keys, wanted);
-        if let Some(links) = self.links.built_mut() {
-            let note = self.notes[file.0 as usize].as_ref();
-            for (key, _) in note.map(NoteLinkKeys::of).iter().flat_map(|k| k.iter()) {
+        let link_keys = self.links.is_built().then(|| NoteLinkKeys::of(note));
+        if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
+            for (key, _) in link_keys.iter() {
                 links.remove(key, file);
             }
         }
@@ -870,10 +868,13 @@ pub fn is_plain_path(path: &Path) -> bool {
         return false;
     }
     let bytes = path.as_os_str().as_encoded_bytes();
-    bytes.first() == Some(&b'/')
-        && bytes[1..]
-            .split(|&b| b == b'/')
-            .all(|part| !part.is_empty() && part != b"." && part != b"..")
+    bytes.first() == Some(&b'/') && has_plain_parts(&bytes[1..])
+}
+
+/// Whether `text` is `/`-separated names with no empty, `.` or `..` one (so not empty either).
+fn has_plain_parts(text: &[u8]) -> bool {
+    text.split(|&b| b == b'/')
+        .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 /// Whether an update works out which other notes it affects (see [`Workspace::put_note`]).
