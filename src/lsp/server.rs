@@ -119,20 +119,21 @@ pub(super) fn test_hooks() -> bool {
 /// With the test hooks on, `WIKILINK_LSP_TEST_INDEX_DELAY_MS` holds every (re)index back by
 /// that long, so that end-to-end tests can send requests that surely arrive before it ends.
 pub(super) fn test_index_delay() -> Option<Duration> {
-    if !test_hooks() {
-        return None;
-    }
-    let millis = std::env::var("WIKILINK_LSP_TEST_INDEX_DELAY_MS").ok()?;
-    millis.parse().ok().map(Duration::from_millis)
+    test_delay("WIKILINK_LSP_TEST_INDEX_DELAY_MS")
 }
 
 /// With the test hooks on, `WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS` holds the link table's
 /// background build back by that long, so that end-to-end tests can ask while it is not built.
 pub(super) fn test_link_table_delay() -> Option<Duration> {
+    test_delay("WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS")
+}
+
+/// The milliseconds in the environment variable `name`, with the test hooks on.
+fn test_delay(name: &str) -> Option<Duration> {
     if !test_hooks() {
         return None;
     }
-    let millis = std::env::var("WIKILINK_LSP_TEST_LINK_TABLE_DELAY_MS").ok()?;
+    let millis = std::env::var(name).ok()?;
     millis.parse().ok().map(Duration::from_millis)
 }
 
