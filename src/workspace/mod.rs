@@ -8,14 +8,15 @@
 
 //!
 //! This file is the workspace's API; its parts live beside it: the note model (`note.rs`), the
-//! key table that the lookups by id, stem, name and link key read (`key_table.rs`), the name
-//! facts and name table that name searches scan (`name_table.rs`), the tables' hashing
-//! (`hash.rs`) and the attachments, files that are link targets but not notes
-//! (`attachments.rs`).
+//! key table that the lookups by id, stem and name read (`key_table.rs`), the link table that
+//! the lookups by link key read (`link_table.rs`), the name facts and name table that name
+//! searches scan (`name_table.rs`), the tables' hashing (`hash.rs`) and the attachments, files
+//! that are link targets but not notes (`attachments.rs`).
 
 mod attachments;
 mod hash;
 mod key_table;
+mod link_table;
 mod name_table;
 mod note;
 
@@ -30,11 +31,10 @@ use crate::text::FileId;
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
 use hash::{hash_path, table_hash};
+use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NAME_SLOTS, NoteKeys, Role};
 #[cfg(test)]
-use key_table::LINK_SHARDS;
-use key_table::{
-    DEFER_LINK_ORDER_ABOVE, KeyTable, LinkShards, LinkTable, NoteKeys, NoteLinkKeys, Role,
-};
+use link_table::LINK_SHARDS;
+use link_table::{LinkShards, LinkTable, NoteLinkKeys};
 pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
 
@@ -51,7 +51,7 @@ pub struct Workspace {
     /// `notes[file].path` (no second copy of each path).
     file_by_path: HashTable<(FileId, u32)>,
     /// Folded id, stem, title or alias -> notes.
-    keys: KeyTable,
+    keys: KeyTable<NAME_SLOTS>,
     /// Link key (see [`crate::keys::note_link_keys`]) -> notes, built on first use.
     links: LinkTable,
     /// Every note's [`NameFacts`] by file id: one dense array for name searches to scan

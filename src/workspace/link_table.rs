@@ -1,0 +1,194 @@
+//! The link table: the notes by link key (who links or refers with each folded target), built
+//! from the notes the first time a question needs it rather than while they load, then kept
+//! current note by note. Its keys are spread by hash over [`LINK_SHARDS`] [`KeyTable`]s so
+//! that the build fills them on every core at once; each shard's lists of notes are laid out
+//! exactly, from a count of every key's notes, not grown note by note.
+
+use std::sync::OnceLock;
+
+use super::hash::hash_key;
+use super::key_table::{KeyTable, LINK_SLOTS, LinkBuilder, Role};
+use super::note::Note;
+use crate::keys;
+use crate::text::FileId;
+
+/// A note's link keys (see [`keys::note_link_keys`]) with their [`hash_key`]s.
+pub(super) struct NoteLinkKeys {
+    links: keys::KeyList,
+    hashes: Vec<u32>,
+}
+
+impl NoteLinkKeys {
+    pub(super) fn of(note: &Note) -> NoteLinkKeys {
+        let links = keys::note_link_keys(&note.parsed);
+        let hashes = links.iter().map(hash_key).collect();
+        NoteLinkKeys { links, hashes }
+    }
+
+    /// Each link key with its hash.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.links.iter().zip(self.hashes.iter().copied())
+    }
+}
+
+/// The notes by link key, built from the notes the first time it is asked for rather than
+/// while they load: loading a 100,000-note vault spent a fifth of its time on this table, which
+/// only the answers about who links where read. Once built, it is kept up to date note by note;
+/// until then, changes need not touch it, since it will be built from the notes as they are
+/// then.
+#[derive(Default)]
+pub(super) struct LinkTable {
+    table: OnceLock<LinkShards>,
+}
+
+/// How many notes' link keys [`LinkTable`]'s build reads at a time.
+const LINK_BUILD_BLOCK: usize = 1024;
+
+impl LinkTable {
+    /// The table, built from `notes` (indexed by file id) if it is not built yet.
+    pub(super) fn get_or_build(&self, notes: &[Option<Note>]) -> &LinkShards {
+        self.table.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let table = LinkShards::build(notes);
+            tracing::debug!(
+                "link table of {} notes built in {:?}",
+                notes.len(),
+                started.elapsed()
+            );
+            table
+        })
+    }
+
+    /// Whether the table is built (and so is to be kept up to date).
+    pub(super) fn is_built(&self) -> bool {
+        self.table.get().is_some()
+    }
+
+    /// The table, if it is built (to keep it up to date).
+    pub(super) fn built_mut(&mut self) -> Option<&mut LinkShards> {
+        self.table.get_mut()
+    }
+
+    /// Drops the table, to be built again from the notes when next asked for (after many
+    /// notes were added at once, where one build costs less than updating it note by note).
+    pub(super) fn forget(&mut self) {
+        self.table.take();
+    }
+}
+
+/// How many [`KeyTable`]s the link keys are spread over, by hash: each is built on a thread
+/// of its own.
+pub(super) const LINK_SHARDS: usize = 4;
+
+/// The link keys ([`Role::Link`]) spread by hash over [`LINK_SHARDS`] key tables, so that the
+/// build inserts on every core at once; a key lives in exactly one of them.
+pub(super) struct LinkShards {
+    shards: Vec<KeyTable<LINK_SLOTS>>,
+}
+
+fn shard_of(hash: u32) -> usize {
+    // The top bits: the tables probe with the low ones.
+    (hash >> 24) as usize % LINK_SHARDS
+}
+
+impl LinkShards {
+    /// Reads the notes a block at a time: the block's link keys are worked out on every core,
+    /// then each shard takes its keys in, all shards at once, in file-id order (see
+    /// [`LinkBuilder`]).
+    fn build(notes: &[Option<Note>]) -> LinkShards {
+        use rayon::prelude::*;
+        let mut shards: Vec<LinkBuilder> = (0..LINK_SHARDS).map(|_| LinkBuilder::new()).collect();
+        for (index, block) in notes.chunks(LINK_BUILD_BLOCK).enumerate() {
+            let first = index * LINK_BUILD_BLOCK;
+            let keys: Vec<(FileId, NoteLinkKeys)> = block
+                .par_iter()
+                .enumerate()
+                .filter_map(|(i, note)| {
+                    let note = note.as_ref()?;
+                    Some((FileId((first + i) as u32), NoteLinkKeys::of(note)))
+                })
+                .collect();
+            shards
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(shard, builder)| {
+                    for (file, note_keys) in &keys {
+                        let in_shard = note_keys
+                            .iter()
+                            .filter(|&(_, hash)| shard_of(hash) == shard);
+                        builder.add_note(*file, in_shard);
+                    }
+                    builder.end_block();
+                });
+        }
+        let shards = shards.into_par_iter().map(LinkBuilder::finish).collect();
+        LinkShards { shards }
+    }
+
+    /// The notes that link with `key` (whose hash is `hash`).
+    pub(super) fn files_hashed(&self, key: &str, hash: u32) -> &[FileId] {
+        self.shards[shard_of(hash)].files_hashed(Role::Link, key, hash)
+    }
+
+    /// The notes that link with `key`.
+    pub(super) fn files(&self, key: &str) -> &[FileId] {
+        self.files_hashed(key, hash_key(key))
+    }
+
+    /// Adds `file` under `key` (whose hash is `hash`).
+    pub(super) fn add(&mut self, key: &str, hash: u32, file: FileId) {
+        self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
+    }
+
+    /// Removes `file` from under `key`.
+    pub(super) fn remove(&mut self, key: &str, file: FileId) {
+        self.shards[shard_of(hash_key(key))].remove(Role::Link, key, file);
+    }
+
+    /// See [`KeyTable::defer_link_order`].
+    pub(super) fn defer_link_order(&mut self) {
+        self.shards.iter_mut().for_each(KeyTable::defer_link_order);
+    }
+
+    /// See [`KeyTable::restore_link_order`].
+    pub(super) fn restore_link_order(&mut self) {
+        self.shards
+            .iter_mut()
+            .for_each(KeyTable::restore_link_order);
+    }
+
+    /// The link keys that start with `prefix`, in sorted order, from the first key not below
+    /// `from`, with the notes using them: the shards' sorted keys merged.
+    pub(super) fn links_from<'a>(
+        &'a self,
+        from: &str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [FileId])> + use<'a> {
+        let mut runs: Vec<_> = self
+            .shards
+            .iter()
+            .map(|shard| shard.links_from(from, prefix).peekable())
+            .collect();
+        std::iter::from_fn(move || {
+            let next = runs
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, run)| Some((run.peek()?.0, i)))
+                .min()?
+                .1;
+            runs[next].next()
+        })
+    }
+
+    /// The key buffers' length, dead bytes included.
+    #[cfg(test)]
+    pub(super) fn text_len(&self) -> usize {
+        self.shards.iter().map(KeyTable::text_len).sum()
+    }
+
+    /// How many key slots the tables hold, unused ones included.
+    #[cfg(test)]
+    pub(super) fn key_count(&self) -> usize {
+        self.shards.iter().map(KeyTable::key_count).sum()
+    }
+}
