@@ -461,13 +461,17 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         self.sorted_links = merged;
     }
 
-    /// Gives back the room the table's buffers grew into beyond what they hold.
-    fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.keys.shrink_to_fit();
-        self.lookup.shrink_to_fit(|&(_, hash)| table_hash(hash));
-        self.lists.shrink_to_fit();
-        self.sorted_links.shrink_to_fit();
+    /// Gives back the room the table's buffers grew into beyond what they hold, but for
+    /// [`headroom`]: with none, the first edits after a build doubled every buffer at once.
+    fn shrink_to_headroom(&mut self) {
+        self.text.shrink_to(with_headroom(self.text.len()));
+        self.keys.shrink_to(with_headroom(self.keys.len()));
+        let hasher = |&(_, hash): &(u32, u32)| table_hash(hash);
+        self.lookup
+            .shrink_to(with_headroom(self.lookup.len()), hasher);
+        self.lists.shrink_to_headroom();
+        self.sorted_links
+            .shrink_to(with_headroom(self.sorted_links.len()));
     }
 
     /// Rebuilds `sorted_links` after a bulk insertion.
@@ -488,6 +492,13 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         self.sorted_links = sorted;
         self.sort_pending = false;
     }
+}
+
+/// The room a buffer of `len` items keeps after a bulk build: a sixteenth more, so that the
+/// edits that follow (a moved list, a new key) fit for a long while before it grows, when it
+/// doubles.
+fn with_headroom(len: usize) -> usize {
+    len + len / 16 + 64
 }
 
 /// Fills one shard of the link table in one go, its lists of notes laid out exactly: the
@@ -543,7 +554,8 @@ impl LinkBuilder {
     }
 
     /// The shard: each key's notes inline or in a list of exactly their number, the sorted
-    /// link keys, every buffer shrunk to what it holds.
+    /// link keys, every buffer shrunk to what it holds and a little room (see
+    /// [`with_headroom`]).
     pub(super) fn finish(mut self) -> KeyTable<LINK_SLOTS> {
         self.end_block();
         let LinkBuilder {
@@ -561,7 +573,9 @@ impl LinkBuilder {
             .fold((0, 0), |(lists, listed), &count| {
                 (lists + 1, listed + count as usize)
             });
-        table.lists.reserve_exact(lists, listed);
+        table
+            .lists
+            .reserve_exact(with_headroom(lists), with_headroom(listed));
         for (key, &count) in table.keys.iter_mut().zip(&counts) {
             if count > 1 {
                 let list = table.lists.empty_list(count as usize);
@@ -588,7 +602,7 @@ impl LinkBuilder {
         }
         drop(blocks);
         table.sort_links();
-        table.shrink_to_fit();
+        table.shrink_to_headroom();
         table
     }
 }
@@ -734,9 +748,9 @@ impl FileLists {
         self.dead = 0;
     }
 
-    fn shrink_to_fit(&mut self) {
-        self.files.shrink_to_fit();
-        self.spans.shrink_to_fit();
+    fn shrink_to_headroom(&mut self) {
+        self.files.shrink_to(with_headroom(self.files.len()));
+        self.spans.shrink_to(with_headroom(self.spans.len()));
         self.free_spans.shrink_to_fit();
     }
 }
