@@ -121,7 +121,10 @@ impl LinkShards {
                     builder.end_block();
                 });
         }
-        let shards = shards.into_par_iter().map(LinkBuilder::finish).collect();
+        // One shard after the other: each lays out its lists while the notes' keys noted for
+        // the others wait, and frees its own before the next starts (the lists of two shards
+        // at once kept 3.5 MB more at 100k notes, for no time gained).
+        let shards = shards.into_iter().map(LinkBuilder::finish).collect();
         LinkShards { shards }
     }
 
