@@ -323,29 +323,33 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
     pub(super) fn add(&mut self, role: Role, key: &str, hash: u32, file: FileId) {
         debug_assert!(file.0 & LIST_BIT == 0, "file ids stay below 2^31");
         let id = self.intern(key, hash);
-        let slot = role.slot(SLOTS);
-        let files = match Files::unpack(self.keys[id as usize].files[slot]) {
-            None => {
-                if role == Role::Link
-                    && let Some(deferred) = &mut self.deferred
-                {
-                    deferred.added.push(id);
-                } else if role == Role::Link && !self.sort_pending {
-                    let text = key_text(&self.text, &self.keys, id);
-                    let at = self
-                        .sorted_links
-                        .partition_point(|&other| key_text(&self.text, &self.keys, other) < text);
-                    self.sorted_links.insert(at, id);
-                }
-                Files::One(file)
+        let first_in_role = self.add_to_slot(id, role.slot(SLOTS), file);
+        if first_in_role && role == Role::Link {
+            if let Some(deferred) = &mut self.deferred {
+                deferred.added.push(id);
+            } else if !self.sort_pending {
+                let text = key_text(&self.text, &self.keys, id);
+                let at = self
+                    .sorted_links
+                    .partition_point(|&other| key_text(&self.text, &self.keys, other) < text);
+                self.sorted_links.insert(at, id);
             }
-            Some(Files::One(first)) => Files::Many(self.lists.new_list(&[first, file])),
+        }
+    }
+
+    /// Adds `file` to key `id`'s notes in `slot`: inline when it is the first, else in a list;
+    /// whether it is the first.
+    fn add_to_slot(&mut self, id: u32, slot: usize, file: FileId) -> bool {
+        let (files, first) = match Files::unpack(self.keys[id as usize].files[slot]) {
+            None => (Files::One(file), true),
+            Some(Files::One(first)) => (Files::Many(self.lists.new_list(&[first, file])), false),
             Some(Files::Many(list)) => {
                 self.lists.push(list, file);
-                Files::Many(list)
+                (Files::Many(list), false)
             }
         };
         self.keys[id as usize].files[slot] = Files::pack(Some(files));
+        first
     }
 
     /// Removes `file` from under `key` in `role`; forgets the key once no role uses it.
@@ -461,8 +465,8 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         self.sorted_links = merged;
     }
 
-    /// Gives back the room the table's buffers grew into beyond what they hold, but for
-    /// [`headroom`]: with none, the first edits after a build doubled every buffer at once.
+    /// Gives back the room the table's buffers grew into beyond what they hold, but for some
+    /// headroom ([`with_headroom`]): with none, the first edits after a build doubled every buffer at once.
     fn shrink_to_headroom(&mut self) {
         self.text.shrink_to(with_headroom(self.text.len()));
         self.keys.shrink_to(with_headroom(self.keys.len()));
@@ -587,17 +591,9 @@ impl LinkBuilder {
         for word in words() {
             if word & LIST_BIT != 0 {
                 file = FileId(word & !LIST_BIT);
-                continue;
-            }
-            let files = &mut table.keys[word as usize].files[slot];
-            match Files::unpack(*files) {
-                None => *files = file,
-                Some(Files::Many(list)) => table.lists.push(list, file),
-                // Not met: a key counted once has no list, and meets no second note.
-                Some(Files::One(first)) => {
-                    let list = table.lists.new_list(&[first, file]);
-                    *files = Files::pack(Some(Files::Many(list)));
-                }
+            } else {
+                // Into the list laid out above, in place (or inline for a key counted once).
+                table.add_to_slot(word, slot, file);
             }
         }
         drop(blocks);
@@ -760,7 +756,8 @@ mod tests {
     use super::*;
 
     /// Lists pushed to, emptied and freed at random, across moves and compactions, hold what a
-    /// `Vec` for each holds, in the same order; the buffer stays within twice what they hold.
+    /// `Vec` for each holds, in the same order; the buffer stays within four times what they
+    /// hold (or 64 Ki slots, below which it is never compacted, four times).
     #[test]
     fn file_lists_hold_what_a_vec_for_each_holds() {
         let mut lists = FileLists::default();
