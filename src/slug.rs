@@ -556,6 +556,10 @@ pub fn resolve_subtarget(note: &Note, link: Link) -> SubTarget {
     };
     let heading = link_text(link, heading.text);
     let wanted = heading.rsplit('#').next().unwrap_or(&heading);
+    if wanted.trim().is_empty() {
+        // `[[note#]]`, `[[#]]`: Obsidian opens the note itself.
+        return SubTarget::None;
+    }
     note.parsed
         .headings()
         .iter()

@@ -760,7 +760,7 @@ id: pesto
 source: "[[gd:basil#Harvest]]"
 ---
 Needs [[basil]], [[gd:basil^pinch]], [[gd:basil^nope]], [[gd:basil#Nope]],
-[[nowhere]], [[pantry:salt]], [[gd:tomato]], [[#Method]], [[../../etc/passwd]].
+[[nowhere]], [[pantry:salt]], [[gd:tomato]], [[#Method]], [[../../etc/passwd]], [[gd:basil#]], [[#]].
 
 ## Method
 "#

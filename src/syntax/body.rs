@@ -1,8 +1,9 @@
 //! The note body: wiki-links, markdown links, headings, block ids and the summary paragraph.
 //!
 //! Block structure comes from pulldown-cmark's offset iterator, which knows CommonMark's rules for
-//! fenced and indented code, code spans of any backtick count and HTML. From it we take the
-//! regions where `[[` means nothing (code, HTML comments), the headings, the paragraphs and the
+//! fenced and indented code, code spans of any backtick count, HTML and math (`$x$`, `$$x$$`,
+//! as Obsidian writes it). From it we take the regions where `[[` means nothing (code, HTML
+//! comments, math that does not start inside a wiki-link), the headings, the paragraphs and the
 //! inline markdown links and images (`[text](destination)`); the wiki-links themselves are found
 //! by a byte scan for `[[` outside those regions, since CommonMark has no wiki-links and would
 //! split them across events. A markdown link counts when its destination is a local file or a
@@ -312,7 +313,8 @@ fn scan_structure(body: &str, out: &mut Structure) {
     // Lists open around the current event, and where the outermost one started.
     let mut list_depth = 0usize;
     let mut list_start = 0usize;
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_MATH;
+    let parser = Parser::new_ext(body, options);
     for (event, range) in parser.into_offset_iter() {
         match &event {
             Event::Start(Tag::Link { link_type, .. }) => {
@@ -366,6 +368,15 @@ fn scan_structure(body: &str, out: &mut Structure) {
                     text.push_str(&code);
                 }
                 excluded.push(range);
+            }
+            Event::InlineMath(_) | Event::DisplayMath(_) => {
+                // A heading's text is as written, math and all (`## Euler $e^{i\pi}$`).
+                if let Some((_, _, text)) = heading.as_mut() {
+                    text.push_str(&body[range.clone()]);
+                }
+                if !inside_wiki_link(body, range.start) {
+                    excluded.push(range);
+                }
             }
             Event::InlineHtml(html) if html.starts_with("<!--") => excluded.push(range),
             Event::Start(Tag::HtmlBlock) => html_block = Some(range.start),
@@ -465,6 +476,19 @@ fn html_comments(body: &str, block: Range<usize>) -> Vec<Range<usize>> {
         pos = end;
     }
     out
+}
+
+/// Whether `at` is inside the brackets of a wiki-link on its line (the `$` of `[[a|$x$]]`): math
+/// that starts inside a link is the link's text, as in Obsidian, while a link inside math
+/// (`$K[[X]]$`, formal power series) is no link.
+fn inside_wiki_link(body: &str, at: usize) -> bool {
+    let bytes = body.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let Some(open) = memchr::memmem::rfind(&bytes[line_start..at], b"[[") else {
+        return false;
+    };
+    let inner_start = line_start + open + 2;
+    find_link_end(&bytes[inner_start..]).is_some_and(|len| inner_start + len > at)
 }
 
 fn in_excluded(excluded: &[Range<usize>], range: Range<usize>) -> bool {

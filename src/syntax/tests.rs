@@ -157,6 +157,32 @@ fn code_and_comments_are_not_links() {
 }
 
 #[test]
+fn math_is_not_links_or_tags() {
+    // Formal power series and integer intervals are written with `[[`; money is not math.
+    check(
+        "# Euler $e^{i\\pi}$ and [[h]]\n\
+         \n\
+         The ring $K[[X]]$ and $x \\in [[1, n]]$ hold no link, nor $a #b$ a tag.\n\
+         \n\
+         $$\n[[display]]\n$$\n\
+         \n\
+         It cost $5 and [[real]] and $10.\n\
+         \n\
+         [[shown|$x$ in a link]] is a link.\n",
+        expect![[r#"
+            link 23..28 "[[h]]" target="h"
+            link 136..144 "[[real]]" target="real"
+            link 155..178 "[[shown|$x$ in a link]]" target="shown" display="$x$ in a link"
+            heading1 2..28 "Euler $e^{i\\pi}$ and [[h]]" para="The ring $K[[X]]$ and $x \\in [[1, n]]$ hold no link, nor $a #b$ a tag."
+            summary "The ring $KX$ and $x \\in 1, n$ hold no link, nor $a #b$ a tag."
+        "#]],
+    );
+    let note = parse_note("A #real tag, and $a #b$ none.\n");
+    let tags: Vec<&str> = note.inline_tags().iter().map(|tag| tag.name).collect();
+    assert_eq!(tags, ["real"]);
+}
+
+#[test]
 fn frontmatter_fields_and_links() {
     check(
         "---\nid: alpha\ntitle: \"Alpha Note\"\ntype: concept\ntags: [one, two]\naliases:\n  - The A\n  - 'A''s'\nrelated: [beta, gamma]\nsource: \"[[kb2:beta#Intro]]\"\nlinks:\n- target: delta\n  kb: other\n  relation: cites\ndescription: A short one\nblank:\nnone: []\nnested: {deep: [[x]]}\n---\nBody [[beta]].\n",

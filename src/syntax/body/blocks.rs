@@ -10,7 +10,7 @@
 //! may have more cells than the header: pulldown-cmark drops them), ended by a blank line, a
 //! heading or a fence.
 //!
-//! It gives up on block quotes, HTML, setext headings, thematic breaks, indented code, lazy
+//! It gives up on math (any `$`), block quotes, HTML, setext headings, thematic breaks, indented code, lazy
 //! continuation lines, list items holding more than one paragraph, loose lists with nested
 //! lists, tables not at the margin or with a backslash, markup in a cell past the header's, or
 //! a following line that would become a row or start a list, link reference definitions, tabs
@@ -552,6 +552,11 @@ impl Scanner<'_> {
     fn inline(&mut self, start: usize, end: usize) -> Option<()> {
         let text = &self.body[start..end];
         let bytes = text.as_bytes();
+        // `$` may open math (`$x$`, `$$x$$`), in which `[[` and `#` mean nothing: its rules
+        // (which `$` opens, which closes) are pulldown-cmark's.
+        if memchr::memchr(b'$', bytes).is_some() {
+            return None;
+        }
         // One pass for the three bytes that may start something: a code span, HTML, or a
         // markdown link (its `](`, found through its `]`).
         let (mut has_backtick, mut has_angle, mut has_link) = (false, false, false);
