@@ -7,9 +7,12 @@
 use std::borrow::Cow;
 use std::path::Component;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::syntax::{Link, ParsedNote, Value, is_kb_name_byte};
 
-/// Case folding used for every case-insensitive comparison of ids, titles and aliases.
+/// Case folding used for every case-insensitive comparison of ids, titles and aliases: trimmed,
+/// lowercased, and in Unicode NFC (so `é` written as `e` + U+0301 is `é`).
 pub fn fold(text: &str) -> String {
     let mut folded = String::new();
     fold_into(text, &mut folded);
@@ -52,7 +55,13 @@ pub fn fold_into(text: &str, out: &mut String) {
         // In place: ASCII stays ASCII.
         out[start..].make_ascii_lowercase();
     } else {
-        out.push_str(&trimmed.to_lowercase());
+        // In NFC, as Obsidian indexes names: a file named on macOS (`e` + U+0301, NFD) is the
+        // note a link typed elsewhere (`é`, NFC) names.
+        let lower = trimmed.to_lowercase();
+        match unicode_normalization::is_nfc_quick(lower.chars()) {
+            unicode_normalization::IsNormalized::Yes => out.push_str(&lower),
+            _ => out.extend(lower.nfc()),
+        }
     }
 }
 

@@ -972,6 +972,18 @@ aliases: [AI]
     }
 
     #[test]
+    fn names_match_whichever_unicode_form_they_are_written_in() {
+        // The file was named on macOS (NFD: `e` + U+0301); the links are typed in NFC, as
+        // Obsidian matches them. A name that differs in more than its form is still broken.
+        check(
+            "//- /Re\u{301}sume\u{301} draft.md\n# R\n//- /b.md\n[[Résumé draft]] [[résumé DRAFT]] [[Resume draft]]\n",
+            expect![[r#"
+                /b.md 38..54 "[[Resume draft]]" warning[broken-link]: no note `Resume draft` in vault `ws`
+            "#]],
+        );
+    }
+
+    #[test]
     fn orphan_notes_only_when_turned_on() {
         let fixture = r#"
 //- /kb/hub.md
