@@ -433,6 +433,17 @@ fn orphan(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<
     }
 }
 
+/// Whether a link target is a placeholder of Obsidian's Templates (`{{title}}`) or Templater
+/// (`<% tp.date.now() %>`) plugin, in a template note.
+fn is_template_placeholder(target: &str) -> bool {
+    let between = |open: &str, close: &str| {
+        target
+            .find(open)
+            .is_some_and(|at| target[at + open.len()..].contains(close))
+    };
+    between("{{", "}}") || between("<%", "%>")
+}
+
 fn display_path(workspace: &Workspace, file: FileId) -> String {
     let Some(path) = workspace.path(file) else {
         return String::new();
@@ -475,6 +486,9 @@ fn link_problems(
             .collect()
     };
     match &resolution {
+        // A template's placeholder (`[[{{date}}]]`, `[[<% tp.file.title %>]]`) names a note
+        // only once the template is filled in.
+        Resolution::Broken if is_template_placeholder(target) => {}
         Resolution::Broken => {
             let link_kb = link
                 .kb
@@ -979,6 +993,20 @@ aliases: [AI]
             "//- /Re\u{301}sume\u{301} draft.md\n# R\n//- /b.md\n[[Résumé draft]] [[résumé DRAFT]] [[Resume draft]]\n",
             expect![[r#"
                 /b.md 38..54 "[[Resume draft]]" warning[broken-link]: no note `Resume draft` in vault `ws`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn template_placeholders_are_not_broken_links() {
+        check(
+            r#"
+//- /Templates/Daily.md
+[[{{date:YYYY-MM-DD}}]] [[<% tp.file.title %>]] ![[{{title}}.png]] [[Missing]] [[{{half]]
+"#,
+            expect![[r#"
+                /Templates/Daily.md 67..78 "[[Missing]]" warning[broken-link]: no note `Missing` in vault `ws`
+                /Templates/Daily.md 79..89 "[[{{half]]" warning[broken-link]: no note `{{half` in vault `ws`
             "#]],
         );
     }
