@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::path::Component;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::syntax::{Link, ParsedNote, Value, is_kb_name_byte};
 
@@ -58,8 +58,8 @@ pub fn fold_into(text: &str, out: &mut String) {
         // In NFC, as Obsidian indexes names: a file named on macOS (`e` + U+0301, NFD) is the
         // note a link typed elsewhere (`é`, NFC) names.
         let lower = trimmed.to_lowercase();
-        match unicode_normalization::is_nfc_quick(lower.chars()) {
-            unicode_normalization::IsNormalized::Yes => out.push_str(&lower),
+        match is_nfc_quick(lower.chars()) {
+            IsNormalized::Yes => out.push_str(&lower),
             _ => out.extend(lower.nfc()),
         }
     }
