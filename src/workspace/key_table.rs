@@ -352,9 +352,9 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         first
     }
 
-    /// Removes `file` from under `key` in `role`; forgets the key once no role uses it.
-    pub(super) fn remove(&mut self, role: Role, key: &str, file: FileId) {
-        let hash = hash_key(key);
+    /// Removes `file` from under `key` (whose [`hash_key`] is `hash`) in `role`; forgets the key
+    /// once no role uses it.
+    pub(super) fn remove(&mut self, role: Role, key: &str, hash: u32, file: FileId) {
         let Some(id) = self.find(key, hash) else {
             return;
         };

@@ -143,9 +143,9 @@ impl LinkShards {
         self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
     }
 
-    /// Removes `file` from under `key`.
-    pub(super) fn remove(&mut self, key: &str, file: FileId) {
-        self.shards[shard_of(hash_key(key))].remove(Role::Link, key, file);
+    /// Removes `file` from under `key` (whose hash is `hash`).
+    pub(super) fn remove(&mut self, key: &str, hash: u32, file: FileId) {
+        self.shards[shard_of(hash)].remove(Role::Link, key, hash, file);
     }
 
     /// See [`KeyTable::defer_link_order`].

@@ -721,12 +721,12 @@ impl Workspace {
         let affected = self.notes_linking_to_names(&keys, wanted);
         let link_keys = self.links.is_built().then(|| NoteLinkKeys::of(note));
         if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
-            for (key, _) in link_keys.iter() {
-                links.remove(key, file);
+            for (key, hash) in link_keys.iter() {
+                links.remove(key, hash, file);
             }
         }
-        for (role, key, _) in keys.iter() {
-            self.keys.remove(role, key, file);
+        for (role, key, hash) in keys.iter() {
+            self.keys.remove(role, key, hash, file);
         }
         affected
     }
