@@ -133,6 +133,15 @@ impl Note {
             .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
     }
 
+    /// How many bytes of [`Note::names`] the stem takes (none when it ends the KB path).
+    fn written_stem_len(&self) -> usize {
+        if self.stem_len & SHARED != 0 {
+            0
+        } else {
+            self.stem_len as usize
+        }
+    }
+
     pub fn stem(&self) -> &str {
         let len = (self.stem_len & !SHARED) as usize;
         if self.stem_len & SHARED != 0 {
@@ -144,11 +153,7 @@ impl Note {
 
     /// Path inside the KB folder, `/`-separated, without the extension.
     pub fn kb_path(&self) -> &str {
-        let stem_written = match self.stem_len & SHARED {
-            0 => self.stem_len as usize,
-            _ => 0,
-        };
-        &self.names[self.written_id_len() + stem_written..]
+        &self.names[self.written_id_len() + self.written_stem_len()..]
     }
 
     /// Stores `id`, `stem` and `kb_path` in [`Note::names`].
