@@ -8,13 +8,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::ide::{Diagnostic, DiagnosticCode, DiagnosticsConfig, Severity, diagnostics_with_cache};
-use crate::line_index::PositionEncoding;
+use crate::line_index::{LineCol, LineIndex, PositionEncoding};
 use crate::lsp::config::{Settings, merge_settings};
 use crate::lsp::config_file;
 use crate::slug::ResolveCache;
+use crate::syntax::LineIndexing;
 use crate::text::FileId;
 use crate::vfs::{self, LoadOptions, Progress};
-use crate::workspace::{IndexConfig, Workspace};
+use crate::workspace::{IndexConfig, Note, Workspace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -132,6 +133,8 @@ fn settings(
         index: IndexConfig {
             reference_fields: settings.reference_fields,
         },
+        // The report gives a position in any note.
+        lines: LineIndexing::Keep,
     };
     // `check` lists every problem: no cap per note.
     let diagnostics = DiagnosticsConfig {
@@ -188,10 +191,7 @@ impl Report {
             let Some(note) = workspace.note(*file) else {
                 continue;
             };
-            let start = note
-                .parsed
-                .line_index
-                .line_col(diagnostic.range.start, PositionEncoding::Utf16);
+            let start = line_col(note, diagnostic.range.start);
             writeln!(
                 out,
                 "{}:{}:{}: {}[{}]: {}",
@@ -383,15 +383,21 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
+/// Where `offset` is in `note`, as a 0-based line and UTF-16 column. `check` loads every note
+/// with its line index ([`LineIndexing::Keep`]); one without (which it never meets) is read as
+/// empty.
+fn line_col(note: &Note, offset: u32) -> LineCol {
+    match note.parsed.line_index() {
+        Some(index) => index.line_col(offset, PositionEncoding::Utf16),
+        None => LineIndex::new("").line_col(0, PositionEncoding::Utf16),
+    }
+}
+
 /// The start and end of `range` in `note` as 1-based lines and 1-based UTF-16 columns.
-fn one_based(
-    note: &crate::workspace::Note,
-    range: crate::text::TextRange,
-) -> (crate::line_index::LineCol, crate::line_index::LineCol) {
-    let index = &note.parsed.line_index;
+fn one_based(note: &Note, range: crate::text::TextRange) -> (LineCol, LineCol) {
     let at = |offset| {
-        let p = index.line_col(offset, PositionEncoding::Utf16);
-        crate::line_index::LineCol {
+        let p = line_col(note, offset);
+        LineCol {
             line: p.line + 1,
             col: p.col + 1,
         }
@@ -484,9 +490,8 @@ fn json_diagnostic<'a>(
     d: &'a Diagnostic,
 ) -> Option<JsonDiagnostic<'a>> {
     let note = workspace.note(file)?;
-    let index = &note.parsed.line_index;
     let position = |offset| {
-        let p = index.line_col(offset, PositionEncoding::Utf16);
+        let p = line_col(note, offset);
         JsonPosition {
             character: p.col,
             line: p.line,

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::syntax::{CROSS_KB_LINKS, parse_file};
+use crate::syntax::{CROSS_KB_LINKS, LineIndexing, parse_file};
 use crate::workspace::{IndexConfig, Workspace, is_plain_path};
 
 /// What a walked file is.
@@ -90,6 +90,9 @@ pub struct LoadOptions {
     /// Gitignore-style globs (relative to each root) of files and folders not to index.
     pub exclude: Vec<String>,
     pub index: IndexConfig,
+    /// Whether each note keeps its line index (`check`, which reports positions in any note)
+    /// or not (the server, which makes one again for the few closed notes an answer names).
+    pub lines: LineIndexing,
 }
 
 /// Progress of a load: files read so far out of files found.
@@ -507,8 +510,9 @@ pub fn load(
             if let Ok(text) = &text {
                 read_waits.record(read_started.elapsed(), text.len());
             }
-            let result =
-                text.map(|text| preparer.prepare_note((*path).clone(), parse_file(path, text)));
+            let result = text.map(|text| {
+                preparer.prepare_note((*path).clone(), parse_file(path, text, options.lines))
+            });
             if buffer.len() > READ_BUFFER_KEEP {
                 *buffer = Vec::new();
             }

@@ -260,6 +260,38 @@ fn columns_are_exact_after_an_emoji_in_both_encodings() {
     }
 }
 
+/// A closed note keeps no line index (one is made from its file when an answer names it):
+/// its positions are as exact as an open note's, after CJK, an emoji and CRLF line breaks.
+#[test]
+fn positions_in_closed_notes_are_exact_after_cjk_emoji_and_crlf() {
+    let far = "---\r\ntitle: 遠い 😀\r\n---\r\n日本語 😀 [[hub]] and [[nowhere]]\r\n";
+    // `[[hub]]` and `[[nowhere]]` start after `日本語 😀 ` and `日本語 😀 [[hub]] and `.
+    for (utf8, hub_at, nowhere_at) in [(false, 7, 19), (true, 15, 27)] {
+        let dir = workspace(&[("hub.md", "# Hub\n"), ("far.md", far)]);
+        let mut client = started(dir.path(), capabilities(utf8));
+        let far_uri = file_uri(&dir.path().join("far.md"));
+        let diagnostics = client.wait_diagnostics(&far_uri, |d| !d.is_empty());
+        assert_eq!(diagnostics[0]["code"], "broken-link", "utf8={utf8}");
+        assert_eq!(
+            diagnostics[0]["range"],
+            json!({"start": position(3, nowhere_at), "end": position(3, nowhere_at + 11)}),
+            "utf8={utf8}"
+        );
+        let hub = client.open(&dir.path().join("hub.md"), "# Hub\n");
+        let references = client.request(
+            "textDocument/references",
+            json!({"textDocument": {"uri": hub}, "position": position(0, 3),
+                   "context": {"includeDeclaration": false}}),
+        );
+        assert_eq!(
+            references,
+            json!([{"uri": far_uri,
+                    "range": {"start": position(3, hub_at), "end": position(3, hub_at + 7)}}]),
+            "utf8={utf8}"
+        );
+    }
+}
+
 #[test]
 fn a_note_created_on_disk_clears_the_warning() {
     let dir = demo();

@@ -26,7 +26,7 @@ pub fn document_symbols(workspace: &Workspace, file: FileId) -> Vec<DocumentSymb
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
-    let len = note.parsed.line_index.text_len() as usize;
+    let len = note.parsed.text_len() as usize;
     let headings = note.parsed.headings();
     let focus = note
         .parsed

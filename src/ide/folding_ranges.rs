@@ -86,7 +86,7 @@ mod tests {
     fn check(text: &str, expect: Expect) {
         let f = Fixture::parse(&format!("//- /kb/note.md\n{text}"));
         let file = f.file("/ws/kb/note.md");
-        let index = &f.workspace.note(file).unwrap().parsed.line_index;
+        let index = &f.workspace.note(file).unwrap().parsed.line_index().unwrap();
         let mut out = String::new();
         for fold in folding_ranges(&f.workspace, file, f.text(file)) {
             let (first, last) = (

@@ -283,7 +283,7 @@ pub fn link_targets(workspace: &Workspace, from: FileId, link: Link) -> Vec<Navi
 pub fn note_target(file: FileId, note: &Note) -> NavigationTarget {
     NavigationTarget {
         file,
-        full_range: TextRange::new(0, note.parsed.line_index.text_len() as usize),
+        full_range: TextRange::new(0, note.parsed.text_len() as usize),
         focus_range: TextRange::empty(0),
     }
 }

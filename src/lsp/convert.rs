@@ -10,6 +10,8 @@ use crate::line_index::{LineCol, LineIndex, PositionEncoding};
 use crate::text::{FileId, TextRange};
 use crate::workspace::Workspace;
 
+use super::line_indexes::LineIndexes;
+
 pub fn path_of(uri: &lsp::Url) -> Option<PathBuf> {
     if uri.scheme() != "file" {
         return None;
@@ -47,13 +49,17 @@ pub fn range(index: &LineIndex, range: TextRange, encoding: PositionEncoding) ->
 /// A range in `file`, converted with that file's own line index; an attachment (not text the
 /// index knows) is pointed at from its start.
 pub fn file_range(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     file: FileId,
     text_range: TextRange,
     encoding: PositionEncoding,
 ) -> Option<lsp::Range> {
+    let workspace = lines.workspace();
     match workspace.note(file) {
-        Some(note) => Some(range(&note.parsed.line_index, text_range, encoding)),
+        Some(_) => {
+            let index = lines.get(file)?;
+            Some(range(&index, text_range, encoding))
+        }
         None => workspace
             .attachment(file)
             .map(|_| lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0))),
@@ -61,14 +67,14 @@ pub fn file_range(
 }
 
 pub fn location(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     file: FileId,
     text_range: TextRange,
     encoding: PositionEncoding,
 ) -> Option<lsp::Location> {
     Some(lsp::Location::new(
-        uri_of(workspace, file)?,
-        file_range(workspace, file, text_range, encoding)?,
+        uri_of(lines.workspace(), file)?,
+        file_range(lines, file, text_range, encoding)?,
     ))
 }
 
@@ -110,7 +116,7 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
 }
 
 pub fn diagnostic(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     file: FileId,
     d: &ide::Diagnostic,
     encoding: PositionEncoding,
@@ -120,13 +126,13 @@ pub fn diagnostic(
         .iter()
         .filter_map(|r| {
             Some(lsp::DiagnosticRelatedInformation {
-                location: location(workspace, r.file, r.range, encoding)?,
+                location: location(lines, r.file, r.range, encoding)?,
                 message: r.message.clone(),
             })
         })
         .collect();
     Some(lsp::Diagnostic {
-        range: file_range(workspace, file, d.range, encoding)?,
+        range: file_range(lines, file, d.range, encoding)?,
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.code.as_str().to_owned())),
         code_description: None,
@@ -143,23 +149,23 @@ pub fn diagnostic(
 
 /// Definition targets as `LocationLink`s (with the link as origin) or plain `Location`s.
 pub fn goto_response(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     origin_file: FileId,
     answer: ide::RangeInfo<Vec<NavigationTarget>>,
     encoding: PositionEncoding,
     location_links: bool,
 ) -> Option<lsp::GotoDefinitionResponse> {
     if location_links {
-        let origin = file_range(workspace, origin_file, answer.range, encoding)?;
+        let origin = file_range(lines, origin_file, answer.range, encoding)?;
         let links = answer
             .info
             .iter()
             .filter_map(|t| {
                 Some(lsp::LocationLink {
                     origin_selection_range: Some(origin),
-                    target_uri: uri_of(workspace, t.file)?,
-                    target_range: file_range(workspace, t.file, t.full_range, encoding)?,
-                    target_selection_range: file_range(workspace, t.file, t.focus_range, encoding)?,
+                    target_uri: uri_of(lines.workspace(), t.file)?,
+                    target_range: file_range(lines, t.file, t.full_range, encoding)?,
+                    target_selection_range: file_range(lines, t.file, t.focus_range, encoding)?,
                 })
             })
             .collect();
@@ -168,7 +174,7 @@ pub fn goto_response(
     let locations = answer
         .info
         .iter()
-        .filter_map(|t| location(workspace, t.file, t.focus_range, encoding))
+        .filter_map(|t| location(lines, t.file, t.focus_range, encoding))
         .collect();
     Some(lsp::GotoDefinitionResponse::Array(locations))
 }
@@ -194,11 +200,11 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
 /// paragraph is in `file` itself, else as the server command `wikilink.addBlockId`.
 pub fn completion_list(
     workspace: &Workspace,
+    index: &LineIndex,
     file: FileId,
     list: ide::CompletionList,
     encoding: PositionEncoding,
 ) -> Option<lsp::CompletionList> {
-    let index = &workspace.note(file)?.parsed.line_index;
     let edit_range = range(index, list.replace_range, encoding);
     let items = list
         .items
@@ -278,7 +284,7 @@ pub fn new_block_id(
 /// operation (a `RenameFile`, or a `CreateFile` followed by the edit that fills the new file).
 /// Without it, only the `changes` map (the core leaves file operations out for such clients).
 pub fn workspace_edit(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     change: &ide::SourceChange,
     version: &dyn Fn(&lsp::Url) -> Option<i32>,
     encoding: PositionEncoding,
@@ -286,14 +292,14 @@ pub fn workspace_edit(
 ) -> Option<lsp::WorkspaceEdit> {
     let mut by_file: Vec<(lsp::Url, Vec<lsp::TextEdit>)> = Vec::new();
     for file in change.files() {
-        let uri = uri_of(workspace, file)?;
+        let uri = uri_of(lines.workspace(), file)?;
         let edits = change
             .edits
             .iter()
             .filter(|e| e.file == file)
             .map(|e| {
                 Some(lsp::TextEdit::new(
-                    file_range(workspace, file, e.range, encoding)?,
+                    file_range(lines, file, e.range, encoding)?,
                     e.new_text.clone(),
                 ))
             })
@@ -363,7 +369,7 @@ pub fn workspace_edit(
 
 /// A quick fix with its diagnostic and its edit.
 pub fn code_action(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     file: FileId,
     action: &ide::CodeAction,
     edit: lsp::WorkspaceEdit,
@@ -372,12 +378,7 @@ pub fn code_action(
     Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
         title: action.title.clone(),
         kind: Some(lsp::CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![diagnostic(
-            workspace,
-            file,
-            &action.diagnostic,
-            encoding,
-        )?]),
+        diagnostics: Some(vec![diagnostic(lines, file, &action.diagnostic, encoding)?]),
         edit: Some(edit),
         is_preferred: action.is_preferred.then_some(true),
         ..lsp::CodeAction::default()
@@ -419,7 +420,7 @@ pub fn document_symbol(
 
 #[allow(deprecated)] // `SymbolInformation::deprecated` must still be written.
 pub fn workspace_symbol(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     symbol: &ide::WorkspaceSymbol,
     encoding: PositionEncoding,
 ) -> Option<lsp::SymbolInformation> {
@@ -428,7 +429,7 @@ pub fn workspace_symbol(
         kind: symbol_kind(symbol.kind),
         tags: None,
         deprecated: None,
-        location: location(workspace, symbol.file, symbol.focus_range, encoding)?,
+        location: location(lines, symbol.file, symbol.focus_range, encoding)?,
         container_name: Some(symbol.container.clone()),
     })
 }
@@ -436,14 +437,14 @@ pub fn workspace_symbol(
 /// A document link to the target file; a heading or block target adds `#L<line>` (1-based),
 /// which VS Code opens at that line.
 pub fn document_link(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     index: &LineIndex,
     link: &ide::DocumentLink,
     encoding: PositionEncoding,
 ) -> Option<lsp::DocumentLink> {
-    let mut target = uri_of(workspace, link.target.file)?;
+    let mut target = uri_of(lines.workspace(), link.target.file)?;
     if link.in_note {
-        let target_index = &workspace.note(link.target.file)?.parsed.line_index;
+        let target_index = lines.get(link.target.file)?;
         let line = target_index
             .line_col(link.target.focus_range.start, encoding)
             .line;
@@ -521,19 +522,19 @@ fn backlinks_label(count: usize) -> String {
 /// `wikilink.showReferences` with the arguments of VS Code's `editor.action.showReferences`
 /// (the note's URI, the lens position, the locations), as LSP JSON for the client to convert.
 pub fn backlinks_lens(
-    workspace: &Workspace,
+    lines: &LineIndexes,
     file: FileId,
     backlinks: &ide::Backlinks,
     encoding: PositionEncoding,
 ) -> Option<lsp::CodeLens> {
-    let lens_range = file_range(workspace, file, backlinks.anchor, encoding)?;
+    let lens_range = file_range(lines, file, backlinks.anchor, encoding)?;
     let locations: Vec<lsp::Location> = backlinks
         .places
         .iter()
-        .filter_map(|place| location(workspace, place.file, place.range, encoding))
+        .filter_map(|place| location(lines, place.file, place.range, encoding))
         .collect();
     let arguments = vec![
-        serde_json::json!(uri_of(workspace, file)?),
+        serde_json::json!(uri_of(lines.workspace(), file)?),
         serde_json::json!(lens_range.start),
         serde_json::json!(locations),
     ];

@@ -14,6 +14,7 @@ use super::capabilities;
 use super::convert;
 use super::documents::ChangeError;
 use super::indexing::DiskChange;
+use super::line_indexes::LineIndexes;
 use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide;
 use crate::text::FileId;
@@ -176,7 +177,9 @@ impl LanguageServer for Backend {
             let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
             let list = ide::completion(&workspace, position, &text, &config, &source)?;
             let file = position.file;
-            let list = convert::completion_list(&workspace, file, list, self.encoding())?;
+            let lines = LineIndexes::new(&workspace);
+            let index = lines.get(file)?;
+            let list = convert::completion_list(&workspace, &index, file, list, self.encoding())?;
             Some(CompletionResponse::List(list))
         })
         .await
@@ -213,7 +216,8 @@ impl LanguageServer for Backend {
             let position = self.position(&workspace, &params.text_document_position_params)?;
             let answer = ide::goto_definition(&workspace, position)?;
             let (encoding, links) = (self.encoding(), self.flags().location_links);
-            convert::goto_response(&workspace, position.file, answer, encoding, links)
+            let lines = LineIndexes::new(&workspace);
+            convert::goto_response(&lines, position.file, answer, encoding, links)
         })
         .await
     }
@@ -226,7 +230,8 @@ impl LanguageServer for Backend {
             let roots = read(&self.state.session).roots.clone();
             let source = |file: FileId| self.note_text(&documents, &workspace, &roots, file);
             let answer = ide::hover(&workspace, position, &source)?;
-            let index = &workspace.note(position.file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(position.file)?;
             let markdown = self.flags().markdown_hover;
             Some(convert::hover(index, answer, markdown, self.encoding()))
         })
@@ -244,9 +249,10 @@ impl LanguageServer for Backend {
             };
             let answer = ide::references(&workspace, position, &config)?;
             let encoding = self.encoding();
+            let lines = LineIndexes::new(&workspace);
             let locations = answer.info.iter();
             let locations =
-                locations.filter_map(|r| convert::location(&workspace, r.file, r.range, encoding));
+                locations.filter_map(|r| convert::location(&lines, r.file, r.range, encoding));
             Some(locations.collect())
         })
         .await
@@ -263,12 +269,12 @@ impl LanguageServer for Backend {
             };
             let answer = ide::prepare_rename(&workspace, position)?;
             // `position` found the note under this same lock.
-            let Some(note) = workspace.note(position.file) else {
+            let lines = LineIndexes::new(&workspace);
+            let Some(index) = lines.get(position.file) else {
                 return Ok(None);
             };
-            let index = &note.parsed.line_index;
             Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
-                range: convert::range(index, answer.range, self.encoding()),
+                range: convert::range(&index, answer.range, self.encoding()),
                 placeholder: answer.info,
             }))
         })
@@ -338,7 +344,8 @@ impl LanguageServer for Backend {
             let documents = lock(&self.state.documents);
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let range = convert::text_range(index, params.range, self.encoding());
             let config = ide::CodeActionConfig {
                 create_files: self.can_change_files(),
@@ -347,7 +354,7 @@ impl LanguageServer for Backend {
             let actions = ide::code_actions(&workspace, file, range, &config);
             let to_lsp = |action: &ide::CodeAction| {
                 let edit = self.workspace_edit(&documents, &workspace, &action.change)?;
-                convert::code_action(&workspace, file, action, edit, self.encoding())
+                convert::code_action(&lines, file, action, edit, self.encoding())
             };
             Some(actions.iter().filter_map(to_lsp).collect())
         })
@@ -361,7 +368,8 @@ impl LanguageServer for Backend {
         self.answer_from_note(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let symbols = ide::document_symbols(&workspace, file);
             let encoding = self.encoding();
             let symbols = symbols
@@ -381,9 +389,9 @@ impl LanguageServer for Backend {
             let symbols =
                 ide::workspace_symbols(&workspace, &params.query, WORKSPACE_SYMBOLS_LIMIT);
             let encoding = self.encoding();
+            let lines = LineIndexes::new(&workspace);
             let symbols = symbols.iter();
-            let symbols =
-                symbols.filter_map(|s| convert::workspace_symbol(&workspace, s, encoding));
+            let symbols = symbols.filter_map(|s| convert::workspace_symbol(&lines, s, encoding));
             Some(symbols.collect())
         })
         .await
@@ -393,12 +401,12 @@ impl LanguageServer for Backend {
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let links = ide::document_links(&workspace, file);
             let encoding = self.encoding();
             let links = links.iter();
-            let links =
-                links.filter_map(|l| convert::document_link(&workspace, index, l, encoding));
+            let links = links.filter_map(|l| convert::document_link(&lines, index, l, encoding));
             Some(links.collect())
         })
         .await
@@ -418,7 +426,8 @@ impl LanguageServer for Backend {
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let range = convert::text_range(index, params.range, self.encoding());
             let encoding = self.encoding();
             let mut hints: Vec<InlayHint> = Vec::new();
@@ -494,7 +503,8 @@ impl LanguageServer for Backend {
             let file = self.file_for(&workspace, &params.text_document.uri)?;
             let roots = read(&self.state.session).roots.clone();
             let text = self.note_text(&documents, &workspace, &roots, file)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let folds = ide::folding_ranges(&workspace, file, &text);
             Some(
                 folds
@@ -513,7 +523,8 @@ impl LanguageServer for Backend {
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
             let position = self.position(&workspace, &params.text_document_position_params)?;
-            let index = &workspace.note(position.file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(position.file)?;
             let highlights = ide::document_highlight(&workspace, position);
             let encoding = self.encoding();
             let highlights = highlights.iter();
@@ -534,7 +545,8 @@ impl LanguageServer for Backend {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
             let backlinks = ide::backlinks(&workspace, file)?;
-            let lens = convert::backlinks_lens(&workspace, file, &backlinks, self.encoding());
+            let lines = LineIndexes::new(&workspace);
+            let lens = convert::backlinks_lens(&lines, file, &backlinks, self.encoding());
             Some(lens.into_iter().collect())
         })
         .await
@@ -547,7 +559,8 @@ impl LanguageServer for Backend {
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let tokens = ide::semantic_tokens(&workspace, file, None);
             let tokens = convert::semantic_tokens(index, &tokens, self.encoding());
             Some(SemanticTokensResult::Tokens(tokens))
@@ -562,7 +575,8 @@ impl LanguageServer for Backend {
         self.guarded(|| {
             let workspace = read(&self.state.workspace);
             let file = self.file_for(&workspace, &params.text_document.uri)?;
-            let index = &workspace.note(file)?.parsed.line_index;
+            let lines = LineIndexes::new(&workspace);
+            let index = &*lines.get(file)?;
             let range = convert::text_range(index, params.range, self.encoding());
             let tokens = ide::semantic_tokens(&workspace, file, Some(range));
             let tokens = convert::semantic_tokens(index, &tokens, self.encoding());

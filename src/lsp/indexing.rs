@@ -14,7 +14,7 @@ use tower_lsp::lsp_types::*;
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide::{self, DiagnosticCode, navigation};
-use crate::syntax::parse_file;
+use crate::syntax::{LineIndexing, parse_file};
 use crate::text::FileId;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
@@ -74,7 +74,13 @@ impl Backend {
         text: &str,
         source: TextSource,
     ) -> Vec<PathBuf> {
-        let parsed = parse_file(&path, text);
+        // A note the editor shows keeps its line index; one read from disk for no buffer does
+        // not (see `LineIndexing`).
+        let lines = match source {
+            TextSource::Buffer(_) | TextSource::DiskWhileOpen => LineIndexing::Keep,
+            TextSource::Disk => LineIndexing::Skip,
+        };
+        let parsed = parse_file(&path, text, lines);
         let mut workspace = write(&self.state.workspace);
         if workspace.root_of(&path).is_none() && !workspace.roots().is_empty() {
             // A note outside every root still gets answers of its own (it joins the first root's
@@ -311,6 +317,8 @@ impl Backend {
                 index: IndexConfig {
                     reference_fields: settings.reference_fields.clone(),
                 },
+                // A closed note's lines are made again from its file when an answer names it.
+                lines: LineIndexing::Skip,
             }
         };
         let started = Instant::now();
@@ -372,7 +380,7 @@ impl Backend {
             for uri in documents.uris() {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
                     versions.insert(path.clone(), Some(document.version));
-                    let parsed = parse_file(&path, &document.rope.to_string());
+                    let parsed = parse_file(&path, &document.rope.to_string(), LineIndexing::Keep);
                     workspace.put_note(path, parsed);
                 }
             }

@@ -9,6 +9,7 @@ mod convert;
 pub mod documents;
 mod handlers;
 mod indexing;
+mod line_indexes;
 mod publish;
 mod server;
 mod session;

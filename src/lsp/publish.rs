@@ -11,6 +11,7 @@ use std::time::Duration;
 use tower_lsp::lsp_types::*;
 
 use super::convert;
+use super::line_indexes::LineIndexes;
 use super::server::{Backend, lock, read};
 use crate::ide;
 use crate::slug::ResolveCache;
@@ -99,12 +100,17 @@ impl Backend {
                                 )
                             }));
                             match found {
-                                Ok(found) => found
-                                    .iter()
-                                    .filter_map(|d| {
-                                        convert::diagnostic(&workspace, file, d, encoding)
-                                    })
-                                    .collect(),
+                                Ok(found) => {
+                                    // A closed note's lines are read again from its file, and
+                                    // only when it has something to show.
+                                    let lines = LineIndexes::new(&workspace);
+                                    found
+                                        .iter()
+                                        .filter_map(|d| {
+                                            convert::diagnostic(&lines, file, d, encoding)
+                                        })
+                                        .collect()
+                                }
                                 Err(_) => {
                                     tracing::error!("diagnostics panicked for {}", path.display());
                                     Vec::new()

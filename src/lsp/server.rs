@@ -27,6 +27,7 @@ use super::capabilities::ClientFlags;
 use super::config::Settings;
 use super::convert;
 use super::documents::Documents;
+use super::line_indexes::LineIndexes;
 use super::uri_set::UriSet;
 use crate::ide;
 use crate::line_index::PositionEncoding;
@@ -307,7 +308,7 @@ impl Backend {
         let document_changes =
             flags.document_changes || (flags.resource_operations && change.file_system.is_some());
         convert::workspace_edit(
-            workspace,
+            &LineIndexes::new(workspace),
             change,
             &version,
             self.encoding(),
@@ -344,10 +345,10 @@ impl Backend {
         params: &TextDocumentPositionParams,
     ) -> Option<FilePosition> {
         let file = self.file_for(workspace, &params.text_document.uri)?;
-        let index = &workspace.note(file)?.parsed.line_index;
+        let index = LineIndexes::new(workspace).get(file)?;
         Some(FilePosition {
             file,
-            offset: convert::offset(index, params.position, self.encoding()),
+            offset: convert::offset(&index, params.position, self.encoding()),
         })
     }
 

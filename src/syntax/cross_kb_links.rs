@@ -11,15 +11,15 @@
 use saphyr_parser::{Event, Parser, Span};
 
 use super::frontmatter::{self, CharOffsets};
-use super::{ParsedNote, SyntaxError, assemble};
-use crate::line_index::LineIndex;
+use super::{LineIndexing, ParsedNote, SyntaxError, assemble};
 use crate::text::TextRange;
 
 /// Most YAML events read; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
 
-/// Parses a `cross-kb-links.yaml`. Never fails and never panics on any input.
-pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
+/// Parses a `cross-kb-links.yaml`, keeping its line index or not as `lines` says. Never fails
+/// and never panics on any input.
+pub fn parse_cross_kb_links(text: &str, lines: LineIndexing) -> ParsedNote {
     let offsets = CharOffsets::new(text, 0);
     let mut errors = Vec::new();
     let mut events: Vec<(Event<'_>, Span)> = Vec::new();
@@ -93,7 +93,7 @@ pub fn parse_cross_kb_links(text: &str) -> ParsedNote {
     };
     let mut note = assemble(text, Some(read), &[], &super::body::Body::default(), "");
     note.errors = errors.into_boxed_slice();
-    note.line_index = LineIndex::new(text);
+    note.set_text(text, lines);
     note.body_start = crate::text::to_u32(text.len());
     note
 }
@@ -130,7 +130,7 @@ mod tests {
     use super::*;
 
     fn render(text: &str) -> String {
-        let note = parse_cross_kb_links(text);
+        let note = parse_cross_kb_links(text, LineIndexing::Keep);
         let slice = |r: TextRange| text.get(r.as_usize()).unwrap_or("<bad range>").to_owned();
         let mut out = String::new();
         let fm = note.frontmatter().unwrap();

@@ -274,12 +274,49 @@ pub struct ParsedNote {
     /// when asked for (see [`ParsedNote::summary`]), not for every note at load.
     first_paragraph: TextRange,
     pub errors: Box<[SyntaxError]>,
-    pub line_index: LineIndex,
+    /// Where the note's lines start, when it was parsed with them ([`LineIndexing::Keep`]: an
+    /// open buffer's text). A note read from disk keeps none: at 100,000 notes they took 12 MB
+    /// and 80 ms of the load, and only the few notes an answer names need one, made again from
+    /// the file when asked (see `lsp/line_indexes.rs`).
+    line_index: Option<Box<LineIndex>>,
+    /// The length of the text parsed, in bytes.
+    text_len: u32,
     /// Where the body starts (after the frontmatter).
     pub body_start: u32,
 }
 
+/// Whether a parse keeps the note's [`LineIndex`] (see [`ParsedNote::line_index`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineIndexing {
+    /// Keep it: the text is an open buffer's, whose positions are asked for all the time, or
+    /// `check`'s, which reports positions in every note with a problem.
+    #[default]
+    Keep,
+    /// Keep none: the text was read from disk, and is not kept either.
+    Skip,
+}
+
 impl ParsedNote {
+    /// Where the parsed text's lines start, when the note was parsed with
+    /// [`LineIndexing::Keep`].
+    pub fn line_index(&self) -> Option<&LineIndex> {
+        self.line_index.as_deref()
+    }
+
+    /// The length of the parsed text, in bytes.
+    pub fn text_len(&self) -> u32 {
+        self.text_len
+    }
+
+    /// Records how long the parsed `text` was, and keeps its lines' starts if `lines` says so.
+    fn set_text(&mut self, text: &str, lines: LineIndexing) {
+        self.text_len = crate::text::to_u32(text.len());
+        self.line_index = match lines {
+            LineIndexing::Keep => Some(Box::new(LineIndex::new(text))),
+            LineIndexing::Skip => None,
+        };
+    }
+
     /// The frontmatter, when the note has one (even an empty or broken one).
     pub fn frontmatter(&self) -> Option<Frontmatter<'_>> {
         self.frontmatter
@@ -1117,26 +1154,32 @@ const NO_VALUE: u32 = u32::MAX;
 /// The longest summary kept, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 300;
 
-/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note.
-pub fn parse_file(path: &std::path::Path, text: &str) -> ParsedNote {
+/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note; keeps its
+/// line index or not as `lines` says.
+pub fn parse_file(path: &std::path::Path, text: &str, lines: LineIndexing) -> ParsedNote {
     if path.file_name().is_some_and(|name| name == CROSS_KB_LINKS) {
-        parse_cross_kb_links(text)
+        parse_cross_kb_links(text, lines)
     } else {
-        parse_note(text)
+        parse_note_keeping(text, lines)
     }
 }
 
-/// Parses a note. Never fails and never panics on any input.
+/// Parses a note, keeping its line index. Never fails and never panics on any input.
 pub fn parse_note(text: &str) -> ParsedNote {
+    parse_note_keeping(text, LineIndexing::Keep)
+}
+
+/// [`parse_note`], keeping the line index or not as `lines` says.
+fn parse_note_keeping(text: &str, lines: LineIndexing) -> ParsedNote {
     thread_local! {
         /// The body parse's buffers, kept from one note to the next on each thread.
         static BODY: std::cell::RefCell<body::Body> = std::cell::RefCell::default();
     }
-    BODY.with_borrow_mut(|body| parse_note_with(text, body))
+    BODY.with_borrow_mut(|body| parse_note_with(text, body, lines))
 }
 
 /// [`parse_note`], with `body` for the body parse's buffers.
-fn parse_note_with(text: &str, body: &mut body::Body) -> ParsedNote {
+fn parse_note_with(text: &str, body: &mut body::Body, lines: LineIndexing) -> ParsedNote {
     let mut errors = Vec::new();
     let mut links = Vec::new();
     let mut frontmatter = None;
@@ -1181,7 +1224,7 @@ fn parse_note_with(text: &str, body: &mut body::Body) -> ParsedNote {
     let mut note = assemble(text, frontmatter, &links, body, &summary);
     note.first_paragraph = optional_range(body.first_paragraph);
     note.errors = errors.into_boxed_slice();
-    note.line_index = LineIndex::new(text);
+    note.set_text(text, lines);
     note.body_start = crate::text::to_u32(body_start);
     note
 }

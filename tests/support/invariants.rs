@@ -41,7 +41,10 @@ pub fn check_parse(text: &str) -> ParsedNote {
 pub fn check_parsed(text: &str, note: &ParsedNote) {
     assert!(note.body_start as usize <= text.len());
     assert!(text.is_char_boundary(note.body_start as usize));
-    assert_eq!(note.line_index.text_len() as usize, text.len());
+    assert_eq!(note.text_len() as usize, text.len());
+    if let Some(index) = note.line_index() {
+        assert_eq!(index.text_len() as usize, text.len());
+    }
     if let Some(fm) = note.frontmatter() {
         assert_range(text, fm.range(), "frontmatter");
         let values = fm

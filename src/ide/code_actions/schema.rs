@@ -48,7 +48,8 @@ pub(crate) fn fixes(
             if missing.is_empty() {
                 return Some(Vec::new());
             }
-            let index = &note.parsed.line_index;
+            // A quick fix is asked for in an open note, parsed with its lines.
+            let index = note.parsed.line_index()?;
             let closing_line = index.line_of(checked.frontmatter.range().end);
             let at = index.line_start(closing_line);
             let crlf = index.line_count() > 1 && index.line_end(0) + 2 == index.line_start(1);
