@@ -291,6 +291,7 @@ pub fn workspace_edit(
     document_changes: bool,
 ) -> Option<lsp::WorkspaceEdit> {
     let mut by_file: Vec<(lsp::Url, Vec<lsp::TextEdit>)> = Vec::new();
+    lines.prefetch(change.files());
     for file in change.files() {
         let uri = uri_of(lines.workspace(), file)?;
         let edits = change
@@ -528,6 +529,7 @@ pub fn backlinks_lens(
     encoding: PositionEncoding,
 ) -> Option<lsp::CodeLens> {
     let lens_range = file_range(lines, file, backlinks.anchor, encoding)?;
+    lines.prefetch(backlinks.places.iter().map(|place| place.file));
     let locations: Vec<lsp::Location> = backlinks
         .places
         .iter()

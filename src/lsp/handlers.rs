@@ -250,6 +250,7 @@ impl LanguageServer for Backend {
             let answer = ide::references(&workspace, position, &config)?;
             let encoding = self.encoding();
             let lines = LineIndexes::new(&workspace);
+            lines.prefetch(answer.info.iter().map(|r| r.file));
             let locations = answer.info.iter();
             let locations =
                 locations.filter_map(|r| convert::location(&lines, r.file, r.range, encoding));
@@ -390,6 +391,7 @@ impl LanguageServer for Backend {
                 ide::workspace_symbols(&workspace, &params.query, WORKSPACE_SYMBOLS_LIMIT);
             let encoding = self.encoding();
             let lines = LineIndexes::new(&workspace);
+            lines.prefetch(symbols.iter().map(|s| s.file));
             let symbols = symbols.iter();
             let symbols = symbols.filter_map(|s| convert::workspace_symbol(&lines, s, encoding));
             Some(symbols.collect())
@@ -404,6 +406,7 @@ impl LanguageServer for Backend {
             let lines = LineIndexes::new(&workspace);
             let index = &*lines.get(file)?;
             let links = ide::document_links(&workspace, file);
+            lines.prefetch(links.iter().filter(|l| l.in_note).map(|l| l.target.file));
             let encoding = self.encoding();
             let links = links.iter();
             let links = links.filter_map(|l| convert::document_link(&lines, index, l, encoding));

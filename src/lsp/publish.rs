@@ -103,7 +103,7 @@ impl Backend {
                                 Ok(found) => {
                                     // A closed note's lines are read again from its file, and
                                     // only when it has something to show.
-                                    let lines = LineIndexes::new(&workspace);
+                                    let lines = LineIndexes::for_diagnostics(&workspace);
                                     found
                                         .iter()
                                         .filter_map(|d| {

@@ -275,10 +275,11 @@ pub struct ParsedNote {
     first_paragraph: TextRange,
     pub errors: Box<[SyntaxError]>,
     /// Where the note's lines start, when it was parsed with them ([`LineIndexing::Keep`]: an
-    /// open buffer's text). A note read from disk keeps none: at 100,000 notes they took 12 MB
-    /// and 80 ms of the load, and only the few notes an answer names need one, made again from
-    /// the file when asked (see `lsp/line_indexes.rs`).
-    line_index: Option<Box<LineIndex>>,
+    /// open buffer's text) or was given them since ([`ParsedNote::keep_line_index`]). A note
+    /// read from disk starts with none: at 100,000 notes they took 12 MB and 80 ms of the
+    /// load, and only the notes an answer names need one, made from the file the first time
+    /// (see `lsp/line_indexes.rs`).
+    line_index: std::sync::OnceLock<Box<LineIndex>>,
     /// The length of the text parsed, in bytes.
     text_len: u32,
     /// Where the body starts (after the frontmatter).
@@ -300,7 +301,13 @@ impl ParsedNote {
     /// Where the parsed text's lines start, when the note was parsed with
     /// [`LineIndexing::Keep`].
     pub fn line_index(&self) -> Option<&LineIndex> {
-        self.line_index.as_deref()
+        self.line_index.get().map(|index| &**index)
+    }
+
+    /// Keeps `index` as the line index of a note parsed without one (made from its text by
+    /// whoever needs it) and returns the note's line index: `index`, or the one it had.
+    pub fn keep_line_index(&self, index: LineIndex) -> &LineIndex {
+        self.line_index.get_or_init(|| Box::new(index))
     }
 
     /// The length of the parsed text, in bytes.
@@ -312,8 +319,8 @@ impl ParsedNote {
     fn set_text(&mut self, text: &str, lines: LineIndexing) {
         self.text_len = crate::text::to_u32(text.len());
         self.line_index = match lines {
-            LineIndexing::Keep => Some(Box::new(LineIndex::new(text))),
-            LineIndexing::Skip => None,
+            LineIndexing::Keep => Box::new(LineIndex::new(text)).into(),
+            LineIndexing::Skip => std::sync::OnceLock::new(),
         };
     }
 
