@@ -113,20 +113,31 @@ fn link_card(
     };
     let mut card = match slug::resolve_subtarget(target_note, link) {
         SubTarget::Heading(index) => {
-            let heading = target_note.parsed.headings().at(index);
+            let headings = target_note.parsed.headings();
+            let heading = headings.at(index);
             let mut card = format!("**{} › {}**\n", target_note.title(), heading.text);
-            if let Some(paragraph) = heading.first_paragraph
-                && let Some(text) = excerpt(source, target, paragraph)
+            // The heading's section ends where the next heading starts.
+            let section = TextRange {
+                start: heading.range.end,
+                end: headings
+                    .get(index + 1)
+                    .map_or(u32::MAX, |next| next.range.start),
+            };
+            if let Some(text) = source(target)
+                && let Some(paragraph) = crate::syntax::first_paragraph(&text, section)
+                && let Some(excerpt) = excerpt(&text, paragraph)
             {
-                let _ = write!(card, "\n{text}\n");
+                let _ = write!(card, "\n{excerpt}\n");
             }
             card
         }
         SubTarget::Block(index) => {
             let block = target_note.parsed.block_ids().at(index);
             let mut card = format!("**{} › ^{}**\n", target_note.title(), block.id);
-            if let Some(text) = excerpt(source, target, block.line_range) {
-                let _ = write!(card, "\n{text}\n");
+            if let Some(text) = source(target)
+                && let Some(excerpt) = excerpt(&text, block.line_range)
+            {
+                let _ = write!(card, "\n{excerpt}\n");
             }
             card
         }
@@ -398,8 +409,7 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
     count
 }
 
-fn excerpt(source: SourceText<'_>, file: FileId, range: TextRange) -> Option<String> {
-    let text = source(file)?;
+fn excerpt(text: &str, range: TextRange) -> Option<String> {
     let slice = text.get(range.as_usize())?;
     let plain = crate::syntax::plain_text(slice);
     Some(crate::syntax::truncate_chars(&plain, EXCERPT_MAX_CHARS))

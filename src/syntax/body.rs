@@ -32,8 +32,6 @@ pub(super) struct Body {
     /// Where link scanning stopped at [`MAX_LINKS`], if it did (in the body).
     pub links_capped_at: Option<usize>,
     pub block_ids: Vec<ScannedBlockId>,
-    /// The first paragraph (its source), from which a summary is made when one is wanted.
-    pub first_paragraph: Option<TextRange>,
     /// Inline `#tag`s, each from its `#` to its end.
     pub tags: Vec<TextRange>,
     /// Code blocks and top-level lists, in order of their start.
@@ -69,7 +67,6 @@ impl Body {
         clear_vec(&mut self.markdown);
         clear_vec(&mut self.link_ends);
         self.links_capped_at = None;
-        self.first_paragraph = None;
     }
 }
 
@@ -99,7 +96,6 @@ pub(super) struct ScannedHeading {
     pub text: Range<usize>,
     pub range: TextRange,
     pub text_range: TextRange,
-    pub first_paragraph: Option<TextRange>,
 }
 
 /// A block id as the body scan finds it (the id is the source after the `^`).
@@ -163,12 +159,7 @@ pub(super) fn parse(text: &str, body_start: usize, out: &mut Body) {
     for heading in &mut structure.headings {
         heading.range = heading.range.shifted(body_start);
         heading.text_range = heading.text_range.shifted(body_start);
-        heading.first_paragraph = heading.first_paragraph.map(|r| r.shifted(body_start));
     }
-    out.first_paragraph = structure
-        .first_paragraph
-        .clone()
-        .map(|range| TextRange::new(range.start + body_start, range.end + body_start));
     out.links_capped_at = links_capped_at.map(|at| at + body_start);
 }
 
@@ -220,7 +211,6 @@ struct Structure {
     headings: Vec<ScannedHeading>,
     /// The headings' texts, one after the other.
     heading_texts: String,
-    first_paragraph: Option<Range<usize>>,
     /// Inline markdown links and images, by start (any destination, URLs included).
     markdown_links: Vec<ScannedMarkdownLink>,
     /// Every paragraph, trimmed at its end, in order.
@@ -239,7 +229,6 @@ impl Structure {
         clear_vec(&mut self.headings);
         self.heading_texts.clear();
         self.heading_texts.shrink_to(KEPT_CAPACITY);
-        self.first_paragraph = None;
         clear_vec(&mut self.markdown_links);
         clear_vec(&mut self.paragraphs);
         clear_vec(&mut self.code_blocks);
@@ -295,7 +284,6 @@ fn scan_structure(body: &str, out: &mut Structure) {
         excluded,
         headings,
         heading_texts,
-        first_paragraph,
         markdown_links,
         paragraphs,
         code_blocks,
@@ -304,7 +292,6 @@ fn scan_structure(body: &str, out: &mut Structure) {
     let mut heading: Option<(HeadingLevel, Range<usize>, String)> = None;
     let mut paragraph_start = None;
     // Index of the heading whose section has not yet had its first paragraph.
-    let mut open_section: Option<usize> = None;
     let mut html_block: Option<usize> = None;
     let mut code_block: Option<usize> = None;
     // The links and images being read, innermost last: (start, is image, inline, end of the
@@ -397,9 +384,7 @@ fn scan_structure(body: &str, out: &mut Structure) {
                         text: trim_pushed(heading_texts, text_start),
                         range: TextRange::new(range.start, range.end),
                         text_range,
-                        first_paragraph: None,
                     });
-                    open_section = Some(headings.len() - 1);
                 }
             }
             Event::Text(t) if heading.is_some() => {
@@ -412,13 +397,6 @@ fn scan_structure(body: &str, out: &mut Structure) {
                 let start = paragraph_start.take().unwrap_or(range.start);
                 // `max`: a paragraph of only white space (U+2028) trims to nothing.
                 let paragraph = start..trim_end_offset(body, range.end).max(start);
-                if first_paragraph.is_none() {
-                    *first_paragraph = Some(paragraph.clone());
-                }
-                if let Some(index) = open_section.take() {
-                    headings[index].first_paragraph =
-                        Some(TextRange::new(paragraph.start, paragraph.end));
-                }
                 paragraphs.push(paragraph);
             }
             _ => {}

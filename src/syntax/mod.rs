@@ -189,8 +189,6 @@ pub struct Heading<'a> {
     pub range: TextRange,
     /// Just the heading's words, without `#` markers or surrounding space.
     pub text_range: TextRange,
-    /// The first paragraph of the section this heading opens, if any.
-    pub first_paragraph: Option<TextRange>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -270,9 +268,6 @@ pub struct ParsedNote {
     frontmatter: Option<StoredFrontmatter>,
     /// Frontmatter `summary`/`description` (empty when it has none).
     frontmatter_summary: StrRef,
-    /// The body's first paragraph, [`NO_RANGE`] when it has none: the summary is made from it
-    /// when asked for (see [`ParsedNote::summary`]), not for every note at load.
-    first_paragraph: TextRange,
     pub errors: Box<[SyntaxError]>,
     /// Where the note's lines start, when it was parsed with them ([`LineIndexing::Keep`]: an
     /// open buffer's text) or was given them since ([`ParsedNote::keep_line_index`]). A note
@@ -367,18 +362,19 @@ impl ParsedNote {
         }
     }
 
-    /// Frontmatter `summary`/`description`, else the first body paragraph as plain text, at
-    /// most [`SUMMARY_MAX_CHARS`] characters, read from the note's text (as parsed), which
-    /// `text` gives only when it is needed; empty when there is neither, or when the text is
-    /// not the parsed one any more (a range that no longer fits it).
+    /// Frontmatter `summary`/`description`, else the body's first paragraph as plain text,
+    /// found in the note's text, which `text` gives only when it is needed (the paragraph is
+    /// not kept in the index); empty when there is neither.
     pub fn summary(&self, text: impl FnOnce() -> Option<String>) -> Cow<'_, str> {
         let frontmatter_summary = self.frontmatter_summary.resolve(&self.arena);
-        if !frontmatter_summary.is_empty() || self.first_paragraph == NO_RANGE {
+        if !frontmatter_summary.is_empty() {
             return Cow::Borrowed(frontmatter_summary);
         }
-        let text = text().unwrap_or_default();
-        match text.get(self.first_paragraph.as_usize()) {
-            Some(paragraph) => Cow::Owned(body::plain_text(paragraph)),
+        let Some(text) = text() else {
+            return Cow::Borrowed("");
+        };
+        match first_paragraph(&text, TextRange::new(0, text.len())) {
+            Some(paragraph) => Cow::Owned(body::plain_text(&text[paragraph.as_usize()])),
             None => Cow::Borrowed(""),
         }
     }
@@ -547,16 +543,6 @@ impl StrRef {
     fn resolve_option(self, arena: &str) -> Option<&str> {
         (self != StrRef::NONE).then(|| self.resolve(arena))
     }
-}
-
-/// A range that marks an absent link part (`Option<TextRange>` would take 12 bytes).
-const NO_RANGE: TextRange = TextRange {
-    start: u32::MAX,
-    end: u32::MAX,
-};
-
-fn optional_range(range: Option<TextRange>) -> TextRange {
-    range.unwrap_or(NO_RANGE)
 }
 
 /// A stored [`Link`]: its range and where its inside (between the brackets) is in the arena.
@@ -862,17 +848,16 @@ pub struct StoredHeading {
     text: StrRef,
     range: TextRange,
     text_range: TextRange,
-    /// [`NO_RANGE`] when the section has no paragraph.
-    first_paragraph: TextRange,
     level: u8,
 }
 
-/// Eight words: where the text starts in the arena, the range, the text's range, the first
-/// paragraph's range and the level. The headings' texts are one after the other in the arena,
+/// Six words: where the text starts in the arena, the range, the text's range and the level
+/// (not the first paragraph of its section, found in the text when a hover shows it: see
+/// [`first_paragraph`]). The headings' texts are one after the other in the arena,
 /// so a heading's text ends where the next one's starts (the list's closing word, after the
 /// last heading, is where the last text ends).
 impl Record for StoredHeading {
-    const WORDS: usize = 8;
+    const WORDS: usize = 6;
     const TRAILING: usize = 1;
     type View<'a> = Heading<'a>;
 
@@ -883,8 +868,6 @@ impl Record for StoredHeading {
             end,
             text_range_start,
             text_range_end,
-            paragraph_start,
-            paragraph_end,
             level,
             next_text_start,
         ] = self::words(words);
@@ -898,10 +881,6 @@ impl Record for StoredHeading {
                 start: text_range_start,
                 end: text_range_end,
             },
-            first_paragraph: TextRange {
-                start: paragraph_start,
-                end: paragraph_end,
-            },
             level: level as u8,
         }
     }
@@ -913,8 +892,6 @@ impl Record for StoredHeading {
             self.range.end,
             self.text_range.start,
             self.text_range.end,
-            self.first_paragraph.start,
-            self.first_paragraph.end,
             u32::from(self.level),
         ]);
     }
@@ -925,7 +902,6 @@ impl Record for StoredHeading {
             text: self.text.resolve(arena),
             range: self.range,
             text_range: self.text_range,
-            first_paragraph: (self.first_paragraph != NO_RANGE).then_some(self.first_paragraph),
         }
     }
 }
@@ -1229,7 +1205,6 @@ fn parse_note_with(text: &str, body: &mut body::Body, lines: LineIndexing) -> Pa
         None => String::new(),
     };
     let mut note = assemble(text, frontmatter, &links, body, &summary);
-    note.first_paragraph = optional_range(body.first_paragraph);
     note.errors = errors.into_boxed_slice();
     note.set_text(text, lines);
     note.body_start = crate::text::to_u32(body_start);
@@ -1324,7 +1299,6 @@ fn assemble(
             text: arena.push(body.heading_text(heading)),
             range: heading.range,
             text_range: heading.text_range,
-            first_paragraph: optional_range(heading.first_paragraph),
             level: heading.level,
         }
         .write(&mut words);
@@ -1492,6 +1466,15 @@ pub fn paragraphs(text: &str) -> Vec<TextRange> {
         _ => 0,
     };
     body::paragraphs(text, body_start)
+}
+
+/// The first paragraph of `text`'s body that starts inside `within` (for a heading's section:
+/// from the heading's end to the next heading's start), found on demand: the index keeps
+/// no paragraph.
+pub fn first_paragraph(text: &str, within: TextRange) -> Option<TextRange> {
+    paragraphs(text)
+        .into_iter()
+        .find(|p| p.start >= within.start && p.start < within.end)
 }
 
 /// Cuts `text` to at most `max` characters, ending with `…` when something was cut.

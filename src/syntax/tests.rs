@@ -79,7 +79,15 @@ fn render(text: &str) -> String {
             h.text_range,
             slice(h.text_range)
         );
-        if let Some(p) = h.first_paragraph {
+        let section = TextRange {
+            start: h.range.end,
+            end: note
+                .headings()
+                .iter()
+                .find(|next| next.range.start >= h.range.end)
+                .map_or(u32::MAX, |next| next.range.start),
+        };
+        if let Some(p) = super::first_paragraph(text, section) {
             out += &format!(" para={:?}", slice(p));
         }
         out += "\n";

@@ -86,9 +86,6 @@ pub fn check_parsed(text: &str, note: &ParsedNote) {
     for heading in note.headings() {
         assert_range(text, heading.range, "heading");
         assert_range(text, heading.text_range, "heading text");
-        if let Some(paragraph) = heading.first_paragraph {
-            assert_range(text, paragraph, "heading paragraph");
-        }
     }
     for block in note.block_ids() {
         assert_range(text, block.range, "block id");

@@ -32,7 +32,6 @@ pub(super) fn structure(body: &str, out: &mut Structure, buffers: &mut Buffers) 
     let mut scanner = Scanner {
         body,
         out,
-        open_section: None,
         paragraph: None,
         list: std::mem::take(&mut buffers.list),
         list_blank: false,
@@ -84,8 +83,6 @@ struct Scanner<'a> {
     body: &'a str,
     /// What is found: code regions, headings, paragraphs, lists, markdown links.
     out: &'a mut Structure,
-    /// Index of the heading whose section has not yet had its first paragraph.
-    open_section: Option<usize>,
     /// The open paragraph: from its first character to the end of its last line so far.
     paragraph: Option<Range<usize>>,
     /// The open items of the current list, outermost first; empty outside lists.
@@ -382,15 +379,10 @@ impl Scanner<'_> {
         self.close_item_paragraph()?;
         self.list.clear();
         self.list_blank = false;
-        // Taken out while they are recorded, and put back: the buffer is kept.
-        let mut item_paragraphs = std::mem::take(&mut self.item_paragraphs);
         if std::mem::take(&mut self.list_loose) {
-            for paragraph in item_paragraphs.drain(..) {
-                self.record_paragraph(paragraph);
-            }
+            self.out.paragraphs.append(&mut self.item_paragraphs);
         }
-        item_paragraphs.clear();
-        self.item_paragraphs = item_paragraphs;
+        self.item_paragraphs.clear();
         self.list_nested = false;
         if let Some(start) = self.list_start.take() {
             self.out.lists.push(start..self.list_end.max(start));
@@ -440,9 +432,7 @@ impl Scanner<'_> {
             text,
             range: TextRange::new(start, next),
             text_range,
-            first_paragraph: None,
         });
-        self.open_section = Some(self.out.headings.len() - 1);
         Some(())
     }
 
@@ -531,20 +521,8 @@ impl Scanner<'_> {
         };
         self.inline(paragraph.start, paragraph.end)?;
         let range = paragraph.start..trim_end_offset(self.body, paragraph.end).max(paragraph.start);
-        self.record_paragraph(range);
-        Some(())
-    }
-
-    /// Records a paragraph (trimmed at its end), the first of the note or of a heading's
-    /// section if it is.
-    fn record_paragraph(&mut self, range: Range<usize>) {
-        if self.out.first_paragraph.is_none() {
-            self.out.first_paragraph = Some(range.clone());
-        }
-        if let Some(index) = self.open_section.take() {
-            self.out.headings[index].first_paragraph = Some(TextRange::new(range.start, range.end));
-        }
         self.out.paragraphs.push(range);
+        Some(())
     }
 
     /// The code spans and markdown links of the inline text `body[start..end]` (a paragraph,
