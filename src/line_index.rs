@@ -42,7 +42,7 @@ pub struct LineIndex {
     /// The lines whose break is the two bytes `\r\n` (sorted; all other breaks are one byte),
     /// then every non-ASCII character as three words (line, byte column, UTF-8 length), sorted
     /// by line and column: one allocation for both, none for ASCII text with `\n` breaks
-    /// (every note keeps its index: two boxed slices took 16 bytes more a note).
+    /// (notes keep their index: two boxed slices took 16 bytes more a note).
     crlf_lines_and_wide_chars: Box<[u32]>,
     /// How many words of `crlf_lines_and_wide_chars` are CRLF lines.
     crlf_count: u32,
@@ -50,7 +50,7 @@ pub struct LineIndex {
 }
 
 /// Where each line starts, as `u16`s when the text is shorter than 64 KiB (nearly every note):
-/// every note keeps its index, and this halves the biggest part of it.
+/// open notes and those an answer named keep their index, and this halves the biggest part of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum LineStarts {
     Narrow(Box<[u16]>),
@@ -131,7 +131,7 @@ impl LineIndex {
     ) -> LineIndex {
         let crlf_count = crate::text::to_u32(crlf_lines.len());
         let mut words = crlf_lines;
-        // Boxed: no spare capacity, and a smaller index (every note keeps one).
+        // Boxed: no spare capacity, and a smaller index (notes keep theirs).
         words.reserve_exact(wide_chars.len() * 3);
         for c in wide_chars {
             words.extend([c.line, c.byte_col, c.len_utf8]);

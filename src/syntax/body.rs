@@ -291,7 +291,6 @@ fn scan_structure(body: &str, out: &mut Structure) {
     } = out;
     let mut heading: Option<(HeadingLevel, Range<usize>, String)> = None;
     let mut paragraph_start = None;
-    // Index of the heading whose section has not yet had its first paragraph.
     let mut html_block: Option<usize> = None;
     let mut code_block: Option<usize> = None;
     // The links and images being read, innermost last: (start, is image, inline, end of the

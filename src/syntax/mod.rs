@@ -248,8 +248,8 @@ pub struct SyntaxError {
 ///
 /// The facts are compact `Copy` records ([`StoredLink`], [`StoredHeading`], …) written as `u32`
 /// words one kind after the other in one buffer, whose texts live in one string per note (the
-/// arena): a note costs three allocations (the words, the arena, the line index), not one per
-/// kind of fact or per string. At 100k notes, one buffer instead of one per kind saved
+/// arena): a note costs two allocations (the words and the arena; an open note's line index a
+/// third), not one per kind of fact or per string. At 100k notes, one buffer instead of one per kind saved
 /// about 14 MB. The texts of links, headings and frontmatter values are one after the other in
 /// the arena, each kind in its records' order, so their records need not say where a text
 /// ends: the next record does, or the closing word after the last ([`Record::TRAILING`]). Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the
