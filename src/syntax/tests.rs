@@ -446,3 +446,56 @@ fn stored_links_read_the_same_forward_backward_and_by_index() {
     assert_eq!(iter.next_back(), Some(forward[4]));
     assert_eq!(iter.collect::<Vec<_>>(), forward[2..4]);
 }
+
+#[test]
+fn links_read_the_same_written_in_two_words_or_three() {
+    // A note's links take two words each when their insides end in the arena's first 64 KiB
+    // and no markdown link's `(` is past the tenth bit; a wiki-link separator past it is split
+    // again when read. The same links, written either way, must read the same.
+    let long = "x".repeat(1100);
+    let body = format!(
+        "[[a]] ![[b#c|d]] [e](f.md) ![g](h.png) [[kb:t|{long}]] [[{long}|shown]] [[{long}#h]] [[i|j]]\n"
+    );
+    let narrow = parse_note(&body);
+    assert!(!narrow.wide_links);
+    let read = |note: &ParsedNote, shift: u32| -> Vec<String> {
+        note.links()
+            .iter()
+            .map(|link| {
+                let parts = [link.kb, Some(link.target), link.heading, link.display];
+                let parts: Vec<String> = parts
+                    .iter()
+                    .flatten()
+                    .map(|p| format!("{:?}@{}", p.text, p.range.start - shift))
+                    .collect();
+                let range = (link.range.start - shift, link.range.end - shift);
+                format!("{range:?} {:?} {} {}", link.syntax, link.is_embed, parts.join(" "))
+            })
+            .collect()
+    };
+    let expected = read(&narrow, 0);
+    assert_eq!(expected.len(), 8);
+    // Link texts past 64 KiB of the arena: a frontmatter value of 70 KB comes before them.
+    let padding = format!("---\nnote: {}\n---\n", "p".repeat(70_000));
+    let wide = parse_note(&format!("{padding}{body}"));
+    assert!(wide.wide_links);
+    assert_eq!(read(&wide, padding.len() as u32), expected);
+    // A markdown link whose `(` is 1,101 bytes in.
+    let with_markdown = parse_note(&format!("{body}[{long}](far.md)\n"));
+    assert!(with_markdown.wide_links);
+    let links = read(&with_markdown, 0);
+    assert_eq!(links[..8], expected[..]);
+    let far = with_markdown.links().at(8);
+    assert_eq!(far.target.text, "far.md");
+    // Every way of reading them agrees, in both layouts.
+    for note in [&narrow, &wide, &with_markdown] {
+        let links = note.links();
+        let forward: Vec<Link<'_>> = links.iter().collect();
+        let mut backward: Vec<Link<'_>> = links.iter().rev().collect();
+        backward.reverse();
+        assert_eq!(forward, backward);
+        for (index, link) in forward.iter().enumerate() {
+            assert_eq!(links.at(index), *link);
+        }
+    }
+}
