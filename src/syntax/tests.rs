@@ -469,7 +469,12 @@ fn links_read_the_same_written_in_two_words_or_three() {
                     .map(|p| format!("{:?}@{}", p.text, p.range.start - shift))
                     .collect();
                 let range = (link.range.start - shift, link.range.end - shift);
-                format!("{range:?} {:?} {} {}", link.syntax, link.is_embed, parts.join(" "))
+                format!(
+                    "{range:?} {:?} {} {}",
+                    link.syntax,
+                    link.is_embed,
+                    parts.join(" ")
+                )
             })
             .collect()
     };
