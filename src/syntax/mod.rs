@@ -847,11 +847,11 @@ const NARROW_SEPARATOR_MAX: u16 = (1 << 10) - 1;
 
 /// A [`StoredLink`] of a note whose link insides all end in the first 64 KiB of its arena
 /// (nearly every note): two words, where its inside starts in the arena (16 bits) with its
-/// flags (2), shape (4) and separator (10), then where the link starts. The insides of a note's links
-/// are one after the other in the arena, so a link's inside ends where the next one's starts
-/// (the list's closing word, after the last link, is where the last inside ends): its length,
-/// and so the link's end, is not written. At 100k notes, two words instead of three kept
-/// 8 MB less.
+/// flags (2), shape (4) and separator (10), then where the link starts. The insides of a
+/// note's links are one after the other in the arena, so a link's inside ends where the next
+/// one's starts (the list's closing word, after the last link, is where the last inside
+/// ends): its length, and so the link's end, is not written. At 100k notes, two words instead
+/// of three kept 8 MB less.
 #[derive(Clone, Copy, Debug)]
 struct NarrowLink(StoredLink);
 
