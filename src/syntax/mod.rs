@@ -391,7 +391,8 @@ pub trait Record: Copy {
     /// How many words the record takes in the note's buffer.
     const WORDS: usize;
     /// How many words after its own a record is read with: the next record's first, or the
-    /// list's closing word after the last record (see [`StoredLink`]); most records need none.
+    /// list's closing word after the last record (a link's: see `NarrowLink`); most records
+    /// need none.
     const TRAILING: usize = 0;
     /// The borrowed, readable form ([`Link`] for [`StoredLink`], …).
     type View<'a>;
@@ -923,7 +924,7 @@ impl Record for WideLink {
     }
 }
 
-/// A note's links (see [`ParsedNote::links`]), read from [`NarrowLink`]s or [`WideLink`]s.
+/// A note's links (see [`ParsedNote::links`]), read from `NarrowLink`s or `WideLink`s.
 #[derive(Clone, Copy, Debug)]
 pub struct Links<'a>(LinkRecords<'a>);
 
