@@ -1411,8 +1411,9 @@ fn assemble(
     };
     let links = || frontmatter_links.iter().chain(&body.links);
     let (headings, block_ids, tags) = (body.headings(), &body.block_ids, &body.tags);
+    let link_texts_len: usize = links().map(|l| link_source(l).len()).sum();
     let mut arena_len = summary.len()
-        + links().map(|l| link_source(l).len()).sum::<usize>()
+        + link_texts_len
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
         + block_ids.iter().map(|b| block_id(b).len()).sum::<usize>()
         + tags.iter().map(|t| t.len() as usize - 1).sum::<usize>();
@@ -1443,7 +1444,7 @@ fn assemble(
     let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
     // Two words a link when every inside ends in the arena's first 64 KiB and no markdown
     // link's `(` is too far in to write (nearly every note), else three.
-    let links_end = arena.text.len() + links().map(|l| link_source(l).len()).sum::<usize>();
+    let links_end = arena.text.len() + link_texts_len;
     let wide_links = links_end > 0xFFFF
         || links().any(|l| l.shape == LinkShape::Markdown && l.separator > NARROW_SEPARATOR_MAX);
     let link_count = frontmatter_links.len() + body.links.len();
