@@ -113,16 +113,9 @@ fn link_card(
     };
     let mut card = match slug::resolve_subtarget(target_note, link) {
         SubTarget::Heading(index) => {
-            let headings = target_note.parsed.headings();
-            let heading = headings.at(index);
+            let heading = target_note.parsed.headings().at(index);
             let mut card = format!("**{} › {}**\n", target_note.title(), heading.text);
-            // The heading's section ends where the next heading starts.
-            let section = TextRange {
-                start: heading.range.end,
-                end: headings
-                    .get(index + 1)
-                    .map_or(u32::MAX, |next| next.range.start),
-            };
+            let section = target_note.parsed.heading_section(index);
             if let Some(text) = source(target)
                 && let Some(paragraph) = crate::syntax::first_paragraph(&text, section)
                 && let Some(excerpt) = excerpt(&text, paragraph)

@@ -249,8 +249,8 @@ pub struct SyntaxError {
 /// The facts are compact `Copy` records ([`StoredLink`], [`StoredHeading`], …) written as `u32`
 /// words one kind after the other in one buffer, whose texts live in one string per note (the
 /// arena): a note costs two allocations (the words and the arena; an open note's line index a
-/// third), not one per kind of fact or per string. At 100k notes, one buffer instead of one per kind saved
-/// about 14 MB. The texts of links, headings and frontmatter values are one after the other in
+/// third), not one per kind of fact or per string. At 100k notes, one buffer instead of one
+/// per kind saved about 14 MB. The texts of links, headings and frontmatter values are one after the other in
 /// the arena, each kind in its records' order, so their records need not say where a text
 /// ends: the next record does, or the closing word after the last ([`Record::TRAILING`]). Read them through views ([`Link`], [`Heading`], [`Value`], …) that borrow the
 /// texts: [`ParsedNote::links`], [`ParsedNote::headings`], [`ParsedNote::frontmatter`], ….
@@ -339,6 +339,18 @@ impl ParsedNote {
     /// The headings, in order.
     pub fn headings(&self) -> Records<'_, StoredHeading> {
         self.section(Section::Headings)
+    }
+
+    /// The section that heading `index` opens: from its end to the next heading's start (to
+    /// the end of the text after the last).
+    pub fn heading_section(&self, index: usize) -> TextRange {
+        let headings = self.headings();
+        TextRange {
+            start: headings.at(index).range.end,
+            end: headings
+                .get(index + 1)
+                .map_or(u32::MAX, |next| next.range.start),
+        }
     }
 
     /// The block ids (`^id` at the end of a line), in order.

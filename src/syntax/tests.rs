@@ -72,22 +72,14 @@ fn render(text: &str) -> String {
         }
         out += "\n";
     }
-    for h in note.headings() {
+    for (index, h) in note.headings().iter().enumerate() {
         out += &format!(
             "heading{} {:?} {:?}",
             h.level,
             h.text_range,
             slice(h.text_range)
         );
-        let section = TextRange {
-            start: h.range.end,
-            end: note
-                .headings()
-                .iter()
-                .find(|next| next.range.start >= h.range.end)
-                .map_or(u32::MAX, |next| next.range.start),
-        };
-        if let Some(p) = super::first_paragraph(text, section) {
+        if let Some(p) = super::first_paragraph(text, note.heading_section(index)) {
             out += &format!(" para={:?}", slice(p));
         }
         out += "\n";
