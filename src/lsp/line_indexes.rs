@@ -31,7 +31,9 @@ pub(super) struct LineIndexes<'w> {
     /// Whether an index made from a file is given to its note, or only kept for this answer
     /// (in `made`).
     give_to_notes: bool,
-    /// The indexes made for this answer only; `None` for a file that could not be read.
+    /// The indexes made for this answer only (all of them, or those of files changed since
+    /// they were indexed); `None` for a file that could not be read: each file is read once
+    /// an answer.
     made: RefCell<HashMap<FileId, Option<Rc<LineIndex>>>>,
 }
 
@@ -97,14 +99,27 @@ impl<'w> LineIndexes<'w> {
         }
         use rayon::prelude::*;
         let (workspace, roots) = (self.workspace, self.workspace.roots());
-        wanted.par_iter().for_each(|&file| {
-            if let Some(note) = workspace.note(file)
-                && let Some(index) = read(roots, &note.path, note.parsed.text_len())
-                && index.text_len() == note.parsed.text_len()
-            {
-                note.parsed.keep_line_index(index);
-            }
-        });
+        // The notes keep theirs; the others (changed since, or unreadable) are kept here.
+        let not_given: Vec<(FileId, Option<LineIndex>)> = wanted
+            .par_iter()
+            .filter_map(|&file| {
+                let note = workspace.note(file)?;
+                let index = read(roots, &note.path, note.parsed.text_len());
+                match index {
+                    Some(index) if index.text_len() == note.parsed.text_len() => {
+                        note.parsed.keep_line_index(index);
+                        None
+                    }
+                    index => Some((file, index)),
+                }
+            })
+            .collect();
+        let mut made = self.made.borrow_mut();
+        made.extend(
+            not_given
+                .into_iter()
+                .map(|(file, index)| (file, index.map(Rc::new))),
+        );
     }
 
     /// `file`'s line index; `None` for a file that is not a note, or a note without one whose
@@ -114,22 +129,22 @@ impl<'w> LineIndexes<'w> {
         if let Some(index) = note.parsed.line_index() {
             return Some(LineIndexRef::Kept(index));
         }
-        let roots = self.workspace.roots();
-        if self.give_to_notes {
-            let index = read(roots, &note.path, note.parsed.text_len())?;
-            // A file changed since it was indexed gets a new note soon; this one keeps no
-            // index of another text.
-            return Some(match index.text_len() == note.parsed.text_len() {
-                true => LineIndexRef::Kept(note.parsed.keep_line_index(index)),
-                false => LineIndexRef::Made(Rc::new(index)),
-            });
-        }
         if let Some(made) = self.made.borrow().get(&file) {
             return made.clone().map(LineIndexRef::Made);
         }
-        let made = read(roots, &note.path, note.parsed.text_len()).map(Rc::new);
-        self.made.borrow_mut().insert(file, made.clone());
-        made.map(LineIndexRef::Made)
+        let index = read(self.workspace.roots(), &note.path, note.parsed.text_len());
+        match index {
+            // A file changed since it was indexed gets a new note soon: this one keeps no
+            // index of another text, and neither does a note whose file cannot be read.
+            Some(index) if self.give_to_notes && index.text_len() == note.parsed.text_len() => {
+                Some(LineIndexRef::Kept(note.parsed.keep_line_index(index)))
+            }
+            index => {
+                let made = index.map(Rc::new);
+                self.made.borrow_mut().insert(file, made.clone());
+                made.map(LineIndexRef::Made)
+            }
+        }
     }
 }
 
