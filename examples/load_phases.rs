@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wikilink_lsp::syntax::{LineIndexing, parse_file};
+use wikilink_lsp::syntax::{Retention, parse_file};
 use wikilink_lsp::vfs::{FileKind, read_text, walk};
 use wikilink_lsp::workspace::{IndexConfig, Workspace};
 
@@ -46,7 +46,7 @@ fn main() {
         let start = Instant::now();
         let parsed: Vec<_> = texts
             .iter()
-            .map(|(path, text)| ((*path).clone(), parse_file(path, text, LineIndexing::Skip)))
+            .map(|(path, text)| ((*path).clone(), parse_file(path, text, Retention::Compact)))
             .collect();
         let parse_ms = milliseconds(start);
         let start = Instant::now();

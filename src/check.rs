@@ -12,7 +12,7 @@ use crate::line_index::{LineCol, LineIndex, PositionEncoding};
 use crate::lsp::config::{Settings, merge_settings};
 use crate::lsp::config_file;
 use crate::slug::ResolveCache;
-use crate::syntax::LineIndexing;
+use crate::syntax::Retention;
 use crate::text::FileId;
 use crate::vfs::{self, LoadOptions, Progress};
 use crate::workspace::{IndexConfig, Note, Workspace};
@@ -134,7 +134,7 @@ fn settings(
             reference_fields: settings.reference_fields,
         },
         // The report gives a position in any note.
-        lines: LineIndexing::Keep,
+        retention: Retention::Full,
     };
     // `check` lists every problem: no cap per note.
     let diagnostics = DiagnosticsConfig {
@@ -170,7 +170,7 @@ impl Report {
             )
             .flatten_iter()
             .collect();
-        let links = workspace.notes().map(|(_, n)| n.parsed.links().len()).sum();
+        let links = workspace.notes().map(|(_, n)| n.parsed.link_count()).sum();
         Report { items, links }
     }
 
@@ -384,7 +384,7 @@ fn sarif_level(severity: Severity) -> &'static str {
 }
 
 /// Where `offset` is in `note`, as a 0-based line and UTF-16 column. `check` loads every note
-/// with its line index ([`LineIndexing::Keep`]); one without (which it never meets) is read as
+/// with its line index ([`Retention::Full`]); one without (which it never meets) is read as
 /// empty.
 fn line_col(note: &Note, offset: u32) -> LineCol {
     match note.parsed.line_index() {

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::syntax::{LineIndexing, parse_file};
+use crate::syntax::{Retention, parse_file};
 use crate::text::{FileId, FilePosition, FileRange, TextRange};
 use crate::workspace::{IndexConfig, Workspace};
 
@@ -113,7 +113,7 @@ impl Fixture {
                 fixture.texts.insert(file, text);
                 continue;
             }
-            let parsed = parse_file(&path, &text, LineIndexing::Keep);
+            let parsed = parse_file(&path, &text, Retention::Full);
             let (file, _) = fixture.workspace.set_note(path, parsed);
             if let Some(offset) = cursor {
                 assert!(fixture.cursor.is_none(), "more than one $0 in the fixture");

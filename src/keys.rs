@@ -9,7 +9,7 @@ use std::path::Component;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use crate::syntax::{Link, ParsedNote, Value, is_kb_name_byte};
+use crate::syntax::{Link, Links, ParsedNote, Value, is_kb_name_byte};
 
 /// Case folding used for every case-insensitive comparison of ids, titles and aliases: trimmed,
 /// lowercased, and in Unicode NFC (so `é` written as `e` + U+0301 is `é`).
@@ -226,17 +226,18 @@ pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> S
     out
 }
 
-/// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values),
+/// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values;
+/// its links, with their texts, are `links`),
 /// sorted and without repeats: each link's keys (see `KeyList::push_link_keys`), plus
 /// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id.
-pub fn note_link_keys(parsed: &ParsedNote) -> KeyList {
+pub fn note_link_keys(parsed: &ParsedNote, links: Links<'_>) -> KeyList {
     // Room for the usual keys at once, not grown key by key.
-    let links = parsed.links().len();
+    let link_count = links.len();
     let mut keys = KeyList {
-        text: String::with_capacity(links * 32),
-        ends: Vec::with_capacity(links + links / 2),
+        text: String::with_capacity(link_count * 32),
+        ends: Vec::with_capacity(link_count + link_count / 2),
     };
-    for link in parsed.links() {
+    for link in links {
         if link.target.text.is_empty() {
             continue;
         }

@@ -628,7 +628,8 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         let Some(source) = workspace.note(file) else {
             continue;
         };
-        for (index, link) in source.parsed.links().iter().enumerate() {
+        let source_links = workspace.links_of(source);
+        for (index, link) in source_links.links().iter().enumerate() {
             if link.target.text.is_empty() || !may_mean_target(link) {
                 continue;
             }
@@ -712,7 +713,8 @@ pub fn pointers_to_heading(
         let Some(source_note) = workspace.note(source) else {
             continue;
         };
-        for (index, link) in source_note.parsed.links().iter().enumerate() {
+        let source_links = workspace.links_of(source_note);
+        for (index, link) in source_links.links().iter().enumerate() {
             if link.heading.is_none()
                 || resolve_link(workspace, source, link).file(source) != Some(target)
             {

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::syntax::{CROSS_KB_LINKS, LineIndexing, parse_file};
+use crate::syntax::{CROSS_KB_LINKS, Retention, parse_file};
 use crate::workspace::{IndexConfig, Workspace, is_plain_path};
 
 /// What a walked file is.
@@ -90,9 +90,10 @@ pub struct LoadOptions {
     /// Gitignore-style globs (relative to each root) of files and folders not to index.
     pub exclude: Vec<String>,
     pub index: IndexConfig,
-    /// Whether each note keeps its line index (`check`, which reports positions in any note)
-    /// or not (the server, which makes one again for the few closed notes an answer names).
-    pub lines: LineIndexing,
+    /// Whether each note keeps its line index and link texts (`check`, which reports
+    /// positions in any note and reads every note's links) or not (the server, which reads
+    /// them again for the few closed notes an answer names).
+    pub retention: Retention,
 }
 
 /// Progress of a load: files read so far out of files found.
@@ -511,7 +512,7 @@ pub fn load(
                 read_waits.record(read_started.elapsed(), text.len());
             }
             let result = text.map(|text| {
-                preparer.prepare_note((*path).clone(), parse_file(path, text, options.lines))
+                preparer.prepare_note((*path).clone(), parse_file(path, text, options.retention))
             });
             if buffer.len() > READ_BUFFER_KEEP {
                 *buffer = Vec::new();

@@ -86,8 +86,8 @@ pub fn code_actions(
             }
             continue;
         }
-        let Some(link) = note
-            .parsed
+        let note_links = workspace.links_of(note);
+        let Some(link) = note_links
             .links()
             .iter()
             .find(|l| l.range == diagnostic.range && !l.is_markdown())

@@ -66,9 +66,8 @@ pub fn frontmatter_tag(text: &str, range: TextRange) -> TagAt<'_> {
 pub fn item_at(note: &Note, offset: u32) -> Option<CursorItem> {
     let parsed = &note.parsed;
     if let Some(index) = parsed
-        .links()
-        .iter()
-        .position(|link| link.range.contains_inclusive(offset))
+        .link_ranges()
+        .position(|range| range.contains_inclusive(offset))
     {
         return Some(CursorItem::Link(index));
     }

@@ -252,7 +252,7 @@ pub fn diagnostics_with_cache(
         out.push(code, error.range, error.message.clone(), None, Vec::new());
     }
     duplicate_id(workspace, file, note, &mut out);
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         link_problems(workspace, file, note, link, cache, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);

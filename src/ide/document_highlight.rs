@@ -64,7 +64,7 @@ pub fn document_highlight(workspace: &Workspace, position: FilePosition) -> Vec<
                     kind: HighlightKind::Write,
                 });
             }
-            for link in note.parsed.links() {
+            for link in workspace.links_of(note).links() {
                 let is_same_note = link.kb.is_none() && link.target.text.is_empty();
                 if !is_same_note
                     && slug::resolve_link(workspace, file, link).file(file) == Some(*target)
@@ -85,14 +85,14 @@ pub fn document_highlight(workspace: &Workspace, position: FilePosition) -> Vec<
                     kind: HighlightKind::Write,
                 });
             }
-            for link in note.parsed.links() {
+            for link in workspace.links_of(note).links() {
                 if links_to_heading(workspace, file, link, *target, *heading) {
                     found.push(read(link.range));
                 }
             }
         }
         Subject::Written(written) => {
-            for link in note.parsed.links() {
+            for link in workspace.links_of(note).links() {
                 if written_target(link) == *written {
                     found.push(read(link.range));
                 }
@@ -110,7 +110,8 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<Subject> 
     let item = item_at(note, position.offset)?;
     match item {
         CursorItem::Link(index) => {
-            let link = note.parsed.links().at(index);
+            let note_links = workspace.links_of(note);
+            let link = note_links.links().get(index)?;
             let Some(target) = slug::resolve_link(workspace, file, link).file(file) else {
                 return Some(Subject::Written(written_target(link)));
             };

@@ -23,7 +23,7 @@ pub fn document_links(workspace: &Workspace, file: FileId) -> Vec<DocumentLink> 
         return Vec::new();
     };
     let mut links = Vec::new();
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         let [target] = link_targets(workspace, file, link)[..] else {
             continue;
         };

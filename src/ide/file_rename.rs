@@ -171,7 +171,7 @@ fn prefix_own_pointers(
     let in_old_kb = |target: Option<FileId>| {
         target.is_some_and(|t| t != file && workspace.note(t).is_some_and(|n| n.kb == old_kb))
     };
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         if link.kb.is_some() || link.target.text.is_empty() {
             continue;
         }

@@ -15,7 +15,8 @@ pub fn goto_definition(
     let note = workspace.note(position.file)?;
     match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = note.parsed.links().at(index);
+            let note_links = workspace.links_of(note);
+            let link = note_links.links().get(index)?;
             let targets = link_targets(workspace, position.file, link);
             (!targets.is_empty()).then_some(RangeInfo {
                 range: link.range,

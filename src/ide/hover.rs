@@ -50,7 +50,8 @@ pub fn hover(
     let mut image = None;
     let (range, markdown) = match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = note.parsed.links().at(index);
+            let note_links = workspace.links_of(note);
+            let link = note_links.links().get(index)?;
             let resolution = slug::resolve_link(workspace, position.file, link);
             if let Some(attachment) = resolution
                 .file(position.file)
@@ -388,7 +389,7 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
         let Some(source_note) = workspace.note(source) else {
             continue;
         };
-        for link in source_note.parsed.links() {
+        for link in workspace.links_of(source_note).links() {
             let Some(h) = &link.heading else {
                 continue;
             };

@@ -20,7 +20,7 @@ pub fn inlay_hints(workspace: &Workspace, file: FileId, range: TextRange) -> Vec
         return Vec::new();
     };
     let mut hints = Vec::new();
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         if link.display.is_some()
             || link.target.text.is_empty()
             || !range.contains_range(link.range)

@@ -37,7 +37,7 @@ pub fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRan
     match *pointer {
         Pointer::Link { file, link } => Some(FileRange {
             file,
-            range: workspace.note(file)?.parsed.links().get(link)?.range,
+            range: workspace.links_of(workspace.note(file)?).links().get(link)?.range,
         }),
         Pointer::Reference { file, field, value } => {
             let fm = workspace.note(file)?.parsed.frontmatter()?;
@@ -55,8 +55,10 @@ pub fn linked_notes(workspace: &Workspace, file: FileId) -> Vec<FileId> {
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
-    let links = note.parsed.links().iter();
+    let links = workspace.links_of(note);
     let mut targets: Vec<FileId> = links
+        .links()
+        .iter()
         .flat_map(|link| slug::resolve_link(workspace, file, link).candidates(file))
         .collect();
     let values = field_values(note);

@@ -72,8 +72,13 @@ pub fn references(
                 });
             }
             for (file, link) in slug::pointers_to_heading(workspace, target, heading) {
-                let range = workspace.note(file)?.parsed.links().at(link).range;
-                found.push(FileRange { file, range });
+                let source = workspace.links_of(workspace.note(file)?);
+                if let Some(link) = source.links().get(link) {
+                    found.push(FileRange {
+                        file,
+                        range: link.range,
+                    });
+                }
             }
         }
         Subject::Tag(key) => {
@@ -97,7 +102,8 @@ fn subject_at(workspace: &Workspace, position: FilePosition) -> Option<(TextRang
     let note = workspace.note(file)?;
     match item_at(note, position.offset)? {
         CursorItem::Link(index) => {
-            let link = note.parsed.links().at(index);
+            let note_links = workspace.links_of(note);
+            let link = note_links.links().get(index)?;
             let target = slug::resolve_link(workspace, file, link).file(file)?;
             if cursor::on_heading_part(link, position.offset) && workspace.note(target).is_some() {
                 let target_note = workspace.note(target)?;

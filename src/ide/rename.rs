@@ -270,7 +270,11 @@ fn renameable_at(
     let item = item_at(note, position.offset).ok_or(RenameError::NotRenameable)?;
     match item {
         CursorItem::Link(index) => {
-            let link = note.parsed.links().at(index);
+            let note_links = workspace.links_of(note);
+            let link = note_links
+                .links()
+                .get(index)
+                .ok_or(RenameError::NotRenameable)?;
             let resolution = slug::resolve_link(workspace, file, link);
             let Some(target) = resolution.file(file) else {
                 return Err(unresolved(link, &resolution));
@@ -424,7 +428,11 @@ fn rename_heading(
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
     for (source, link) in slug::pointers_to_heading(workspace, file, index) {
-        let Some(link) = workspace.note(source).map(|n| n.parsed.links().at(link)) else {
+        let Some(source_note) = workspace.note(source) else {
+            continue;
+        };
+        let source_links = workspace.links_of(source_note);
+        let Some(link) = source_links.links().get(link) else {
             continue;
         };
         let Some(part) = link.heading else {

@@ -213,7 +213,10 @@ pub fn retarget_pointers(
                 let Some(source) = workspace.note(file) else {
                     continue;
                 };
-                let link = source.parsed.links().at(link);
+                let source_links = workspace.links_of(source);
+                let Some(link) = source_links.links().get(link) else {
+                    continue;
+                };
                 let Some(via) = via_of(workspace, file, link, change.file) else {
                     continue;
                 };
@@ -321,7 +324,7 @@ pub fn rewrite_own_relative_links(
     if !slug::is_plain_vault(workspace, note.kb) {
         return;
     }
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         let written = keys::link_text(link, link.target.text);
         if link.kb.is_some() || !slug::is_relative(&written) {
             continue;

@@ -62,7 +62,7 @@ pub fn semantic_tokens(
     let wanted =
         |r: TextRange| range.is_none_or(|range| r.start < range.end && range.start < r.end);
     let mut tokens = Vec::new();
-    for link in note.parsed.links() {
+    for link in workspace.links_of(note).links() {
         if wanted(link.range) {
             link_tokens(workspace, file, note, link, &mut tokens);
         }
@@ -75,7 +75,7 @@ pub fn semantic_tokens(
                 state: TokenState::Plain,
             });
         }
-        let links: Vec<TextRange> = note.parsed.links().iter().map(|l| l.range).collect();
+        let links: Vec<TextRange> = note.parsed.link_ranges().collect();
         for field in fm.fields() {
             let declared = workspace.is_reference_field(note.kb, field.name);
             for value in field.values {

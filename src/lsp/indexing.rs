@@ -14,7 +14,7 @@ use tower_lsp::lsp_types::*;
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide::{self, DiagnosticCode, navigation};
-use crate::syntax::{LineIndexing, parse_file};
+use crate::syntax::{Retention, parse_file};
 use crate::text::FileId;
 use crate::vfs::{self, FileKind, LoadOptions};
 use crate::workspace::IndexConfig;
@@ -44,8 +44,10 @@ fn link_targets(workspace: &Workspace, file: FileId) -> Vec<(Option<String>, Str
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
-    let links = note.parsed.links().iter();
+    let links = workspace.links_of(note);
     let mut targets: Vec<(Option<String>, String)> = links
+        .links()
+        .iter()
         .map(|l| (l.kb.map(|kb| kb.text.to_owned()), l.target.text.to_owned()))
         .collect();
     targets.sort_unstable();
@@ -75,10 +77,10 @@ impl Backend {
         source: TextSource,
     ) -> Vec<PathBuf> {
         // A note the editor shows keeps its line index; one read from disk for no buffer does
-        // not (see `LineIndexing`).
+        // not (see `Retention`).
         let lines = match source {
-            TextSource::Buffer(_) | TextSource::DiskWhileOpen => LineIndexing::Keep,
-            TextSource::Disk => LineIndexing::Skip,
+            TextSource::Buffer(_) | TextSource::DiskWhileOpen => Retention::Full,
+            TextSource::Disk => Retention::Compact,
         };
         let parsed = parse_file(&path, text, lines);
         let mut workspace = write(&self.state.workspace);
@@ -318,7 +320,7 @@ impl Backend {
                     reference_fields: settings.reference_fields.clone(),
                 },
                 // A closed note's lines are made again from its file when an answer names it.
-                lines: LineIndexing::Skip,
+                retention: Retention::Compact,
             }
         };
         let started = Instant::now();
@@ -380,7 +382,7 @@ impl Backend {
             for uri in documents.uris() {
                 if let (Some(path), Some(document)) = (convert::path_of(uri), documents.get(uri)) {
                     versions.insert(path.clone(), Some(document.version));
-                    let parsed = parse_file(&path, &document.rope.to_string(), LineIndexing::Keep);
+                    let parsed = parse_file(&path, &document.rope.to_string(), Retention::Full);
                     workspace.put_note(path, parsed);
                 }
             }

@@ -2,7 +2,7 @@
 //! the note has, else one made from the file on disk.
 //!
 //! A note read from disk is indexed without its line index (see
-//! [`crate::syntax::LineIndexing`]): at 100,000 notes they took 12 MB and 80 ms of the load,
+//! [`crate::syntax::Retention`]): at 100,000 notes they took 12 MB and 80 ms of the load,
 //! while the answers of a session name a few of the closed notes (a definition's target, the
 //! places of references, a rename's edits, symbols, a lens's backlinks). The first answer that
 //! names one reads its file and gives the note the index it made, for the next answers

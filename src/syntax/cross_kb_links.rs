@@ -11,15 +11,15 @@
 use saphyr_parser::{Event, Parser, Span};
 
 use super::frontmatter::{self, CharOffsets};
-use super::{LineIndexing, ParsedNote, SyntaxError, assemble};
+use super::{ParsedNote, Retention, SyntaxError, assemble};
 use crate::text::TextRange;
 
 /// Most YAML events read; past this the rest is ignored with an error.
 const MAX_EVENTS: usize = 200_000;
 
-/// Parses a `cross-kb-links.yaml`, keeping its line index or not as `lines` says. Never fails
+/// Parses a `cross-kb-links.yaml`, keeping what `retention` says. Never fails
 /// and never panics on any input.
-pub fn parse_cross_kb_links(text: &str, lines: LineIndexing) -> ParsedNote {
+pub fn parse_cross_kb_links(text: &str, retention: Retention) -> ParsedNote {
     let offsets = CharOffsets::new(text, 0);
     let mut errors = Vec::new();
     let mut events: Vec<(Event<'_>, Span)> = Vec::new();
@@ -91,9 +91,10 @@ pub fn parse_cross_kb_links(text: &str, lines: LineIndexing) -> ParsedNote {
         relations,
         ..frontmatter::RawFrontmatter::default()
     };
-    let mut note = assemble(text, Some(read), &[], &super::body::Body::default(), "");
+    let body = super::body::Body::default();
+    let mut note = assemble(text, Some(read), &[], &body, "", retention);
     note.errors = errors.into_boxed_slice();
-    note.set_text(text, lines);
+    note.set_text(text, retention);
     note.body_start = crate::text::to_u32(text.len());
     note
 }
@@ -130,7 +131,7 @@ mod tests {
     use super::*;
 
     fn render(text: &str) -> String {
-        let note = parse_cross_kb_links(text, LineIndexing::Keep);
+        let note = parse_cross_kb_links(text, Retention::Full);
         let slice = |r: TextRange| text.get(r.as_usize()).unwrap_or("<bad range>").to_owned();
         let mut out = String::new();
         let fm = note.frontmatter().unwrap();

@@ -269,7 +269,7 @@ pub struct ParsedNote {
     /// Frontmatter `summary`/`description` (empty when it has none).
     frontmatter_summary: StrRef,
     pub errors: Box<[SyntaxError]>,
-    /// Where the note's lines start, when it was parsed with them ([`LineIndexing::Keep`]: an
+    /// Where the note's lines start, when it was parsed with them ([`Retention::Full`]: an
     /// open buffer's text) or was given them since ([`ParsedNote::keep_line_index`]). A note
     /// read from disk starts with none: at 100,000 notes they took 12 MB and 80 ms of the
     /// load, and only the notes an answer names need one, made from the file the first time
@@ -279,24 +279,40 @@ pub struct ParsedNote {
     text_len: u32,
     /// Where the body starts (after the frontmatter).
     pub body_start: u32,
-    /// Whether the links are written as [`WideLink`]s, not [`NarrowLink`]s.
-    wide_links: bool,
+    /// How the links are written: [`NarrowLink`]s, [`WideLink`]s or [`FileLink`]s.
+    link_layout: LinkLayout,
 }
 
-/// Whether a parse keeps the note's [`LineIndex`] (see [`ParsedNote::line_index`]).
+/// What a parse keeps of the text besides the facts every lookup reads: the note's
+/// [`LineIndex`] (see [`ParsedNote::line_index`]) and its links' texts (see
+/// [`ParsedNote::links_in`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LineIndexing {
-    /// Keep it: the text is an open buffer's, whose positions are asked for all the time, or
-    /// `check`'s, which reports positions in every note with a problem.
+pub enum Retention {
+    /// Keep both: the text is an open buffer's, whose positions and links are asked for all
+    /// the time, or `check`'s, which reports positions and reads the links of every note.
     #[default]
-    Keep,
-    /// Keep none: the text was read from disk, and is not kept either.
-    Skip,
+    Full,
+    /// Keep neither: the text was read from disk, and is not kept either. The links keep their
+    /// places in the text, and an answer that needs their texts reads the file again (at
+    /// 100,000 notes their texts took 45 MB, and an answer names a few closed notes).
+    Compact,
+}
+
+/// How a note's links are written in its words (see [`ParsedNote::links`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum LinkLayout {
+    /// [`NarrowLink`]s, their insides in the arena.
+    #[default]
+    Narrow,
+    /// [`WideLink`]s, their insides in the arena.
+    Wide,
+    /// [`FileLink`]s, their insides read in the note's text.
+    InText,
 }
 
 impl ParsedNote {
     /// Where the parsed text's lines start, when the note was parsed with
-    /// [`LineIndexing::Keep`].
+    /// [`Retention::Full`].
     pub fn line_index(&self) -> Option<&LineIndex> {
         self.line_index.get().map(|index| &**index)
     }
@@ -312,12 +328,13 @@ impl ParsedNote {
         self.text_len
     }
 
-    /// Records how long the parsed `text` was, and keeps its lines' starts if `lines` says so.
-    fn set_text(&mut self, text: &str, lines: LineIndexing) {
+    /// Records how long the parsed `text` was, and keeps its lines' starts if `retention`
+    /// says so.
+    fn set_text(&mut self, text: &str, retention: Retention) {
         self.text_len = crate::text::to_u32(text.len());
-        self.line_index = match lines {
-            LineIndexing::Keep => Box::new(LineIndex::new(text)).into(),
-            LineIndexing::Skip => std::sync::OnceLock::new(),
+        self.line_index = match retention {
+            Retention::Full => Box::new(LineIndex::new(text)).into(),
+            Retention::Compact => std::sync::OnceLock::new(),
         };
     }
 
@@ -328,12 +345,75 @@ impl ParsedNote {
             .map(|stored| Frontmatter { stored, note: self })
     }
 
-    /// The links, body and frontmatter ones, in the order found.
+    /// The links, body and frontmatter ones, in the order found, when the note keeps their
+    /// texts ([`ParsedNote::keeps_link_texts`]); for a note that does not, none (a debug build
+    /// panics): read them with [`ParsedNote::links_in`] its text.
     pub fn links(&self) -> Links<'_> {
-        Links(match self.wide_links {
-            false => LinkRecords::Narrow(self.section(Section::Links)),
-            true => LinkRecords::Wide(self.section(Section::Links)),
+        match self.link_layout {
+            LinkLayout::Narrow => Links(LinkRecords::Narrow(self.section(Section::Links))),
+            LinkLayout::Wide => Links(LinkRecords::Wide(self.section(Section::Links))),
+            LinkLayout::InText => {
+                debug_assert!(false, "the links of a note that keeps no link texts");
+                Links::EMPTY
+            }
+        }
+    }
+
+    /// Whether the note keeps its links' texts, so that [`ParsedNote::links`] reads them:
+    /// parsed with [`Retention::Full`], or with [`Retention::Compact`] but too long a link
+    /// to leave in the text.
+    pub fn keeps_link_texts(&self) -> bool {
+        self.link_layout != LinkLayout::InText
+    }
+
+    /// The links with their texts read in `text`, which must be the text the note was parsed
+    /// from; `None` when it is not (the file changed since: a different length, or a link's
+    /// brackets or separator not where the note has them). A note that keeps its link texts
+    /// reads them from its own and ignores `text`.
+    pub fn links_in<'a>(&'a self, text: &'a str) -> Option<Links<'a>> {
+        if self.keeps_link_texts() {
+            return Some(self.links());
+        }
+        if text.len() != self.text_len as usize {
+            return None;
+        }
+        let records = Records::<FileLink> {
+            arena: text,
+            ..self.section(Section::Links)
+        };
+        records
+            .words
+            .chunks_exact(FileLink::WORDS)
+            .all(|words| FileLink::read(words).0.is_written_in(text))
+            .then_some(Links(LinkRecords::InText(records)))
+    }
+
+    /// The ranges of the links, in order (read whether the note keeps their texts or not).
+    pub fn link_ranges(&self) -> impl DoubleEndedIterator<Item = TextRange> + '_ {
+        let (words, step): (&[u32], usize) = match self.link_layout {
+            LinkLayout::Narrow => (self.section::<NarrowLink>(Section::Links).words, 2),
+            LinkLayout::Wide => (self.section::<WideLink>(Section::Links).words, 3),
+            LinkLayout::InText => (self.section::<FileLink>(Section::Links).words, 2),
+        };
+        let count = self.link_count();
+        (0..count).map(move |index| {
+            let words = &words[index * step..];
+            match self.link_layout {
+                LinkLayout::Narrow => NarrowLink::read(&words[..3]).0.range,
+                LinkLayout::Wide => WideLink::read(&words[..4]).0.range,
+                LinkLayout::InText => FileLink::read(&words[..2]).0.range,
+            }
         })
+    }
+
+    /// How many links the note has (what [`ParsedNote::links`] would read, whether the note
+    /// keeps their texts or not).
+    pub fn link_count(&self) -> usize {
+        match self.link_layout {
+            LinkLayout::Narrow => self.section::<NarrowLink>(Section::Links).len(),
+            LinkLayout::Wide => self.section::<WideLink>(Section::Links).len(),
+            LinkLayout::InText => self.section::<FileLink>(Section::Links).len(),
+        }
     }
 
     /// The headings, in order.
@@ -786,6 +866,45 @@ impl StoredLink {
         self.range.end
     }
 
+    /// Whether `text` (a note's text read again) still holds the link where it was: inside
+    /// the text, its brackets and separator where they were. Then its parts read safely (on
+    /// character boundaries), as the text now writes them.
+    fn is_written_in(self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let (start, end) = (self.range.start as usize, self.range.end as usize);
+        if start > end || end > bytes.len() {
+            return false;
+        }
+        let link = &bytes[start..end];
+        let at = |offset: usize, byte: u8| link.get(offset) == Some(&byte);
+        match self.shape {
+            LinkShape::Markdown => {
+                let open = usize::from(self.is_embed());
+                at(open, b'[')
+                    && link.ends_with(b")")
+                    && at(self.separator as usize, b'(')
+                    && (self.separator as usize)
+                        .checked_sub(1)
+                        .is_some_and(|bracket| at(bracket, b']'))
+            }
+            shape => {
+                let open = if self.is_embed() { &b"![["[..] } else { b"[[" };
+                let separator = match shape {
+                    LinkShape::KbTarget | LinkShape::KbTargetDisplay | LinkShape::KbTargetHeading => {
+                        Some(b':')
+                    }
+                    LinkShape::TargetHeading | LinkShape::TargetHeadingDisplay => Some(b'#'),
+                    LinkShape::TargetDisplay => Some(b'|'),
+                    _ => None,
+                };
+                link.starts_with(open)
+                    && link.len() >= open.len() + 2
+                    && link.ends_with(b"]]")
+                    && separator.is_none_or(|byte| at(open.len() + self.separator as usize, byte))
+            }
+        }
+    }
+
     /// The range of the inside, between `[[` (or `![[`) and `]]`; a markdown link's whole
     /// source.
     fn inner_range(self) -> TextRange {
@@ -936,7 +1055,55 @@ impl Record for WideLink {
     }
 }
 
-/// A note's links (see [`ParsedNote::links`]), read from `NarrowLink`s or `WideLink`s.
+/// A [`StoredLink`] of a note that keeps no link texts ([`Retention::Compact`]): two words,
+/// the inside's length (16 bits) with its flags (2), shape (4) and separator (10), then where
+/// the link starts. Its inside is read in the note's text, at its place there, which
+/// [`ParsedNote::links_in`] is given.
+#[derive(Clone, Copy, Debug)]
+struct FileLink(StoredLink);
+
+impl Record for FileLink {
+    const WORDS: usize = 2;
+    type View<'a> = Link<'a>;
+
+    fn read(words: &[u32]) -> FileLink {
+        let [packed, start] = self::words(words);
+        let (flags, shape) = ((packed >> 16) as u8 & 0b11, (packed >> 18) as u8 & 0b1111);
+        // Where the inside starts in the text: after the brackets (a markdown link's inside
+        // is its whole source).
+        let open = match LinkShape::ALL[shape as usize] {
+            LinkShape::Markdown => 0,
+            _ => 2 + u32::from(flags & EMBED != 0),
+        };
+        let source = start + open;
+        FileLink(StoredLink::from_parts(
+            source,
+            start,
+            source + (packed & 0xFFFF),
+            flags,
+            shape,
+            (packed >> 22) as u16,
+        ))
+    }
+
+    fn write(self, out: &mut Vec<u32>) {
+        let link = self.0;
+        let inner_len = link.inner_range().len();
+        debug_assert!(inner_len <= 0xFFFF && link.separator <= NARROW_SEPARATOR_MAX);
+        let packed = inner_len
+            | u32::from(link.flags) << 16
+            | (link.shape as u32) << 18
+            | u32::from(link.separator) << 22;
+        out.extend([packed, link.range.start]);
+    }
+
+    fn view(self, text: &str) -> Link<'_> {
+        self.0.view(text)
+    }
+}
+
+/// A note's links (see [`ParsedNote::links`]), read from `NarrowLink`s, `WideLink`s or
+/// `FileLink`s.
 #[derive(Clone, Copy, Debug)]
 pub struct Links<'a>(LinkRecords<'a>);
 
@@ -944,14 +1111,23 @@ pub struct Links<'a>(LinkRecords<'a>);
 enum LinkRecords<'a> {
     Narrow(Records<'a, NarrowLink>),
     Wide(Records<'a, WideLink>),
+    InText(Records<'a, FileLink>),
 }
 
 impl<'a> Links<'a> {
+    /// No links.
+    pub const EMPTY: Links<'static> = Links(LinkRecords::InText(Records {
+        words: &[],
+        arena: "",
+        record: std::marker::PhantomData,
+    }));
+
     /// How many links the note has.
     pub fn len(self) -> usize {
         match self.0 {
             LinkRecords::Narrow(records) => records.len(),
             LinkRecords::Wide(records) => records.len(),
+            LinkRecords::InText(records) => records.len(),
         }
     }
 
@@ -965,6 +1141,7 @@ impl<'a> Links<'a> {
         match self.0 {
             LinkRecords::Narrow(records) => records.get(index),
             LinkRecords::Wide(records) => records.get(index),
+            LinkRecords::InText(records) => records.get(index),
         }
     }
 
@@ -973,6 +1150,7 @@ impl<'a> Links<'a> {
         match self.0 {
             LinkRecords::Narrow(records) => records.at(index),
             LinkRecords::Wide(records) => records.at(index),
+            LinkRecords::InText(records) => records.at(index),
         }
     }
 
@@ -986,6 +1164,7 @@ impl<'a> Links<'a> {
         LinkIter(match self.0 {
             LinkRecords::Narrow(records) => LinkRecordIter::Narrow(records.iter()),
             LinkRecords::Wide(records) => LinkRecordIter::Wide(records.iter()),
+            LinkRecords::InText(records) => LinkRecordIter::InText(records.iter()),
         })
     }
 }
@@ -1007,6 +1186,7 @@ pub struct LinkIter<'a>(LinkRecordIter<'a>);
 enum LinkRecordIter<'a> {
     Narrow(RecordIter<'a, NarrowLink>),
     Wide(RecordIter<'a, WideLink>),
+    InText(RecordIter<'a, FileLink>),
 }
 
 impl<'a> Iterator for LinkIter<'a> {
@@ -1017,6 +1197,7 @@ impl<'a> Iterator for LinkIter<'a> {
         match &mut self.0 {
             LinkRecordIter::Narrow(iter) => iter.next(),
             LinkRecordIter::Wide(iter) => iter.next(),
+            LinkRecordIter::InText(iter) => iter.next(),
         }
     }
 
@@ -1024,6 +1205,7 @@ impl<'a> Iterator for LinkIter<'a> {
         match &self.0 {
             LinkRecordIter::Narrow(iter) => iter.size_hint(),
             LinkRecordIter::Wide(iter) => iter.size_hint(),
+            LinkRecordIter::InText(iter) => iter.size_hint(),
         }
     }
 }
@@ -1033,6 +1215,7 @@ impl DoubleEndedIterator for LinkIter<'_> {
         match &mut self.0 {
             LinkRecordIter::Narrow(iter) => iter.next_back(),
             LinkRecordIter::Wide(iter) => iter.next_back(),
+            LinkRecordIter::InText(iter) => iter.next_back(),
         }
     }
 }
@@ -1334,32 +1517,33 @@ const NO_VALUE: u32 = u32::MAX;
 /// The longest summary kept, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 300;
 
-/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note; keeps its
-/// line index or not as `lines` says.
-pub fn parse_file(path: &std::path::Path, text: &str, lines: LineIndexing) -> ParsedNote {
+/// Parses the indexed file at `path`: a KB's [`CROSS_KB_LINKS`] file, else a note; keeps what
+/// `retention` says.
+pub fn parse_file(path: &std::path::Path, text: &str, retention: Retention) -> ParsedNote {
     if path.file_name().is_some_and(|name| name == CROSS_KB_LINKS) {
-        parse_cross_kb_links(text, lines)
+        parse_cross_kb_links(text, retention)
     } else {
-        parse_note_keeping(text, lines)
+        parse_note_keeping(text, retention)
     }
 }
 
-/// Parses a note, keeping its line index. Never fails and never panics on any input.
+/// Parses a note, keeping its line index and link texts. Never fails and never panics on any
+/// input.
 pub fn parse_note(text: &str) -> ParsedNote {
-    parse_note_keeping(text, LineIndexing::Keep)
+    parse_note_keeping(text, Retention::Full)
 }
 
-/// [`parse_note`], keeping the line index or not as `lines` says.
-fn parse_note_keeping(text: &str, lines: LineIndexing) -> ParsedNote {
+/// [`parse_note`], keeping what `retention` says.
+fn parse_note_keeping(text: &str, retention: Retention) -> ParsedNote {
     thread_local! {
         /// The body parse's buffers, kept from one note to the next on each thread.
         static BODY: std::cell::RefCell<body::Body> = std::cell::RefCell::default();
     }
-    BODY.with_borrow_mut(|body| parse_note_with(text, body, lines))
+    BODY.with_borrow_mut(|body| parse_note_with(text, body, retention))
 }
 
 /// [`parse_note`], with `body` for the body parse's buffers.
-fn parse_note_with(text: &str, body: &mut body::Body, lines: LineIndexing) -> ParsedNote {
+fn parse_note_with(text: &str, body: &mut body::Body, retention: Retention) -> ParsedNote {
     let mut errors = Vec::new();
     let mut links = Vec::new();
     let mut frontmatter = None;
@@ -1401,9 +1585,9 @@ fn parse_note_with(text: &str, body: &mut body::Body, lines: LineIndexing) -> Pa
         Some(summary) => truncate_chars(summary, SUMMARY_MAX_CHARS),
         None => String::new(),
     };
-    let mut note = assemble(text, frontmatter, &links, body, &summary);
+    let mut note = assemble(text, frontmatter, &links, body, &summary, retention);
     note.errors = errors.into_boxed_slice();
-    note.set_text(text, lines);
+    note.set_text(text, retention);
     note.body_start = crate::text::to_u32(body_start);
     note
 }
@@ -1416,6 +1600,7 @@ fn assemble(
     frontmatter_links: &[StoredLink],
     body: &body::Body,
     summary: &str,
+    retention: Retention,
 ) -> ParsedNote {
     let link_source = |link: &StoredLink| &text[link.inner_range().as_usize()];
     let block_id = |block: &body::ScannedBlockId| {
@@ -1423,7 +1608,17 @@ fn assemble(
     };
     let links = || frontmatter_links.iter().chain(&body.links);
     let (headings, block_ids, tags) = (body.headings(), &body.block_ids, &body.tags);
-    let link_texts_len: usize = links().map(|l| link_source(l).len()).sum();
+    let far_markdown =
+        || links().any(|l| l.shape == LinkShape::Markdown && l.separator > NARROW_SEPARATOR_MAX);
+    // A note that keeps no link texts reads them in its text again (unless a link is too long
+    // to write where it is there).
+    let links_in_text = retention == Retention::Compact
+        && !far_markdown()
+        && links().all(|l| l.inner_range().len() <= 0xFFFF);
+    let link_texts_len: usize = match links_in_text {
+        true => 0,
+        false => links().map(|l| link_source(l).len()).sum(),
+    };
     let mut arena_len = summary.len()
         + link_texts_len
         + headings.iter().map(|h| h.text.len()).sum::<usize>()
@@ -1455,18 +1650,25 @@ fn assemble(
     let mut fields = Vec::new();
     let frontmatter = frontmatter.map(|fm| arena.push_frontmatter(fm, &mut values, &mut fields));
     // Two words a link when every inside ends in the arena's first 64 KiB and no markdown
-    // link's `(` is too far in to write (nearly every note), else three.
+    // link's `(` is too far in to write (nearly every note), else three; two, and no text in
+    // the arena, when the links are read in the note's text.
     let links_end = arena.text.len() + link_texts_len;
-    let wide_links = links_end > 0xFFFF
-        || links().any(|l| l.shape == LinkShape::Markdown && l.separator > NARROW_SEPARATOR_MAX);
+    let link_layout = if links_in_text {
+        LinkLayout::InText
+    } else if links_end > 0xFFFF || far_markdown() {
+        LinkLayout::Wide
+    } else {
+        LinkLayout::Narrow
+    };
     let link_count = frontmatter_links.len() + body.links.len();
     let regions = &body.regions;
     let mut words = Vec::with_capacity(
         trailed_words::<StoredValue>(values.len())
             + fields.len() * StoredField::WORDS
-            + match wide_links {
-                false => trailed_words::<NarrowLink>(link_count),
-                true => trailed_words::<WideLink>(link_count),
+            + match link_layout {
+                LinkLayout::Narrow => trailed_words::<NarrowLink>(link_count),
+                LinkLayout::Wide => trailed_words::<WideLink>(link_count),
+                LinkLayout::InText => trailed_words::<FileLink>(link_count),
             }
             + trailed_words::<StoredHeading>(headings.len())
             + block_ids.len() * StoredBlockId::WORDS
@@ -1493,19 +1695,26 @@ fn assemble(
     for &link in links() {
         let mut link = link;
         link.set_shape(link_source(&link));
-        link.source = arena.push(link_source(&link)).start;
-        if wide_links {
+        if link_layout == LinkLayout::InText {
+            link.source = link.inner_range().start;
+        } else {
+            link.source = arena.push(link_source(&link)).start;
+        }
+        if link_layout == LinkLayout::Wide {
             WideLink(link).write(&mut words);
             continue;
         }
         if link.separator > NARROW_SEPARATOR_MAX {
-            // Only a wiki-link's (see `wide_links`): split again when read.
+            // Only a wiki-link's (see `link_layout`): split again when read.
             link.shape = LinkShape::Split;
             link.separator = 0;
         }
-        NarrowLink(link).write(&mut words);
+        match link_layout {
+            LinkLayout::InText => FileLink(link).write(&mut words),
+            _ => NarrowLink(link).write(&mut words),
+        }
     }
-    if links().next().is_some() {
+    if link_layout != LinkLayout::InText && links().next().is_some() {
         // The closing word: where the last link's inside ends (see `NarrowLink`'s words).
         words.push(crate::text::to_u32(arena.text.len()));
     }
@@ -1552,7 +1761,7 @@ fn assemble(
         section_ends,
         frontmatter,
         frontmatter_summary: summary,
-        wide_links,
+        link_layout,
         ..ParsedNote::default()
     }
 }

@@ -440,7 +440,7 @@ fn stored_links_read_the_same_forward_backward_and_by_index() {
 }
 
 #[test]
-fn links_read_the_same_written_in_two_words_or_three() {
+fn links_read_the_same_in_every_layout() {
     // A note's links take two words each when their insides end in the arena's first 64 KiB
     // and no markdown link's `(` is past the tenth bit; a wiki-link separator past it is split
     // again when read. The same links, written either way, must read the same.
@@ -449,7 +449,7 @@ fn links_read_the_same_written_in_two_words_or_three() {
         "[[a]] ![[b#c|d]] [e](f.md) ![g](h.png) [[kb:t|{long}]] [[{long}|shown]] [[{long}#h]] [[i|j]]\n"
     );
     let narrow = parse_note(&body);
-    assert!(!narrow.wide_links);
+    assert_eq!(narrow.link_layout, LinkLayout::Narrow);
     let read = |note: &ParsedNote, shift: u32| -> Vec<String> {
         note.links()
             .iter()
@@ -475,18 +475,64 @@ fn links_read_the_same_written_in_two_words_or_three() {
     // Link texts past 64 KiB of the arena: a frontmatter value of 70 KB comes before them.
     let padding = format!("---\nnote: {}\n---\n", "p".repeat(70_000));
     let wide = parse_note(&format!("{padding}{body}"));
-    assert!(wide.wide_links);
+    assert_eq!(wide.link_layout, LinkLayout::Wide);
     assert_eq!(read(&wide, padding.len() as u32), expected);
     // A markdown link whose `(` is 1,101 bytes in.
     let with_markdown = parse_note(&format!("{body}[{long}](far.md)\n"));
-    assert!(with_markdown.wide_links);
+    assert_eq!(with_markdown.link_layout, LinkLayout::Wide);
     let links = read(&with_markdown, 0);
     assert_eq!(links[..8], expected[..]);
     let far = with_markdown.links().at(8);
     assert_eq!(far.target.text, "far.md");
-    // Every way of reading them agrees, in both layouts.
-    for note in [&narrow, &wide, &with_markdown] {
-        let links = note.links();
+    // Read in the note's text, when the note keeps no link texts: the same again, with or
+    // without a long frontmatter before them; a markdown link's far `(` keeps them.
+    let in_text = parse_note_keeping(&body, Retention::Compact);
+    assert_eq!(in_text.link_layout, LinkLayout::InText);
+    assert!(!in_text.keeps_link_texts());
+    assert_eq!(in_text.link_count(), 8);
+    let padded = format!("{padding}{body}");
+    let padded_in_text = parse_note_keeping(&padded, Retention::Compact);
+    assert_eq!(padded_in_text.link_layout, LinkLayout::InText);
+    let far_markdown = format!("{body}[{long}](far.md)\n");
+    let far_in_text = parse_note_keeping(&far_markdown, Retention::Compact);
+    assert_eq!(far_in_text.link_layout, LinkLayout::Wide);
+    let read_in = |note: &ParsedNote, text: &str, shift: u32| -> Vec<String> {
+        let links = note.links_in(text).expect("the text the note was parsed from");
+        links
+            .iter()
+            .map(|link| {
+                let parts = [link.kb, Some(link.target), link.heading, link.display];
+                let parts: Vec<String> = parts
+                    .iter()
+                    .flatten()
+                    .map(|p| format!("{:?}@{}", p.text, p.range.start - shift))
+                    .collect();
+                let range = (link.range.start - shift, link.range.end - shift);
+                format!(
+                    "{range:?} {:?} {} {}",
+                    link.syntax,
+                    link.is_embed,
+                    parts.join(" ")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(read_in(&in_text, &body, 0), expected);
+    assert_eq!(read_in(&padded_in_text, &padded, padding.len() as u32), expected);
+    assert_eq!(read_in(&far_in_text, "ignored", 0), links);
+    // A text that is not the one parsed: longer, or as long with a link moved, or with a
+    // separator moved.
+    assert!(in_text.links_in(&format!("{body} ")).is_none());
+    assert!(in_text.links_in(&body.replacen("[[a]] ", " [[a]]", 1)).is_none());
+    assert!(in_text.links_in(&body.replacen("[[i|j]]", "[[ij|]]", 1)).is_none());
+    assert!(in_text.links_in(&body.replacen("[e](f.md)", "[e]]f.md)", 1)).is_none());
+    // As long, the links where they were, another target: read as the text now has it.
+    let retargeted = body.replacen("[[a]]", "[[z]]", 1);
+    let first = in_text.links_in(&retargeted).unwrap().first().unwrap();
+    assert_eq!(first.target.text, "z");
+    // Every way of reading them agrees, in every layout.
+    let in_text_links = in_text.links_in(&body).unwrap();
+    for links in [narrow.links(), wide.links(), with_markdown.links(), in_text_links] {
         let forward: Vec<Link<'_>> = links.iter().collect();
         let mut backward: Vec<Link<'_>> = links.iter().rev().collect();
         backward.reverse();

@@ -388,6 +388,30 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         }
     }
 
+    /// Removes `file` from under every key in `role`, found by reading every key's notes (for a
+    /// note whose keys cannot be worked out any more: see `LinkShards::remove_file`).
+    pub(super) fn remove_everywhere(&mut self, role: Role, file: FileId) {
+        let slot = role.slot(SLOTS);
+        let holding: Vec<String> = (0..self.keys.len())
+            .filter(|&id| match Files::unpack(self.keys[id].files[slot]) {
+                None => false,
+                Some(Files::One(only)) => only == file,
+                Some(Files::Many(list)) => self.lists.get(list).contains(&file),
+            })
+            .map(|id| self.key_text(id as u32).to_owned())
+            .collect();
+        let defer = holding.len() > DEFER_LINK_ORDER_ABOVE;
+        if defer {
+            self.defer_link_order();
+        }
+        for key in holding {
+            self.remove(role, &key, hash_key(&key), file);
+        }
+        if defer {
+            self.restore_link_order();
+        }
+    }
+
     /// Frees the unused key `id` (whose text is `key`, hashing to `hash`) for reuse.
     fn forget(&mut self, id: u32, key: &str, hash: u32) {
         if let Ok(entry) = self

@@ -19,6 +19,7 @@ mod key_table;
 mod link_table;
 mod name_table;
 mod note;
+mod note_links;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,7 @@ use link_table::LINK_SHARDS;
 use link_table::{LinkShards, LinkTable, NoteLinkKeys};
 pub use name_table::{NameEntry, NameFacts, NameList, NameTable};
 pub use note::{IndexConfig, Kb, KbId, NameKey, Note, char_mask};
+pub use note_links::NoteLinks;
 
 #[derive(Default)]
 pub struct Workspace {
@@ -505,8 +507,8 @@ impl Workspace {
                 file
             }
         };
-        let old_links = self.note(file).map_or(0, |n| n.parsed.links().len());
-        let many_links = old_links + parsed.links().len() > DEFER_LINK_ORDER_ABOVE;
+        let old_links = self.note(file).map_or(0, |n| n.parsed.link_count());
+        let many_links = old_links + parsed.link_count() > DEFER_LINK_ORDER_ABOVE;
         if wanted == Affected::Wanted {
             self.link_table();
         }
@@ -576,7 +578,7 @@ impl Workspace {
         };
         let many_links = self
             .note(file)
-            .is_some_and(|n| n.parsed.links().len() > DEFER_LINK_ORDER_ABOVE);
+            .is_some_and(|n| n.parsed.link_count() > DEFER_LINK_ORDER_ABOVE);
         self.link_table();
         if many_links && let Some(links) = self.links.built_mut() {
             links.defer_link_order();
@@ -693,7 +695,10 @@ impl Workspace {
         let keys = NoteKeys::of(note);
         // After the affected notes, which may build the table.
         let affected = self.notes_linking_to_names(&keys, wanted);
-        let link_keys = self.links.is_built().then(|| NoteLinkKeys::of(note));
+        let link_keys = self.links.is_built().then(|| {
+            let links = self.links_of(note);
+            NoteLinkKeys::of(&note.parsed, links.links())
+        });
         if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
             for (key, hash) in link_keys.iter() {
                 links.add(key, hash, file);
@@ -719,11 +724,22 @@ impl Workspace {
         let keys = NoteKeys::of(note);
         // After the affected notes, which may build the table.
         let affected = self.notes_linking_to_names(&keys, wanted);
-        let link_keys = self.links.is_built().then(|| NoteLinkKeys::of(note));
-        if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
-            for (key, hash) in link_keys.iter() {
-                links.remove(key, hash, file);
+        // The keys the note was indexed with: from its links, unless its file changed since
+        // (read again, they would be the new ones), when every key is searched for it.
+        let link_keys = self.links.is_built().then(|| {
+            let links = self.links_of(note);
+            links
+                .are_indexed()
+                .then(|| NoteLinkKeys::of(&note.parsed, links.links()))
+        });
+        match (self.links.built_mut(), link_keys) {
+            (Some(links), Some(Some(link_keys))) => {
+                for (key, hash) in link_keys.iter() {
+                    links.remove(key, hash, file);
+                }
             }
+            (Some(links), Some(None)) => links.remove_file(file),
+            _ => {}
         }
         for (role, key, hash) in keys.iter() {
             self.keys.remove(role, key, hash, file);
@@ -746,7 +762,13 @@ impl Workspace {
 
     /// The link table, built now if it is not yet (see [`LinkTable`]).
     fn link_table(&self) -> &LinkShards {
-        self.links.get_or_build(&self.notes)
+        self.links.get_or_build(&self.notes, &self.roots)
+    }
+
+    /// The links of `note` with their texts, read from its file when the note does not keep
+    /// them (see [`NoteLinks`]).
+    pub fn links_of<'a>(&'a self, note: &'a Note) -> NoteLinks<'a> {
+        note_links::note_links(&self.roots, &note.path, &note.parsed)
     }
 
     /// Builds the link table now if it is not built yet, so that the first question about who

@@ -1,0 +1,66 @@
+//! A note's links with their texts ([`NoteLinks`]): a note the editor shows (or `check`
+//! read) keeps them; a closed note keeps only where they are in its file
+//! ([`crate::syntax::Retention::Compact`]), and its texts are read from the file again when an
+//! answer asks for them: the one place where the workspace reads a file.
+
+use std::path::{Path, PathBuf};
+
+use crate::syntax::{Links, ParsedNote, Retention, parse_file};
+use crate::vfs;
+
+/// A note's links, readable with their texts (see [`NoteLinks::links`]).
+pub struct NoteLinks<'a>(Source<'a>);
+
+enum Source<'a> {
+    /// The note keeps its link texts.
+    Kept(&'a ParsedNote),
+    /// The note's file, read again: the text the note was parsed from.
+    Read(&'a ParsedNote, String),
+    /// The file changed since the note was indexed (its watcher event is on its way), or
+    /// cannot be read any more: its links as it now reads (none when it cannot be read).
+    Changed(Box<ParsedNote>),
+}
+
+impl NoteLinks<'_> {
+    /// The links, in order.
+    pub fn links(&self) -> Links<'_> {
+        match &self.0 {
+            Source::Kept(parsed) => parsed.links(),
+            Source::Read(parsed, text) => parsed.links_in(text).unwrap_or(Links::EMPTY),
+            Source::Changed(parsed) => parsed.links(),
+        }
+    }
+
+    /// Whether these are the links of the note as indexed: their indices are those the index
+    /// knows (not so when the file changed since and was parsed again).
+    pub fn are_indexed(&self) -> bool {
+        !matches!(self.0, Source::Changed(_))
+    }
+}
+
+/// The links of `parsed`, the note at `path`, whose texts are read from the file (inside
+/// `roots`) when the note does not keep them.
+pub(super) fn note_links<'a>(
+    roots: &[PathBuf],
+    path: &Path,
+    parsed: &'a ParsedNote,
+) -> NoteLinks<'a> {
+    if parsed.keeps_link_texts() {
+        return NoteLinks(Source::Kept(parsed));
+    }
+    let text = vfs::is_readable_in_roots(path, roots)
+        .then(|| vfs::read_text(path))
+        .and_then(|read| read.map_err(|error| tracing::info!("{error}")).ok());
+    let Some(text) = text else {
+        return NoteLinks(Source::Changed(Box::default()));
+    };
+    if parsed.links_in(&text).is_some() {
+        return NoteLinks(Source::Read(parsed, text));
+    }
+    tracing::debug!("{} changed since it was indexed", path.display());
+    NoteLinks(Source::Changed(Box::new(parse_file(
+        path,
+        &text,
+        Retention::Full,
+    ))))
+}
