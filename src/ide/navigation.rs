@@ -37,7 +37,11 @@ pub fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRan
     match *pointer {
         Pointer::Link { file, link } => Some(FileRange {
             file,
-            range: workspace.links_of(workspace.note(file)?).links().get(link)?.range,
+            range: workspace
+                .links_of(workspace.note(file)?)
+                .links()
+                .get(link)?
+                .range,
         }),
         Pointer::Reference { file, field, value } => {
             let fm = workspace.note(file)?.parsed.frontmatter()?;

@@ -890,9 +890,9 @@ impl StoredLink {
             shape => {
                 let open = if self.is_embed() { &b"![["[..] } else { b"[[" };
                 let separator = match shape {
-                    LinkShape::KbTarget | LinkShape::KbTargetDisplay | LinkShape::KbTargetHeading => {
-                        Some(b':')
-                    }
+                    LinkShape::KbTarget
+                    | LinkShape::KbTargetDisplay
+                    | LinkShape::KbTargetHeading => Some(b':'),
                     LinkShape::TargetHeading | LinkShape::TargetHeadingDisplay => Some(b'#'),
                     LinkShape::TargetDisplay => Some(b'|'),
                     _ => None,

@@ -497,7 +497,9 @@ fn links_read_the_same_in_every_layout() {
     let far_in_text = parse_note_keeping(&far_markdown, Retention::Compact);
     assert_eq!(far_in_text.link_layout, LinkLayout::Wide);
     let read_in = |note: &ParsedNote, text: &str, shift: u32| -> Vec<String> {
-        let links = note.links_in(text).expect("the text the note was parsed from");
+        let links = note
+            .links_in(text)
+            .expect("the text the note was parsed from");
         links
             .iter()
             .map(|link| {
@@ -518,21 +520,41 @@ fn links_read_the_same_in_every_layout() {
             .collect()
     };
     assert_eq!(read_in(&in_text, &body, 0), expected);
-    assert_eq!(read_in(&padded_in_text, &padded, padding.len() as u32), expected);
+    assert_eq!(
+        read_in(&padded_in_text, &padded, padding.len() as u32),
+        expected
+    );
     assert_eq!(read_in(&far_in_text, "ignored", 0), links);
     // A text that is not the one parsed: longer, or as long with a link moved, or with a
     // separator moved.
     assert!(in_text.links_in(&format!("{body} ")).is_none());
-    assert!(in_text.links_in(&body.replacen("[[a]] ", " [[a]]", 1)).is_none());
-    assert!(in_text.links_in(&body.replacen("[[i|j]]", "[[ij|]]", 1)).is_none());
-    assert!(in_text.links_in(&body.replacen("[e](f.md)", "[e]]f.md)", 1)).is_none());
+    assert!(
+        in_text
+            .links_in(&body.replacen("[[a]] ", " [[a]]", 1))
+            .is_none()
+    );
+    assert!(
+        in_text
+            .links_in(&body.replacen("[[i|j]]", "[[ij|]]", 1))
+            .is_none()
+    );
+    assert!(
+        in_text
+            .links_in(&body.replacen("[e](f.md)", "[e]]f.md)", 1))
+            .is_none()
+    );
     // As long, the links where they were, another target: read as the text now has it.
     let retargeted = body.replacen("[[a]]", "[[z]]", 1);
     let first = in_text.links_in(&retargeted).unwrap().first().unwrap();
     assert_eq!(first.target.text, "z");
     // Every way of reading them agrees, in every layout.
     let in_text_links = in_text.links_in(&body).unwrap();
-    for links in [narrow.links(), wide.links(), with_markdown.links(), in_text_links] {
+    for links in [
+        narrow.links(),
+        wide.links(),
+        with_markdown.links(),
+        in_text_links,
+    ] {
         let forward: Vec<Link<'_>> = links.iter().collect();
         let mut backward: Vec<Link<'_>> = links.iter().rev().collect();
         backward.reverse();

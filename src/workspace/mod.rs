@@ -1214,6 +1214,60 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_note_s_links_are_read_from_its_file_even_after_it_changed_or_went() {
+        use crate::syntax::{Retention, parse_file};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
+        let write = |name: &str, text: &str| {
+            std::fs::write(root.join(name), text).unwrap();
+            (
+                root.join(name),
+                parse_file(&root.join(name), text, Retention::Compact),
+            )
+        };
+        // CRLF, CJK and an emoji before the links: their places are bytes in the file.
+        let a_text = "# 見出し 🙂\r\n[[b]] and [[c|Shown]]\r\n";
+        workspace.extend_notes(vec![
+            write("a.md", a_text),
+            write("b.md", "# B\n"),
+            write("c.md", "# C\n[[a#見出し 🙂]]\n"),
+        ]);
+        let a = workspace.file_id(&root.join("a.md")).unwrap();
+        let targets = |workspace: &Workspace| -> (bool, Vec<String>) {
+            let links = workspace.links_of(workspace.note(a).unwrap());
+            let texts = links.links().iter().map(|l| l.target.text.to_owned());
+            (links.are_indexed(), texts.collect())
+        };
+        assert!(!workspace.note(a).unwrap().parsed.keeps_link_texts());
+        assert_eq!(targets(&workspace), (true, vec!["b".into(), "c".into()]));
+        let linking =
+            |workspace: &Workspace, key: &str| workspace.notes_linking_with_key(key).to_vec();
+        assert_eq!(linking(&workspace, "b"), [a]);
+        let c = workspace.file_id(&root.join("c.md")).unwrap();
+        assert_eq!(linking(&workspace, "a"), [c]);
+        // Changed on disk, the watcher's event not handled yet: the links as the file now
+        // reads; as long, with a link moved, as when longer.
+        let moved = a_text.replace("[[b]] and", "and [[b]]");
+        std::fs::write(root.join("a.md"), &moved).unwrap();
+        assert_eq!(targets(&workspace), (false, vec!["b".into(), "c".into()]));
+        std::fs::write(root.join("a.md"), "[[d]] [[c]]\n").unwrap();
+        assert_eq!(targets(&workspace), (false, vec!["d".into(), "c".into()]));
+        // The event: the keys the note was indexed with leave the link table, though they
+        // cannot be read from the file any more.
+        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
+        assert!(linking(&workspace, "b").is_empty());
+        assert_eq!(linking(&workspace, "d"), [a]);
+        assert_eq!(linking(&workspace, "c"), [a]);
+        // Gone before its removal: no links to read, and its keys leave with it.
+        std::fs::remove_file(root.join("a.md")).unwrap();
+        assert_eq!(targets(&workspace), (false, vec![]));
+        workspace.remove_note(&root.join("a.md"));
+        assert!(linking(&workspace, "d").is_empty());
+        assert!(linking(&workspace, "c").is_empty());
+    }
+
+    #[test]
     fn an_edit_that_keeps_names_headings_and_block_ids_affects_only_its_note() {
         let root = PathBuf::from("/ws");
         let mut workspace = Workspace::new(vec![root.clone()], IndexConfig::default());
