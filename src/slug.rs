@@ -45,7 +45,7 @@ use std::path::Path;
 
 use crate::keys::{clean_target, fold, fold_cow, link_text, same_heading, split_reference};
 use crate::syntax::{Link, Value};
-use crate::text::FileId;
+use crate::text::{FileId, TextRange};
 use crate::workspace::{KbId, Note, Workspace};
 
 /// How a found note was matched.
@@ -567,13 +567,15 @@ pub fn resolve_subtarget(note: &Note, link: Link) -> SubTarget {
         .map_or(SubTarget::MissingHeading, SubTarget::Heading)
 }
 
-/// Every place that points at `target`: `(file, index of the link in that note)` for links,
-/// and `(file, field index, value index)` for frontmatter references.
+/// Every place that points at `target`: `(file, index of the link in that note, its range)`
+/// for links, and `(file, field index, value index)` for frontmatter references.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pointer {
     Link {
         file: FileId,
         link: usize,
+        /// The whole link (kept here: a closed note's links are read from its file).
+        range: TextRange,
     },
     Reference {
         file: FileId,
@@ -634,7 +636,11 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
                 continue;
             }
             if resolve_link(workspace, file, link).file(file) == Some(target) {
-                pointers.push(Pointer::Link { file, link: index });
+                pointers.push(Pointer::Link {
+                    file,
+                    link: index,
+                    range: link.range,
+                });
             }
         }
         let Some(id) = id else {

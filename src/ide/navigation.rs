@@ -35,14 +35,7 @@ pub enum SymbolKind {
 /// The range a pointer covers: the whole link, or the reference's value.
 pub fn pointer_range(workspace: &Workspace, pointer: &Pointer) -> Option<FileRange> {
     match *pointer {
-        Pointer::Link { file, link } => Some(FileRange {
-            file,
-            range: workspace
-                .links_of(workspace.note(file)?)
-                .links()
-                .get(link)?
-                .range,
-        }),
+        Pointer::Link { file, range, .. } => Some(FileRange { file, range }),
         Pointer::Reference { file, field, value } => {
             let fm = workspace.note(file)?.parsed.frontmatter()?;
             Some(FileRange {

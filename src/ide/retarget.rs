@@ -209,7 +209,7 @@ pub fn retarget_pointers(
     };
     for pointer in slug::pointers_to(workspace, change.file) {
         match pointer {
-            Pointer::Link { file, link } => {
+            Pointer::Link { file, link, .. } => {
                 let Some(source) = workspace.note(file) else {
                     continue;
                 };

@@ -39,19 +39,23 @@ impl Notification for StatusNotification {
 }
 
 /// What a note's links lead to, as written (KB prefix and target): when they change, the
-/// backlink counts of other notes may too.
-fn link_targets(workspace: &Workspace, file: FileId) -> Vec<(Option<String>, String)> {
+/// backlink counts of other notes may too. `None` when the links the note was indexed with
+/// cannot be read any more (a closed note whose file changed since).
+fn link_targets(workspace: &Workspace, file: FileId) -> Option<Vec<(Option<String>, String)>> {
     let Some(note) = workspace.note(file) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let links = workspace.links_of(note);
+    if !links.are_indexed() {
+        return None;
+    }
     let mut targets: Vec<(Option<String>, String)> = links
         .links()
         .iter()
         .map(|l| (l.kb.map(|kb| kb.text.to_owned()), l.target.text.to_owned()))
         .collect();
     targets.sort_unstable();
-    targets
+    Some(targets)
 }
 
 /// A file that changed on disk, as the editor reported it.
@@ -102,7 +106,12 @@ impl Backend {
             _ => Vec::new(),
         };
         let (file, mut affected) = workspace.set_note(path, parsed);
-        if old_targets.as_ref() != Some(&link_targets(&workspace, file)) || affected.len() > 1 {
+        let targets_changed = match old_targets {
+            Some(Some(old)) => Some(old) != link_targets(&workspace, file),
+            // A new note, or one whose old links cannot be read any more.
+            _ => true,
+        };
+        if targets_changed || affected.len() > 1 {
             // Other notes' backlink counts, or how this note's names resolve, changed.
             self.state.views_stale.store(true, Ordering::SeqCst);
         }

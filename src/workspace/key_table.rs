@@ -389,8 +389,9 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
     }
 
     /// Removes `file` from under every key in `role`, found by reading every key's notes (for a
-    /// note whose keys cannot be worked out any more: see `LinkShards::remove_file`).
-    pub(super) fn remove_everywhere(&mut self, role: Role, file: FileId) {
+    /// note whose keys cannot be worked out any more: see `LinkShards::remove_file`); returns
+    /// those keys.
+    pub(super) fn remove_everywhere(&mut self, role: Role, file: FileId) -> Vec<String> {
         let slot = role.slot(SLOTS);
         let holding: Vec<String> = (0..self.keys.len())
             .filter(|&id| match Files::unpack(self.keys[id].files[slot]) {
@@ -404,12 +405,13 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         if defer {
             self.defer_link_order();
         }
-        for key in holding {
-            self.remove(role, &key, hash_key(&key), file);
+        for key in &holding {
+            self.remove(role, key, hash_key(key), file);
         }
         if defer {
             self.restore_link_order();
         }
+        holding
     }
 
     /// Frees the unused key `id` (whose text is `key`, hashing to `hash`) for reuse.

@@ -157,11 +157,13 @@ impl LinkShards {
 
     /// Removes `file` from under every key: for a note whose file changed (or went) before its
     /// old keys were taken out, so that they cannot be read again. Reads every key's notes
-    /// (a few milliseconds at 100,000 notes).
-    pub(super) fn remove_file(&mut self, file: FileId) {
+    /// (a few milliseconds at 100,000 notes). Returns the keys it was under.
+    pub(super) fn remove_file(&mut self, file: FileId) -> Vec<String> {
+        let mut keys = Vec::new();
         for shard in &mut self.shards {
-            shard.remove_everywhere(Role::Link, file);
+            keys.extend(shard.remove_everywhere(Role::Link, file));
         }
+        keys
     }
 
     /// See [`KeyTable::defer_link_order`].

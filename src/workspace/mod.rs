@@ -723,7 +723,7 @@ impl Workspace {
         };
         let keys = NoteKeys::of(note);
         // After the affected notes, which may build the table.
-        let affected = self.notes_linking_to_names(&keys, wanted);
+        let mut affected = self.notes_linking_to_names(&keys, wanted);
         // The keys the note was indexed with: from its links, unless its file changed since
         // (read again, they would be the new ones), when every key is searched for it.
         let link_keys = self.links.is_built().then(|| {
@@ -738,7 +738,20 @@ impl Workspace {
                     links.remove(key, hash, file);
                 }
             }
-            (Some(links), Some(None)) => links.remove_file(file),
+            (Some(links), Some(None)) => {
+                let old_keys = links.remove_file(file);
+                if wanted == Affected::Wanted {
+                    // The notes its old links led to, as far as their keys tell (`kb:id`
+                    // by its id): their backlinks changed, and their old links are gone.
+                    for key in &old_keys {
+                        let name = key.rsplit(':').next().unwrap_or(key);
+                        for role in [Role::Id, Role::Stem, Role::Name] {
+                            affected.extend_from_slice(self.keys.files(role, key));
+                            affected.extend_from_slice(self.keys.files(role, name));
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         for (role, key, hash) in keys.iter() {
