@@ -281,6 +281,9 @@ pub struct ParsedNote {
     pub body_start: u32,
     /// How the links are written: [`NarrowLink`]s, [`WideLink`]s or [`FileLink`]s.
     link_layout: LinkLayout,
+    /// For [`FileLink`]s, a hash of their insides as parsed: [`ParsedNote::links_in`] reads
+    /// them in a text only if it has the same ones (see [`link_texts_hash`]).
+    link_texts_hash: u32,
 }
 
 /// What a parse keeps of the text besides the facts every lookup reads: the note's
@@ -367,9 +370,9 @@ impl ParsedNote {
     }
 
     /// The links with their texts read in `text`, which must be the text the note was parsed
-    /// from; `None` when it is not (the file changed since: a different length, or a link's
-    /// brackets or separator not where the note has them). A note that keeps its link texts
-    /// reads them from its own and ignores `text`.
+    /// from; `None` when it is not (the file changed since: a different length, a link's
+    /// brackets or separator not where the note has them, or other link texts). A note that
+    /// keeps its link texts reads them from its own and ignores `text`.
     pub fn links_in<'a>(&'a self, text: &'a str) -> Option<Links<'a>> {
         if self.keeps_link_texts() {
             return Some(self.links());
@@ -381,11 +384,14 @@ impl ParsedNote {
             arena: text,
             ..self.section(Section::Links)
         };
-        records
-            .words
-            .chunks_exact(FileLink::WORDS)
-            .all(|words| FileLink::read(words).0.is_written_in(text))
-            .then_some(Links(LinkRecords::InText(records)))
+        let links = || {
+            let words = records.words.chunks_exact(FileLink::WORDS);
+            words.map(|words| FileLink::read(words).0)
+        };
+        let same = links().all(|link| link.is_written_in(text))
+            && link_texts_hash(links().map(|link| &text[link.inner_range().as_usize()]))
+                == self.link_texts_hash;
+        same.then_some(Links(LinkRecords::InText(records)))
     }
 
     /// The ranges of the links, in order (read whether the note keeps their texts or not).
@@ -1762,8 +1768,24 @@ fn assemble(
         frontmatter,
         frontmatter_summary: summary,
         link_layout,
+        link_texts_hash: match link_layout {
+            LinkLayout::InText => link_texts_hash(links().map(link_source)),
+            _ => 0,
+        },
         ..ParsedNote::default()
     }
+}
+
+/// A hash of a note's link insides, in order: what tells a closed note's file read again
+/// from one whose links changed since at the same places (`[[cat]]` written `[[dog]]`).
+fn link_texts_hash<'a>(insides: impl Iterator<Item = &'a str>) -> u32 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    for inside in insides {
+        hasher.write(inside.as_bytes());
+        hasher.write_u8(0xFF);
+    }
+    hasher.finish() as u32
 }
 
 /// How many words `count` records take: [`Record::WORDS`] each, and the closing words when

@@ -388,6 +388,26 @@ impl<const SLOTS: usize> KeyTable<SLOTS> {
         }
     }
 
+    /// Whether `file` is under `key` (whose hash is `hash`) in `role`.
+    pub(super) fn contains(&self, role: Role, key: &str, hash: u32, file: FileId) -> bool {
+        self.files_hashed(role, key, hash).contains(&file)
+    }
+
+    /// Removes `file` from under the keys hashing to `hash` in `role` that hold it; returns
+    /// those keys.
+    pub(super) fn remove_hashed(&mut self, role: Role, hash: u32, file: FileId) -> Vec<String> {
+        let holding: Vec<String> = self
+            .lookup
+            .iter_hash(table_hash(hash))
+            .filter(|&&(id, other)| other == hash && self.files_of(role, id).contains(&file))
+            .map(|&(id, _)| self.key_text(id).to_owned())
+            .collect();
+        for key in &holding {
+            self.remove(role, key, hash, file);
+        }
+        holding
+    }
+
     /// Removes `file` from under every key in `role`, found by reading every key's notes (for a
     /// note whose keys cannot be worked out any more: see `LinkShards::remove_file`); returns
     /// those keys.

@@ -89,6 +89,27 @@ pub(super) const LINK_SHARDS: usize = 4;
 /// build inserts on every core at once; a key lives in exactly one of them.
 pub(super) struct LinkShards {
     shards: Vec<KeyTable<LINK_SLOTS>>,
+    /// Each note's link keys summed up, by file id (see [`LinkShards::replace_unread_keys`]).
+    key_sums: Vec<KeySum>,
+    /// The note whose keys are to be replaced though its old ones cannot be read (see
+    /// [`LinkShards::old_keys_unread`]).
+    unread: Option<FileId>,
+}
+
+/// How many link keys a note has and their hashes added up (wrapping): 8 bytes a note, from
+/// which the keys a note's new version no longer has are found when its old ones cannot be
+/// read (its file changed before they were taken out).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct KeySum {
+    count: u32,
+    hashes: u32,
+}
+
+impl KeySum {
+    fn add(&mut self, hash: u32) {
+        self.count += 1;
+        self.hashes = self.hashes.wrapping_add(hash);
+    }
 }
 
 fn shard_of(hash: u32) -> usize {
@@ -103,6 +124,7 @@ impl LinkShards {
     fn build(notes: &[Option<Note>], roots: &[PathBuf]) -> LinkShards {
         use rayon::prelude::*;
         let mut shards: Vec<LinkBuilder> = (0..LINK_SHARDS).map(|_| LinkBuilder::new()).collect();
+        let mut key_sums = vec![KeySum::default(); notes.len()];
         for (index, block) in notes.chunks(LINK_BUILD_BLOCK).enumerate() {
             let first = index * LINK_BUILD_BLOCK;
             let keys: Vec<(FileId, NoteLinkKeys)> = block
@@ -115,6 +137,10 @@ impl LinkShards {
                     Some((FileId((first + i) as u32), keys))
                 })
                 .collect();
+            for (file, note_keys) in &keys {
+                let sum = &mut key_sums[file.0 as usize];
+                note_keys.iter().for_each(|(_, hash)| sum.add(hash));
+            }
             shards
                 .par_iter_mut()
                 .enumerate()
@@ -132,7 +158,11 @@ impl LinkShards {
         // the others wait, and frees its own before the next starts (the lists of two shards
         // at once kept 3.5 MB more at 100k notes, for no time gained).
         let shards = shards.into_iter().map(LinkBuilder::finish).collect();
-        LinkShards { shards }
+        LinkShards {
+            shards,
+            key_sums,
+            unread: None,
+        }
     }
 
     /// The notes that link with `key` (whose hash is `hash`).
@@ -145,20 +175,100 @@ impl LinkShards {
         self.files_hashed(key, hash_key(key))
     }
 
-    /// Adds `file` under `key` (whose hash is `hash`).
-    pub(super) fn add(&mut self, key: &str, hash: u32, file: FileId) {
-        self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
+    /// Adds note `file` under each of its link `keys`.
+    pub(super) fn add_note(&mut self, file: FileId, keys: &NoteLinkKeys) {
+        let mut sum = KeySum::default();
+        for (key, hash) in keys.iter() {
+            self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
+            sum.add(hash);
+        }
+        *self.key_sum(file) = sum;
     }
 
-    /// Removes `file` from under `key` (whose hash is `hash`).
-    pub(super) fn remove(&mut self, key: &str, hash: u32, file: FileId) {
-        self.shards[shard_of(hash)].remove(Role::Link, key, hash, file);
+    /// Removes note `file` from under each of its link `keys`.
+    pub(super) fn remove_note(&mut self, file: FileId, keys: &NoteLinkKeys) {
+        for (key, hash) in keys.iter() {
+            self.shards[shard_of(hash)].remove(Role::Link, key, hash, file);
+        }
+        *self.key_sum(file) = KeySum::default();
+    }
+
+    fn key_sum(&mut self, file: FileId) -> &mut KeySum {
+        let index = file.0 as usize;
+        if index >= self.key_sums.len() {
+            self.key_sums.resize(index + 1, KeySum::default());
+        }
+        &mut self.key_sums[index]
+    }
+
+    /// Notes that `file`'s keys are to be replaced though its old ones cannot be read (its
+    /// file changed, or went, before they were taken out): they stay until
+    /// [`LinkShards::replace_unread_keys`] or [`LinkShards::remove_unread_keys`] takes them out.
+    pub(super) fn old_keys_unread(&mut self, file: FileId) {
+        self.unread = Some(file);
+    }
+
+    /// Whether `file`'s old keys could not be read (see [`LinkShards::old_keys_unread`]);
+    /// forgets it.
+    pub(super) fn take_unread(&mut self, file: FileId) -> bool {
+        self.unread.take_if(|unread| *unread == file).is_some()
+    }
+
+    /// Puts note `file` under its new link `keys` in place of the old ones it is still under,
+    /// which could not be read. The new keys it is already under are kept; the old ones it is
+    /// not to be under any more are found from its [`KeySum`]: none when the count and hashes
+    /// of the kept ones are the old ones', the one whose hash is the difference when one is
+    /// missing (a link taken out, the usual edit), else by a search of every key. Returns the
+    /// keys it left.
+    pub(super) fn replace_unread_keys(&mut self, file: FileId, keys: &NoteLinkKeys) -> Vec<String> {
+        let old = *self.key_sum(file);
+        let mut kept = KeySum::default();
+        for (key, hash) in keys.iter() {
+            if self.shards[shard_of(hash)].contains(Role::Link, key, hash, file) {
+                kept.add(hash);
+            }
+        }
+        let missing = old.hashes.wrapping_sub(kept.hashes);
+        let left = match old.count.checked_sub(kept.count) {
+            Some(0) if missing == 0 => Vec::new(),
+            Some(1) => {
+                let left = self.shards[shard_of(missing)].remove_hashed(Role::Link, missing, file);
+                match left.len() {
+                    1 => left,
+                    // Not the one key expected (hashes that collide): search them all.
+                    _ => {
+                        let mut all = left;
+                        all.extend(self.remove_file(file));
+                        all
+                    }
+                }
+            }
+            _ => self.remove_file(file),
+        };
+        let mut sum = KeySum::default();
+        for (key, hash) in keys.iter() {
+            let shard = &mut self.shards[shard_of(hash)];
+            if !shard.contains(Role::Link, key, hash, file) {
+                shard.add(Role::Link, key, hash, file);
+            }
+            sum.add(hash);
+        }
+        *self.key_sum(file) = sum;
+        left
+    }
+
+    /// Takes note `file` out from under the old keys that could not be read (it is removed);
+    /// returns them.
+    pub(super) fn remove_unread_keys(&mut self, file: FileId) -> Vec<String> {
+        let left = self.remove_file(file);
+        *self.key_sum(file) = KeySum::default();
+        left
     }
 
     /// Removes `file` from under every key: for a note whose file changed (or went) before its
     /// old keys were taken out, so that they cannot be read again. Reads every key's notes
     /// (a few milliseconds at 100,000 notes). Returns the keys it was under.
-    pub(super) fn remove_file(&mut self, file: FileId) -> Vec<String> {
+    fn remove_file(&mut self, file: FileId) -> Vec<String> {
         let mut keys = Vec::new();
         for shard in &mut self.shards {
             keys.extend(shard.remove_everywhere(Role::Link, file));

@@ -584,6 +584,14 @@ impl Workspace {
             links.defer_link_order();
         }
         let mut affected = self.unindex(file, Affected::Wanted);
+        if let Some(links) = self.links.built_mut()
+            && links.take_unread(file)
+        {
+            // Its file went before its old keys were taken out: the notes they led to lose
+            // a backlink.
+            let left = links.remove_unread_keys(file);
+            affected.extend(self.notes_named_by_link_keys(&left));
+        }
         if many_links && let Some(links) = self.links.built_mut() {
             links.restore_link_order();
         }
@@ -694,18 +702,37 @@ impl Workspace {
         };
         let keys = NoteKeys::of(note);
         // After the affected notes, which may build the table.
-        let affected = self.notes_linking_to_names(&keys, wanted);
+        let mut affected = self.notes_linking_to_names(&keys, wanted);
         let link_keys = self.links.is_built().then(|| {
             let links = self.links_of(note);
             NoteLinkKeys::of(&note.parsed, links.links())
         });
         if let (Some(links), Some(link_keys)) = (self.links.built_mut(), link_keys) {
-            for (key, hash) in link_keys.iter() {
-                links.add(key, hash, file);
+            if links.take_unread(file) {
+                let left = links.replace_unread_keys(file, &link_keys);
+                if wanted == Affected::Wanted {
+                    affected.extend(self.notes_named_by_link_keys(&left));
+                }
+            } else {
+                links.add_note(file, &link_keys);
             }
         }
         self.add_keys(file, keys);
         affected
+    }
+
+    /// The notes whose id, stem or name is one of link `keys` (or the part after a KB prefix):
+    /// those a note's links with these keys led to, as far as the keys tell.
+    fn notes_named_by_link_keys(&self, keys: &[String]) -> Vec<FileId> {
+        let mut named = Vec::new();
+        for key in keys {
+            let name = key.rsplit(':').next().unwrap_or(key);
+            for role in [Role::Id, Role::Stem, Role::Name] {
+                named.extend_from_slice(self.keys.files(role, key));
+                named.extend_from_slice(self.keys.files(role, name));
+            }
+        }
+        named
     }
 
     /// Adds `file`'s names to the name tables.
@@ -723,9 +750,10 @@ impl Workspace {
         };
         let keys = NoteKeys::of(note);
         // After the affected notes, which may build the table.
-        let mut affected = self.notes_linking_to_names(&keys, wanted);
-        // The keys the note was indexed with: from its links, unless its file changed since
-        // (read again, they would be the new ones), when every key is searched for it.
+        let affected = self.notes_linking_to_names(&keys, wanted);
+        // The keys the note was indexed with, from its links; unless its file changed (or went)
+        // since: read again, they would be the new ones, so the old ones stay for whoever
+        // replaces or removes the note (`index`, `remove_note`).
         let link_keys = self.links.is_built().then(|| {
             let links = self.links_of(note);
             links
@@ -733,25 +761,8 @@ impl Workspace {
                 .then(|| NoteLinkKeys::of(&note.parsed, links.links()))
         });
         match (self.links.built_mut(), link_keys) {
-            (Some(links), Some(Some(link_keys))) => {
-                for (key, hash) in link_keys.iter() {
-                    links.remove(key, hash, file);
-                }
-            }
-            (Some(links), Some(None)) => {
-                let old_keys = links.remove_file(file);
-                if wanted == Affected::Wanted {
-                    // The notes its old links led to, as far as their keys tell (`kb:id`
-                    // by its id): their backlinks changed, and their old links are gone.
-                    for key in &old_keys {
-                        let name = key.rsplit(':').next().unwrap_or(key);
-                        for role in [Role::Id, Role::Stem, Role::Name] {
-                            affected.extend_from_slice(self.keys.files(role, key));
-                            affected.extend_from_slice(self.keys.files(role, name));
-                        }
-                    }
-                }
-            }
+            (Some(links), Some(Some(link_keys))) => links.remove_note(file, &link_keys),
+            (Some(links), Some(None)) => links.old_keys_unread(file),
             _ => {}
         }
         for (role, key, hash) in keys.iter() {
@@ -1260,18 +1271,61 @@ mod tests {
         let c = workspace.file_id(&root.join("c.md")).unwrap();
         assert_eq!(linking(&workspace, "a"), [c]);
         // Changed on disk, the watcher's event not handled yet: the links as the file now
-        // reads; as long, with a link moved, as when longer.
+        // reads; as long, with a link moved or retargeted, as when longer.
         let moved = a_text.replace("[[b]] and", "and [[b]]");
         std::fs::write(root.join("a.md"), &moved).unwrap();
         assert_eq!(targets(&workspace), (false, vec!["b".into(), "c".into()]));
+        std::fs::write(root.join("a.md"), a_text.replace("[[b]]", "[[x]]")).unwrap();
+        assert_eq!(targets(&workspace), (false, vec!["x".into(), "c".into()]));
         std::fs::write(root.join("a.md"), "[[d]] [[c]]\n").unwrap();
         assert_eq!(targets(&workspace), (false, vec!["d".into(), "c".into()]));
         // The event: the keys the note was indexed with leave the link table, though they
-        // cannot be read from the file any more.
-        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
+        // cannot be read from the file any more; the note they led to is affected (one key
+        // left: found by its hash).
+        let b = workspace.file_id(&root.join("b.md")).unwrap();
+        let (_, affected) = workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
+        assert!(affected.contains(&b), "{affected:?}");
         assert!(linking(&workspace, "b").is_empty());
         assert_eq!(linking(&workspace, "d"), [a]);
         assert_eq!(linking(&workspace, "c"), [a]);
+        // No key left (one added), then every key left (found by a search).
+        std::fs::write(root.join("a.md"), "[[e]]\n").unwrap();
+        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]] [[e]]\n").1);
+        for key in ["d", "c", "e"] {
+            assert_eq!(linking(&workspace, key), [a], "{key}");
+        }
+        std::fs::write(root.join("a.md"), "[[e]]\n").unwrap();
+        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
+        assert!(linking(&workspace, "e").is_empty());
+        std::fs::write(root.join("a.md"), "[[e]]\n").unwrap();
+        workspace.set_note(root.join("a.md"), write("a.md", "[[f]] [[g]] [[h]]\n").1);
+        for key in ["d", "c", "e"] {
+            assert!(linking(&workspace, key).is_empty(), "{key}");
+        }
+        assert_eq!(linking(&workspace, "f"), [a]);
+        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
+        // Edits of every kind, each seen only after the file changed: the table ends as the
+        // links are.
+        let pool = ["p0", "p1", "p2", "p3", "p4", "p5", "p6"];
+        let mut seed = 7u32;
+        for round in 0..300 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let chosen: Vec<&str> = pool
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| seed >> (8 + i) & 1 == 1)
+                .map(|(_, key)| *key)
+                .collect();
+            let text: String = chosen.iter().map(|key| format!("[[{key}]] ")).collect();
+            // Often as long as the text before (the padding as it was).
+            let text = format!("{text}{}\n", "x".repeat(round % 7 / 3));
+            workspace.set_note(root.join("a.md"), write("a.md", &text).1);
+            for key in pool {
+                let expected: &[FileId] = if chosen.contains(&key) { &[a] } else { &[] };
+                assert_eq!(linking(&workspace, key), expected, "{key} in round {round}");
+            }
+        }
+        workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
         // Gone before its removal: no links to read, and its keys leave with it.
         std::fs::remove_file(root.join("a.md")).unwrap();
         assert_eq!(targets(&workspace), (false, vec![]));
