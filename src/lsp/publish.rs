@@ -19,7 +19,7 @@ use crate::text::FileId;
 use crate::workspace::Workspace;
 
 /// How many notes' diagnostics are computed (in parallel) and published at a time.
-const PUBLISH_CHUNK: usize = 2048;
+const PUBLISH_CHUNK: usize = 512;
 
 impl Backend {
     /// Publishes diagnostics for `paths` after the debounce delay (immediately for `0`).
@@ -168,7 +168,7 @@ impl Backend {
             let every_note = read(&self.state.settings).workspace_diagnostics;
             let mut paths: Vec<PathBuf> = lock(&self.state.published)
                 .iter()
-                .filter_map(|uri| convert::path_of(&Url::parse(uri).ok()?))
+                .filter_map(|uri| convert::path_of(&Url::parse(&uri).ok()?))
                 // A note is in `notes` when every note is.
                 .filter(|path| !(every_note && workspace.file_id(path).is_some()))
                 .filter(|path| !is_open(path))

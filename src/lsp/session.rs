@@ -190,6 +190,13 @@ impl Backend {
         let roots = roots_from(params);
         tracing::info!("initialize: roots {:?}, encoding {:?}", roots, encoding);
         *write(&self.state.workspace) = Workspace::new(roots.clone(), IndexConfig::default());
+        if let Some(root) = roots
+            .first()
+            .and_then(|root| Url::from_directory_path(root).ok())
+        {
+            // The URIs of the diagnostics published are kept without it.
+            lock(&self.state.published).set_prefix(root.as_str());
+        }
         *write(&self.state.session) = Session {
             encoding,
             flags,

@@ -281,9 +281,6 @@ pub struct ParsedNote {
     pub body_start: u32,
     /// How the links are written: [`NarrowLink`]s, [`WideLink`]s or [`FileLink`]s.
     link_layout: LinkLayout,
-    /// For [`FileLink`]s, a hash of their insides as parsed: [`ParsedNote::links_in`] reads
-    /// them in a text only if it has the same ones (see [`link_texts_hash`]).
-    link_texts_hash: u32,
 }
 
 /// What a parse keeps of the text besides the facts every lookup reads: the note's
@@ -384,13 +381,17 @@ impl ParsedNote {
             arena: text,
             ..self.section(Section::Links)
         };
+        // The closing word after the records is the hash of the insides as parsed.
+        let Some((&parsed_hash, words)) = records.words.split_last() else {
+            return Some(Links(LinkRecords::InText(records)));
+        };
         let links = || {
-            let words = records.words.chunks_exact(FileLink::WORDS);
-            words.map(|words| FileLink::read(words).0)
+            let pairs = words.chunks_exact(FileLink::WORDS);
+            pairs.map(|pair| StoredLink::in_text(pair[0], pair[1]))
         };
         let same = links().all(|link| link.is_written_in(text))
             && link_texts_hash(links().map(|link| &text[link.inner_range().as_usize()]))
-                == self.link_texts_hash;
+                == parsed_hash;
         same.then_some(Links(LinkRecords::InText(records)))
     }
 
@@ -407,7 +408,7 @@ impl ParsedNote {
             match self.link_layout {
                 LinkLayout::Narrow => NarrowLink::read(&words[..3]).0.range,
                 LinkLayout::Wide => WideLink::read(&words[..4]).0.range,
-                LinkLayout::InText => FileLink::read(&words[..2]).0.range,
+                LinkLayout::InText => FileLink::read(&words[..3]).0.range,
             }
         })
     }
@@ -1064,16 +1065,14 @@ impl Record for WideLink {
 /// A [`StoredLink`] of a note that keeps no link texts ([`Retention::Compact`]): two words,
 /// the inside's length (16 bits) with its flags (2), shape (4) and separator (10), then where
 /// the link starts. Its inside is read in the note's text, at its place there, which
-/// [`ParsedNote::links_in`] is given.
+/// [`ParsedNote::links_in`] is given. The list's closing word, after the last link, is a hash
+/// of the insides as parsed (see [`link_texts_hash`]).
 #[derive(Clone, Copy, Debug)]
 struct FileLink(StoredLink);
 
-impl Record for FileLink {
-    const WORDS: usize = 2;
-    type View<'a> = Link<'a>;
-
-    fn read(words: &[u32]) -> FileLink {
-        let [packed, start] = self::words(words);
+impl StoredLink {
+    /// The link a [`FileLink`] wrote as `packed` and `start`.
+    fn in_text(packed: u32, start: u32) -> StoredLink {
         let (flags, shape) = ((packed >> 16) as u8 & 0b11, (packed >> 18) as u8 & 0b1111);
         // Where the inside starts in the text: after the brackets (a markdown link's inside
         // is its whole source).
@@ -1082,14 +1081,25 @@ impl Record for FileLink {
             _ => 2 + u32::from(flags & EMBED != 0),
         };
         let source = start + open;
-        FileLink(StoredLink::from_parts(
+        StoredLink::from_parts(
             source,
             start,
             source + (packed & 0xFFFF),
             flags,
             shape,
             (packed >> 22) as u16,
-        ))
+        )
+    }
+}
+
+impl Record for FileLink {
+    const WORDS: usize = 2;
+    const TRAILING: usize = 1;
+    type View<'a> = Link<'a>;
+
+    fn read(words: &[u32]) -> FileLink {
+        let [packed, start, _] = self::words(words);
+        FileLink(StoredLink::in_text(packed, start))
     }
 
     fn write(self, out: &mut Vec<u32>) {
@@ -1720,7 +1730,11 @@ fn assemble(
             _ => NarrowLink(link).write(&mut words),
         }
     }
-    if link_layout != LinkLayout::InText && links().next().is_some() {
+    if link_layout == LinkLayout::InText && links().next().is_some() {
+        // The closing word: the hash of the insides, which tells the note's text read again
+        // from one whose links changed (see `ParsedNote::links_in`).
+        words.push(link_texts_hash(links().map(link_source)));
+    } else if links().next().is_some() {
         // The closing word: where the last link's inside ends (see `NarrowLink`'s words).
         words.push(crate::text::to_u32(arena.text.len()));
     }
@@ -1768,10 +1782,6 @@ fn assemble(
         frontmatter,
         frontmatter_summary: summary,
         link_layout,
-        link_texts_hash: match link_layout {
-            LinkLayout::InText => link_texts_hash(links().map(link_source)),
-            _ => 0,
-        },
         ..ParsedNote::default()
     }
 }
