@@ -604,10 +604,18 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
             )
         }
     };
-    let mut files: Vec<FileId> = keys
-        .iter()
-        .flat_map(|key| workspace.notes_linking_with_key(key).iter().copied())
-        .collect();
+    let target_kb = workspace.note(target).map(|note| note.kb);
+    let mut files: Vec<FileId> = Vec::new();
+    for key in &keys {
+        let sources = workspace.notes_linking_with_key(key).iter().copied();
+        match target_kb {
+            Some(target_kb) => {
+                let elsewhere = SameIdElsewhere::new(workspace, target_kb, key);
+                files.extend(sources.filter(|&source| !elsewhere.means_its_own(source)));
+            }
+            None => files.extend(sources),
+        }
+    }
     files.sort_unstable();
     files.dedup();
     let may_mean_target = |link: Link| {
@@ -625,10 +633,10 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
         let last = folded.rsplit('/').next().unwrap_or(&folded);
         last_segments.iter().any(|segment| segment == last)
     };
-    let mut pointers = Vec::new();
-    for file in files {
+    let pointers_in = |file: FileId| -> Vec<Pointer> {
+        let mut pointers = Vec::new();
         let Some(source) = workspace.note(file) else {
-            continue;
+            return pointers;
         };
         let source_links = workspace.links_of(source);
         for (index, link) in source_links.links().iter().enumerate() {
@@ -644,7 +652,7 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
             }
         }
         let Some(id) = id else {
-            continue; // Attachments are named by links only.
+            return pointers; // Attachments are named by links only.
         };
         for (field_index, field) in source
             .parsed
@@ -665,8 +673,94 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
                 }
             }
         }
+        pointers
+    };
+    each_source(&files, pointers_in)
+}
+
+/// From this many source notes on, [`each_source`] reads them on all cores: a closed note's
+/// links are read from its file.
+const PARALLEL_SOURCES: usize = 16;
+
+/// `found` of each of `files`, in their order: on all cores when they are many.
+pub fn each_source<T: Send>(files: &[FileId], found: impl Fn(FileId) -> Vec<T> + Sync) -> Vec<T> {
+    use rayon::prelude::*;
+    if files.len() < PARALLEL_SOURCES {
+        return files.iter().flat_map(|&file| found(file)).collect();
     }
-    pointers
+    files
+        .par_iter()
+        .flat_map_iter(|&file| found(file))
+        .collect()
+}
+
+/// The KBs other than the target's with a note whose id is a key of the target: a source
+/// there that links or refers with that key without a KB prefix means its own KB's note
+/// (resolution looks in the link's KB first), so the source need not be read to find links
+/// to the target, unless a KB prefix may name the target's KB: a link with the target's KB
+/// prefix (indexed under `kb:key` too) or any frontmatter value with a KB part. A closed
+/// source is read from its file; in a vault of many KBs whose ids repeat, most sources that
+/// share a key with a note are in other KBs.
+struct SameIdElsewhere<'a> {
+    workspace: &'a Workspace,
+    target_kb: KbId,
+    /// The KBs with a note of the key as id, sorted (none for a key with a folder).
+    kbs: Vec<KbId>,
+    /// The sources with a link to `key` prefixed with a name of the target's KB, sorted.
+    prefixed: Vec<FileId>,
+}
+
+impl<'a> SameIdElsewhere<'a> {
+    fn new(workspace: &'a Workspace, target_kb: KbId, key: &str) -> SameIdElsewhere<'a> {
+        let mut kbs: Vec<KbId> = match key.contains('/') {
+            true => Vec::new(),
+            false => workspace
+                .notes_by_id(key)
+                .iter()
+                .filter_map(|&file| workspace.note_kb(file))
+                .filter(|&kb| kb != target_kb)
+                .collect(),
+        };
+        kbs.sort_unstable();
+        kbs.dedup();
+        let mut prefixed = Vec::new();
+        if !kbs.is_empty() {
+            let kb = workspace.kb(target_kb);
+            for name in std::iter::once(&kb.name).chain(&kb.shortname) {
+                let pair = fold(&format!("{name}:{key}"));
+                prefixed.extend_from_slice(workspace.notes_linking_with_key(&pair));
+            }
+            prefixed.sort_unstable();
+        }
+        SameIdElsewhere {
+            workspace,
+            target_kb,
+            kbs,
+            prefixed,
+        }
+    }
+
+    /// Whether every link and reference of `source` under the key means a note of its own
+    /// KB, not the target (see [`SameIdElsewhere`]).
+    fn means_its_own(&self, source: FileId) -> bool {
+        let Some(kb) = self.workspace.note_kb(source) else {
+            return false;
+        };
+        // A plain vault's relative links (`../x`) are read from the linking note's folder.
+        kb != self.target_kb
+            && !self.workspace.kb(kb).is_implicit()
+            && self.kbs.binary_search(&kb).is_ok()
+            && self.prefixed.binary_search(&source).is_err()
+            && !self.workspace.note(source).is_some_and(|note| {
+                let fields = note
+                    .parsed
+                    .frontmatter()
+                    .into_iter()
+                    .flat_map(|fm| fm.fields());
+                let mut values = fields.flat_map(|field| field.values.iter());
+                values.any(|value| split_reference(value).0.is_some())
+            })
+    }
 }
 
 /// The keys a link to `note` may be indexed under, and the last segments such a link's
@@ -714,22 +808,20 @@ pub fn pointers_to_heading(
     sources.push(target);
     sources.sort_unstable();
     sources.dedup();
-    let mut found = Vec::new();
-    for source in sources {
+    let found_in = |source: FileId| -> Vec<(FileId, usize)> {
         let Some(source_note) = workspace.note(source) else {
-            continue;
+            return Vec::new();
         };
         let source_links = workspace.links_of(source_note);
-        for (index, link) in source_links.links().iter().enumerate() {
-            if link.heading.is_none()
-                || resolve_link(workspace, source, link).file(source) != Some(target)
-            {
-                continue;
-            }
-            if resolve_subtarget(note, link) == SubTarget::Heading(heading) {
-                found.push((source, index));
-            }
-        }
-    }
-    found
+        let links = source_links.links().iter().enumerate();
+        links
+            .filter(|(_, link)| {
+                link.heading.is_some()
+                    && resolve_link(workspace, source, *link).file(source) == Some(target)
+                    && resolve_subtarget(note, *link) == SubTarget::Heading(heading)
+            })
+            .map(|(index, _)| (source, index))
+            .collect()
+    };
+    each_source(&sources, found_in)
 }

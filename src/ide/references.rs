@@ -225,6 +225,50 @@ Needs ![[gd:basil#Sweet Basil|leaves]] and
     }
 
     #[test]
+    fn another_kb_with_a_note_of_the_same_id_still_points_here_through_prefixes() {
+        // The kitchen's own `basil` takes its unprefixed links; its links and references with
+        // the garden's prefix (name or shortname) still point at the garden's.
+        check(
+            r#"
+//- /garden/kb.yaml
+name: garden
+shortname: gd
+//- /kitchen/kb.yaml
+name: kitchen
+types:
+  dish:
+    fields:
+      herbs: {type: list, description: "Herbs (entry IDs)"}
+//- /garden/basil.md
+---
+id: ba$0sil
+    ^^^^^
+---
+//- /kitchen/basil.md
+---
+id: basil
+---
+[[basil]] is the kitchen's; [[garden:basil]] and
+                            ^^^^^^^^^^^^^^^^
+[[GD:Basil|x]] the garden's.
+^^^^^^^^^^^^^^
+//- /kitchen/pesto.md
+---
+herbs: [gd:basil, basil]
+        ^^^^^^^^
+---
+[[basil]] means the kitchen's.
+//- /kitchen/soup.md
+---
+herbs: [basil]
+---
+[[basil]], the kitchen's too.
+"#,
+            true,
+        );
+    }
+
+    #[test]
     fn on_the_notes_own_id_title_or_first_heading() {
         let notes = r#"
 //- /kb/a.md

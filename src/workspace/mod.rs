@@ -2,16 +2,19 @@
 //! and the features need. Updated one file at a time (`set_note`, `remove_note`, `set_kb_config`),
 //! so a keystroke or a file changed on disk costs work proportional to that file.
 //!
-//! The workspace holds no file text and does no I/O: callers read files (see [`crate::vfs`]),
-//! parse them with [`crate::syntax::parse_note`] (in parallel, outside any lock) and hand the
-//! facts over. Which note a link means is decided in [`crate::slug`], never here.
+//! The workspace holds no file text: callers read files (see [`crate::vfs`]), parse them with
+//! [`crate::syntax::parse_file`] (in parallel, outside any lock) and hand the facts over. Its
+//! one read is a closed note's links' texts, which such a note does not keep
+//! ([`crate::syntax::Retention::Compact`]): [`Workspace::links_of`] reads them from its file
+//! (`note_links.rs`). Which note a link means is decided in [`crate::slug`], never here.
 
 //!
 //! This file is the workspace's API; its parts live beside it: the note model (`note.rs`), the
 //! key table that the lookups by id, stem and name read (`key_table.rs`), the link table that
 //! the lookups by link key read (`link_table.rs`), the name facts and name table that name
-//! searches scan (`name_table.rs`), the tables' hashing (`hash.rs`) and the attachments, files
-//! that are link targets but not notes (`attachments.rs`).
+//! searches scan (`name_table.rs`), the tables' hashing (`hash.rs`), a note's links with their
+//! texts (`note_links.rs`) and the attachments, files that are link targets but not notes
+//! (`attachments.rs`).
 
 mod attachments;
 mod hash;
