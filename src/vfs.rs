@@ -313,10 +313,30 @@ pub fn read_text(path: &Path) -> Result<String, DiskError> {
     })
 }
 
+/// Reads a file as UTF-8 text that is likely `expected_len` bytes long (a closed note read
+/// again): its room made at once, with no `stat`, in two `read` calls when it is that long.
+pub fn read_text_of_len(path: &Path, expected_len: usize) -> Result<String, DiskError> {
+    let mut buffer = vec![0; expected_len + 1];
+    let len = read_into(path, &mut buffer)?;
+    buffer.truncate(len);
+    String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
 /// Reads a file as UTF-8 text into `buffer`, whose room (zeroed once, kept from one file to the
 /// next) the read fills: the load reads every note this way, with no allocation and no `stat`
 /// per note, in two `read` calls for a note that fits.
 fn read_text_into<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> Result<&'a str, DiskError> {
+    let len = read_into(path, buffer)?;
+    std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Reads a file into `buffer`'s room, growing it when the file is longer; returns how many
+/// bytes it holds.
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<usize, DiskError> {
     use std::io::Read;
     let read_error = |error| DiskError::Read {
         path: path.to_path_buf(),
@@ -336,9 +356,7 @@ fn read_text_into<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> Result<&'a str, D
             Err(error) => return Err(read_error(error)),
         }
     }
-    std::str::from_utf8(&buffer[..filled]).map_err(|_| DiskError::NotUtf8 {
-        path: path.to_path_buf(),
-    })
+    Ok(filled)
 }
 
 /// The first room of a [`read_text_into`] buffer: most notes fit.
