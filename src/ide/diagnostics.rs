@@ -11,7 +11,7 @@ use crate::keys;
 use crate::slug::{self, Pointer, Resolution, ResolveCache, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
-use crate::workspace::{Note, Workspace};
+use crate::workspace::{Note, NoteLinks, Workspace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -228,6 +228,21 @@ pub fn diagnostics(
     diagnostics_with_cache(workspace, file, config, &mut ResolveCache::none())
 }
 
+/// [`diagnostics_with_cache`] with the note's links already read (see
+/// [`Workspace::links_of`]): whoever read a closed note's file for them reads it once.
+pub fn diagnostics_with_links(
+    workspace: &Workspace,
+    file: FileId,
+    links: &NoteLinks<'_>,
+    config: &DiagnosticsConfig,
+    cache: &mut ResolveCache,
+) -> Vec<Diagnostic> {
+    let Some(note) = workspace.note(file) else {
+        return Vec::new();
+    };
+    diagnostics_of(workspace, file, note, links, config, cache)
+}
+
 /// [`diagnostics`] of one of many notes checked in a row (`check`, the workspace's
 /// diagnostics): links are resolved through `cache`, made for this workspace.
 pub fn diagnostics_with_cache(
@@ -239,6 +254,24 @@ pub fn diagnostics_with_cache(
     let Some(note) = workspace.note(file) else {
         return Vec::new();
     };
+    diagnostics_of(
+        workspace,
+        file,
+        note,
+        &workspace.links_of(note),
+        config,
+        cache,
+    )
+}
+
+fn diagnostics_of(
+    workspace: &Workspace,
+    file: FileId,
+    note: &Note,
+    links: &NoteLinks<'_>,
+    config: &DiagnosticsConfig,
+    cache: &mut ResolveCache,
+) -> Vec<Diagnostic> {
     let mut out = Collector {
         config,
         diagnostics: Vec::new(),
@@ -252,7 +285,7 @@ pub fn diagnostics_with_cache(
         out.push(code, error.range, error.message.clone(), None, Vec::new());
     }
     duplicate_id(workspace, file, note, &mut out);
-    for link in workspace.links_of(note).links() {
+    for link in links.links() {
         link_problems(workspace, file, note, link, cache, &mut out);
     }
     reference_problems(workspace, file, note, &mut out);

@@ -10,7 +10,7 @@ pub mod diagnostics;
 
 pub use diagnostics::{
     Diagnostic, DiagnosticCode, DiagnosticsConfig, Related, Severity, diagnostics,
-    diagnostics_with_cache,
+    diagnostics_with_cache, diagnostics_with_links,
 };
 
 pub mod completion;

@@ -122,6 +122,19 @@ impl<'w> LineIndexes<'w> {
         );
     }
 
+    /// Makes `file`'s line index for this answer from `text`, the note's text read already
+    /// (see [`crate::workspace::NoteLinks::read_text`]), unless the note has one.
+    pub(super) fn know(&self, file: FileId, text: &str) {
+        let has_one = self
+            .workspace
+            .note(file)
+            .map(|n| n.parsed.line_index().is_some());
+        if has_one == Some(false) {
+            let index = Rc::new(LineIndex::new(text));
+            self.made.borrow_mut().insert(file, Some(index));
+        }
+    }
+
     /// `file`'s line index; `None` for a file that is not a note, or a note without one whose
     /// file cannot be read (gone since it was indexed, or not inside the roots any more).
     pub(super) fn get(&self, file: FileId) -> Option<LineIndexRef<'w>> {

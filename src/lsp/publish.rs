@@ -92,25 +92,30 @@ impl Backend {
                             // Not a request: no service layer stands above this background work, so a
                             // panic costs only this note's list.
                             let found = catch_unwind(AssertUnwindSafe(|| {
-                                ide::diagnostics_with_cache(
+                                // A closed note's file is read for its links' texts, and its
+                                // lines made from the same text when it has something to show.
+                                let note = workspace.note(file)?;
+                                let links = workspace.links_of(note);
+                                let found = ide::diagnostics_with_links(
                                     &workspace,
                                     file,
+                                    &links,
                                     &settings.diagnostics,
                                     cache,
-                                )
+                                );
+                                let lines = LineIndexes::for_diagnostics(&workspace);
+                                if let Some(text) = links.read_text().filter(|_| !found.is_empty())
+                                {
+                                    lines.know(file, text);
+                                }
+                                Some((found, lines))
                             }));
                             match found {
-                                Ok(found) => {
-                                    // A closed note's lines are read again from its file, and
-                                    // only when it has something to show.
-                                    let lines = LineIndexes::for_diagnostics(&workspace);
-                                    found
-                                        .iter()
-                                        .filter_map(|d| {
-                                            convert::diagnostic(&lines, file, d, encoding)
-                                        })
-                                        .collect()
-                                }
+                                Ok(None) => Vec::new(),
+                                Ok(Some((found, lines))) => found
+                                    .iter()
+                                    .filter_map(|d| convert::diagnostic(&lines, file, d, encoding))
+                                    .collect(),
                                 Err(_) => {
                                     tracing::error!("diagnostics panicked for {}", path.display());
                                     Vec::new()

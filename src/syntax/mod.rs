@@ -382,13 +382,10 @@ impl ParsedNote {
             ..self.section(Section::Links)
         };
         // The closing word after the records is the hash of the insides as parsed.
-        let Some((&parsed_hash, words)) = records.words.split_last() else {
+        let Some(&parsed_hash) = records.words.last() else {
             return Some(Links(LinkRecords::InText(records)));
         };
-        let links = || {
-            let pairs = words.chunks_exact(FileLink::WORDS);
-            pairs.map(|pair| StoredLink::in_text(pair[0], pair[1]))
-        };
+        let links = || records.stored().map(|link| link.0);
         let same = links().all(|link| link.is_written_in(text))
             && link_texts_hash(links().map(|link| &text[link.inner_range().as_usize()]))
                 == parsed_hash;
@@ -396,21 +393,24 @@ impl ParsedNote {
     }
 
     /// The ranges of the links, in order (read whether the note keeps their texts or not).
-    pub fn link_ranges(&self) -> impl DoubleEndedIterator<Item = TextRange> + '_ {
-        let (words, step): (&[u32], usize) = match self.link_layout {
-            LinkLayout::Narrow => (self.section::<NarrowLink>(Section::Links).words, 2),
-            LinkLayout::Wide => (self.section::<WideLink>(Section::Links).words, 3),
-            LinkLayout::InText => (self.section::<FileLink>(Section::Links).words, 2),
-        };
-        let count = self.link_count();
-        (0..count).map(move |index| {
-            let words = &words[index * step..];
-            match self.link_layout {
-                LinkLayout::Narrow => NarrowLink::read(&words[..3]).0.range,
-                LinkLayout::Wide => WideLink::read(&words[..4]).0.range,
-                LinkLayout::InText => FileLink::read(&words[..3]).0.range,
-            }
-        })
+    pub fn link_ranges(&self) -> impl Iterator<Item = TextRange> + '_ {
+        let layout = self.link_layout;
+        let narrow = (layout == LinkLayout::Narrow)
+            .then(|| self.section::<NarrowLink>(Section::Links).stored())
+            .into_iter()
+            .flatten()
+            .map(|link| link.0.range);
+        let wide = (layout == LinkLayout::Wide)
+            .then(|| self.section::<WideLink>(Section::Links).stored())
+            .into_iter()
+            .flatten()
+            .map(|link| link.0.range);
+        let in_text = (layout == LinkLayout::InText)
+            .then(|| self.section::<FileLink>(Section::Links).stored())
+            .into_iter()
+            .flatten()
+            .map(|link| link.0.range);
+        narrow.chain(wide).chain(in_text)
     }
 
     /// How many links the note has (what [`ParsedNote::links`] would read, whether the note
@@ -555,6 +555,13 @@ impl<'a, R: Record> Records<'a, R> {
     /// The first item, if any.
     pub fn first(self) -> Option<R::View<'a>> {
         self.get(0)
+    }
+
+    /// The records themselves, in order (what needs no text of theirs).
+    fn stored(self) -> impl Iterator<Item = R> + 'a {
+        let words = self.words;
+        (0..self.len())
+            .map(move |index| R::read(&words[index * R::WORDS..][..R::WORDS + R::TRAILING]))
     }
 
     /// The items, in order.

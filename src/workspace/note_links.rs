@@ -36,6 +36,15 @@ impl NoteLinks<'_> {
     pub fn are_indexed(&self) -> bool {
         !matches!(self.0, Source::Changed(_))
     }
+
+    /// The note's text as read from its file, when it was read and is the one indexed (for
+    /// whoever needs it too, so that the file is read once).
+    pub fn read_text(&self) -> Option<&str> {
+        match &self.0 {
+            Source::Read(_, text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 /// The links of `parsed`, the note at `path`, whose texts are read from the file (inside
