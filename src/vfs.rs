@@ -313,36 +313,66 @@ pub fn read_text(path: &Path) -> Result<String, DiskError> {
     })
 }
 
-/// Reads a file as UTF-8 text that is likely `expected_len` bytes long (a closed note read
-/// again): its room made at once, with no `stat`, in two `read` calls when it is that long.
-pub fn read_text_of_len(path: &Path, expected_len: usize) -> Result<String, DiskError> {
-    let mut buffer = vec![0; expected_len + 1];
-    let len = read_into(path, &mut buffer)?;
-    buffer.truncate(len);
-    String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
+/// Reads again a note indexed from inside `roots`, likely `expected_len` bytes long (a closed
+/// note whose links an answer needs): `None` when it is not inside them, or climbs out of them;
+/// a symlink is refused as it is opened (`O_NOFOLLOW` on Unix, with no `lstat` before it).
+/// Its room is made at once, with no `stat`: two `read` calls when it is that long.
+pub fn read_note_again(
+    path: &Path,
+    roots: &[PathBuf],
+    expected_len: usize,
+) -> Option<Result<String, DiskError>> {
+    if !is_inside_roots(path, roots) || (!cfg!(unix) && is_symlink(path)) {
+        return None;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let file = options.open(path).map_err(|error| DiskError::Read {
         path: path.to_path_buf(),
-    })
+        error,
+    });
+    let mut buffer = vec![0; expected_len + 1];
+    Some(file.and_then(|file| {
+        let len = read_into(path, file, &mut buffer)?;
+        buffer.truncate(len);
+        String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
+            path: path.to_path_buf(),
+        })
+    }))
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Reads a file as UTF-8 text into `buffer`, whose room (zeroed once, kept from one file to the
 /// next) the read fills: the load reads every note this way, with no allocation and no `stat`
 /// per note, in two `read` calls for a note that fits.
 fn read_text_into<'a>(path: &Path, buffer: &'a mut Vec<u8>) -> Result<&'a str, DiskError> {
-    let len = read_into(path, buffer)?;
+    let file = std::fs::File::open(path).map_err(|error| DiskError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let len = read_into(path, file, buffer)?;
     std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
         path: path.to_path_buf(),
     })
 }
 
-/// Reads a file into `buffer`'s room, growing it when the file is longer; returns how many
-/// bytes it holds.
-fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<usize, DiskError> {
+/// Reads `file` (at `path`) into `buffer`'s room, growing it when the file is longer; returns
+/// how many bytes it holds.
+fn read_into(
+    path: &Path,
+    mut file: std::fs::File,
+    buffer: &mut Vec<u8>,
+) -> Result<usize, DiskError> {
     use std::io::Read;
     let read_error = |error| DiskError::Read {
         path: path.to_path_buf(),
         error,
     };
-    let mut file = std::fs::File::open(path).map_err(read_error)?;
     let mut filled = 0;
     loop {
         if filled == buffer.len() {
@@ -742,17 +772,54 @@ impl<R> Drop for StopOnDrop<'_, R> {
 /// Whether the server may read `path`: inside one of `roots`, without `..`, and not a symlink
 /// (a symlink may lead outside the roots or into a loop).
 pub fn is_readable_in_roots(path: &Path, roots: &[PathBuf]) -> bool {
+    is_inside_roots(path, roots) && !is_symlink(path)
+}
+
+/// Whether `path` is inside one of `roots`, without `..`.
+fn is_inside_roots(path: &Path, roots: &[PathBuf]) -> bool {
     let inside = roots.iter().any(|root| path.starts_with(root));
     let climbs = path
         .components()
         .any(|c| matches!(c, std::path::Component::ParentDir));
-    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    inside && !climbs && !symlink
+    inside && !climbs
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_read_again_is_inside_the_roots_and_no_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("vault");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(root.join("a.md"), "[[b]]\n").unwrap();
+        std::fs::write(dir.path().join("outside.md"), "secret [[s]]\n").unwrap();
+        let roots = [root.clone()];
+        let read = |path: &Path, len| read_note_again(path, &roots, len).map(|r| r.ok());
+        assert_eq!(
+            read(&root.join("a.md"), 6),
+            Some(Some("[[b]]\n".to_owned()))
+        );
+        // Longer or shorter than expected, read whole.
+        assert_eq!(
+            read(&root.join("a.md"), 2),
+            Some(Some("[[b]]\n".to_owned()))
+        );
+        assert_eq!(
+            read(&root.join("a.md"), 100),
+            Some(Some("[[b]]\n".to_owned()))
+        );
+        assert_eq!(read(&dir.path().join("outside.md"), 13), None);
+        assert_eq!(read(&root.join("../outside.md"), 13), None);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside.md"), root.join("link.md"))
+                .unwrap();
+            assert_eq!(read(&root.join("link.md"), 13), Some(None));
+        }
+        assert_eq!(read(&root.join("gone.md"), 3), Some(None));
+    }
 
     #[test]
     fn map_in_order_hands_every_result_in_order() {

@@ -57,8 +57,7 @@ pub(super) fn note_links<'a>(
     if parsed.keeps_link_texts() {
         return NoteLinks(Source::Kept(parsed));
     }
-    let text = vfs::is_readable_in_roots(path, roots)
-        .then(|| vfs::read_text_of_len(path, parsed.text_len() as usize))
+    let text = vfs::read_note_again(path, roots, parsed.text_len() as usize)
         .and_then(|read| read.map_err(|error| tracing::info!("{error}")).ok());
     let Some(text) = text else {
         return NoteLinks(Source::Changed(Box::default()));
