@@ -680,7 +680,7 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
 
 /// From this many source notes on, [`each_source`] reads them on all cores: a closed note's
 /// links are read from its file.
-const PARALLEL_SOURCES: usize = 16;
+const PARALLEL_SOURCES: usize = 8;
 
 /// `found` of each of `files`, in their order: on all cores when they are many.
 pub fn each_source<T: Send>(files: &[FileId], found: impl Fn(FileId) -> Vec<T> + Sync) -> Vec<T> {
