@@ -57,7 +57,7 @@ fn parse_all(files: &Files) -> Vec<(PathBuf, ParsedNote)> {
         .collect()
 }
 
-/// What `vfs::load` does after reading: kb.yaml files, then every note parsed in parallel and
+/// What `load::load` does after reading: kb.yaml files, then every note parsed in parallel and
 /// inserted in one go.
 fn build(files: &Files) -> Workspace {
     let mut workspace = Workspace::new(vec![PathBuf::from("/vault")], IndexConfig::default());

@@ -1,7 +1,7 @@
 //! Times the phases of a load one after the other on one thread (walk, read, parse, prepare,
 //! insert, drop), to see where indexing time goes and to profile one phase:
 //! `cargo run --release --example load_phases -- VAULT [ROUNDS]`. The server does the same
-//! work with reading, parsing and preparing spread over threads (see `vfs::load`).
+//! work with reading, parsing and preparing spread over threads (see `load::load`).
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use crate::ide::{Diagnostic, DiagnosticCode, DiagnosticsConfig, Severity, diagnostics_with_cache};
 use crate::line_index::{LineCol, LineIndex, PositionEncoding};
+use crate::load::{self, LoadOptions, Progress};
 use crate::lsp::config::{Settings, merge_settings};
 use crate::lsp::config_file;
 use crate::slug::ResolveCache;
 use crate::syntax::Retention;
 use crate::text::FileId;
-use crate::vfs::{self, LoadOptions, Progress};
+use crate::vfs;
 use crate::workspace::{IndexConfig, Note, Workspace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> 
         *last = Some(Instant::now());
         eprint!("\rindexing {}/{} notes…", p.done, p.total);
     };
-    let loaded = vfs::load(&options.roots, &load, &progress);
+    let loaded = load::load(&options.roots, &load, &progress);
     if show_progress && last_shown.lock().is_ok_and(|l| l.is_some()) {
         eprint!("\r\x1b[K");
     }

@@ -9,6 +9,7 @@
 //! - [`slug`]: the one definition of which note a link means;
 //! - [`ide`]: one module per feature, plain functions over the workspace;
 //! - [`vfs`]: the only code that reads the disk (walking roots, reading notes);
+//! - [`load`]: a whole workspace loaded from disk, in parallel;
 //! - [`check`]: the `wikilink-lsp check` report;
 //! - [`lsp`]: the language server, converting between LSP and the core.
 
@@ -16,6 +17,7 @@ pub mod check;
 pub mod ide;
 pub mod keys;
 pub mod line_index;
+pub mod load;
 pub mod lsp;
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use tower_lsp::lsp_types::*;
 use super::convert;
 use super::server::{Backend, TextSource, lock, read, write};
 use crate::ide::{self, DiagnosticCode, navigation};
+use crate::load::{self, LoadOptions};
 use crate::syntax::{Retention, parse_file};
 use crate::text::FileId;
-use crate::vfs::{self, FileKind, LoadOptions};
+use crate::vfs::{self, FileKind};
 use crate::workspace::IndexConfig;
 use crate::workspace::Workspace;
 
@@ -333,7 +334,7 @@ impl Backend {
             }
         };
         let started = Instant::now();
-        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<vfs::Progress>();
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<load::Progress>();
         let existing_roots: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
         for missing in roots.iter().filter(|r| !r.is_dir()) {
             tracing::warn!(
@@ -346,7 +347,7 @@ impl Backend {
             if let Some(delay) = delay {
                 std::thread::sleep(delay);
             }
-            vfs::load(&existing_roots, &options, &move |p| {
+            load::load(&existing_roots, &options, &move |p| {
                 let _ = sender.send(p);
             })
         });
@@ -509,7 +510,7 @@ impl Backend {
         Some(token)
     }
 
-    async fn report_progress(&self, token: &Option<ProgressToken>, progress: vfs::Progress) {
+    async fn report_progress(&self, token: &Option<ProgressToken>, progress: load::Progress) {
         self.send_status("indexing", progress.done, progress.total, 0, 0)
             .await;
         let Some(token) = token else { return };

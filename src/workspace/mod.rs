@@ -31,6 +31,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::syntax::{KbConfig, ParsedNote, parse_kb_config};
 use crate::text::FileId;
+use crate::vfs::{has_plain_parts, is_plain_path};
 
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
@@ -907,23 +908,6 @@ fn joined_components(dir: Option<&Path>, path: &Path) -> Box<str> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.join("/").into()
-}
-
-/// Whether `path` is absolute and `/`-separated with no empty, `.` or `..` part (as walked
-/// paths under a plain root are): then its folders are the text before each `/`, two such paths
-/// are the same when their bytes are, and their byte order with `/` lowest is `Path` order.
-pub fn is_plain_path(path: &Path) -> bool {
-    if cfg!(windows) {
-        return false;
-    }
-    let bytes = path.as_os_str().as_encoded_bytes();
-    bytes.first() == Some(&b'/') && has_plain_parts(&bytes[1..])
-}
-
-/// Whether `text` is `/`-separated names with no empty, `.` or `..` one (so not empty either).
-fn has_plain_parts(text: &[u8]) -> bool {
-    text.split(|&b| b == b'/')
-        .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 /// Whether an update works out which other notes it affects (see [`Workspace::put_note`]).
