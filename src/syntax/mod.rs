@@ -1008,24 +1008,20 @@ impl Record for NarrowLink {
 
     fn read(words: &[u32]) -> NarrowLink {
         let [packed, start, next] = self::words(words);
+        let (source, flags, shape, separator) = unpack_link(packed);
         NarrowLink(StoredLink::from_parts(
-            packed & 0xFFFF,
+            source,
             start,
             next & 0xFFFF,
-            (packed >> 16) as u8 & 0b11,
-            (packed >> 18) as u8 & 0b1111,
-            (packed >> 22) as u16,
+            flags,
+            shape,
+            separator,
         ))
     }
 
     fn write(self, out: &mut Vec<u32>) {
         let link = self.0;
-        debug_assert!(link.source <= 0xFFFF && link.separator <= NARROW_SEPARATOR_MAX);
-        let packed = link.source
-            | u32::from(link.flags) << 16
-            | (link.shape as u32) << 18
-            | u32::from(link.separator) << 22;
-        out.extend([packed, link.range.start]);
+        out.extend([pack_link(link.source, link), link.range.start]);
     }
 
     fn view(self, arena: &str) -> Link<'_> {
@@ -1080,7 +1076,7 @@ struct FileLink(StoredLink);
 impl StoredLink {
     /// The link a [`FileLink`] wrote as `packed` and `start`.
     fn in_text(packed: u32, start: u32) -> StoredLink {
-        let (flags, shape) = ((packed >> 16) as u8 & 0b11, (packed >> 18) as u8 & 0b1111);
+        let (inner_len, flags, shape, separator) = unpack_link(packed);
         // Where the inside starts in the text: after the brackets (a markdown link's inside
         // is its whole source).
         let open = match LinkShape::ALL[shape as usize] {
@@ -1088,15 +1084,21 @@ impl StoredLink {
             _ => 2 + u32::from(flags & EMBED != 0),
         };
         let source = start + open;
-        StoredLink::from_parts(
-            source,
-            start,
-            source + (packed & 0xFFFF),
-            flags,
-            shape,
-            (packed >> 22) as u16,
-        )
+        StoredLink::from_parts(source, start, source + inner_len, flags, shape, separator)
     }
+}
+
+/// The first word of a [`NarrowLink`] or a [`FileLink`]: `low` (16 bits: where the inside
+/// starts in the arena, or its length) with `link`'s flags (2), shape (4) and separator (10).
+fn pack_link(low: u32, link: StoredLink) -> u32 {
+    debug_assert!(low <= 0xFFFF && link.separator <= NARROW_SEPARATOR_MAX);
+    low | u32::from(link.flags) << 16 | (link.shape as u32) << 18 | u32::from(link.separator) << 22
+}
+
+/// What [`pack_link`] packed: the low 16 bits, the flags, the shape and the separator.
+fn unpack_link(packed: u32) -> (u32, u8, u8, u16) {
+    let (flags, shape) = ((packed >> 16) as u8 & 0b11, (packed >> 18) as u8 & 0b1111);
+    (packed & 0xFFFF, flags, shape, (packed >> 22) as u16)
 }
 
 impl Record for FileLink {
@@ -1111,13 +1113,7 @@ impl Record for FileLink {
 
     fn write(self, out: &mut Vec<u32>) {
         let link = self.0;
-        let inner_len = link.inner_range().len();
-        debug_assert!(inner_len <= 0xFFFF && link.separator <= NARROW_SEPARATOR_MAX);
-        let packed = inner_len
-            | u32::from(link.flags) << 16
-            | (link.shape as u32) << 18
-            | u32::from(link.separator) << 22;
-        out.extend([packed, link.range.start]);
+        out.extend([pack_link(link.inner_range().len(), link), link.range.start]);
     }
 
     fn view(self, text: &str) -> Link<'_> {
