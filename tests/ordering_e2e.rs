@@ -31,6 +31,20 @@ fn every_answer_sees_exactly_the_changes_sent_before_it() {
         let mut client = Client::start();
         client.initialize(dir.path(), capabilities(utf8));
         client.wait_indexed();
+        // Hovers show backlink counts, so they wait for the link table, built once the index is
+        // ready (it reads the closed notes again); a change sent while one waits makes it
+        // `ContentModified`. One hover answered first: the table is built, and every hover
+        // below answers the text it was sent after.
+        let warm = client.open(&dir.path().join("notes/warm.md"), "[[n000]]\n");
+        let id = client.send_request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": warm}, "position": {"line": 0, "character": 3}}),
+        );
+        let response = client.wait_response(id);
+        assert!(
+            response["result"]["contents"]["value"].is_string(),
+            "{response}"
+        );
         let path = dir.path().join("notes/typing.md");
         let uri = client.open(&path, "");
         assert_eq!(uri, file_uri(&path));

@@ -360,8 +360,8 @@ impl ParsedNote {
     }
 
     /// Whether the note keeps its links' texts, so that [`ParsedNote::links`] reads them:
-    /// parsed with [`Retention::Full`], or with [`Retention::Compact`] but too long a link
-    /// to leave in the text.
+    /// parsed with [`Retention::Full`], or with [`Retention::Compact`] but without links or
+    /// with too long a link to leave in the text.
     pub fn keeps_link_texts(&self) -> bool {
         self.link_layout != LinkLayout::InText
     }
@@ -1631,7 +1631,9 @@ fn assemble(
         || links().any(|l| l.shape == LinkShape::Markdown && l.separator > NARROW_SEPARATOR_MAX);
     // A note that keeps no link texts reads them in its text again (unless a link is too long
     // to write where it is there).
+    // (A note without links has no texts to leave out: it reads as one that keeps them.)
     let links_in_text = retention == Retention::Compact
+        && links().next().is_some()
         && !far_markdown()
         && links().all(|l| l.inner_range().len() <= 0xFFFF);
     let link_texts_len: usize = match links_in_text {

@@ -495,6 +495,9 @@ fn links_read_the_same_in_every_layout() {
     let padded = format!("{padding}{body}");
     let padded_in_text = parse_note_keeping(&padded, Retention::Compact);
     assert_eq!(padded_in_text.link_layout, LinkLayout::InText);
+    // A note without links keeps their (no) texts: nothing to read again.
+    let no_links = parse_note_keeping("# Only a heading\n", Retention::Compact);
+    assert!(no_links.keeps_link_texts() && no_links.links().is_empty());
     let far_markdown = format!("{body}[{long}](far.md)\n");
     let far_in_text = parse_note_keeping(&far_markdown, Retention::Compact);
     assert_eq!(far_in_text.link_layout, LinkLayout::Wide);
