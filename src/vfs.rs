@@ -295,7 +295,9 @@ pub fn read_text(path: &Path) -> Result<String, DiskError> {
 /// Reads again a note indexed from inside `roots`, likely `expected_len` bytes long (a closed
 /// note whose links an answer needs): `None` when it is not inside them, or climbs out of them;
 /// a symlink is refused as it is opened (`O_NOFOLLOW` on Unix, with no `lstat` before it).
-/// Its room is made at once, with no `stat`: two `read` calls when it is that long.
+/// Its room is made at once, with no `stat`, one byte more than expected: one `read` call when
+/// it is that long (a read that does not fill the room met the end of a regular file; were it
+/// ever cut short otherwise, the text would not be the one indexed, and would be parsed again).
 pub fn read_note_again(
     path: &Path,
     roots: &[PathBuf],
@@ -314,7 +316,7 @@ pub fn read_note_again(
     });
     let mut buffer = vec![0; expected_len + 1];
     Some(file.and_then(|file| {
-        let len = read_into(path, file, &mut buffer)?;
+        let len = read_into(path, file, &mut buffer, ReadTo::ShortRead)?;
         buffer.truncate(len);
         String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
             path: path.to_path_buf(),
@@ -337,10 +339,19 @@ pub(crate) fn read_text_into<'a>(
         path: path.to_path_buf(),
         error,
     })?;
-    let len = read_into(path, file, buffer)?;
+    let len = read_into(path, file, buffer, ReadTo::End)?;
     std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
         path: path.to_path_buf(),
     })
+}
+
+/// Where [`read_into`] stops reading.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadTo {
+    /// At a read of nothing.
+    End,
+    /// At a read that does not fill the room left (the end of a regular file).
+    ShortRead,
 }
 
 /// Reads `file` (at `path`) into `buffer`'s room, growing it when the file is longer; returns
@@ -349,6 +360,7 @@ fn read_into(
     path: &Path,
     mut file: std::fs::File,
     buffer: &mut Vec<u8>,
+    to: ReadTo,
 ) -> Result<usize, DiskError> {
     use std::io::Read;
     let read_error = |error| DiskError::Read {
@@ -363,7 +375,12 @@ fn read_into(
         }
         match file.read(&mut buffer[filled..]) {
             Ok(0) => break,
-            Ok(read) => filled += read,
+            Ok(read) => {
+                filled += read;
+                if to == ReadTo::ShortRead && filled < buffer.len() {
+                    break;
+                }
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(read_error(error)),
         }
