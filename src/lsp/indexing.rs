@@ -46,10 +46,7 @@ fn link_targets(workspace: &Workspace, file: FileId) -> Option<Vec<(Option<Strin
     let Some(note) = workspace.note(file) else {
         return Some(Vec::new());
     };
-    let links = workspace.links_of(note);
-    if !links.are_indexed() {
-        return None;
-    }
+    let links = workspace.indexed_links_of(note)?;
     let mut targets: Vec<(Option<String>, String)> = links
         .links()
         .iter()

@@ -759,10 +759,8 @@ impl Workspace {
         // since: read again, they would be the new ones, so the old ones stay for whoever
         // replaces or removes the note (`index`, `remove_note`).
         let link_keys = self.links.is_built().then(|| {
-            let links = self.links_of(note);
-            links
-                .are_indexed()
-                .then(|| NoteLinkKeys::of(&note.parsed, links.links()))
+            let links = self.indexed_links_of(note)?;
+            Some(NoteLinkKeys::of(&note.parsed, links.links()))
         });
         match (self.links.built_mut(), link_keys) {
             (Some(links), Some(Some(link_keys))) => links.remove_note(file, &link_keys),
@@ -797,6 +795,12 @@ impl Workspace {
     /// them (see [`NoteLinks`]).
     pub fn links_of<'a>(&'a self, note: &'a Note) -> NoteLinks<'a> {
         note_links::note_links(&self.roots, &note.path, &note.parsed)
+    }
+
+    /// [`Workspace::links_of`] when they are the links `note` was indexed with; `None` when
+    /// its file changed since (or went), without parsing what it now holds.
+    pub fn indexed_links_of<'a>(&'a self, note: &'a Note) -> Option<NoteLinks<'a>> {
+        note_links::indexed_note_links(&self.roots, &note.path, &note.parsed)
     }
 
     /// Builds the link table now if it is not built yet, so that the first question about who
@@ -1246,9 +1250,10 @@ mod tests {
         ]);
         let a = workspace.file_id(&root.join("a.md")).unwrap();
         let targets = |workspace: &Workspace| -> (bool, Vec<String>) {
-            let links = workspace.links_of(workspace.note(a).unwrap());
+            let note = workspace.note(a).unwrap();
+            let links = workspace.links_of(note);
             let texts = links.links().iter().map(|l| l.target.text.to_owned());
-            (links.are_indexed(), texts.collect())
+            (workspace.indexed_links_of(note).is_some(), texts.collect())
         };
         assert!(!workspace.note(a).unwrap().parsed.keeps_link_texts());
         assert_eq!(targets(&workspace), (true, vec!["b".into(), "c".into()]));

@@ -17,7 +17,8 @@ enum Source<'a> {
     /// The note's file, read again: the text the note was parsed from.
     Read(&'a ParsedNote, String),
     /// The file changed since the note was indexed (its watcher event is on its way), or
-    /// cannot be read any more: its links as it now reads (none when it cannot be read).
+    /// cannot be read any more: its links as it now reads (none when it cannot be read), whose
+    /// indices are not the index's (see [`indexed_note_links`]).
     Changed(Box<ParsedNote>),
 }
 
@@ -29,12 +30,6 @@ impl NoteLinks<'_> {
             Source::Read(parsed, text) => parsed.links_in(text).unwrap_or(Links::EMPTY),
             Source::Changed(parsed) => parsed.links(),
         }
-    }
-
-    /// Whether these are the links of the note as indexed: their indices are those the index
-    /// knows (not so when the file changed since and was parsed again).
-    pub fn are_indexed(&self) -> bool {
-        !matches!(self.0, Source::Changed(_))
     }
 
     /// The note's text as read from its file, when it was read and is the one indexed (for
@@ -54,21 +49,43 @@ pub(super) fn note_links<'a>(
     path: &Path,
     parsed: &'a ParsedNote,
 ) -> NoteLinks<'a> {
+    match indexed_or_read(roots, path, parsed) {
+        Ok(links) => links,
+        Err(text) => {
+            let parsed = text.map(|text| parse_file(path, &text, Retention::Full));
+            NoteLinks(Source::Changed(Box::new(parsed.unwrap_or_default())))
+        }
+    }
+}
+
+/// [`note_links`] when they are the links the note was indexed with; `None` when its file
+/// changed since or cannot be read, with no parse of what it now holds.
+pub(super) fn indexed_note_links<'a>(
+    roots: &[PathBuf],
+    path: &Path,
+    parsed: &'a ParsedNote,
+) -> Option<NoteLinks<'a>> {
+    indexed_or_read(roots, path, parsed).ok()
+}
+
+/// The note's links as indexed, or else the text its file now holds (`None` when it cannot
+/// be read).
+fn indexed_or_read<'a>(
+    roots: &[PathBuf],
+    path: &Path,
+    parsed: &'a ParsedNote,
+) -> Result<NoteLinks<'a>, Option<String>> {
     if parsed.keeps_link_texts() {
-        return NoteLinks(Source::Kept(parsed));
+        return Ok(NoteLinks(Source::Kept(parsed)));
     }
     let text = vfs::read_note_again(path, roots, parsed.text_len() as usize)
         .and_then(|read| read.map_err(|error| tracing::info!("{error}")).ok());
     let Some(text) = text else {
-        return NoteLinks(Source::Changed(Box::default()));
+        return Err(None);
     };
     if parsed.links_in(&text).is_some() {
-        return NoteLinks(Source::Read(parsed, text));
+        return Ok(NoteLinks(Source::Read(parsed, text)));
     }
     tracing::debug!("{} changed since it was indexed", path.display());
-    NoteLinks(Source::Changed(Box::new(parse_file(
-        path,
-        &text,
-        Retention::Full,
-    ))))
+    Err(Some(text))
 }
