@@ -226,6 +226,12 @@ pub fn encode_destination(name: &str, original: &str, angle_brackets: bool) -> S
     out
 }
 
+/// The whole key of a link written with a KB prefix, `kb:target` folded (one of its keys in
+/// [`note_link_keys`]): who links to a note of KB `kb` with that prefix.
+pub fn kb_link_key(kb: &str, target: &str) -> String {
+    fold(&format!("{kb}:{target}"))
+}
+
 /// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values;
 /// its links, with their texts, are `links`),
 /// sorted and without repeats: each link's keys (see `KeyList::push_link_keys`), plus
@@ -290,8 +296,8 @@ impl KeyList {
         self.ends.push(self.text.len() as u32);
     }
 
-    /// Appends [`fold`]`(format!("{kb}:{target}"))`, without the temporary string when both
-    /// are ASCII and the joined text needs no trimming (nearly always).
+    /// Appends [`kb_link_key`]`(kb, target)`, without its strings when both are ASCII and the
+    /// joined text needs no trimming (nearly always).
     fn push_folded_pair(&mut self, kb: &str, target: &str) {
         let start = self.text.len();
         if kb.is_ascii() && target.is_ascii() {
@@ -306,7 +312,8 @@ impl KeyList {
             }
             self.text.truncate(start);
         }
-        self.push_folded(&format!("{kb}:{target}"));
+        self.text.push_str(&kb_link_key(kb, target));
+        self.ends.push(self.text.len() as u32);
     }
 
     /// Appends the keys under which a link to `target` is indexed, so that "who links to X"

@@ -43,7 +43,9 @@
 
 use std::path::Path;
 
-use crate::keys::{clean_target, fold, fold_cow, link_text, same_heading, split_reference};
+use crate::keys::{
+    clean_target, fold, fold_cow, kb_link_key, link_text, same_heading, split_reference,
+};
 use crate::syntax::{Link, Value};
 use crate::text::{FileId, TextRange};
 use crate::workspace::{KbId, Note, Workspace};
@@ -727,7 +729,7 @@ impl<'a> SameIdElsewhere<'a> {
         if !kbs.is_empty() {
             let kb = workspace.kb(target_kb);
             for name in std::iter::once(&kb.name).chain(&kb.shortname) {
-                let pair = fold(&format!("{name}:{key}"));
+                let pair = kb_link_key(name, key);
                 prefixed.extend_from_slice(workspace.notes_linking_with_key(&pair));
             }
             prefixed.sort_unstable();
