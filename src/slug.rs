@@ -589,37 +589,9 @@ pub enum Pointer {
 /// Finds every link and frontmatter reference that resolves to `target` (a note, or an
 /// attachment: then only links), in every KB.
 pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
-    let (keys, last_segments, id) = match workspace.note(target) {
-        Some(note) => {
-            let (keys, last_segments) = note_keys(note);
-            (keys, last_segments, Some(note.id()))
-        }
-        None => {
-            let Some(attachment) = workspace.attachment(target) else {
-                return Vec::new();
-            };
-            let name = fold(attachment.name());
-            (
-                vec![name.clone(), fold(attachment.kb_path())],
-                vec![name],
-                None,
-            )
-        }
+    let Some((files, last_segments, id)) = sources_of(workspace, target) else {
+        return Vec::new();
     };
-    let target_kb = workspace.note(target).map(|note| note.kb);
-    let mut files: Vec<FileId> = Vec::new();
-    for key in &keys {
-        let sources = workspace.notes_linking_with_key(key).iter().copied();
-        match target_kb {
-            Some(target_kb) => {
-                let elsewhere = SameIdElsewhere::new(workspace, target_kb, key);
-                files.extend(sources.filter(|&source| !elsewhere.means_its_own(source)));
-            }
-            None => files.extend(sources),
-        }
-    }
-    files.sort_unstable();
-    files.dedup();
     let may_mean_target = |link: Link| {
         if link.kb.is_some() {
             return true;
@@ -680,12 +652,86 @@ pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
     each_source(&files, pointers_in)
 }
 
+/// Every link that leads to `target` and passes `keep`, as [`Pointer::Link`]s in file order:
+/// from the notes that may link to it (see [`sources_of`]) and from the note itself
+/// (`[[#Heading]]`), each read once.
+pub fn links_to(
+    workspace: &Workspace,
+    target: FileId,
+    keep: impl Fn(Link<'_>) -> bool + Sync,
+) -> Vec<Pointer> {
+    let Some((mut files, _, _)) = sources_of(workspace, target) else {
+        return Vec::new();
+    };
+    files.push(target);
+    files.sort_unstable();
+    files.dedup();
+    let links_in = |file: FileId| -> Vec<Pointer> {
+        let Some(source) = workspace.note(file) else {
+            return Vec::new();
+        };
+        let source_links = workspace.links_of(source);
+        let links = source_links.links().iter().enumerate();
+        links
+            .filter(|&(_, link)| {
+                keep(link) && resolve_link(workspace, file, link).file(file) == Some(target)
+            })
+            .map(|(index, link)| Pointer::Link {
+                file,
+                link: index,
+                range: link.range,
+            })
+            .collect()
+    };
+    each_source(&files, links_in)
+}
+
+/// The notes that may link to or refer to `target` (those with a link key that is one of its
+/// names, less those in other KBs that cannot mean it: see [`SameIdElsewhere`]), sorted; the
+/// last segments a link to it may end with (see [`note_keys`]) and its id (none for an
+/// attachment). `None` when `target` is neither a note nor an attachment.
+fn sources_of(
+    workspace: &Workspace,
+    target: FileId,
+) -> Option<(Vec<FileId>, Vec<String>, Option<&str>)> {
+    let (keys, last_segments, id) = match workspace.note(target) {
+        Some(note) => {
+            let (keys, last_segments) = note_keys(note);
+            (keys, last_segments, Some(note.id()))
+        }
+        None => {
+            let attachment = workspace.attachment(target)?;
+            let name = fold(attachment.name());
+            (
+                vec![name.clone(), fold(attachment.kb_path())],
+                vec![name],
+                None,
+            )
+        }
+    };
+    let target_kb = workspace.note(target).map(|note| note.kb);
+    let mut files: Vec<FileId> = Vec::new();
+    for key in &keys {
+        let sources = workspace.notes_linking_with_key(key).iter().copied();
+        match target_kb {
+            Some(target_kb) => {
+                let elsewhere = SameIdElsewhere::new(workspace, target_kb, key);
+                files.extend(sources.filter(|&source| !elsewhere.means_its_own(source)));
+            }
+            None => files.extend(sources),
+        }
+    }
+    files.sort_unstable();
+    files.dedup();
+    Some((files, last_segments, id))
+}
+
 /// From this many source notes on, [`each_source`] reads them on all cores: a closed note's
 /// links are read from its file.
 const PARALLEL_SOURCES: usize = 8;
 
 /// `found` of each of `files`, in their order: on all cores when they are many.
-pub fn each_source<T: Send>(files: &[FileId], found: impl Fn(FileId) -> Vec<T> + Sync) -> Vec<T> {
+fn each_source<T: Send>(files: &[FileId], found: impl Fn(FileId) -> Vec<T> + Sync) -> Vec<T> {
     use rayon::prelude::*;
     if files.len() < PARALLEL_SOURCES {
         return files.iter().flat_map(|&file| found(file)).collect();
@@ -790,40 +836,13 @@ fn note_keys(note: &Note) -> (Vec<String>, Vec<String>) {
     (keys, last_segments)
 }
 
-/// Every link that points at heading `heading` of note `target`: `(file, index of the link)`,
-/// from other notes and from the note itself (`[[#Heading]]`), sorted.
-pub fn pointers_to_heading(
-    workspace: &Workspace,
-    target: FileId,
-    heading: usize,
-) -> Vec<(FileId, usize)> {
+/// Every link that points at heading `heading` of note `target`, from other notes and from the
+/// note itself (`[[#Heading]]`), as [`Pointer::Link`]s in file order.
+pub fn pointers_to_heading(workspace: &Workspace, target: FileId, heading: usize) -> Vec<Pointer> {
     let Some(note) = workspace.note(target) else {
         return Vec::new();
     };
-    let mut sources: Vec<FileId> = pointers_to(workspace, target)
-        .into_iter()
-        .filter_map(|p| match p {
-            Pointer::Link { file, .. } => Some(file),
-            Pointer::Reference { .. } => None,
-        })
-        .collect();
-    sources.push(target);
-    sources.sort_unstable();
-    sources.dedup();
-    let found_in = |source: FileId| -> Vec<(FileId, usize)> {
-        let Some(source_note) = workspace.note(source) else {
-            return Vec::new();
-        };
-        let source_links = workspace.links_of(source_note);
-        let links = source_links.links().iter().enumerate();
-        links
-            .filter(|(_, link)| {
-                link.heading.is_some()
-                    && resolve_link(workspace, source, *link).file(source) == Some(target)
-                    && resolve_subtarget(note, *link) == SubTarget::Heading(heading)
-            })
-            .map(|(index, _)| (source, index))
-            .collect()
-    };
-    each_source(&sources, found_in)
+    links_to(workspace, target, |link| {
+        link.heading.is_some() && resolve_subtarget(note, link) == SubTarget::Heading(heading)
+    })
 }

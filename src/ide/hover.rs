@@ -374,34 +374,11 @@ fn heading_link_count(workspace: &Workspace, file: FileId, heading: usize) -> us
         return 0;
     };
     let wanted = keys::heading_key(note.parsed.headings().at(heading).text);
-    let mut sources: Vec<FileId> = slug::pointers_to(workspace, file)
-        .into_iter()
-        .filter_map(|p| match p {
-            slug::Pointer::Link { file, .. } => Some(file),
-            slug::Pointer::Reference { .. } => None,
-        })
-        .collect();
-    sources.push(file);
-    sources.sort_unstable();
-    sources.dedup();
-    // The links to the heading in each source (their indices), read on all cores when many.
-    let links_in = |source: FileId| -> Vec<usize> {
-        let Some(source_note) = workspace.note(source) else {
-            return Vec::new();
-        };
-        let links = workspace.links_of(source_note);
-        let links = links.links().iter().enumerate();
-        links
-            .filter(|(_, link)| {
-                link.heading.as_ref().is_some_and(|h| {
-                    keys::heading_key(h.text) == wanted
-                        && slug::resolve_link(workspace, source, *link).file(source) == Some(file)
-                })
-            })
-            .map(|(index, _)| index)
-            .collect()
+    let to_heading = |link: crate::syntax::Link<'_>| {
+        link.heading
+            .is_some_and(|h| keys::heading_key(h.text) == wanted)
     };
-    slug::each_source(&sources, links_in).len()
+    slug::links_to(workspace, file, to_heading).len()
 }
 
 fn excerpt(text: &str, range: TextRange) -> Option<String> {

@@ -71,14 +71,8 @@ pub fn references(
                     range: note.parsed.headings().at(heading).text_range,
                 });
             }
-            for (file, link) in slug::pointers_to_heading(workspace, target, heading) {
-                let source = workspace.links_of(workspace.note(file)?);
-                if let Some(link) = source.links().get(link) {
-                    found.push(FileRange {
-                        file,
-                        range: link.range,
-                    });
-                }
+            for pointer in slug::pointers_to_heading(workspace, target, heading) {
+                found.extend(pointer_range(workspace, &pointer));
             }
         }
         Subject::Tag(key) => {

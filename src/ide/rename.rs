@@ -47,7 +47,7 @@ use super::retarget::{
 };
 use super::source_change::{FileSystemEdit, SourceChange, SourceChangeBuilder};
 use crate::keys;
-use crate::slug::{self, Resolution, SubTarget};
+use crate::slug::{self, Pointer, Resolution, SubTarget};
 use crate::syntax::{Link, Part};
 use crate::text::{FileId, FilePosition, TextRange};
 use crate::workspace::{Note, Workspace};
@@ -427,7 +427,13 @@ fn rename_heading(
     let new_slug = keys::heading_slug(&new_text);
     let mut builder = SourceChangeBuilder::default();
     builder.replace(file, heading.text_range, new_text.clone());
-    for (source, link) in slug::pointers_to_heading(workspace, file, index) {
+    for pointer in slug::pointers_to_heading(workspace, file, index) {
+        let Pointer::Link {
+            file: source, link, ..
+        } = pointer
+        else {
+            continue;
+        };
         let Some(source_note) = workspace.note(source) else {
             continue;
         };
