@@ -235,19 +235,22 @@ pub fn kb_link_key(kb: &str, target: &str) -> String {
 /// All link keys of one parsed note (body links, frontmatter links and plain frontmatter values;
 /// its links, with their texts, are `links`),
 /// sorted and without repeats: each link's keys (see `KeyList::push_link_keys`), plus
-/// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id.
+/// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id (see
+/// [`value_key`]); with each key, why the note has it (see [`KeyOrigin`]).
 pub fn note_link_keys(parsed: &ParsedNote, links: Links<'_>) -> KeyList {
     // Room for the usual keys at once, not grown key by key.
     let link_count = links.len();
     let mut keys = KeyList {
         text: String::with_capacity(link_count * 32),
         ends: Vec::with_capacity(link_count + link_count / 2),
+        origins: Vec::with_capacity(link_count + link_count / 2),
     };
     for link in links {
         if link.target.text.is_empty() {
             continue;
         }
-        keys.push_link_keys(&link_text(link, link.target.text));
+        let plain = link.kb.is_none();
+        keys.push_link_keys(&link_text(link, link.target.text), plain);
         if let Some(kb) = &link.kb {
             // `[[Note: x]]`-like text that is not a KB prefix is looked up whole.
             keys.push_folded_pair(kb.text, link.target.text);
@@ -256,20 +259,61 @@ pub fn note_link_keys(parsed: &ParsedNote, links: Links<'_>) -> KeyList {
     if let Some(fm) = parsed.frontmatter() {
         for field in fm.fields() {
             for value in field.values {
-                let (_, id) = split_reference(value);
-                keys.push_folded(id);
+                keys.push_folded(value_key_text(value), KeyOrigin::Values);
             }
         }
     }
     keys.sorted()
 }
 
-/// Keys in one buffer (one allocation for a note's keys, not one for each).
+/// Why a note has one of its link keys (see [`note_link_keys`]): what the link table can tell
+/// about the note's links under that key without reading them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// Exactly one link, written plainly (no KB prefix, no folder): the key is its whole
+    /// target, folded and without `.md` or `.markdown`. No frontmatter value has the key.
+    OnePlainLink = 0,
+    /// Frontmatter values only: no link has the key.
+    Values = 1,
+    /// Anything else but [`KeyOrigin::LastSegment`]: several links, a link with a KB prefix
+    /// or a folder, or a link and a value both.
+    Mixed = 2,
+    /// The last segment of a link with a folder (or relative: `./x`), among others perhaps:
+    /// such a link may mean a note of another KB whose path ends with it, even from a KB with
+    /// a note of that name.
+    LastSegment = 3,
+}
+
+impl KeyOrigin {
+    /// The origin of a key that two entries have.
+    fn and(self, other: KeyOrigin) -> KeyOrigin {
+        match (self, other) {
+            (KeyOrigin::LastSegment, _) | (_, KeyOrigin::LastSegment) => KeyOrigin::LastSegment,
+            (KeyOrigin::Values, KeyOrigin::Values) => KeyOrigin::Values,
+            _ => KeyOrigin::Mixed,
+        }
+    }
+}
+
+/// The key of a frontmatter value in [`note_link_keys`]: its id, folded.
+pub fn value_key(value: Value<'_>) -> Cow<'_, str> {
+    fold_cow(value_key_text(value))
+}
+
+/// The text of a frontmatter value that [`value_key`] folds: its id, without a KB part.
+fn value_key_text(value: Value<'_>) -> &str {
+    split_reference(value).1
+}
+
+/// Keys in one buffer (one allocation for a note's keys, not one for each), each with its
+/// [`KeyOrigin`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyList {
     text: String,
     /// Each key's end in `text`; a key starts where the one before it ends.
     ends: Vec<u32>,
+    /// Each key's origin.
+    origins: Vec<KeyOrigin>,
 }
 
 impl KeyList {
@@ -282,6 +326,11 @@ impl KeyList {
         })
     }
 
+    /// Each key with its origin.
+    pub fn iter_with_origins(&self) -> impl Iterator<Item = (&str, KeyOrigin)> {
+        self.iter().zip(self.origins.iter().copied())
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -291,15 +340,18 @@ impl KeyList {
     }
 
     /// Appends [`fold`]`(text)`.
-    fn push_folded(&mut self, text: &str) {
+    fn push_folded(&mut self, text: &str, origin: KeyOrigin) {
         fold_into(text, &mut self.text);
         self.ends.push(self.text.len() as u32);
+        self.origins.push(origin);
     }
 
-    /// Appends [`kb_link_key`]`(kb, target)`, without its strings when both are ASCII and the
-    /// joined text needs no trimming (nearly always).
+    /// Appends [`kb_link_key`]`(kb, target)` without the extensions [`clean_target`] takes
+    /// off (`[[kb:x.md]]` is found under `kb:x`), without building strings when both are
+    /// ASCII and the joined text needs no trimming (nearly always).
     fn push_folded_pair(&mut self, kb: &str, target: &str) {
         let start = self.text.len();
+        let mut pushed = false;
         if kb.is_ascii() && target.is_ascii() {
             self.text.push_str(kb);
             self.text.push(':');
@@ -308,32 +360,54 @@ impl KeyList {
             if trim(joined).len() == joined.len() {
                 self.text[start..].make_ascii_lowercase();
                 self.ends.push(self.text.len() as u32);
-                return;
+                self.origins.push(KeyOrigin::Mixed);
+                pushed = true;
+            } else {
+                self.text.truncate(start);
             }
-            self.text.truncate(start);
         }
-        self.text.push_str(&kb_link_key(kb, target));
-        self.ends.push(self.text.len() as u32);
+        if !pushed {
+            self.text.push_str(&kb_link_key(kb, target));
+            self.ends.push(self.text.len() as u32);
+            self.origins.push(KeyOrigin::Mixed);
+        }
+        self.strip_extensions(start);
+    }
+
+    /// Takes the extensions [`clean_target`] takes off, in its order, off the last key (which
+    /// starts at `start`): `[[x.markdown]]` means `x`.
+    fn strip_extensions(&mut self, start: usize) {
+        for extension in [".md", ".markdown"] {
+            let key = &self.text[start..];
+            if key.len() > extension.len() && key.ends_with(extension) {
+                self.text.truncate(self.text.len() - extension.len());
+                if let Some(end) = self.ends.last_mut() {
+                    *end -= extension.len() as u32;
+                }
+            }
+        }
     }
 
     /// Appends the keys under which a link to `target` is indexed, so that "who links to X"
-    /// only resolves links that could mean X: the folded target without `.md`, then its last
-    /// path segment when it has a folder.
-    fn push_link_keys(&mut self, target: &str) {
+    /// only resolves links that could mean X: the folded target without `.md` or `.markdown`,
+    /// then its last path segment when it has a folder. `plain`: the link has no KB prefix.
+    fn push_link_keys(&mut self, target: &str, plain: bool) {
         let start = self.text.len();
-        self.push_folded(target);
-        if self.text[start..].ends_with(".md") {
-            self.text.truncate(self.text.len() - 3);
-            if let Some(end) = self.ends.last_mut() {
-                *end -= 3;
-            }
-        }
+        self.push_folded(target, KeyOrigin::OnePlainLink);
+        self.strip_extensions(start);
         // `memchr::memrchr`: `str::rfind` searches a byte at a time.
-        if let Some(slash) = memchr::memrchr(b'/', &self.text.as_bytes()[start..]) {
+        let slash = memchr::memrchr(b'/', &self.text.as_bytes()[start..]);
+        if (!plain || slash.is_some())
+            && let Some(origin) = self.origins.last_mut()
+        {
+            *origin = KeyOrigin::Mixed;
+        }
+        if let Some(slash) = slash {
             // The last segment as a key of its own (empty after a final `/`).
             let last = self.text[start + slash + 1..].to_owned();
             self.text.push_str(&last);
             self.ends.push(self.text.len() as u32);
+            self.origins.push(KeyOrigin::LastSegment);
         }
     }
 
@@ -344,25 +418,59 @@ impl KeyList {
             static ORDER: std::cell::RefCell<Vec<(u64, u32, u32)>> =
                 const { std::cell::RefCell::new(Vec::new()) };
         }
-        let KeyList { text, mut ends } = self;
+        // An entry is `(head, start, end | origin << ORIGIN_SHIFT)`: 16 bytes to sort, not 24.
+        const ORIGIN_SHIFT: u32 = 30;
+        const END: u32 = (1 << ORIGIN_SHIFT) - 1;
+        let origin_bits = |origin: KeyOrigin| (origin as u32) << ORIGIN_SHIFT;
+        let origin_of = |bits: u32| match bits >> ORIGIN_SHIFT {
+            0 => KeyOrigin::OnePlainLink,
+            1 => KeyOrigin::Values,
+            2 => KeyOrigin::Mixed,
+            _ => KeyOrigin::LastSegment,
+        };
+        let KeyList {
+            text,
+            mut ends,
+            mut origins,
+        } = self;
+        if text.len() > END as usize {
+            // Never in a note, but exact all the same: every key is then `LastSegment`, what
+            // tells the least.
+            origins.fill(KeyOrigin::LastSegment);
+        }
         ORDER.with_borrow_mut(|order| {
             order.clear();
             let mut start = 0;
-            for &end in &ends {
-                order.push((text_head(&text[start as usize..end as usize]), start, end));
+            for (&end, &origin) in ends.iter().zip(&origins) {
+                let head = text_head(&text[start as usize..end as usize]);
+                order.push((head, start, end.min(END) | origin_bits(origin)));
                 start = end;
             }
-            let key = |&(_, start, end): &(u64, u32, u32)| &text[start as usize..end as usize];
+            let key =
+                |&(_, start, end): &(u64, u32, u32)| &text[start as usize..(end & END) as usize];
             // Compared by their first eight bytes as a number first: most pairs differ there.
             order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
-            order.dedup_by(|a, b| key(a) == key(b));
+            order.dedup_by(|later, kept| {
+                let same = key(later) == key(kept);
+                if same {
+                    let origin = origin_of(kept.2).and(origin_of(later.2));
+                    kept.2 = (kept.2 & END) | origin_bits(origin);
+                }
+                same
+            });
             let mut sorted = String::with_capacity(order.iter().map(|k| key(k).len()).sum());
             ends.clear();
+            origins.clear();
             for entry in order.iter() {
                 sorted.push_str(key(entry));
                 ends.push(sorted.len() as u32);
+                origins.push(origin_of(entry.2));
             }
-            KeyList { text: sorted, ends }
+            KeyList {
+                text: sorted,
+                ends,
+                origins,
+            }
         })
     }
 }

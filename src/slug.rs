@@ -44,7 +44,7 @@
 use std::path::Path;
 
 use crate::keys::{
-    clean_target, fold, fold_cow, kb_link_key, link_text, same_heading, split_reference,
+    clean_target, fold, fold_cow, kb_link_key, link_text, same_heading, split_reference, value_key,
 };
 use crate::syntax::{Link, Value};
 use crate::text::{FileId, TextRange};
@@ -179,13 +179,8 @@ impl ResolveCache {
     }
 
     pub fn new(workspace: &Workspace) -> ResolveCache {
-        let plain_with_files = |kb: KbId| {
-            is_plain_vault(workspace, kb)
-                && (workspace.kb_note_count(kb) > 0
-                    || workspace.attachments().any(|(_, a)| a.kb == kb))
-        };
         ResolveCache {
-            enabled: !workspace.kb_ids().any(plain_with_files),
+            enabled: links_resolve_by_kb(workspace),
             entries: hashbrown::HashTable::new(),
         }
     }
@@ -228,6 +223,17 @@ impl ResolveCache {
         );
         resolution
     }
+}
+
+/// Whether what a link means depends only on the linking note's KB, the link's KB prefix and
+/// its target, not on the linking note's folder: when no plain vault holds a file (see the
+/// module doc).
+fn links_resolve_by_kb(workspace: &Workspace) -> bool {
+    let plain_with_files = |kb: KbId| {
+        is_plain_vault(workspace, kb)
+            && (workspace.kb_note_count(kb) > 0 || workspace.attachments().any(|(_, a)| a.kb == kb))
+    };
+    !workspace.kb_ids().any(plain_with_files)
 }
 
 /// Whether `kb` is a plain vault: a KB without `kb.yaml`, where names may repeat across
@@ -589,80 +595,54 @@ pub enum Pointer {
 /// Finds every link and frontmatter reference that resolves to `target` (a note, or an
 /// attachment: then only links), in every KB.
 pub fn pointers_to(workspace: &Workspace, target: FileId) -> Vec<Pointer> {
-    let Some((files, last_segments, id)) = sources_of(workspace, target) else {
+    let Some(sources) = Sources::of(workspace, target) else {
         return Vec::new();
     };
-    let may_mean_target = |link: Link| {
-        if link.kb.is_some() {
-            return true;
-        }
-        let written = link_text(link, link.target.text);
-        let Some(cleaned) = clean_target(&written) else {
-            // A relative path that climbs (`../x`): its last segment decides.
-            let folded = fold(written.trim_end_matches(".md"));
-            let last = folded.rsplit('/').next().unwrap_or(&folded);
-            return last_segments.iter().any(|segment| segment == last);
-        };
-        let folded = fold(&cleaned);
-        let last = folded.rsplit('/').next().unwrap_or(&folded);
-        last_segments.iter().any(|segment| segment == last)
+    each_source(&sources.files(), |file| sources.pointers_in(file))
+}
+
+/// How many links and references point at `target`: [`pointers_to`]`(target).len()`, without
+/// reading the sources whose links to it the link table already tells (see
+/// [`Sources::count_unread`]).
+pub fn pointer_count(workspace: &Workspace, target: FileId) -> usize {
+    let Some(sources) = Sources::of(workspace, target) else {
+        return 0;
     };
-    let pointers_in = |file: FileId| -> Vec<Pointer> {
-        let mut pointers = Vec::new();
-        let Some(source) = workspace.note(file) else {
-            return pointers;
-        };
-        let source_links = workspace.links_of(source);
-        for (index, link) in source_links.links().iter().enumerate() {
-            if link.target.text.is_empty() || !may_mean_target(link) {
-                continue;
-            }
-            if resolve_link(workspace, file, link).file(file) == Some(target) {
-                pointers.push(Pointer::Link {
-                    file,
-                    link: index,
-                    range: link.range,
-                });
-            }
-        }
-        let Some(id) = id else {
-            return pointers; // Attachments are named by links only.
-        };
-        for (field_index, field) in source
-            .parsed
-            .frontmatter()
-            .into_iter()
-            .flat_map(|fm| fm.fields().enumerate())
-        {
-            for (value_index, value) in field.values.iter().enumerate() {
-                // A reference names an id exactly (see `resolve_reference`).
-                if split_reference(value).1 == id
-                    && resolve_reference(workspace, file, value) == Some(target)
-                {
-                    pointers.push(Pointer::Reference {
-                        file,
-                        field: field_index,
-                        value: value_index,
-                    });
-                }
-            }
-        }
-        pointers
+    let (counted, unread) = sources.count_unread();
+    let read = each_source(&unread, |file| vec![sources.pointers_in(file).len()]);
+    counted.iter().map(|&(_, count)| count).sum::<usize>() + read.iter().sum::<usize>()
+}
+
+/// Whether a note other than `target` links to it or refers to it (the test of an orphan):
+/// [`pointers_to`] with a source other than `target`, reading only the sources whose links
+/// the link table does not tell, and those only when none it tells does.
+pub fn is_pointed_at_from_elsewhere(workspace: &Workspace, target: FileId) -> bool {
+    let Some(sources) = Sources::of(workspace, target) else {
+        return false;
     };
-    each_source(&files, pointers_in)
+    let (counted, mut unread) = sources.count_unread();
+    if counted
+        .iter()
+        .any(|&(file, count)| file != target && count > 0)
+    {
+        return true;
+    }
+    unread.retain(|&file| file != target);
+    !each_source(&unread, |file| sources.pointers_in(file)).is_empty()
 }
 
 /// Every link that leads to `target` and passes `keep`, as [`Pointer::Link`]s in file order:
-/// from the notes that may link to it (see [`sources_of`]) and from the note itself
+/// from the notes that may link to it (see [`Sources`]) and from the note itself
 /// (`[[#Heading]]`), each read once.
 pub fn links_to(
     workspace: &Workspace,
     target: FileId,
     keep: impl Fn(Link<'_>) -> bool + Sync,
 ) -> Vec<Pointer> {
-    let Some((mut files, _, _)) = sources_of(workspace, target) else {
+    let Some(sources) = Sources::of(workspace, target) else {
         return Vec::new();
     };
+    let mut files = sources.files();
     files.push(target);
     files.sort_unstable();
     files.dedup();
@@ -686,44 +666,220 @@ pub fn links_to(
     each_source(&files, links_in)
 }
 
-/// The notes that may link to or refer to `target` (those with a link key that is one of its
-/// names, less those in other KBs that cannot mean it: see [`SameIdElsewhere`]), sorted; the
-/// last segments a link to it may end with (see [`note_keys`]) and its id (none for an
-/// attachment). `None` when `target` is neither a note nor an attachment.
-fn sources_of(
-    workspace: &Workspace,
+/// The notes that may link to or refer to a target: those with a link key that is one of its
+/// names, less those in other KBs that cannot mean it (see [`SameIdElsewhere`]); with what
+/// finds their pointers, read or counted.
+struct Sources<'a> {
+    workspace: &'a Workspace,
     target: FileId,
-) -> Option<(Vec<FileId>, Vec<String>, Option<&str>)> {
-    let (keys, last_segments, id) = match workspace.note(target) {
-        Some(note) => {
-            let (keys, last_segments) = note_keys(note);
-            (keys, last_segments, Some(note.id()))
-        }
-        None => {
-            let attachment = workspace.attachment(target)?;
-            let name = fold(attachment.name());
-            (
-                vec![name.clone(), fold(attachment.kb_path())],
-                vec![name],
-                None,
-            )
-        }
-    };
-    let target_kb = workspace.note(target).map(|note| note.kb);
-    let mut files: Vec<FileId> = Vec::new();
-    for key in &keys {
-        let sources = workspace.notes_linking_with_key(key).iter().copied();
-        match target_kb {
-            Some(target_kb) => {
-                let elsewhere = SameIdElsewhere::new(workspace, target_kb, key);
-                files.extend(sources.filter(|&source| !elsewhere.means_its_own(source)));
+    /// The target's keys (see [`note_keys`]), each once.
+    keys: Vec<String>,
+    /// Each source with the index in `keys` of each key it is listed under (and not left out
+    /// for), sorted.
+    listed: Vec<(FileId, usize)>,
+    /// The last segments a link to the target may end with (see [`note_keys`]).
+    last_segments: Vec<String>,
+    /// The target's id (none for an attachment).
+    id: Option<&'a str>,
+}
+
+impl<'a> Sources<'a> {
+    /// `None` when `target` is neither a note nor an attachment.
+    fn of(workspace: &'a Workspace, target: FileId) -> Option<Sources<'a>> {
+        let (mut keys, last_segments, id) = match workspace.note(target) {
+            Some(note) => {
+                let (keys, last_segments) = note_keys(note);
+                (keys, last_segments, Some(note.id()))
             }
-            None => files.extend(sources),
+            None => {
+                let attachment = workspace.attachment(target)?;
+                let name = fold(attachment.name());
+                (
+                    vec![name.clone(), fold(attachment.kb_path())],
+                    vec![name],
+                    None,
+                )
+            }
+        };
+        keys.sort_unstable();
+        keys.dedup();
+        let target_kb = workspace.note(target).map(|note| note.kb);
+        let mut listed: Vec<(FileId, usize)> = Vec::new();
+        for (index, key) in keys.iter().enumerate() {
+            let sources = workspace.notes_linking_with_key(key).iter();
+            let sources = sources.map(|&source| (source, index));
+            match target_kb {
+                Some(target_kb) => {
+                    let elsewhere = SameIdElsewhere::new(workspace, target_kb, key);
+                    listed.extend(sources.filter(|&(source, _)| !elsewhere.means_its_own(source)));
+                }
+                None => listed.extend(sources),
+            }
         }
+        listed.sort_unstable();
+        Some(Sources {
+            workspace,
+            target,
+            keys,
+            listed,
+            last_segments,
+            id,
+        })
     }
-    files.sort_unstable();
-    files.dedup();
-    Some((files, last_segments, id))
+
+    /// The sources, sorted, each once.
+    fn files(&self) -> Vec<FileId> {
+        let mut files: Vec<FileId> = self.listed.iter().map(|&(file, _)| file).collect();
+        files.dedup();
+        files
+    }
+
+    /// The pointers to the target in note `file`, its links read (from its file when it is
+    /// closed).
+    fn pointers_in(&self, file: FileId) -> Vec<Pointer> {
+        let workspace = self.workspace;
+        let Some(source) = workspace.note(file) else {
+            return Vec::new();
+        };
+        let may_mean_target = |link: Link| {
+            if link.kb.is_some() {
+                return true;
+            }
+            let written = link_text(link, link.target.text);
+            let Some(cleaned) = clean_target(&written) else {
+                // A relative path that climbs (`../x`): its last segment decides.
+                let folded = fold(written.trim_end_matches(".md"));
+                let last = folded.rsplit('/').next().unwrap_or(&folded);
+                return self.last_segments.iter().any(|segment| segment == last);
+            };
+            let folded = fold(&cleaned);
+            let last = folded.rsplit('/').next().unwrap_or(&folded);
+            self.last_segments.iter().any(|segment| segment == last)
+        };
+        let mut pointers = Vec::new();
+        let source_links = workspace.links_of(source);
+        for (index, link) in source_links.links().iter().enumerate() {
+            if link.target.text.is_empty() || !may_mean_target(link) {
+                continue;
+            }
+            if resolve_link(workspace, file, link).file(file) == Some(self.target) {
+                pointers.push(Pointer::Link {
+                    file,
+                    link: index,
+                    range: link.range,
+                });
+            }
+        }
+        pointers.extend(self.references_in(source, file));
+        pointers
+    }
+
+    /// The frontmatter references to the target in `source` (note `file`): none to an
+    /// attachment, which links name only.
+    fn references_in(&self, source: &Note, file: FileId) -> Vec<Pointer> {
+        let Some(id) = self.id else {
+            return Vec::new();
+        };
+        let mut pointers = Vec::new();
+        for (field_index, field) in source
+            .parsed
+            .frontmatter()
+            .into_iter()
+            .flat_map(|fm| fm.fields().enumerate())
+        {
+            for (value_index, value) in field.values.iter().enumerate() {
+                // A reference names an id exactly (see `resolve_reference`).
+                if split_reference(value).1 == id
+                    && resolve_reference(self.workspace, file, value) == Some(self.target)
+                {
+                    pointers.push(Pointer::Reference {
+                        file,
+                        field: field_index,
+                        value: value_index,
+                    });
+                }
+            }
+        }
+        pointers
+    }
+
+    /// How many pointers each source has, for the sources whose links to the target the link
+    /// table tells without reading them; and the sources to read. A source's links under a
+    /// key are told when the key stands for itself and the source is listed under it plainly:
+    /// - The key stands for itself (see [`Sources::stands_for_itself`]): any plain link whose
+    ///   key it is means what the key itself, resolved from the source's KB, means.
+    /// - The source is listed plainly (see [`Workspace::is_listed_plainly`]): exactly one of
+    ///   its links has the key, written plainly, or none does and a frontmatter value has it.
+    ///
+    /// Every link to the target has one of the target's keys, so a source whose every key is
+    /// told this way has as many links to it as keys resolving to it; its references are in
+    /// its frontmatter, which is kept.
+    fn count_unread(&self) -> (Vec<(FileId, usize)>, Vec<FileId>) {
+        let workspace = self.workspace;
+        if !links_resolve_by_kb(workspace) {
+            return (Vec::new(), self.files());
+        }
+        let (mut counted, mut unread) = (Vec::new(), Vec::new());
+        let stands: Vec<bool> = self
+            .keys
+            .iter()
+            .map(|key| self.stands_for_itself(key))
+            .collect();
+        // Whether each key means the target from each KB: the same for every source there.
+        let mut means_target: rustc_hash::FxHashMap<(KbId, usize), bool> = Default::default();
+        for group in self.listed.chunk_by(|a, b| a.0 == b.0) {
+            let file = group[0].0;
+            let count = workspace.note(file).and_then(|source| {
+                let mut links = 0;
+                for &(_, index) in group {
+                    let key = &self.keys[index];
+                    if !stands[index] || !workspace.is_listed_plainly(file, key) {
+                        return None;
+                    }
+                    let fields = source.parsed.frontmatter().into_iter();
+                    let mut values = fields.flat_map(|fm| fm.fields().flat_map(|f| f.values));
+                    if values.any(|value| *value_key(value) == **key) {
+                        continue; // Listed for its frontmatter values: no link has the key.
+                    }
+                    let means = *means_target.entry((source.kb, index)).or_insert_with(|| {
+                        resolve_target(workspace, file, None, key).file(file) == Some(self.target)
+                    });
+                    links += usize::from(means);
+                }
+                Some(links + self.references_in(source, file).len())
+            });
+            match count {
+                Some(count) => counted.push((file, count)),
+                None => unread.push(file),
+            }
+        }
+        (counted, unread)
+    }
+
+    /// Whether every plain link whose key (see [`crate::keys::note_link_keys`]) is `key`
+    /// means what `key` itself means from the linking note: the key is the link's text folded
+    /// (ASCII, so folding is lowercasing), with nothing [`clean_target`] would take off, no
+    /// folder and no `:`; and no KB has two notes whose ids differ in case only (the one step
+    /// of [`find_in_kb`] where a link's case counts).
+    fn stands_for_itself(&self, key: &str) -> bool {
+        if key.is_empty()
+            || !key.is_ascii()
+            || key.contains(['/', ':'])
+            || clean_target(key).as_deref() != Some(key)
+        {
+            return false;
+        }
+        let mut kbs: Vec<KbId> = self
+            .workspace
+            .notes_by_id(key)
+            .iter()
+            .filter_map(|&file| self.workspace.note_kb(file))
+            .collect();
+        let with_id = kbs.len();
+        kbs.sort_unstable();
+        kbs.dedup();
+        kbs.len() == with_id
+    }
 }
 
 /// From this many source notes on, [`each_source`] reads them on all cores: a closed note's
@@ -745,13 +901,16 @@ fn each_source<T: Send>(files: &[FileId], found: impl Fn(FileId) -> Vec<T> + Syn
 /// The KBs other than the target's with a note whose id is a key of the target: a source
 /// there that links or refers with that key without a KB prefix means its own KB's note
 /// (resolution looks in the link's KB first), so the source need not be read to find links
-/// to the target, unless a KB prefix may name the target's KB: a link with the target's KB
-/// prefix (indexed under `kb:key` too) or any frontmatter value with a KB part. A closed
+/// to the target, unless a KB prefix may name the target's KB (a link with the target's KB
+/// prefix, indexed under `kb:key` too, or any frontmatter value with a KB part), or the key
+/// may be the last segment of a link with a folder (`[[sub/key]]` looks in other KBs for a
+/// path ending with it when its own KB has none; see [`Workspace::may_link_by_last_segment`]). A closed
 /// source is read from its file; in a vault of many KBs whose ids repeat, most sources that
 /// share a key with a note are in other KBs.
 struct SameIdElsewhere<'a> {
     workspace: &'a Workspace,
     target_kb: KbId,
+    key: &'a str,
     /// The KBs with a note of the key as id, sorted (none for a key with a folder).
     kbs: Vec<KbId>,
     /// The sources with a link to `key` prefixed with a name of the target's KB, sorted.
@@ -759,7 +918,7 @@ struct SameIdElsewhere<'a> {
 }
 
 impl<'a> SameIdElsewhere<'a> {
-    fn new(workspace: &'a Workspace, target_kb: KbId, key: &str) -> SameIdElsewhere<'a> {
+    fn new(workspace: &'a Workspace, target_kb: KbId, key: &'a str) -> SameIdElsewhere<'a> {
         let mut kbs: Vec<KbId> = match key.contains('/') {
             true => Vec::new(),
             false => workspace
@@ -783,6 +942,7 @@ impl<'a> SameIdElsewhere<'a> {
         SameIdElsewhere {
             workspace,
             target_kb,
+            key,
             kbs,
             prefixed,
         }
@@ -799,6 +959,7 @@ impl<'a> SameIdElsewhere<'a> {
             && !self.workspace.kb(kb).is_implicit()
             && self.kbs.binary_search(&kb).is_ok()
             && self.prefixed.binary_search(&source).is_err()
+            && !self.workspace.may_link_by_last_segment(source, self.key)
             && !self.workspace.note(source).is_some_and(|note| {
                 let fields = note
                     .parsed
@@ -845,4 +1006,178 @@ pub fn pointers_to_heading(workspace: &Workspace, target: FileId, heading: usize
     links_to(workspace, target, |link| {
         link.heading.is_some() && resolve_subtarget(note, link) == SubTarget::Heading(heading)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{
+        is_pointed_at_from_elsewhere, pointer_count, pointers_to, resolve_link, resolve_reference,
+        split_reference,
+    };
+    use crate::fixture::Fixture;
+    use crate::text::FileId;
+    use crate::workspace::Workspace;
+
+    /// Names notes are given and links are written with: case variants of one another, a
+    /// title with a `:`, a name with a space.
+    const NAMES: [&str; 6] = ["x", "X", "y", "zed", "al:x", "big cat"];
+
+    /// Ways a link is written, `{}` standing for a name: plain, with `.md` or `.markdown`, a
+    /// heading, a display text, an embed, a folder, KB prefixes (known, short, unknown),
+    /// relative, padded, repeated, in code.
+    const SHAPES: [&str; 16] = [
+        "[[{}]]",
+        "[[{}.md]]",
+        "[[{}.MD]]",
+        "[[{}.markdown]]",
+        "[[{}#Part]]",
+        "[[{}|shown]]",
+        "![[{}]]",
+        "[[sub/{}]]",
+        "[[alpha:{}]]",
+        "[[al:{}]]",
+        "[[beta:{}]]",
+        "[[nokb:{}]]",
+        "[[./{}]]",
+        "[[ {} ]]",
+        "[[{}]] and [[{}]]",
+        "`[[{}]]`",
+    ];
+
+    /// One note: its KB folder, folder inside it, stem, id, title, aliases, frontmatter values
+    /// and links (indexes into the lists above).
+    type NoteSpec = (
+        usize,
+        usize,
+        usize,
+        Option<usize>,
+        Option<usize>,
+        Vec<usize>,
+        Vec<(bool, usize)>,
+        Vec<(usize, usize)>,
+    );
+
+    fn note_spec() -> impl Strategy<Value = NoteSpec> {
+        (
+            0..4usize,
+            0..3usize,
+            0..NAMES.len(),
+            proptest::option::of(0..NAMES.len()),
+            proptest::option::of(0..NAMES.len()),
+            proptest::collection::vec(0..NAMES.len(), 0..2),
+            proptest::collection::vec((any::<bool>(), 0..NAMES.len()), 0..3),
+            proptest::collection::vec((0..SHAPES.len(), 0..NAMES.len() + 1), 0..6),
+        )
+    }
+
+    /// The vault as a fixture: KBs `alpha` (shortname `al`), `beta`, `gamma`, and a plain
+    /// vault when `with_plain_vault` (else its notes go to `gamma`); an image in `beta`.
+    fn vault(notes: &[NoteSpec], with_plain_vault: bool) -> String {
+        let mut fixture = String::from(
+            "//- /alpha/kb.yaml\nname: alpha\nshortname: al\n\
+             //- /beta/kb.yaml\nname: beta\n//- /gamma/kb.yaml\nname: gamma\n\
+             //- /beta/pic.png\npng\n",
+        );
+        let mut paths = std::collections::HashSet::new();
+        for (kb, folder, stem, id, title, aliases, values, links) in notes {
+            let kb = match kb {
+                0 => "alpha",
+                1 => "beta",
+                3 if with_plain_vault => "plain",
+                _ => "gamma",
+            };
+            let folder = ["", "sub/", "deep/sub/"][*folder];
+            let stem = NAMES[*stem].replace(':', "-");
+            let path = format!("/{kb}/{folder}{stem}.md");
+            if !paths.insert(path.to_lowercase()) {
+                continue;
+            }
+            let mut text = format!("//- {path}\n---\n");
+            if let Some(id) = id {
+                text.push_str(&format!("id: \"{}\"\n", NAMES[*id]));
+            }
+            if let Some(title) = title {
+                text.push_str(&format!("title: \"{}\"\n", NAMES[*title]));
+            }
+            let aliases: Vec<String> = aliases
+                .iter()
+                .map(|a| format!("\"{}\"", NAMES[*a]))
+                .collect();
+            text.push_str(&format!("aliases: [{}]\n", aliases.join(", ")));
+            let values: Vec<String> = values
+                .iter()
+                .map(|&(prefixed, name)| match prefixed {
+                    true => format!("\"al:{}\"", NAMES[name]),
+                    false => format!("\"{}\"", NAMES[name]),
+                })
+                .collect();
+            text.push_str(&format!("related: [{}]\n---\n# Part\n", values.join(", ")));
+            for &(shape, name) in links {
+                let name = NAMES.get(name).copied().unwrap_or("pic.png");
+                text.push_str(&SHAPES[shape].replace("{}", name));
+                text.push('\n');
+            }
+            fixture.push_str(&text);
+        }
+        fixture
+    }
+
+    /// How many links and references mean `target`, from every link and frontmatter value of
+    /// every note resolved: what [`pointers_to`] finds from the link table's candidates.
+    fn every_pointer_to(workspace: &Workspace, target: FileId) -> usize {
+        let mut count = 0;
+        for (file, note) in workspace.notes() {
+            for link in workspace.links_of(note).links() {
+                let resolution = resolve_link(workspace, file, link);
+                count += usize::from(
+                    !link.target.text.is_empty() && resolution.file(file) == Some(target),
+                );
+            }
+            let Some(id) = workspace.note(target).map(|note| note.id()) else {
+                continue;
+            };
+            let fields = note
+                .parsed
+                .frontmatter()
+                .into_iter()
+                .flat_map(|fm| fm.fields());
+            for value in fields.flat_map(|field| field.values) {
+                count += usize::from(
+                    split_reference(value).1 == id
+                        && resolve_reference(workspace, file, value) == Some(target),
+                );
+            }
+        }
+        count
+    }
+
+    proptest! {
+        #[test]
+        fn counted_pointers_are_the_pointers_read(
+            notes in proptest::collection::vec(note_spec(), 1..12),
+            with_plain_vault in any::<bool>(),
+        ) {
+            let fixture = Fixture::parse(&vault(&notes, with_plain_vault));
+            let workspace = &fixture.workspace;
+            for target in fixture.files() {
+                let pointers = pointers_to(workspace, target);
+                let path = fixture.path(target);
+                prop_assert_eq!(pointers.len(), every_pointer_to(workspace, target), "{}", path);
+                prop_assert_eq!(pointer_count(workspace, target), pointers.len(), "{}", path);
+                let from_elsewhere = pointers.iter().any(|pointer| {
+                    let (super::Pointer::Link { file, .. } | super::Pointer::Reference { file, .. }) =
+                        pointer;
+                    *file != target
+                });
+                prop_assert_eq!(
+                    is_pointed_at_from_elsewhere(workspace, target),
+                    from_elsewhere,
+                    "{}",
+                    path
+                );
+            }
+        }
+    }
 }

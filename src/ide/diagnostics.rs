@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::navigation::{identity_anchor, kb_words};
 use crate::keys;
-use crate::slug::{self, Pointer, Resolution, ResolveCache, SubTarget, Via};
+use crate::slug::{self, Resolution, ResolveCache, SubTarget, Via};
 use crate::syntax::Link;
 use crate::text::{FileId, TextRange};
 use crate::workspace::{Note, NoteLinks, Workspace};
@@ -450,12 +450,7 @@ fn duplicate_id(workspace: &Workspace, file: FileId, note: &Note, out: &mut Coll
 
 /// `orphan-note` on the note's identity when no other note links to it or references it.
 fn orphan(workspace: &Workspace, file: FileId, note: &Note, out: &mut Collector<'_>) {
-    let from_elsewhere = slug::pointers_to(workspace, file).iter().any(|pointer| {
-        let (Pointer::Link { file: source, .. } | Pointer::Reference { file: source, .. }) =
-            pointer;
-        *source != file
-    });
-    if !from_elsewhere {
+    if !slug::is_pointed_at_from_elsewhere(workspace, file) {
         out.push(
             DiagnosticCode::OrphanNote,
             identity_anchor(note),

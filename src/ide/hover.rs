@@ -192,7 +192,7 @@ fn attachment_card(workspace: &Workspace, file: FileId) -> String {
     let Some(attachment) = workspace.attachment(file) else {
         return String::new();
     };
-    let backlinks = slug::pointers_to(workspace, file).len();
+    let backlinks = slug::pointer_count(workspace, file);
     format!(
         "**{}**\n\n*{}* · {} · {}\n\n{} · `{}`",
         attachment.name(),
@@ -329,7 +329,7 @@ pub fn note_card(workspace: &Workspace, file: FileId, source: SourceText<'_>) ->
     if !summary.is_empty() {
         let _ = write!(card, "\n{summary}\n");
     }
-    let backlinks = slug::pointers_to(workspace, file).len();
+    let backlinks = slug::pointer_count(workspace, file);
     let _ = write!(
         card,
         "\n{} · `{}`",

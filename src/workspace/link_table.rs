@@ -11,7 +11,7 @@ use super::hash::hash_key;
 use super::key_table::{KeyTable, LINK_SLOTS, LinkBuilder, Role};
 use super::note::Note;
 use super::note_links::note_links;
-use crate::keys;
+use crate::keys::{self, KeyOrigin};
 use crate::syntax::{Links, ParsedNote};
 use crate::text::FileId;
 
@@ -19,19 +19,42 @@ use crate::text::FileId;
 pub(super) struct NoteLinkKeys {
     links: keys::KeyList,
     hashes: Vec<u32>,
+    mixed: MixedKeys,
 }
 
 impl NoteLinkKeys {
     /// The link keys of `parsed`, whose links (with their texts) are `links`.
     pub(super) fn of(parsed: &ParsedNote, links: Links<'_>) -> NoteLinkKeys {
         let links = keys::note_link_keys(parsed, links);
-        let hashes = links.iter().map(hash_key).collect();
-        NoteLinkKeys { links, hashes }
+        let hashes: Vec<u32> = links.iter().map(hash_key).collect();
+        let mut mixed = MixedKeys::default();
+        for ((_, origin), &hash) in links.iter_with_origins().zip(&hashes) {
+            match origin {
+                KeyOrigin::OnePlainLink | KeyOrigin::Values => {}
+                KeyOrigin::Mixed => mixed.add(hash),
+                KeyOrigin::LastSegment => mixed.add_last_segment(hash),
+            }
+        }
+        NoteLinkKeys {
+            links,
+            hashes,
+            mixed,
+        }
     }
 
     /// Each link key with its hash.
     pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
         self.links.iter().zip(self.hashes.iter().copied())
+    }
+
+    /// The keys summed up, to be kept for the note.
+    fn summed(&self) -> KeySum {
+        let mut sum = KeySum {
+            mixed: self.mixed,
+            ..KeySum::default()
+        };
+        self.hashes.iter().for_each(|&hash| sum.add(hash));
+        sum
     }
 }
 
@@ -96,19 +119,58 @@ pub(super) struct LinkShards {
     unread: Option<FileId>,
 }
 
-/// How many link keys a note has and their hashes added up (wrapping): 8 bytes a note, from
-/// which the keys a note's new version no longer has are found when its old ones cannot be
-/// read (its file changed before they were taken out).
+/// How many link keys a note has and their hashes added up (wrapping), from which the keys a
+/// note's new version no longer has are found when its old ones cannot be read (its file
+/// changed before they were taken out); and which of them are [`KeyOrigin::Mixed`]. 16 bytes
+/// a note.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct KeySum {
     count: u32,
     hashes: u32,
+    mixed: MixedKeys,
 }
 
 impl KeySum {
     fn add(&mut self, hash: u32) {
         self.count += 1;
         self.hashes = self.hashes.wrapping_add(hash);
+    }
+}
+
+/// The hashes of a note's keys of origin [`KeyOrigin::Mixed`] or [`KeyOrigin::LastSegment`],
+/// as a 64-bit Bloom filter (two bits a key, and two more for a last segment): 8 bytes a
+/// note, from which the keys whose origin is plain, and those no link with a folder ends
+/// with, are known without reading the note (see [`LinkShards::is_listed_plainly`] and
+/// [`LinkShards::may_link_by_last_segment`]). A key whose bits other keys happen to cover is
+/// taken for mixed: that costs a read, never a wrong answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct MixedKeys(u64);
+
+impl MixedKeys {
+    fn bits(hash: u32) -> u64 {
+        (1 << (hash & 63)) | (1 << ((hash >> 6) & 63))
+    }
+
+    fn last_segment_bits(hash: u32) -> u64 {
+        (1 << ((hash >> 12) & 63)) | (1 << ((hash >> 18) & 63))
+    }
+
+    fn add(&mut self, hash: u32) {
+        self.0 |= MixedKeys::bits(hash);
+    }
+
+    fn add_last_segment(&mut self, hash: u32) {
+        self.0 |= MixedKeys::bits(hash) | MixedKeys::last_segment_bits(hash);
+    }
+
+    fn may_hold(self, hash: u32) -> bool {
+        let bits = MixedKeys::bits(hash);
+        self.0 & bits == bits
+    }
+
+    fn may_hold_last_segment(self, hash: u32) -> bool {
+        let bits = MixedKeys::bits(hash) | MixedKeys::last_segment_bits(hash);
+        self.0 & bits == bits
     }
 }
 
@@ -138,8 +200,7 @@ impl LinkShards {
                 })
                 .collect();
             for (file, note_keys) in &keys {
-                let sum = &mut key_sums[file.0 as usize];
-                note_keys.iter().for_each(|(_, hash)| sum.add(hash));
+                key_sums[file.0 as usize] = note_keys.summed();
             }
             shards
                 .par_iter_mut()
@@ -175,14 +236,30 @@ impl LinkShards {
         self.files_hashed(key, hash_key(key))
     }
 
+    /// Whether note `file`, listed under the key whose hash is `hash`, is there through exactly
+    /// one plain link or through frontmatter values only (see [`KeyOrigin`]): false when it may
+    /// be there otherwise, or when its keys are not known.
+    pub(super) fn is_listed_plainly(&self, file: FileId, hash: u32) -> bool {
+        self.key_sums
+            .get(file.0 as usize)
+            .is_some_and(|sum| sum.count > 0 && !sum.mixed.may_hold(hash))
+    }
+
+    /// Whether note `file`, listed under the key whose hash is `hash`, may be there through a
+    /// link with a folder that ends with the key (see [`KeyOrigin::LastSegment`]): true when
+    /// its keys are not known.
+    pub(super) fn may_link_by_last_segment(&self, file: FileId, hash: u32) -> bool {
+        self.key_sums
+            .get(file.0 as usize)
+            .is_none_or(|sum| sum.count == 0 || sum.mixed.may_hold_last_segment(hash))
+    }
+
     /// Adds note `file` under each of its link `keys`.
     pub(super) fn add_note(&mut self, file: FileId, keys: &NoteLinkKeys) {
-        let mut sum = KeySum::default();
         for (key, hash) in keys.iter() {
             self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
-            sum.add(hash);
         }
-        *self.key_sum(file) = sum;
+        *self.key_sum(file) = keys.summed();
     }
 
     /// Removes note `file` from under each of its link `keys`.
@@ -245,15 +322,13 @@ impl LinkShards {
             }
             _ => self.remove_file(file),
         };
-        let mut sum = KeySum::default();
         for (key, hash) in keys.iter() {
             let shard = &mut self.shards[shard_of(hash)];
             if !shard.contains(Role::Link, key, hash, file) {
                 shard.add(Role::Link, key, hash, file);
             }
-            sum.add(hash);
         }
-        *self.key_sum(file) = sum;
+        *self.key_sum(file) = keys.summed();
         left
     }
 

@@ -35,7 +35,7 @@ use crate::vfs::{has_plain_parts, is_plain_path};
 
 use attachments::Attachments;
 pub use attachments::{ATTACHMENT_BIT, Attachment};
-use hash::{hash_path, table_hash};
+use hash::{hash_key, hash_path, table_hash};
 use key_table::{DEFER_LINK_ORDER_ABOVE, KeyTable, NAME_SLOTS, NoteKeys, Role};
 #[cfg(test)]
 use link_table::LINK_SHARDS;
@@ -829,6 +829,22 @@ impl Workspace {
     /// Notes with a link or reference whose key is `key` (see [`crate::keys::note_link_keys`]).
     pub fn notes_linking_with_key(&self, key: &str) -> &[FileId] {
         self.link_table().files(key)
+    }
+
+    /// Whether note `file`, one of [`Workspace::notes_linking_with_key`]`(key)`, is there
+    /// through exactly one plain link or through frontmatter values only (see
+    /// [`crate::keys::KeyOrigin`]), so that its links under `key` are known without reading
+    /// them: false when it may be there otherwise.
+    pub fn is_listed_plainly(&self, file: FileId, key: &str) -> bool {
+        self.link_table().is_listed_plainly(file, hash_key(key))
+    }
+
+    /// Whether note `file`, one of [`Workspace::notes_linking_with_key`]`(key)`, may be there
+    /// through a link with a folder (or a relative one) whose last segment is `key` (see
+    /// [`crate::keys::KeyOrigin::LastSegment`]): false when it is certainly not.
+    pub fn may_link_by_last_segment(&self, file: FileId, key: &str) -> bool {
+        self.link_table()
+            .may_link_by_last_segment(file, hash_key(key))
     }
 
     /// The link keys that start with `prefix`, in sorted order, with the notes using them.
