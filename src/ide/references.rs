@@ -263,6 +263,39 @@ herbs: [basil]
     }
 
     #[test]
+    fn links_with_an_extension_or_a_folder_are_found_from_a_kb_with_a_note_of_the_same_id() {
+        // `.markdown` and `.md` are taken off as resolution takes them off (all three were
+        // missed before); the kitchen's own `basil` does not take `[[plants/basil]]`, which
+        // only the garden's path ends with.
+        check(
+            r#"
+//- /garden/kb.yaml
+name: garden
+//- /kitchen/kb.yaml
+name: kitchen
+//- /garden/herbs/plants/basil.md
+---
+id: ba$0sil
+---
+//- /garden/notes.md
+[[basil.markdown]]
+^^^^^^^^^^^^^^^^^^
+//- /kitchen/basil.md
+---
+id: basil
+---
+//- /kitchen/pesto.md
+[[garden:basil.md|x]]
+^^^^^^^^^^^^^^^^^^^^^
+//- /kitchen/soup.md
+[[plants/basil]] is the garden's.
+^^^^^^^^^^^^^^^^
+"#,
+            false,
+        );
+    }
+
+    #[test]
     fn on_the_notes_own_id_title_or_first_heading() {
         let notes = r#"
 //- /kb/a.md
