@@ -238,13 +238,20 @@ pub fn kb_link_key(kb: &str, target: &str) -> String {
 /// `kb:target` whole for a link with a KB prefix, and each frontmatter value's folded id (see
 /// [`value_key`]); with each key, why the note has it (see [`KeyOrigin`]).
 pub fn note_link_keys(parsed: &ParsedNote, links: Links<'_>) -> KeyList {
+    let mut keys = KeyList::default();
+    note_link_keys_into(parsed, links, &mut keys);
+    keys
+}
+
+/// [`note_link_keys`] written into `keys` (emptied first), whose room is kept from one note
+/// to the next: the link table's build works out every note's keys this way.
+pub fn note_link_keys_into(parsed: &ParsedNote, links: Links<'_>, keys: &mut KeyList) {
+    keys.clear();
     // Room for the usual keys at once, not grown key by key.
     let link_count = links.len();
-    let mut keys = KeyList {
-        text: String::with_capacity(link_count * 32),
-        ends: Vec::with_capacity(link_count + link_count / 2),
-        origins: Vec::with_capacity(link_count + link_count / 2),
-    };
+    keys.text.reserve(link_count * 32);
+    keys.ends.reserve(link_count + link_count / 2);
+    keys.origins.reserve(link_count + link_count / 2);
     for link in links {
         if link.target.text.is_empty() {
             continue;
@@ -263,7 +270,7 @@ pub fn note_link_keys(parsed: &ParsedNote, links: Links<'_>) -> KeyList {
             }
         }
     }
-    keys.sorted()
+    keys.sort();
 }
 
 /// Why a note has one of its link keys (see [`note_link_keys`]): what the link table can tell
@@ -411,12 +418,21 @@ impl KeyList {
         }
     }
 
-    /// The same keys sorted, each once: written into a text of their own, their ends into this
-    /// list's (reused), ordered through a buffer each thread keeps.
-    fn sorted(self) -> KeyList {
+    /// Empties the list, keeping its room.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.origins.clear();
+    }
+
+    /// Sorts the keys and keeps each once: written into a text each thread keeps, which then
+    /// changes places with this list's (so neither is allocated again), ordered through a
+    /// buffer each thread keeps.
+    fn sort(&mut self) {
         thread_local! {
             static ORDER: std::cell::RefCell<Vec<(u64, u32, u32)>> =
                 const { std::cell::RefCell::new(Vec::new()) };
+            static SORTED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
         // An entry is `(head, start, end | origin << ORIGIN_SHIFT)`: 16 bytes to sort, not 24.
         const ORIGIN_SHIFT: u32 = 30;
@@ -430,18 +446,19 @@ impl KeyList {
         };
         let KeyList {
             text,
-            mut ends,
-            mut origins,
+            ends,
+            origins,
         } = self;
         if text.len() > END as usize {
             // Never in a note, but exact all the same: every key is then `LastSegment`, what
             // tells the least.
             origins.fill(KeyOrigin::LastSegment);
         }
+        let mut sorted = SORTED.take();
         ORDER.with_borrow_mut(|order| {
             order.clear();
             let mut start = 0;
-            for (&end, &origin) in ends.iter().zip(&origins) {
+            for (&end, &origin) in ends.iter().zip(origins.iter()) {
                 let head = text_head(&text[start as usize..end as usize]);
                 order.push((head, start, end.min(END) | origin_bits(origin)));
                 start = end;
@@ -458,7 +475,7 @@ impl KeyList {
                 }
                 same
             });
-            let mut sorted = String::with_capacity(order.iter().map(|k| key(k).len()).sum());
+            sorted.clear();
             ends.clear();
             origins.clear();
             for entry in order.iter() {
@@ -466,12 +483,9 @@ impl KeyList {
                 ends.push(sorted.len() as u32);
                 origins.push(origin_of(entry.2));
             }
-            KeyList {
-                text: sorted,
-                ends,
-                origins,
-            }
-        })
+        });
+        std::mem::swap(text, &mut sorted);
+        SORTED.set(sorted);
     }
 }
 

@@ -303,6 +303,23 @@ pub fn read_note_again(
     roots: &[PathBuf],
     expected_len: usize,
 ) -> Option<Result<String, DiskError>> {
+    let mut buffer = Vec::new();
+    let text = read_note_again_into(path, roots, expected_len, &mut buffer)?;
+    Some(text.map(str::len).map(|len| {
+        buffer.truncate(len);
+        // Checked as UTF-8 by `read_note_again_into`.
+        String::from_utf8(buffer).unwrap_or_default()
+    }))
+}
+
+/// [`read_note_again`] into `buffer`, whose room is kept from one note to the next (the link
+/// table's build reads every closed note this way, with no allocation per note).
+pub fn read_note_again_into<'b>(
+    path: &Path,
+    roots: &[PathBuf],
+    expected_len: usize,
+    buffer: &'b mut Vec<u8>,
+) -> Option<Result<&'b str, DiskError>> {
     if !is_inside_roots(path, roots) || (!cfg!(unix) && is_symlink(path)) {
         return None;
     }
@@ -314,11 +331,13 @@ pub fn read_note_again(
         path: path.to_path_buf(),
         error,
     });
-    let mut buffer = vec![0; expected_len + 1];
+    // Room for one byte more than the note had: a read that fills less is the whole file.
+    if buffer.len() < expected_len + 1 {
+        buffer.resize(expected_len + 1, 0);
+    }
     Some(file.and_then(|file| {
-        let len = read_into(path, file, &mut buffer, ReadTo::ShortRead)?;
-        buffer.truncate(len);
-        String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
+        let len = read_into(path, file, buffer, ReadTo::ShortRead)?;
+        std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
             path: path.to_path_buf(),
         })
     }))

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use super::hash::hash_key;
 use super::key_table::{KeyTable, LINK_SLOTS, LinkBuilder, Role};
 use super::note::Note;
-use super::note_links::note_links;
+use super::note_links::with_note_links;
 use crate::keys::{self, KeyOrigin};
 use crate::syntax::{Links, ParsedNote};
 use crate::text::FileId;
@@ -29,11 +29,7 @@ impl NoteLinkKeys {
         let hashes: Vec<u32> = links.iter().map(hash_key).collect();
         let mut mixed = MixedKeys::default();
         for ((_, origin), &hash) in links.iter_with_origins().zip(&hashes) {
-            match origin {
-                KeyOrigin::OnePlainLink | KeyOrigin::Values => {}
-                KeyOrigin::Mixed => mixed.add(hash),
-                KeyOrigin::LastSegment => mixed.add_last_segment(hash),
-            }
+            mixed.add_origin(origin, hash);
         }
         NoteLinkKeys {
             links,
@@ -70,6 +66,85 @@ pub(super) struct LinkTable {
 
 /// How many notes' link keys [`LinkTable`]'s build reads at a time.
 const LINK_BUILD_BLOCK: usize = 1024;
+
+/// How many notes of a block one thread works out the keys of into one [`RunKeys`].
+const LINK_BUILD_RUN: usize = 64;
+
+/// The link keys of a run of notes in one buffer (a few allocations for the run, not a few
+/// for each note): the build's working set.
+struct RunKeys {
+    text: String,
+    /// Each key's end in `text`; a key starts where the one before it ends.
+    ends: Vec<u32>,
+    hashes: Vec<u32>,
+    /// Each note with the end of its keys in `ends`, and its keys summed up.
+    notes: Vec<(FileId, u32, KeySum)>,
+}
+
+impl RunKeys {
+    /// The keys of `notes`, the first of which has file id `first`, their links read (inside
+    /// `roots`) when they do not keep them.
+    fn of(notes: &[Option<Note>], first: usize, roots: &[PathBuf]) -> RunKeys {
+        thread_local! {
+            static KEYS: std::cell::RefCell<keys::KeyList> =
+                std::cell::RefCell::new(keys::KeyList::default());
+        }
+        let mut run = RunKeys {
+            text: String::new(),
+            ends: Vec::new(),
+            hashes: Vec::new(),
+            notes: Vec::with_capacity(notes.len()),
+        };
+        KEYS.with_borrow_mut(|keys| {
+            for (i, note) in notes.iter().enumerate() {
+                let Some(note) = note else {
+                    continue;
+                };
+                with_note_links(roots, &note.path, &note.parsed, |links| {
+                    keys::note_link_keys_into(&note.parsed, links, keys);
+                });
+                let mut sum = KeySum::default();
+                for (key, origin) in keys.iter_with_origins() {
+                    let hash = hash_key(key);
+                    sum.add(hash);
+                    sum.mixed.add_origin(origin, hash);
+                    run.text.push_str(key);
+                    run.ends.push(run.text.len() as u32);
+                    run.hashes.push(hash);
+                }
+                let file = FileId((first + i) as u32);
+                run.notes.push((file, run.ends.len() as u32, sum));
+            }
+        });
+        run
+    }
+
+    /// Each note's keys summed up.
+    fn sums(&self) -> impl Iterator<Item = (FileId, KeySum)> + '_ {
+        self.notes.iter().map(|&(file, _, sum)| (file, sum))
+    }
+
+    /// Each note with its keys and their hashes.
+    fn notes(&self) -> impl Iterator<Item = (FileId, impl Iterator<Item = (&str, u32)>)> {
+        let mut first = 0;
+        self.notes.iter().map(move |&(file, end, _)| {
+            let range = first as usize..end as usize;
+            first = end;
+            let start = range
+                .start
+                .checked_sub(1)
+                .map_or(0, |i| self.ends[i] as usize);
+            let mut key_start = start;
+            let keys = self.ends[range.clone()].iter().zip(&self.hashes[range]);
+            let keys = keys.map(move |(&end, &hash)| {
+                let key = &self.text[key_start..end as usize];
+                key_start = end as usize;
+                (key, hash)
+            });
+            (file, keys)
+        })
+    }
+}
 
 impl LinkTable {
     /// The table, built from `notes` (indexed by file id; the closed ones' links read from
@@ -155,12 +230,13 @@ impl MixedKeys {
         (1 << ((hash >> 12) & 63)) | (1 << ((hash >> 18) & 63))
     }
 
-    fn add(&mut self, hash: u32) {
-        self.0 |= MixedKeys::bits(hash);
-    }
-
-    fn add_last_segment(&mut self, hash: u32) {
-        self.0 |= MixedKeys::bits(hash) | MixedKeys::last_segment_bits(hash);
+    /// Notes the key whose hash is `hash`, of origin `origin`.
+    fn add_origin(&mut self, origin: KeyOrigin, hash: u32) {
+        self.0 |= match origin {
+            KeyOrigin::OnePlainLink | KeyOrigin::Values => 0,
+            KeyOrigin::Mixed => MixedKeys::bits(hash),
+            KeyOrigin::LastSegment => MixedKeys::bits(hash) | MixedKeys::last_segment_bits(hash),
+        };
     }
 
     fn may_hold(self, hash: u32) -> bool {
@@ -181,36 +257,34 @@ fn shard_of(hash: u32) -> usize {
 
 impl LinkShards {
     /// Reads the notes a block at a time: the block's link keys are worked out on every core,
-    /// then each shard takes its keys in, all shards at once, in file-id order (see
-    /// [`LinkBuilder`]).
+    /// a run of notes into one [`RunKeys`] each, then each shard takes its keys in, all
+    /// shards at once, in file-id order (see [`LinkBuilder`]).
     fn build(notes: &[Option<Note>], roots: &[PathBuf]) -> LinkShards {
         use rayon::prelude::*;
         let mut shards: Vec<LinkBuilder> = (0..LINK_SHARDS).map(|_| LinkBuilder::new()).collect();
         let mut key_sums = vec![KeySum::default(); notes.len()];
         for (index, block) in notes.chunks(LINK_BUILD_BLOCK).enumerate() {
             let first = index * LINK_BUILD_BLOCK;
-            let keys: Vec<(FileId, NoteLinkKeys)> = block
-                .par_iter()
+            let runs: Vec<RunKeys> = block
+                .par_chunks(LINK_BUILD_RUN)
                 .enumerate()
-                .filter_map(|(i, note)| {
-                    let note = note.as_ref()?;
-                    let links = note_links(roots, &note.path, &note.parsed);
-                    let keys = NoteLinkKeys::of(&note.parsed, links.links());
-                    Some((FileId((first + i) as u32), keys))
+                .map(|(run, notes)| {
+                    let first = first + run * LINK_BUILD_RUN;
+                    RunKeys::of(notes, first, roots)
                 })
                 .collect();
-            for (file, note_keys) in &keys {
-                key_sums[file.0 as usize] = note_keys.summed();
+            for (file, sum) in runs.iter().flat_map(RunKeys::sums) {
+                key_sums[file.0 as usize] = sum;
             }
             shards
                 .par_iter_mut()
                 .enumerate()
                 .for_each(|(shard, builder)| {
-                    for (file, note_keys) in &keys {
-                        let in_shard = note_keys
-                            .iter()
-                            .filter(|&(_, hash)| shard_of(hash) == shard);
-                        builder.add_note(*file, in_shard);
+                    for run in &runs {
+                        for (file, keys) in run.notes() {
+                            let in_shard = keys.filter(|&(_, hash)| shard_of(hash) == shard);
+                            builder.add_note(file, in_shard);
+                        }
                     }
                     builder.end_block();
                 });

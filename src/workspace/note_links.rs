@@ -3,6 +3,7 @@
 //! ([`crate::syntax::Retention::Compact`]), and its texts are read from the file again when an
 //! answer asks for them: the one place where the workspace reads a file.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::syntax::{Links, ParsedNote, Retention, parse_file};
@@ -55,6 +56,36 @@ pub(super) fn note_links<'a>(
             let parsed = text.map(|text| parse_file(path, &text, Retention::Full));
             NoteLinks(Source::Changed(Box::new(parsed.unwrap_or_default())))
         }
+    }
+}
+
+/// `use_links` of the links of `parsed`, the note at `path` (see [`note_links`]): a closed
+/// note's file is read into a buffer each thread keeps, with no allocation when it is the
+/// text indexed.
+pub(super) fn with_note_links<R>(
+    roots: &[PathBuf],
+    path: &Path,
+    parsed: &ParsedNote,
+    use_links: impl FnOnce(Links<'_>) -> R,
+) -> R {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if parsed.keeps_link_texts() {
+        return use_links(parsed.links());
+    }
+    let read = BUFFER.with_borrow_mut(|buffer| {
+        let read = vfs::read_note_again_into(path, roots, parsed.text_len() as usize, buffer);
+        let text = read.and_then(|read| read.ok());
+        match text.and_then(|text| parsed.links_in(text)) {
+            Some(links) => ControlFlow::Break(use_links(links)),
+            None => ControlFlow::Continue(use_links),
+        }
+    });
+    match read {
+        ControlFlow::Break(result) => result,
+        // Changed since it was indexed, or unreadable: read and parsed as it now is.
+        ControlFlow::Continue(use_links) => use_links(note_links(roots, path, parsed).links()),
     }
 }
 
