@@ -289,15 +289,20 @@ pub enum KeyOrigin {
     /// such a link may mean a note of another KB whose path ends with it, even from a KB with
     /// a note of that name.
     LastSegment = 3,
+    /// Several links, each written plainly as for [`KeyOrigin::OnePlainLink`], and no value
+    /// (how many: [`KeyList::iter_with_origins`]).
+    PlainLinks = 4,
 }
 
 impl KeyOrigin {
     /// The origin of a key that two entries have.
     fn and(self, other: KeyOrigin) -> KeyOrigin {
+        use KeyOrigin::{LastSegment, Mixed, OnePlainLink, PlainLinks, Values};
         match (self, other) {
-            (KeyOrigin::LastSegment, _) | (_, KeyOrigin::LastSegment) => KeyOrigin::LastSegment,
-            (KeyOrigin::Values, KeyOrigin::Values) => KeyOrigin::Values,
-            _ => KeyOrigin::Mixed,
+            (LastSegment, _) | (_, LastSegment) => LastSegment,
+            (Values, Values) => Values,
+            (OnePlainLink | PlainLinks, OnePlainLink | PlainLinks) => PlainLinks,
+            _ => Mixed,
         }
     }
 }
@@ -321,6 +326,8 @@ pub struct KeyList {
     ends: Vec<u32>,
     /// Each key's origin.
     origins: Vec<KeyOrigin>,
+    /// How many times each key was found (for [`KeyOrigin::PlainLinks`], how many links).
+    counts: Vec<u32>,
 }
 
 impl KeyList {
@@ -333,9 +340,13 @@ impl KeyList {
         })
     }
 
-    /// Each key with its origin.
-    pub fn iter_with_origins(&self) -> impl Iterator<Item = (&str, KeyOrigin)> {
-        self.iter().zip(self.origins.iter().copied())
+    /// Each key with its origin and how many times it was found (links, values or segments).
+    pub fn iter_with_origins(&self) -> impl Iterator<Item = (&str, KeyOrigin, u32)> {
+        let origins = self.origins.iter().copied();
+        self.iter()
+            .zip(origins)
+            .zip(self.counts.iter().copied())
+            .map(|((key, origin), count)| (key, origin, count))
     }
 
     pub fn len(&self) -> usize {
@@ -423,6 +434,7 @@ impl KeyList {
         self.text.clear();
         self.ends.clear();
         self.origins.clear();
+        self.counts.clear();
     }
 
     /// Sorts the keys and keeps each once: written into a text each thread keeps, which then
@@ -435,19 +447,21 @@ impl KeyList {
             static SORTED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
         // An entry is `(head, start, end | origin << ORIGIN_SHIFT)`: 16 bytes to sort, not 24.
-        const ORIGIN_SHIFT: u32 = 30;
+        const ORIGIN_SHIFT: u32 = 29;
         const END: u32 = (1 << ORIGIN_SHIFT) - 1;
         let origin_bits = |origin: KeyOrigin| (origin as u32) << ORIGIN_SHIFT;
         let origin_of = |bits: u32| match bits >> ORIGIN_SHIFT {
             0 => KeyOrigin::OnePlainLink,
             1 => KeyOrigin::Values,
             2 => KeyOrigin::Mixed,
-            _ => KeyOrigin::LastSegment,
+            3 => KeyOrigin::LastSegment,
+            _ => KeyOrigin::PlainLinks,
         };
         let KeyList {
             text,
             ends,
             origins,
+            counts,
         } = self;
         if text.len() > END as usize {
             // Never in a note, but exact all the same: every key is then `LastSegment`, what
@@ -467,21 +481,16 @@ impl KeyList {
                 |&(_, start, end): &(u64, u32, u32)| &text[start as usize..(end & END) as usize];
             // Compared by their first eight bytes as a number first: most pairs differ there.
             order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
-            order.dedup_by(|later, kept| {
-                let same = key(later) == key(kept);
-                if same {
-                    let origin = origin_of(kept.2).and(origin_of(later.2));
-                    kept.2 = (kept.2 & END) | origin_bits(origin);
-                }
-                same
-            });
             sorted.clear();
             ends.clear();
             origins.clear();
-            for entry in order.iter() {
-                sorted.push_str(key(entry));
+            counts.clear();
+            for run in order.chunk_by(|a, b| key(a) == key(b)) {
+                sorted.push_str(key(&run[0]));
                 ends.push(sorted.len() as u32);
-                origins.push(origin_of(entry.2));
+                let origin = run.iter().map(|entry| origin_of(entry.2));
+                origins.push(origin.reduce(KeyOrigin::and).unwrap_or(KeyOrigin::Mixed));
+                counts.push(run.len() as u32);
             }
         });
         std::mem::swap(text, &mut sorted);

@@ -809,11 +809,13 @@ impl<'a> Sources<'a> {
     /// - The key stands for itself (see [`Sources::stands_for_itself`]): any plain link whose
     ///   key it is means what the key itself, resolved from the source's KB, means.
     /// - The source is listed plainly (see [`Workspace::is_listed_plainly`]): exactly one of
-    ///   its links has the key, written plainly, or none does and a frontmatter value has it.
+    ///   its links has the key, written plainly, or none does and a frontmatter value has it;
+    ///   or the table knows how many links it has under the key, all written plainly (see
+    ///   [`Workspace::plain_links_under`]).
     ///
     /// Every link to the target has one of the target's keys, so a source whose every key is
-    /// told this way has as many links to it as keys resolving to it; its references are in
-    /// its frontmatter, which is kept.
+    /// told this way has as many links to it as it has under the keys resolving to it; its
+    /// references are in its frontmatter, which is kept.
     fn count_unread(&self) -> (Vec<(FileId, usize)>, Vec<FileId>) {
         let workspace = self.workspace;
         if !links_resolve_by_kb(workspace) {
@@ -833,18 +835,24 @@ impl<'a> Sources<'a> {
                 let mut links = 0;
                 for &(_, index) in group {
                     let key = &self.keys[index];
-                    if !stands[index] || !workspace.is_listed_plainly(file, key) {
+                    if !stands[index] {
                         return None;
                     }
-                    let fields = source.parsed.frontmatter().into_iter();
-                    let mut values = fields.flat_map(|fm| fm.fields().flat_map(|f| f.values));
-                    if values.any(|value| *value_key(value) == **key) {
-                        continue; // Listed for its frontmatter values: no link has the key.
+                    let links_under_key = if workspace.is_listed_plainly(file, key) {
+                        let fields = source.parsed.frontmatter().into_iter();
+                        let mut values = fields.flat_map(|fm| fm.fields().flat_map(|f| f.values));
+                        // Listed for its frontmatter values, or for one link.
+                        usize::from(!values.any(|value| *value_key(value) == **key))
+                    } else {
+                        workspace.plain_links_under(file, key)?
+                    };
+                    if links_under_key == 0 {
+                        continue;
                     }
                     let means = *means_target.entry((source.kb, index)).or_insert_with(|| {
                         resolve_target(workspace, file, None, key).file(file) == Some(self.target)
                     });
-                    links += usize::from(means);
+                    links += links_under_key * usize::from(means);
                 }
                 Some(links + self.references_in(source, file).len())
             });
@@ -1012,11 +1020,14 @@ pub fn pointers_to_heading(workspace: &Workspace, target: FileId, heading: usize
 mod tests {
     use proptest::prelude::*;
 
+    use std::path::{Path, PathBuf};
+
     use super::{
-        is_pointed_at_from_elsewhere, pointer_count, pointers_to, resolve_link, resolve_reference,
-        split_reference,
+        Pointer, is_pointed_at_from_elsewhere, pointer_count, pointers_to, resolve_link,
+        resolve_reference, split_reference,
     };
-    use crate::fixture::Fixture;
+    use crate::fixture::{Fixture, ROOT};
+    use crate::syntax::{Retention, parse_file};
     use crate::text::FileId;
     use crate::workspace::Workspace;
 
@@ -1072,15 +1083,10 @@ mod tests {
         )
     }
 
-    /// The vault as a fixture: KBs `alpha` (shortname `al`), `beta`, `gamma`, and a plain
-    /// vault when `with_plain_vault` (else its notes go to `gamma`); an image in `beta`.
-    fn vault(notes: &[NoteSpec], with_plain_vault: bool) -> String {
-        let mut fixture = String::from(
-            "//- /alpha/kb.yaml\nname: alpha\nshortname: al\n\
-             //- /beta/kb.yaml\nname: beta\n//- /gamma/kb.yaml\nname: gamma\n\
-             //- /beta/pic.png\npng\n",
-        );
-        let mut paths = std::collections::HashSet::new();
+    /// The vault's notes as `(path, text)`: in KBs `alpha` (shortname `al`), `beta`, `gamma`,
+    /// and a plain vault when `with_plain_vault` (else its notes go to `gamma`).
+    fn vault_notes(notes: &[NoteSpec], with_plain_vault: bool) -> Vec<(String, String)> {
+        let mut written: Vec<(String, String)> = Vec::new();
         for (kb, folder, stem, id, title, aliases, values, links) in notes {
             let kb = match kb {
                 0 => "alpha",
@@ -1091,10 +1097,13 @@ mod tests {
             let folder = ["", "sub/", "deep/sub/"][*folder];
             let stem = NAMES[*stem].replace(':', "-");
             let path = format!("/{kb}/{folder}{stem}.md");
-            if !paths.insert(path.to_lowercase()) {
+            if written
+                .iter()
+                .any(|(p, _)| p.to_lowercase() == path.to_lowercase())
+            {
                 continue;
             }
-            let mut text = format!("//- {path}\n---\n");
+            let mut text = String::from("---\n");
             if let Some(id) = id {
                 text.push_str(&format!("id: \"{}\"\n", NAMES[*id]));
             }
@@ -1119,9 +1128,58 @@ mod tests {
                 text.push_str(&SHAPES[shape].replace("{}", name));
                 text.push('\n');
             }
-            fixture.push_str(&text);
+            written.push((path, text));
+        }
+        written
+    }
+
+    /// The vault as a fixture: its notes (see [`vault_notes`]), the KBs' `kb.yaml` and an
+    /// image in `beta`.
+    fn vault(notes: &[(String, String)]) -> String {
+        let mut fixture = String::from(
+            "//- /alpha/kb.yaml\nname: alpha\nshortname: al\n\
+             //- /beta/kb.yaml\nname: beta\n//- /gamma/kb.yaml\nname: gamma\n\
+             //- /beta/pic.png\npng\n",
+        );
+        for (path, text) in notes {
+            fixture.push_str(&format!("//- {path}\n{text}"));
         }
         fixture
+    }
+
+    /// Every count of pointers agrees with the pointers read, and those with every link and
+    /// value resolved.
+    fn assert_counts_agree(fixture: &Fixture) -> Result<(), TestCaseError> {
+        let workspace = &fixture.workspace;
+        let mut files: Vec<FileId> = fixture.texts.keys().copied().collect();
+        files.sort_unstable();
+        for target in files {
+            let Some(path) = workspace
+                .path(target)
+                .map(|path| path.display().to_string())
+            else {
+                continue; // Removed.
+            };
+            let pointers = pointers_to(workspace, target);
+            prop_assert_eq!(
+                pointers.len(),
+                every_pointer_to(workspace, target),
+                "{}",
+                path
+            );
+            prop_assert_eq!(pointer_count(workspace, target), pointers.len(), "{}", path);
+            let from_elsewhere = pointers.iter().any(|pointer| {
+                let (Pointer::Link { file, .. } | Pointer::Reference { file, .. }) = pointer;
+                *file != target
+            });
+            prop_assert_eq!(
+                is_pointed_at_from_elsewhere(workspace, target),
+                from_elsewhere,
+                "{}",
+                path
+            );
+        }
+        Ok(())
     }
 
     /// How many links and references mean `target`, from every link and frontmatter value of
@@ -1158,26 +1216,32 @@ mod tests {
         fn counted_pointers_are_the_pointers_read(
             notes in proptest::collection::vec(note_spec(), 1..12),
             with_plain_vault in any::<bool>(),
+            edits in proptest::collection::vec(
+                (any::<usize>(), proptest::collection::vec((0..SHAPES.len(), 0..NAMES.len()), 0..6)),
+                0..6,
+            ),
+            removed in any::<Option<usize>>(),
         ) {
-            let fixture = Fixture::parse(&vault(&notes, with_plain_vault));
-            let workspace = &fixture.workspace;
-            for target in fixture.files() {
-                let pointers = pointers_to(workspace, target);
-                let path = fixture.path(target);
-                prop_assert_eq!(pointers.len(), every_pointer_to(workspace, target), "{}", path);
-                prop_assert_eq!(pointer_count(workspace, target), pointers.len(), "{}", path);
-                let from_elsewhere = pointers.iter().any(|pointer| {
-                    let (super::Pointer::Link { file, .. } | super::Pointer::Reference { file, .. }) =
-                        pointer;
-                    *file != target
-                });
-                prop_assert_eq!(
-                    is_pointed_at_from_elsewhere(workspace, target),
-                    from_elsewhere,
-                    "{}",
-                    path
-                );
+            let notes = vault_notes(&notes, with_plain_vault);
+            let mut fixture = Fixture::parse(&vault(&notes));
+            assert_counts_agree(&fixture)?;
+            // The link table is built: notes given other links, one removed.
+            for (note, links) in edits {
+                let (path, text) = &notes[note % notes.len()];
+                let mut text = text[..text.find("# Part\n").unwrap_or(0)].to_owned();
+                for (shape, name) in links {
+                    text.push_str(&SHAPES[shape].replace("{}", NAMES[name]));
+                    text.push('\n');
+                }
+                let path = PathBuf::from(format!("{ROOT}{path}"));
+                let parsed = parse_file(&path, &text, Retention::Full);
+                fixture.workspace.set_note(path, parsed);
             }
+            if let Some(removed) = removed {
+                let path = format!("{ROOT}{}", notes[removed % notes.len()].0);
+                fixture.workspace.remove_note(Path::new(&path));
+            }
+            assert_counts_agree(&fixture)?;
         }
     }
 }

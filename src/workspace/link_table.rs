@@ -4,6 +4,7 @@
 //! that the build fills them on every core at once; each shard's lists of notes are laid out
 //! exactly, from a count of every key's notes, not grown note by note.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -20,6 +21,8 @@ pub(super) struct NoteLinkKeys {
     links: keys::KeyList,
     hashes: Vec<u32>,
     mixed: MixedKeys,
+    /// The hashes of its keys of [`KeyOrigin::PlainLinks`], with how many links each.
+    plain_counts: Vec<(u32, u32)>,
 }
 
 impl NoteLinkKeys {
@@ -28,13 +31,22 @@ impl NoteLinkKeys {
         let links = keys::note_link_keys(parsed, links);
         let hashes: Vec<u32> = links.iter().map(hash_key).collect();
         let mut mixed = MixedKeys::default();
-        for ((_, origin), &hash) in links.iter_with_origins().zip(&hashes) {
+        let mut plain_counts = Vec::new();
+        let origins = links
+            .iter_with_origins()
+            .map(|(_, origin, count)| (origin, count));
+        for ((origin, count), &hash) in origins.zip(&hashes) {
             mixed.add_origin(origin, hash);
+            if origin == KeyOrigin::PlainLinks {
+                plain_counts.push((hash, count));
+            }
         }
+        drop_colliding(&mut plain_counts, &hashes);
         NoteLinkKeys {
             links,
             hashes,
             mixed,
+            plain_counts,
         }
     }
 
@@ -79,6 +91,8 @@ struct RunKeys {
     hashes: Vec<u32>,
     /// Each note with the end of its keys in `ends`, and its keys summed up.
     notes: Vec<(FileId, u32, KeySum)>,
+    /// The notes' plain link counts (see [`LinkShards::plain_link_count`]).
+    plain_counts: Vec<((FileId, u32), u32)>,
 }
 
 impl RunKeys {
@@ -94,7 +108,9 @@ impl RunKeys {
             ends: Vec::new(),
             hashes: Vec::new(),
             notes: Vec::with_capacity(notes.len()),
+            plain_counts: Vec::new(),
         };
+        let mut plain_counts = Vec::new();
         KEYS.with_borrow_mut(|keys| {
             for (i, note) in notes.iter().enumerate() {
                 let Some(note) = note else {
@@ -104,15 +120,25 @@ impl RunKeys {
                     keys::note_link_keys_into(&note.parsed, links, keys);
                 });
                 let mut sum = KeySum::default();
-                for (key, origin) in keys.iter_with_origins() {
+                let file = FileId((first + i) as u32);
+                let first_hash = run.hashes.len();
+                plain_counts.clear();
+                for (key, origin, count) in keys.iter_with_origins() {
                     let hash = hash_key(key);
                     sum.add(hash);
                     sum.mixed.add_origin(origin, hash);
+                    if origin == KeyOrigin::PlainLinks {
+                        plain_counts.push((hash, count));
+                    }
                     run.text.push_str(key);
                     run.ends.push(run.text.len() as u32);
                     run.hashes.push(hash);
                 }
-                let file = FileId((first + i) as u32);
+                drop_colliding(&mut plain_counts, &run.hashes[first_hash..]);
+                let counts = plain_counts
+                    .iter()
+                    .map(|&(hash, count)| ((file, hash), count));
+                run.plain_counts.extend(counts);
                 run.notes.push((file, run.ends.len() as u32, sum));
             }
         });
@@ -189,6 +215,9 @@ pub(super) struct LinkShards {
     shards: Vec<KeyTable<LINK_SLOTS>>,
     /// Each note's link keys summed up, by file id (see [`LinkShards::replace_unread_keys`]).
     key_sums: Vec<KeySum>,
+    /// How many links a note has under each of its keys of [`KeyOrigin::PlainLinks`], by note
+    /// and key hash (a note's keys with one hash left out): about one key in two notes.
+    plain_counts: BTreeMap<(FileId, u32), u32>,
     /// The note whose keys are to be replaced though its old ones cannot be read (see
     /// [`LinkShards::old_keys_unread`]).
     unread: Option<FileId>,
@@ -234,7 +263,7 @@ impl MixedKeys {
     fn add_origin(&mut self, origin: KeyOrigin, hash: u32) {
         self.0 |= match origin {
             KeyOrigin::OnePlainLink | KeyOrigin::Values => 0,
-            KeyOrigin::Mixed => MixedKeys::bits(hash),
+            KeyOrigin::Mixed | KeyOrigin::PlainLinks => MixedKeys::bits(hash),
             KeyOrigin::LastSegment => MixedKeys::bits(hash) | MixedKeys::last_segment_bits(hash),
         };
     }
@@ -250,6 +279,12 @@ impl MixedKeys {
     }
 }
 
+/// Drops from a note's `plain_counts` the hashes that two of its keys have (`hashes`): its
+/// count would then be either key's.
+fn drop_colliding(plain_counts: &mut Vec<(u32, u32)>, hashes: &[u32]) {
+    plain_counts.retain(|&(hash, _)| hashes.iter().filter(|&&h| h == hash).count() == 1);
+}
+
 fn shard_of(hash: u32) -> usize {
     // The top bits: the tables probe with the low ones.
     (hash >> 24) as usize % LINK_SHARDS
@@ -263,6 +298,7 @@ impl LinkShards {
         use rayon::prelude::*;
         let mut shards: Vec<LinkBuilder> = (0..LINK_SHARDS).map(|_| LinkBuilder::new()).collect();
         let mut key_sums = vec![KeySum::default(); notes.len()];
+        let mut plain_counts = Vec::new();
         for (index, block) in notes.chunks(LINK_BUILD_BLOCK).enumerate() {
             let first = index * LINK_BUILD_BLOCK;
             let runs: Vec<RunKeys> = block
@@ -276,6 +312,7 @@ impl LinkShards {
             for (file, sum) in runs.iter().flat_map(RunKeys::sums) {
                 key_sums[file.0 as usize] = sum;
             }
+            plain_counts.extend(runs.iter().flat_map(|run| run.plain_counts.iter().copied()));
             shards
                 .par_iter_mut()
                 .enumerate()
@@ -296,6 +333,7 @@ impl LinkShards {
         LinkShards {
             shards,
             key_sums,
+            plain_counts: plain_counts.into_iter().collect(),
             unread: None,
         }
     }
@@ -328,12 +366,18 @@ impl LinkShards {
             .is_none_or(|sum| sum.count == 0 || sum.mixed.may_hold_last_segment(hash))
     }
 
+    /// How many links note `file` has under the key whose hash is `hash`, when that key's
+    /// origin is [`KeyOrigin::PlainLinks`]: `None` otherwise.
+    pub(super) fn plain_link_count(&self, file: FileId, hash: u32) -> Option<u32> {
+        self.plain_counts.get(&(file, hash)).copied()
+    }
+
     /// Adds note `file` under each of its link `keys`.
     pub(super) fn add_note(&mut self, file: FileId, keys: &NoteLinkKeys) {
         for (key, hash) in keys.iter() {
             self.shards[shard_of(hash)].add(Role::Link, key, hash, file);
         }
-        *self.key_sum(file) = keys.summed();
+        self.set_facts(file, keys);
     }
 
     /// Removes note `file` from under each of its link `keys`.
@@ -341,7 +385,34 @@ impl LinkShards {
         for (key, hash) in keys.iter() {
             self.shards[shard_of(hash)].remove(Role::Link, key, hash, file);
         }
+        self.forget_facts(file);
+    }
+
+    /// Keeps what the table knows of note `file`'s keys besides its lists: their sum (with
+    /// their origins) and its plain link counts.
+    fn set_facts(&mut self, file: FileId, keys: &NoteLinkKeys) {
+        *self.key_sum(file) = keys.summed();
+        self.forget_plain_counts(file);
+        let counts = keys.plain_counts.iter();
+        self.plain_counts
+            .extend(counts.map(|&(hash, count)| ((file, hash), count)));
+    }
+
+    /// Forgets what the table knows of note `file`'s keys besides its lists.
+    fn forget_facts(&mut self, file: FileId) {
         *self.key_sum(file) = KeySum::default();
+        self.forget_plain_counts(file);
+    }
+
+    fn forget_plain_counts(&mut self, file: FileId) {
+        let hashes: Vec<(FileId, u32)> = self
+            .plain_counts
+            .range((file, 0)..=(file, u32::MAX))
+            .map(|(&at, _)| at)
+            .collect();
+        for at in hashes {
+            self.plain_counts.remove(&at);
+        }
     }
 
     fn key_sum(&mut self, file: FileId) -> &mut KeySum {
@@ -402,7 +473,7 @@ impl LinkShards {
                 shard.add(Role::Link, key, hash, file);
             }
         }
-        *self.key_sum(file) = keys.summed();
+        self.set_facts(file, keys);
         left
     }
 
@@ -410,7 +481,7 @@ impl LinkShards {
     /// returns them.
     pub(super) fn remove_unread_keys(&mut self, file: FileId) -> Vec<String> {
         let left = self.remove_file(file);
-        *self.key_sum(file) = KeySum::default();
+        self.forget_facts(file);
         left
     }
 

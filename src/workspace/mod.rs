@@ -839,6 +839,14 @@ impl Workspace {
         self.link_table().is_listed_plainly(file, hash_key(key))
     }
 
+    /// How many links note `file`, one of [`Workspace::notes_linking_with_key`]`(key)`, has
+    /// under `key`, when they are several and each written plainly (see
+    /// [`crate::keys::KeyOrigin::PlainLinks`]): `None` otherwise.
+    pub fn plain_links_under(&self, file: FileId, key: &str) -> Option<usize> {
+        let count = self.link_table().plain_link_count(file, hash_key(key))?;
+        Some(count as usize)
+    }
+
     /// Whether note `file`, one of [`Workspace::notes_linking_with_key`]`(key)`, may be there
     /// through a link with a folder (or a relative one) whose last segment is `key` (see
     /// [`crate::keys::KeyOrigin::LastSegment`]): false when it is certainly not.
@@ -1324,13 +1332,30 @@ mod tests {
                 .filter(|(i, _)| seed >> (8 + i) & 1 == 1)
                 .map(|(_, key)| *key)
                 .collect();
-            let text: String = chosen.iter().map(|key| format!("[[{key}]] ")).collect();
+            // A key linked twice half the time: its count is kept (`plain_links_under`).
+            let twice = |i: usize| seed >> (16 + i) & 1 == 1;
+            let links = |(i, key): (usize, &&str)| match twice(i) {
+                true => format!("[[{key}]] [[{key}|again]] "),
+                false => format!("[[{key}]] "),
+            };
+            let text: String = chosen.iter().enumerate().map(links).collect();
             // Often as long as the text before (the padding as it was).
             let text = format!("{text}{}\n", "x".repeat(round % 7 / 3));
             workspace.set_note(root.join("a.md"), write("a.md", &text).1);
             for key in pool {
-                let expected: &[FileId] = if chosen.contains(&key) { &[a] } else { &[] };
+                let place = chosen.iter().position(|chosen| *chosen == key);
+                let expected: &[FileId] = if place.is_some() { &[a] } else { &[] };
                 assert_eq!(linking(&workspace, key), expected, "{key} in round {round}");
+                if let Some(place) = place {
+                    let count = workspace.plain_links_under(a, key);
+                    assert_eq!(count, twice(place).then_some(2), "{key} in round {round}");
+                    if twice(place) {
+                        assert!(
+                            !workspace.is_listed_plainly(a, key),
+                            "{key} in round {round}"
+                        );
+                    }
+                }
             }
         }
         workspace.set_note(root.join("a.md"), write("a.md", "[[d]] [[c]]\n").1);
