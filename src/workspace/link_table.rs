@@ -4,7 +4,6 @@
 //! that the build fills them on every core at once; each shard's lists of notes are laid out
 //! exactly, from a count of every key's notes, not grown note by note.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -91,8 +90,8 @@ struct RunKeys {
     hashes: Vec<u32>,
     /// Each note with the end of its keys in `ends`, and its keys summed up.
     notes: Vec<(FileId, u32, KeySum)>,
-    /// The notes' plain link counts (see [`LinkShards::plain_link_count`]).
-    plain_counts: Vec<((FileId, u32), u32)>,
+    /// The notes' plain link counts (see [`PlainCounts`]), by [`PlainCounts::at`].
+    plain_counts: Vec<(u64, u32)>,
 }
 
 impl RunKeys {
@@ -135,9 +134,8 @@ impl RunKeys {
                     run.hashes.push(hash);
                 }
                 drop_colliding(&mut plain_counts, &run.hashes[first_hash..]);
-                let counts = plain_counts
-                    .iter()
-                    .map(|&(hash, count)| ((file, hash), count));
+                let counts = plain_counts.iter();
+                let counts = counts.map(|&(hash, count)| (PlainCounts::at(file, hash), count));
                 run.plain_counts.extend(counts);
                 run.notes.push((file, run.ends.len() as u32, sum));
             }
@@ -215,9 +213,8 @@ pub(super) struct LinkShards {
     shards: Vec<KeyTable<LINK_SLOTS>>,
     /// Each note's link keys summed up, by file id (see [`LinkShards::replace_unread_keys`]).
     key_sums: Vec<KeySum>,
-    /// How many links a note has under each of its keys of [`KeyOrigin::PlainLinks`], by note
-    /// and key hash (a note's keys with one hash left out): about one key in two notes.
-    plain_counts: BTreeMap<(FileId, u32), u32>,
+    /// How many links a note has under each of its keys of [`KeyOrigin::PlainLinks`].
+    plain_counts: PlainCounts,
     /// The note whose keys are to be replaced though its old ones cannot be read (see
     /// [`LinkShards::old_keys_unread`]).
     unread: Option<FileId>,
@@ -279,6 +276,48 @@ impl MixedKeys {
     }
 }
 
+/// How many links each note has under each of its keys of [`KeyOrigin::PlainLinks`] (about
+/// one key in two notes), by note and key hash (a note's keys with one hash left out): sorted
+/// note-and-hash words, and the counts beside them, 12 bytes a key.
+#[derive(Default)]
+struct PlainCounts {
+    at: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+impl PlainCounts {
+    /// The word a count is sorted by: the note's file id, then the key's hash.
+    fn at(file: FileId, hash: u32) -> u64 {
+        u64::from(file.0) << 32 | u64::from(hash)
+    }
+
+    fn from_unsorted(mut entries: Vec<(u64, u32)>) -> PlainCounts {
+        entries.sort_unstable();
+        PlainCounts {
+            at: entries.iter().map(|&(at, _)| at).collect(),
+            counts: entries.iter().map(|&(_, count)| count).collect(),
+        }
+    }
+
+    fn get(&self, file: FileId, hash: u32) -> Option<u32> {
+        let index = self.at.binary_search(&PlainCounts::at(file, hash)).ok()?;
+        Some(self.counts[index])
+    }
+
+    /// Puts note `file`'s counts (`(key hash, count)`s) in place of those it had: in place
+    /// when it has as many as before (an edit that keeps its links' shapes).
+    fn set_note(&mut self, file: FileId, counts: &[(u32, u32)]) {
+        let first = self.at.partition_point(|&at| at < PlainCounts::at(file, 0));
+        let end = first + self.at[first..].partition_point(|&at| at >> 32 == u64::from(file.0));
+        let mut sorted = counts.to_vec();
+        sorted.sort_unstable();
+        let at = sorted.iter().map(|&(hash, _)| PlainCounts::at(file, hash));
+        self.at.splice(first..end, at);
+        let counts = sorted.iter().map(|&(_, count)| count);
+        self.counts.splice(first..end, counts);
+    }
+}
+
 /// Drops from a note's `plain_counts` the hashes that two of its keys have (`hashes`): its
 /// count would then be either key's.
 fn drop_colliding(plain_counts: &mut Vec<(u32, u32)>, hashes: &[u32]) {
@@ -333,7 +372,7 @@ impl LinkShards {
         LinkShards {
             shards,
             key_sums,
-            plain_counts: plain_counts.into_iter().collect(),
+            plain_counts: PlainCounts::from_unsorted(plain_counts),
             unread: None,
         }
     }
@@ -369,7 +408,7 @@ impl LinkShards {
     /// How many links note `file` has under the key whose hash is `hash`, when that key's
     /// origin is [`KeyOrigin::PlainLinks`]: `None` otherwise.
     pub(super) fn plain_link_count(&self, file: FileId, hash: u32) -> Option<u32> {
-        self.plain_counts.get(&(file, hash)).copied()
+        self.plain_counts.get(file, hash)
     }
 
     /// Adds note `file` under each of its link `keys`.
@@ -392,27 +431,13 @@ impl LinkShards {
     /// their origins) and its plain link counts.
     fn set_facts(&mut self, file: FileId, keys: &NoteLinkKeys) {
         *self.key_sum(file) = keys.summed();
-        self.forget_plain_counts(file);
-        let counts = keys.plain_counts.iter();
-        self.plain_counts
-            .extend(counts.map(|&(hash, count)| ((file, hash), count)));
+        self.plain_counts.set_note(file, &keys.plain_counts);
     }
 
     /// Forgets what the table knows of note `file`'s keys besides its lists.
     fn forget_facts(&mut self, file: FileId) {
         *self.key_sum(file) = KeySum::default();
-        self.forget_plain_counts(file);
-    }
-
-    fn forget_plain_counts(&mut self, file: FileId) {
-        let hashes: Vec<(FileId, u32)> = self
-            .plain_counts
-            .range((file, 0)..=(file, u32::MAX))
-            .map(|(&at, _)| at)
-            .collect();
-        for at in hashes {
-            self.plain_counts.remove(&at);
-        }
+        self.plain_counts.set_note(file, &[]);
     }
 
     fn key_sum(&mut self, file: FileId) -> &mut KeySum {
