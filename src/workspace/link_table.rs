@@ -19,7 +19,8 @@ use crate::text::FileId;
 pub(super) struct NoteLinkKeys {
     links: keys::KeyList,
     hashes: Vec<u32>,
-    mixed: MixedKeys,
+    /// The keys summed up, to be kept for the note.
+    sum: KeySum,
     /// The hashes of its keys of [`KeyOrigin::PlainLinks`], with how many links each.
     plain_counts: Vec<(u32, u32)>,
 }
@@ -29,22 +30,12 @@ impl NoteLinkKeys {
     pub(super) fn of(parsed: &ParsedNote, links: Links<'_>) -> NoteLinkKeys {
         let links = keys::note_link_keys(parsed, links);
         let hashes: Vec<u32> = links.iter().map(hash_key).collect();
-        let mut mixed = MixedKeys::default();
         let mut plain_counts = Vec::new();
-        let origins = links
-            .iter_with_origins()
-            .map(|(_, origin, count)| (origin, count));
-        for ((origin, count), &hash) in origins.zip(&hashes) {
-            mixed.add_origin(origin, hash);
-            if origin == KeyOrigin::PlainLinks {
-                plain_counts.push((hash, count));
-            }
-        }
-        drop_colliding(&mut plain_counts, &hashes);
+        let sum = key_facts(&links, &hashes, &mut plain_counts);
         NoteLinkKeys {
             links,
             hashes,
-            mixed,
+            sum,
             plain_counts,
         }
     }
@@ -53,16 +44,24 @@ impl NoteLinkKeys {
     pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
         self.links.iter().zip(self.hashes.iter().copied())
     }
+}
 
-    /// The keys summed up, to be kept for the note.
-    fn summed(&self) -> KeySum {
-        let mut sum = KeySum {
-            mixed: self.mixed,
-            ..KeySum::default()
-        };
-        self.hashes.iter().for_each(|&hash| sum.add(hash));
-        sum
+/// What the table keeps of a note's `keys` (whose hashes are `hashes`) besides its lists:
+/// their sum, with their origins; and, into `plain_counts` (emptied first), how many links it
+/// has under each key of [`KeyOrigin::PlainLinks`] whose hash no other of its keys has.
+fn key_facts(keys: &keys::KeyList, hashes: &[u32], plain_counts: &mut Vec<(u32, u32)>) -> KeySum {
+    let mut sum = KeySum::default();
+    plain_counts.clear();
+    for ((_, origin, count), &hash) in keys.iter_with_origins().zip(hashes) {
+        sum.add(hash);
+        sum.mixed.add_origin(origin, hash);
+        if origin == KeyOrigin::PlainLinks {
+            plain_counts.push((hash, count));
+        }
     }
+    // A count under a hash two keys have would be either key's.
+    plain_counts.retain(|&(hash, _)| hashes.iter().filter(|&&h| h == hash).count() == 1);
+    sum
 }
 
 /// The notes by link key, built from the notes the first time it is asked for rather than
@@ -118,22 +117,14 @@ impl RunKeys {
                 with_note_links(roots, &note.path, &note.parsed, |links| {
                     keys::note_link_keys_into(&note.parsed, links, keys);
                 });
-                let mut sum = KeySum::default();
                 let file = FileId((first + i) as u32);
                 let first_hash = run.hashes.len();
-                plain_counts.clear();
-                for (key, origin, count) in keys.iter_with_origins() {
-                    let hash = hash_key(key);
-                    sum.add(hash);
-                    sum.mixed.add_origin(origin, hash);
-                    if origin == KeyOrigin::PlainLinks {
-                        plain_counts.push((hash, count));
-                    }
+                for key in keys.iter() {
                     run.text.push_str(key);
                     run.ends.push(run.text.len() as u32);
-                    run.hashes.push(hash);
+                    run.hashes.push(hash_key(key));
                 }
-                drop_colliding(&mut plain_counts, &run.hashes[first_hash..]);
+                let sum = key_facts(keys, &run.hashes[first_hash..], &mut plain_counts);
                 let counts = plain_counts.iter();
                 let counts = counts.map(|&(hash, count)| (PlainCounts::at(file, hash), count));
                 run.plain_counts.extend(counts);
@@ -318,12 +309,6 @@ impl PlainCounts {
     }
 }
 
-/// Drops from a note's `plain_counts` the hashes that two of its keys have (`hashes`): its
-/// count would then be either key's.
-fn drop_colliding(plain_counts: &mut Vec<(u32, u32)>, hashes: &[u32]) {
-    plain_counts.retain(|&(hash, _)| hashes.iter().filter(|&&h| h == hash).count() == 1);
-}
-
 fn shard_of(hash: u32) -> usize {
     // The top bits: the tables probe with the low ones.
     (hash >> 24) as usize % LINK_SHARDS
@@ -430,7 +415,7 @@ impl LinkShards {
     /// Keeps what the table knows of note `file`'s keys besides its lists: their sum (with
     /// their origins) and its plain link counts.
     fn set_facts(&mut self, file: FileId, keys: &NoteLinkKeys) {
-        *self.key_sum(file) = keys.summed();
+        *self.key_sum(file) = keys.sum;
         self.plain_counts.set_note(file, &keys.plain_counts);
     }
 
