@@ -20,15 +20,73 @@ pub fn closest_notes(
     // Farther than this is not a plausible typo or variant.
     let max_distance = (wanted_len / 3).max(2);
     let wanted_bag = ByteBag::of(&wanted);
+    let wanted = Wanted {
+        text: &wanted,
+        len: wanted_len,
+        bag: wanted_bag,
+        max_distance,
+        target_len: target.len(),
+        kb,
+    };
+    let facts = workspace.name_facts();
+    // On all cores in a large workspace: each note costs a memory load or more (its names).
+    let mut scored: Vec<(usize, bool, &str, FileId)> = if facts.len() >= PARALLEL_NOTES {
+        use rayon::prelude::*;
+        let runs: Vec<std::ops::Range<usize>> = (0..facts.len())
+            .step_by(PARALLEL_NOTES / 2)
+            .map(|start| start..(start + PARALLEL_NOTES / 2).min(facts.len()))
+            .collect();
+        runs.into_par_iter()
+            .flat_map_iter(|run| score_notes(workspace, run, &wanted))
+            .collect()
+    } else {
+        score_notes(workspace, 0..facts.len(), &wanted)
+    };
+    scored.sort();
+    scored.dedup_by_key(|s| s.3);
+    scored.into_iter().take(limit).map(|s| s.3).collect()
+}
+
+/// From this many notes on, [`closest_notes`] scores them on all cores.
+const PARALLEL_NOTES: usize = 8192;
+
+/// What [`closest_notes`] looks for: the folded target, its length in characters, its bytes
+/// (when ASCII), how far a name may be, the target's length as written, and the KB whose
+/// notes are tried by every name.
+struct Wanted<'a> {
+    text: &'a str,
+    len: usize,
+    bag: Option<ByteBag>,
+    max_distance: usize,
+    target_len: usize,
+    kb: Option<KbId>,
+}
+
+/// The notes with file ids in `files` whose closest name is within reach of `wanted`: `(edit
+/// distance, in another KB, id, file)`.
+fn score_notes<'w>(
+    workspace: &'w Workspace,
+    files: std::ops::Range<usize>,
+    wanted: &Wanted<'_>,
+) -> Vec<(usize, bool, &'w str, FileId)> {
+    let Wanted {
+        text,
+        len,
+        ref bag,
+        max_distance,
+        target_len,
+        kb,
+    } = *wanted;
     let mut folded = String::new();
-    let mut scored: Vec<(usize, bool, &str, FileId)> = Vec::new();
+    let mut scored = Vec::new();
     // Notes of other KBs are tried by id only when its length is close: decided from the
     // dense name facts, without reading those notes.
-    for (index, facts) in workspace.name_facts().iter().enumerate() {
+    let facts = &workspace.name_facts()[files.clone()];
+    for (index, facts) in files.zip(facts) {
         if !facts.live
             || !facts.entry
             || kb.is_some_and(|kb| facts.kb != kb)
-                && (facts.id_len as usize).abs_diff(target.len()) > max_distance
+                && (facts.id_len as usize).abs_diff(target_len) > max_distance
         {
             continue;
         }
@@ -50,8 +108,8 @@ pub fn closest_notes(
                 // Cheap tests first, on the bytes: the length, then the bag distance (a lower
                 // bound of the edit distance), before folding and the edit distance itself.
                 let trimmed = trim_ascii_whitespace(name.as_bytes());
-                if trimmed.len().abs_diff(wanted_len) > max_distance
-                    || wanted_bag
+                if trimmed.len().abs_diff(len) > max_distance
+                    || bag
                         .as_ref()
                         .is_some_and(|bag| bag.distance_exceeds(trimmed, max_distance))
                 {
@@ -59,18 +117,16 @@ pub fn closest_notes(
                 }
             }
             fold_into(name, &mut folded);
-            if folded.chars().count().abs_diff(wanted_len) > max_distance {
+            if folded.chars().count().abs_diff(len) > max_distance {
                 continue;
             }
-            best = best.min(strsim::levenshtein(&folded, &wanted));
+            best = best.min(strsim::levenshtein(&folded, text));
         }
         if best <= max_distance {
             scored.push((best, kb.is_some_and(|kb| note.kb != kb), note.id(), file));
         }
     }
-    scored.sort();
-    scored.dedup_by_key(|s| s.3);
-    scored.into_iter().take(limit).map(|s| s.3).collect()
+    scored
 }
 
 /// `keys::fold(name)` into a reused buffer (no allocation for ASCII names).
@@ -138,7 +194,46 @@ fn trim_ascii_whitespace(bytes: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use super::ByteBag;
+    use super::{ByteBag, PARALLEL_NOTES, Wanted, closest_notes, score_notes};
+    use crate::syntax::{Retention, parse_file};
+    use crate::workspace::{IndexConfig, Workspace};
+
+    #[test]
+    fn a_large_workspace_is_scored_on_all_cores_as_on_one() {
+        // Past the threshold: the runs must cover every note once (`n8191` is the last of a
+        // run, `n9191` the last note), and the order stay total.
+        let mut workspace = Workspace::new(vec!["/ws".into()], IndexConfig::default());
+        for i in 0..PARALLEL_NOTES + 1000 {
+            let path = std::path::PathBuf::from(format!("/ws/n{i:05}.md"));
+            let text = format!("---\ntitle: note {}\n---\n", i % 97);
+            let parsed = parse_file(&path, &text, Retention::Full);
+            workspace.set_note(path, parsed);
+        }
+        for target in ["n00042", "n0917x", "note 5", "n8191", "n9191"] {
+            let wanted = crate::keys::fold(target);
+            let one_core = {
+                let all = 0..workspace.name_facts().len();
+                let wanted = Wanted {
+                    text: &wanted,
+                    len: wanted.chars().count(),
+                    bag: ByteBag::of(&wanted),
+                    max_distance: (wanted.chars().count() / 3).max(2),
+                    target_len: target.len(),
+                    kb: None,
+                };
+                let mut scored = score_notes(&workspace, all, &wanted);
+                scored.sort();
+                let files = scored.into_iter().map(|s| s.3);
+                files.take(5).collect::<Vec<_>>()
+            };
+            assert!(!one_core.is_empty(), "{target}");
+            assert_eq!(
+                closest_notes(&workspace, None, target, 5),
+                one_core,
+                "{target}"
+            );
+        }
+    }
 
     #[test]
     fn bag_distance_never_exceeds_the_edit_distance() {
