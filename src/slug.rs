@@ -815,12 +815,12 @@ impl<'a> Sources<'a> {
     ///
     /// Every link to the target has one of the target's keys, so a source whose every key is
     /// told this way has as many links to it as it has under the keys resolving to it; its
-    /// references are in its frontmatter, which is kept.
+    /// references are in its frontmatter, which is kept. A source in a plain vault is read: its
+    /// links resolve from its folder. From a KB with `kb.yaml` a key means the same wherever
+    /// the source is: a plain vault's candidates are chosen by the linking note's folder, and
+    /// no file of a plain vault is in a folder of a KB.
     fn count_unread(&self) -> (Vec<(FileId, usize)>, Vec<FileId>) {
         let workspace = self.workspace;
-        if !links_resolve_by_kb(workspace) {
-            return (Vec::new(), self.files());
-        }
         let (mut counted, mut unread) = (Vec::new(), Vec::new());
         let stands: Vec<bool> = self
             .keys
@@ -831,7 +831,9 @@ impl<'a> Sources<'a> {
         let mut means_target: rustc_hash::FxHashMap<(KbId, usize), bool> = Default::default();
         for group in self.listed.chunk_by(|a, b| a.0 == b.0) {
             let file = group[0].0;
-            let count = workspace.note(file).and_then(|source| {
+            let source = workspace.note(file);
+            let source = source.filter(|source| !workspace.kb(source.kb).is_implicit());
+            let count = source.and_then(|source| {
                 let mut links = 0;
                 for &(_, index) in group {
                     let key = &self.keys[index];
