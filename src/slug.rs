@@ -1213,7 +1213,49 @@ mod tests {
         count
     }
 
+    /// A plain vault where names repeat across folders, so that which note a link means
+    /// depends on the linking note's folder: `(folder, stem, id, links as (name, shape))`.
+    fn plain_notes(
+        notes: &[(usize, usize, Option<usize>, Vec<(usize, usize)>)],
+    ) -> Vec<(String, String)> {
+        let mut written: Vec<(String, String)> = Vec::new();
+        for (folder, stem, id, links) in notes {
+            let folder = ["", "a/", "a/c/", "b/"][*folder];
+            let path = format!("/plain/{folder}{}.md", ["x", "y"][*stem]);
+            if written.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            let mut text = String::new();
+            if let Some(id) = id {
+                text.push_str(&format!("---\nid: {}\n---\n", ["p", "q", "x"][*id]));
+            }
+            for &(name, shape) in links {
+                let link = ["[[{}]]", "[[{}|d]]", "[[./{}]]"][shape];
+                text.push_str(&link.replace("{}", ["x", "y"][name]));
+                text.push('\n');
+            }
+            written.push((path, text));
+        }
+        written
+    }
+
     proptest! {
+        #[test]
+        fn counted_pointers_are_the_pointers_read_in_a_plain_vault(
+            notes in proptest::collection::vec(
+                (
+                    0..4usize,
+                    0..2usize,
+                    proptest::option::of(0..3usize),
+                    proptest::collection::vec((0..2usize, 0..3usize), 0..3),
+                ),
+                2..14,
+            ),
+        ) {
+            let fixture = Fixture::parse(&vault(&plain_notes(&notes)));
+            assert_counts_agree(&fixture)?;
+        }
+
         #[test]
         fn counted_pointers_are_the_pointers_read(
             notes in proptest::collection::vec(note_spec(), 1..12),
