@@ -1213,11 +1213,12 @@ mod tests {
         count
     }
 
+    /// One note of a plain vault: its folder, stem and id, and its links as `(name, shape)`.
+    type PlainNoteSpec = (usize, usize, Option<usize>, Vec<(usize, usize)>);
+
     /// A plain vault where names repeat across folders, so that which note a link means
-    /// depends on the linking note's folder: `(folder, stem, id, links as (name, shape))`.
-    fn plain_notes(
-        notes: &[(usize, usize, Option<usize>, Vec<(usize, usize)>)],
-    ) -> Vec<(String, String)> {
+    /// depends on the linking note's folder.
+    fn plain_notes(notes: &[PlainNoteSpec]) -> Vec<(String, String)> {
         let mut written: Vec<(String, String)> = Vec::new();
         for (folder, stem, id, links) in notes {
             let folder = ["", "a/", "a/c/", "b/"][*folder];
