@@ -304,11 +304,12 @@ pub fn read_note_again(
     expected_len: usize,
 ) -> Option<Result<String, DiskError>> {
     let mut buffer = Vec::new();
-    let text = read_note_again_into(path, roots, expected_len, &mut buffer)?;
-    Some(text.map(str::len).map(|len| {
+    let read = read_note_bytes(path, roots, expected_len, &mut buffer)?;
+    Some(read.and_then(|len| {
         buffer.truncate(len);
-        // Checked as UTF-8 by `read_note_again_into`.
-        String::from_utf8(buffer).unwrap_or_default()
+        String::from_utf8(buffer).map_err(|_| DiskError::NotUtf8 {
+            path: path.to_path_buf(),
+        })
     }))
 }
 
@@ -320,6 +321,22 @@ pub fn read_note_again_into<'b>(
     expected_len: usize,
     buffer: &'b mut Vec<u8>,
 ) -> Option<Result<&'b str, DiskError>> {
+    let read = read_note_bytes(path, roots, expected_len, buffer)?;
+    Some(read.and_then(|len| {
+        std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
+            path: path.to_path_buf(),
+        })
+    }))
+}
+
+/// The bytes of [`read_note_again`] into `buffer` (grown to one byte more than
+/// `expected_len`); how many were read. Not checked as UTF-8: each caller checks once.
+fn read_note_bytes(
+    path: &Path,
+    roots: &[PathBuf],
+    expected_len: usize,
+    buffer: &mut Vec<u8>,
+) -> Option<Result<usize, DiskError>> {
     if !is_inside_roots(path, roots) || (!cfg!(unix) && is_symlink(path)) {
         return None;
     }
@@ -335,12 +352,7 @@ pub fn read_note_again_into<'b>(
     if buffer.len() < expected_len + 1 {
         buffer.resize(expected_len + 1, 0);
     }
-    Some(file.and_then(|file| {
-        let len = read_into(path, file, buffer, ReadTo::ShortRead)?;
-        std::str::from_utf8(&buffer[..len]).map_err(|_| DiskError::NotUtf8 {
-            path: path.to_path_buf(),
-        })
-    }))
+    Some(file.and_then(|file| read_into(path, file, buffer, ReadTo::ShortRead)))
 }
 
 fn is_symlink(path: &Path) -> bool {
