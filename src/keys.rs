@@ -332,12 +332,27 @@ pub struct KeyList {
 
 impl KeyList {
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
+        self.range(0..self.len())
+    }
+
+    /// The keys whose places in the list are `places`.
+    pub fn range(&self, places: std::ops::Range<usize>) -> impl Iterator<Item = &str> {
+        let first = places.start.checked_sub(1);
+        let mut start = first.map_or(0, |before| self.ends[before] as usize);
+        self.ends[places].iter().map(move |&end| {
             let key = &self.text[start..end as usize];
             start = end as usize;
             key
         })
+    }
+
+    /// Appends `other`'s keys, as they are (their order, origins and counts).
+    pub fn append(&mut self, other: &KeyList) {
+        let shift = self.text.len() as u32;
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|&end| shift + end));
+        self.origins.extend_from_slice(&other.origins);
+        self.counts.extend_from_slice(&other.counts);
     }
 
     /// Each key with its origin and how many times it was found (links, values or segments).

@@ -83,11 +83,9 @@ const LINK_BUILD_RUN: usize = 64;
 /// The link keys of a run of notes in one buffer (a few allocations for the run, not a few
 /// for each note): the build's working set.
 struct RunKeys {
-    text: String,
-    /// Each key's end in `text`; a key starts where the one before it ends.
-    ends: Vec<u32>,
+    keys: keys::KeyList,
     hashes: Vec<u32>,
-    /// Each note with the end of its keys in `ends`, and its keys summed up.
+    /// Each note with the end of its keys' places in `keys`, and its keys summed up.
     notes: Vec<(FileId, u32, KeySum)>,
     /// The notes' plain link counts (see [`PlainCounts`]), by [`PlainCounts::at`].
     plain_counts: Vec<(u64, u32)>,
@@ -102,8 +100,7 @@ impl RunKeys {
                 std::cell::RefCell::new(keys::KeyList::default());
         }
         let mut run = RunKeys {
-            text: String::new(),
-            ends: Vec::new(),
+            keys: keys::KeyList::default(),
             hashes: Vec::new(),
             notes: Vec::with_capacity(notes.len()),
             plain_counts: Vec::new(),
@@ -119,16 +116,13 @@ impl RunKeys {
                 });
                 let file = FileId((first + i) as u32);
                 let first_hash = run.hashes.len();
-                for key in keys.iter() {
-                    run.text.push_str(key);
-                    run.ends.push(run.text.len() as u32);
-                    run.hashes.push(hash_key(key));
-                }
+                run.keys.append(keys);
+                run.hashes.extend(keys.iter().map(hash_key));
                 let sum = key_facts(keys, &run.hashes[first_hash..], &mut plain_counts);
                 let counts = plain_counts.iter();
                 let counts = counts.map(|&(hash, count)| (PlainCounts::at(file, hash), count));
                 run.plain_counts.extend(counts);
-                run.notes.push((file, run.ends.len() as u32, sum));
+                run.notes.push((file, run.hashes.len() as u32, sum));
             }
         });
         run
@@ -143,20 +137,10 @@ impl RunKeys {
     fn notes(&self) -> impl Iterator<Item = (FileId, impl Iterator<Item = (&str, u32)>)> {
         let mut first = 0;
         self.notes.iter().map(move |&(file, end, _)| {
-            let range = first as usize..end as usize;
+            let places = first as usize..end as usize;
             first = end;
-            let start = range
-                .start
-                .checked_sub(1)
-                .map_or(0, |i| self.ends[i] as usize);
-            let mut key_start = start;
-            let keys = self.ends[range.clone()].iter().zip(&self.hashes[range]);
-            let keys = keys.map(move |(&end, &hash)| {
-                let key = &self.text[key_start..end as usize];
-                key_start = end as usize;
-                (key, hash)
-            });
-            (file, keys)
+            let hashes = self.hashes[places.clone()].iter().copied();
+            (file, self.keys.range(places).zip(hashes))
         })
     }
 }
